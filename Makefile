@@ -1,0 +1,32 @@
+# escalationsim: the two commands a newcomer needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-slow lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+## Set up and run the headline comparison (rigid_script, empowered_rep, ceo_responds).
+run: $(STAMP)
+	$(BIN)/escalationsim hydra.run.dir=outputs/headline
+
+## Set up and run the fast test suite (what CI runs), then lint.
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/ruff check src tests
+
+## Long statistical and scale tests.
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache

@@ -1,0 +1,122 @@
+"""One contact on each channel: wait, get handled (or not), and an outcome.
+
+- phone: reps, highest priority; the caller hangs up when patience runs out (abandoned).
+- email: waits a triage delay, then joins the same reps' queue after phone calls; the
+  customer stops waiting after a patience of hours (no answer) and the unanswered email is
+  withdrawn from the backlog.
+- social: a public post; the social team answers it or not (the policy's triage), bigger
+  accounts first under ``by_influence``. While unanswered, the post accrues negative
+  impressions at ``impressions_per_follower_h`` x followers, up to the post's lifetime.
+- ceo: the CEO's inbox; the policy's CEO involvement decides who handles it and how.
+  Letters to the CEO are never withdrawn; a final answer later than the regulator's
+  response deadline costs a fine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from escalationsim.outcomes import ABANDONED, DENIED, NO_ANSWER, RESOLVED, UNRESOLVED, Role
+
+if TYPE_CHECKING:
+    from escalationsim.customer import Customer
+    from escalationsim.model import Model
+
+Proc = Generator[Any, Any, int]
+
+PHONE_PRIORITY, EMAIL_PRIORITY = 0, 1
+
+
+def _rep_outcome(m: Model, c: Customer, on_phone: bool) -> Proc:
+    """What a rep does with the complaint once handling is over."""
+    if not c.needs_exception:
+        if m.uniform() < m.scenario.behaviour.routine_fix_prob:
+            m.resolve(c, Role.rep)
+            return RESOLVED
+        return UNRESOLVED
+    return (yield from m.policy.rep.exception(m, c, on_phone))
+
+
+def phone(m: Model, c: Customer) -> Proc:
+    """A call to the rep queue; reneges after the caller's patience."""
+    reps = m.reps
+    c.calls += 1
+    req = reps.request(PHONE_PRIORITY)
+    patience = m.patience_draw() * m.phone_patience_h * c.patience
+    got = yield req | m.env.timeout(patience)
+    if req not in got:
+        req.cancel()
+        c.abandoned_calls += 1
+        return ABANDONED
+    yield from m.hold(c, reps, "phone")
+    reps.release(req)
+    return (yield from _rep_outcome(m, c, on_phone=True))
+
+
+def email(m: Model, c: Customer) -> Proc:
+    """An email to the rep backlog; withdrawn if nobody picks it up within patience."""
+    reps = m.reps
+    patience = m.patience_draw() * m.email_patience_h * c.patience
+    triage = m.email_triage_h * m.behaviour_exp()
+    if triage >= patience:
+        yield m.env.timeout(patience)
+        return NO_ANSWER
+    yield m.env.timeout(triage)
+    req = reps.request(EMAIL_PRIORITY)
+    got = yield req | m.env.timeout(patience - triage)
+    if req not in got:
+        req.cancel()
+        return NO_ANSWER
+    yield from m.hold(c, reps, "email")
+    reps.release(req)
+    return (yield from _rep_outcome(m, c, on_phone=False))
+
+
+def social(m: Model, c: Customer) -> Proc:
+    """A public post; answered according to the policy's triage, or ignored."""
+    env = m.env
+    posted = env.now
+    cfg = m.scenario.channels.social
+    triage = m.policy.social
+    per_h = cfg.impressions_per_follower_h * c.followers
+    patience = m.patience_draw() * cfg.patience_h * c.patience
+    c.posts += 1
+    if m.uniform() >= triage.answer_prob(c.followers):
+        c.impressions += per_h * cfg.post_lifetime_h
+        yield env.timeout(patience)
+        return NO_ANSWER
+    pool = m.social
+    req = pool.request(triage.priority(c.followers))
+    got = yield req | env.timeout(patience)
+    if req not in got:
+        req.cancel()
+        c.impressions += per_h * cfg.post_lifetime_h
+        return NO_ANSWER
+    c.impressions += per_h * min(env.now - posted, cfg.post_lifetime_h)
+    c.posts_answered += 1
+    yield from m.hold(c, pool, "social", ticket=m.ticket_social)
+    pool.release(req)
+    if not c.needs_exception:
+        if m.uniform() < m.scenario.behaviour.routine_fix_prob:
+            m.resolve(c, Role.social)
+            return RESOLVED
+        return UNRESOLVED
+    if m.policy.social_grants and c.exception_value <= m.policy.social_budget:
+        m.grant(c, Role.social)
+        return RESOLVED
+    return DENIED
+
+
+def ceo(m: Model, c: Customer) -> Proc:
+    """A letter to the CEO, handled as the policy's CEO involvement says."""
+    sent = m.env.now
+    outcome = yield from m.policy.ceo.handle(m, c)
+    if m.env.now - sent > m.deadline_h:
+        c.penalty += m.scenario.channels.ceo.deadline_fine_usd
+        c.deadline_breaches += 1
+    return outcome
+
+
+CONTACT = (phone, email, social, ceo)
+"""Contact process by channel code (phone, email, social, ceo)."""

@@ -1,0 +1,154 @@
+"""A complaining customer and their journey up the escalation ladder.
+
+The journey: contact a channel, wait, get an outcome. A resolution ends it. After any
+failure the customer continues with probability ``persistence`` (else gives up), choosing
+the next rung: retry the same channel after a service failure (abandoned call,
+unanswered email, unfixed routine issue) up to ``max_retries`` times; otherwise, and
+always after a "no", go public on social media (if they use it and have not yet), then
+write to the CEO (if they know how and have not yet). With no rung left they give up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from escalationsim.outcomes import DENIED, RESOLVED, Role, Status
+from escalationsim.population import CEO, EMAIL, PHONE, SOCIAL
+
+if TYPE_CHECKING:
+    from escalationsim.model import Model
+
+
+class Customer:
+    """One complaint: the customer's attributes and what has happened to it so far."""
+
+    __slots__ = (
+        "idx",
+        "arrival",
+        "followers",
+        "preferred",
+        "uses_social",
+        "knows_ceo",
+        "persistence",
+        "patience",
+        "clv",
+        "needs_exception",
+        "exception_value",
+        "cause",
+        "first_channel",
+        "final_channel",
+        "contacts",
+        "tried",
+        "escalated_social",
+        "escalated_ceo",
+        "status",
+        "resolved_by",
+        "resolved_at",
+        "compensation",
+        "hours",
+        "impressions",
+        "penalty",
+        "tracked",
+        "abandoned_calls",
+        "calls",
+        "posts",
+        "posts_answered",
+        "deadline_breaches",
+    )
+
+    def __init__(
+        self,
+        idx: int,
+        arrival: float,
+        followers: int,
+        preferred: int,
+        uses_social: bool,
+        knows_ceo: bool,
+        persistence: float,
+        patience: float,
+        clv: float,
+        needs_exception: bool,
+        exception_value: float,
+        cause: int,
+    ) -> None:
+        self.idx = idx
+        self.arrival = arrival
+        self.followers = followers
+        self.preferred = preferred
+        self.uses_social = uses_social
+        self.knows_ceo = knows_ceo
+        self.persistence = persistence
+        self.patience = patience
+        self.clv = clv
+        self.needs_exception = needs_exception
+        self.exception_value = exception_value
+        self.cause = cause
+        self.first_channel = preferred
+        self.final_channel = preferred
+        self.contacts = 0
+        self.tried = 0  # bit mask of channels contacted
+        self.escalated_social = False
+        self.escalated_ceo = False
+        self.status = Status.open
+        self.resolved_by = Role.none
+        self.resolved_at = float("nan")
+        self.compensation = 0.0
+        self.hours = [0.0, 0.0, 0.0, 0.0, 0.0]  # handling hours by staff role (ROLES)
+        self.impressions = 0.0
+        self.penalty = 0.0
+        self.tracked = True
+        self.abandoned_calls = 0
+        self.calls = 0
+        self.posts = 0
+        self.posts_answered = 0
+        self.deadline_breaches = 0
+
+
+def next_channel(m: Model, c: Customer, channel: int, outcome: int, retries: int) -> int:
+    """The next rung of the ladder after a failed contact, or -1 if none is left."""
+    if outcome != DENIED and channel <= EMAIL and retries < m.scenario.behaviour.max_retries:
+        return channel
+    if c.uses_social and not c.tried & (1 << SOCIAL):
+        return SOCIAL
+    if c.knows_ceo and not c.tried & (1 << CEO):
+        return CEO
+    return -1
+
+
+def journey(m: Model, c: Customer, start: int) -> Generator[Any, Any, None]:
+    """Contact, wait, outcome; escalate or give up after each failure."""
+    channel = start
+    c.first_channel = start
+    retries = 0
+    contact = m.contact
+    while True:
+        if c.contacts:
+            if channel == SOCIAL and not c.tried & (1 << SOCIAL):
+                c.escalated_social = True
+            elif channel == CEO and not c.tried & (1 << CEO):
+                c.escalated_ceo = True
+        c.contacts += 1
+        c.tried |= 1 << channel
+        c.final_channel = channel
+        if c.tracked and not m.policy.tracking.tracks(channel):
+            c.tracked = False
+        outcome = yield from contact[channel](m, c)
+        if outcome == RESOLVED:
+            m.finish(c, Status.resolved)
+            return
+        nxt = next_channel(m, c, channel, outcome, retries)
+        if nxt < 0 or m.uniform() >= c.persistence:
+            m.finish(c, Status.gave_up)
+            return
+        if nxt == channel:
+            retries += 1
+            delay = m.behaviour_delay(m.scenario.behaviour.retry_delay_mean_h)
+        else:
+            retries = 0
+            delay = m.behaviour_delay(m.scenario.behaviour.escalate_delay_mean_h)
+        yield m.env.timeout(delay)
+        channel = nxt
+
+
+__all__ = ["Customer", "journey", "next_channel", "PHONE", "EMAIL", "SOCIAL", "CEO"]

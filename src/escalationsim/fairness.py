@@ -1,0 +1,74 @@
+"""Fairness measures over times to resolution.
+
+Definitions (also in docs/metrics.md):
+
+- *Effective time to resolution*: the time to resolution of a resolved complaint, and
+  +infinity for one never resolved (given up, or still open at the horizon). Its median is
+  finite only while more than half of the group was resolved.
+- ``ratio_of_medians(a, b)``: median effective TTR of group a over that of group b;
+  0 if only b's median is infinite, +inf if only a's is, NaN if both are or a group is empty.
+- ``gini(x)``: Gini coefficient of the resolved TTRs, 0 (all equal) to 1 (one complaint
+  takes all the time): G = sum_i (2i - n - 1) x_(i) / (n sum x), x sorted ascending.
+- ``jain(x)``: Jain's fairness index of the resolved TTRs, (sum x)^2 / (n sum x^2), from
+  1/n (one complaint takes all the time) to 1 (all equal).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def effective_ttr(ttr: np.ndarray, resolved: np.ndarray) -> np.ndarray:
+    """Time to resolution with +inf for complaints never resolved."""
+    return np.where(resolved, ttr, np.inf)
+
+
+def median_inf(x: np.ndarray) -> float:
+    """Median that allows +inf values (finite only while most values are finite)."""
+    return float(np.median(x)) if len(x) else math.nan
+
+
+def ratio_of_medians(a: np.ndarray, b: np.ndarray) -> float:
+    """Median effective TTR of ``a`` over that of ``b`` (see module doc for infinities)."""
+    ma, mb = median_inf(a), median_inf(b)
+    if math.isnan(ma) or math.isnan(mb):
+        return math.nan
+    if math.isinf(ma) and math.isinf(mb):
+        return math.nan
+    if math.isinf(mb):
+        return 0.0
+    if math.isinf(ma):
+        return math.inf
+    return ma / mb if mb > 0 else math.nan
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (NaN if empty or all zero)."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n = len(x)
+    total = x.sum()
+    if n == 0 or total <= 0:
+        return math.nan
+    i = np.arange(1, n + 1)
+    return float(np.sum((2 * i - n - 1) * x) / (n * total))
+
+
+def jain(x: np.ndarray) -> float:
+    """Jain's fairness index of non-negative values (NaN if empty or all zero)."""
+    x = np.asarray(x, dtype=float)
+    sq = float(np.sum(x * x))
+    if len(x) == 0 or sq <= 0:
+        return math.nan
+    return float(x.sum() ** 2 / (len(x) * sq))
+
+
+def top_share_mask(followers: np.ndarray, share: float = 0.01) -> np.ndarray:
+    """Mask of the top ``share`` of complaints by followers (ties broken by position)."""
+    n = len(followers)
+    k = max(1, math.ceil(share * n)) if n else 0
+    mask = np.zeros(n, dtype=bool)
+    if k:
+        mask[np.argsort(followers, kind="stable")[n - k :]] = True
+    return mask

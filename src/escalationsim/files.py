@@ -1,0 +1,44 @@
+"""Writing results: every file goes to a temporary name in the same folder first and is
+then renamed, so a reader never sees a half-written file and an interrupted run leaves
+the previous version intact."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary path next to ``path``, then rename it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    return atomic_write(path, lambda p: df.to_csv(p, index=False))
+
+
+def write_parquet(df: pd.DataFrame, path: Path) -> Path:
+    return atomic_write(path, lambda p: df.to_parquet(p, index=False))
+
+
+def write_text(text: str, path: Path) -> Path:
+    return atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def save_figure(fig: Figure, path: Path, dpi: int = 120) -> Path:
+    return atomic_write(path, lambda p: fig.savefig(p, dpi=dpi, format="png", bbox_inches="tight"))

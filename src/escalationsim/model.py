@@ -1,0 +1,289 @@
+"""One simulation run: a scenario, a policy, a customer population, a SimPy environment.
+
+:class:`Model` wires staff pools, the CEO's desk, the policy's levers and the customer
+journeys together, runs to the horizon and returns a :class:`RunResult`: the complaint
+log (one row per complaint that arrived after the warm-up) and run-level measurements
+(utilisation, queue backlogs, counters). It knows nothing of files or Hydra.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import simpy
+
+from escalationsim import channels
+from escalationsim.config import Dist, HandleTime, PolicyConfig, ScenarioConfig
+from escalationsim.customer import Customer, journey
+from escalationsim.outcomes import Role, Status
+from escalationsim.policies import Floodgates, Policy, RootCause, build_policy
+from escalationsim.population import CEO, SOCIAL, Population
+from escalationsim.records import ComplaintLog
+from escalationsim.rng import BlockDraws
+from escalationsim.staff import STAFF_ROLES, CeoDesk, StaffPool
+
+
+@dataclass
+class RunResult:
+    """What one (policy, replication) run produced."""
+
+    policy: str
+    replication: int
+    log: ComplaintLog
+    window_h: tuple[float, float]
+    utilisation: dict[str, float]
+    busy_h: dict[str, float]
+    staff_count: dict[str, int]
+    backlog: dict[str, np.ndarray]
+    inflow: dict[str, int]
+    counters: dict[str, float] = field(default_factory=dict)
+
+
+class _Sampler:
+    """Draws one task's handling time in hours."""
+
+    __slots__ = ("kind", "mu", "sigma", "mean_h")
+
+    def __init__(self, ht: HandleTime) -> None:
+        self.mean_h = ht.mean_min / 60.0
+        self.kind = Dist(ht.dist)
+        s2 = math.log1p(ht.cv * ht.cv)
+        self.sigma = math.sqrt(s2)
+        self.mu = math.log(self.mean_h) - 0.5 * s2
+
+
+class Model:
+    """The wiring of one run. Channel and lever code calls back into its helpers."""
+
+    def __init__(
+        self,
+        scenario: ScenarioConfig,
+        policy: PolicyConfig | Policy,
+        population: Population,
+        rngs: dict[str, np.random.Generator],
+        horizon_h: float,
+        warmup_h: float,
+        replication: int = 0,
+    ) -> None:
+        self.scenario = scenario
+        self.policy = policy if isinstance(policy, Policy) else build_policy(policy)
+        self.population = population
+        self.horizon_h = horizon_h
+        self.warmup_h = warmup_h
+        self.replication = replication
+        self.env = env = simpy.Environment()
+        window = (warmup_h, horizon_h)
+        st = scenario.staff
+        self.reps = StaffPool(env, "reps", st.reps.count, st.reps.hourly_cost_usd, window)
+        self.social = StaffPool(env, "social", st.social.count, st.social.hourly_cost_usd, window)
+        self.managers = StaffPool(
+            env, "managers", st.managers.count, st.managers.hourly_cost_usd, window
+        )
+        self.exec_office = StaffPool(
+            env, "exec_office", st.exec_office.count, st.exec_office.hourly_cost_usd, window
+        )
+        self.ceo = CeoDesk(
+            env,
+            st.ceo.hours_per_week,
+            st.ceo.days_per_week,
+            st.ceo.start_hour,
+            st.ceo.hourly_cost_usd,
+            window,
+        )
+        self.floodgates = Floodgates(self.policy.floodgates_lever)
+        self.root_cause = RootCause(self.policy.root_cause_lever)
+        self.contact = channels.CONTACT
+        self._normal = BlockDraws(rngs["service"], "normal")
+        self._svc_exp = BlockDraws(rngs["service"], "exponential")
+        self.uniform = BlockDraws(rngs["behaviour"], "uniform")
+        self._beh_exp = BlockDraws(rngs["behaviour"], "exponential")
+        self.patience_draw = BlockDraws(rngs["patience"], "exponential")
+        self._samplers = {
+            name: _Sampler(getattr(scenario.handle_times, name))
+            for name in scenario.handle_times.__dataclass_fields__
+        }
+        self.phone_patience_h = scenario.channels.phone.patience_mean_s / 3600.0
+        self.email_patience_h = scenario.channels.email.patience_mean_h
+        self.email_triage_h = scenario.channels.email.triage_mean_h
+        self.deadline_h = scenario.channels.ceo.response_deadline_days * 24.0
+        self.ticket_social = self.policy.tracking.tracks(SOCIAL)
+        self.ticket_ceo = self.policy.tracking.tracks(CEO)
+        self.log = ComplaintLog(
+            int(np.searchsorted(population.arrival_h, warmup_h)), len(population)
+        )
+        self.active: dict[int, Customer] = {}
+        self._queues = dict(
+            zip(
+                STAFF_ROLES,
+                (self.reps, self.social, self.managers, self.exec_office, self.ceo),
+                strict=True,
+            )
+        )
+        self._snapshots: dict[str, list[int]] = {k: [] for k in self._queues}
+
+    # ------------------------------------------------------------------ random draws
+
+    def handle(self, task: str) -> float:
+        """A handling time for ``task``, in hours."""
+        s = self._samplers[task]
+        if s.kind is Dist.lognormal:
+            return math.exp(s.mu + s.sigma * self._normal())
+        if s.kind is Dist.exponential:
+            return s.mean_h * self._svc_exp()
+        return s.mean_h
+
+    def behaviour_delay(self, mean_h: float) -> float:
+        return mean_h * self._beh_exp()
+
+    def behaviour_exp(self) -> float:
+        """A standard exponential variate from the behaviour stream."""
+        return self._beh_exp()
+
+    # ------------------------------------------------------------------ work and money
+
+    def hold(
+        self, c: Customer, pool: StaffPool, task: str, ticket: bool = False
+    ) -> Generator[Any, Any, None]:
+        """A granted worker of ``pool`` handles ``task`` for ``c`` (plus ticketing)."""
+        d = self.handle(task)
+        if ticket:
+            d += self.handle("ticketing")
+        c.hours[pool.index] += d
+        yield pool.work(d)
+
+    def staff_task(
+        self, c: Customer, pool: StaffPool, task: str, priority: float = 0.0
+    ) -> Generator[Any, Any, None]:
+        """Queue for ``pool`` without reneging, then handle ``task`` for ``c``."""
+        req = pool.request(priority)
+        yield req
+        yield from self.hold(c, pool, task, ticket=pool is self.exec_office and self.ticket_ceo)
+        pool.release(req)
+
+    def ceo_task(self, c: Customer, task: str) -> Generator[Any, Any, None]:
+        """A letter in the CEO's inbox; returns when the CEO has finished it."""
+        d = self.handle(task)
+        if self.ticket_ceo:
+            d += self.handle("ticketing")
+        c.hours[self.ceo.index] += d
+        yield self.ceo.send(d)
+
+    def grant(self, c: Customer, role: Role) -> None:
+        """Resolve by granting the exception the customer needs."""
+        c.compensation += c.exception_value
+        self.resolve(c, role)
+
+    def resolve(self, c: Customer, role: Role) -> None:
+        c.resolved_by = role
+        c.resolved_at = self.env.now
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def finish(self, c: Customer, status: Status) -> None:
+        """Close a complaint: record it (if inside the window)."""
+        c.status = status
+        self.active.pop(c.idx, None)
+        self.log.record(c, self.scenario.churn, self.population.u_churn[c.idx])
+
+    def _arrivals(self) -> Generator[Any, Any, None]:
+        env = self.env
+        pop = self.population
+        times = pop.arrival_h
+        rc = self.root_cause
+        fg = self.floodgates
+        tracks = self.policy.tracking.tracks
+        cols = (
+            pop.followers.tolist(),
+            pop.first_channel.tolist(),
+            pop.uses_social.tolist(),
+            pop.knows_ceo.tolist(),
+            pop.persistence.tolist(),
+            pop.patience.tolist(),
+            pop.clv.tolist(),
+            pop.needs_exception.tolist(),
+            pop.exception_value.tolist(),
+            pop.cause.tolist(),
+        )
+        u_direct = pop.u_direct.tolist()
+        u_prevent = pop.u_prevent.tolist()
+        log_start = self.log.start
+        for i, t in enumerate(times.tolist()):
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            cause = cols[9][i]
+            if rc.fixed and rc.prevents(cause, u_prevent[i], t):
+                if i >= log_start:
+                    self.log.prevented += 1
+                continue
+            c = Customer(
+                i,
+                t,
+                cols[0][i],
+                cols[1][i],
+                cols[2][i],
+                cols[3][i],
+                cols[4][i],
+                cols[5][i],
+                cols[6][i],
+                cols[7][i],
+                cols[8][i],
+                cause,
+            )
+            start = c.preferred
+            if u_direct[i] < fg.direct_share(t):
+                start = CEO
+                c.knows_ceo = True
+            rc.observe(cause, tracks(start), t)
+            self.active[i] = c
+            env.process(journey(self, c, start))
+
+    def _monitor(self) -> Generator[Any, Any, None]:
+        """Daily snapshot of every queue's length, from the end of the warm-up."""
+        env = self.env
+        if self.warmup_h > 0:
+            yield env.timeout(self.warmup_h)
+        while True:
+            for k, q in self._queues.items():
+                self._snapshots[k].append(q.queue_length)
+            yield env.timeout(24.0)
+
+    def run(self) -> RunResult:
+        """Simulate to the horizon and collect the results."""
+        self.env.process(self._arrivals())
+        self.env.process(self._monitor())
+        self.env.run(until=self.horizon_h)
+        for c in list(self.active.values()):
+            self.log.record(c, self.scenario.churn, self.population.u_churn[c.idx])
+        self.active.clear()
+        self.log.finalise()
+        st = self.scenario.staff
+        util = {k: q.utilisation() for k, q in self._queues.items()}
+        busy = {k: q.busy_h for k, q in self._queues.items()}
+        counts = {
+            "reps": st.reps.count,
+            "social": st.social.count,
+            "managers": st.managers.count,
+            "exec_office": st.exec_office.count,
+            "ceo": 1,
+        }
+        counters = {
+            "root_cause_fixed_at_h": self.root_cause.fix_time,
+            "fix_cost": self.root_cause.fix_cost if self.root_cause.fixed else 0.0,
+            "ceo_available_h": self.ceo.available_h(self.warmup_h, self.horizon_h),
+        }
+        return RunResult(
+            policy=self.policy.name,
+            replication=self.replication,
+            log=self.log,
+            window_h=(self.warmup_h, self.horizon_h),
+            utilisation=util,
+            busy_h=busy,
+            staff_count=counts,
+            backlog={k: np.asarray(v, dtype=np.int64) for k, v in self._snapshots.items()},
+            inflow={k: q.inflow for k, q in self._queues.items()},
+            counters=counters,
+        )

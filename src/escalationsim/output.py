@@ -1,0 +1,27 @@
+"""Write a job's results into its output folder: tables, complaint rows and plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from escalationsim.config import SimConfig
+from escalationsim.files import write_csv, write_parquet, write_text
+from escalationsim.runner import Results
+from escalationsim.tables import headline_table, to_markdown
+
+
+def write_outputs(outdir: Path, sim: SimConfig, results: Results, plots: bool = True) -> list[Path]:
+    """complaints.parquet, kpis.csv, summary.csv, headline.md and the PNG plots."""
+    outdir = Path(outdir)
+    written = []
+    if results.complaints is not None:
+        written.append(write_parquet(results.complaints, outdir / "complaints.parquet"))
+    written.append(write_csv(results.kpis, outdir / "kpis.csv"))
+    written.append(write_csv(results.summary, outdir / "summary.csv"))
+    table = headline_table(results.summary, sim.run.policies)
+    written.append(write_text(to_markdown(table), outdir / "headline.md"))
+    if plots:
+        from escalationsim.plots import write_plots
+
+        written += write_plots(outdir, results.kpis, results.complaints, sim.run.policies)
+    return written

@@ -1,0 +1,93 @@
+"""Run a job: every selected policy over every replication, on common random numbers.
+
+:func:`simulate` is the one function a notebook needs: it takes a :class:`SimConfig` and
+returns the complaint rows, one KPI row per (policy, replication) and the summary across
+replications. Replications can run in worker processes; each is seeded by its own index,
+so results do not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from escalationsim.aggregate import summarise
+from escalationsim.config import PolicyConfig, SimConfig, validate
+from escalationsim.metrics import add_costs, run_kpis
+from escalationsim.model import Model
+from escalationsim.population import draw_population
+from escalationsim.rng import streams
+
+
+@dataclass
+class Results:
+    """What a job produced: tidy complaints (None if records are off), KPIs, summary."""
+
+    complaints: pd.DataFrame | None
+    kpis: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def run_one(
+    cfg: SimConfig, policy: PolicyConfig, replication: int, keep_records: bool = True
+) -> tuple[dict, pd.DataFrame | None]:
+    """Simulate one policy in one replication; return its KPI row and complaint frame."""
+    horizon_h = cfg.run.horizon_days * 24.0
+    warmup_h = cfg.run.warmup_days * 24.0
+    rngs = streams(cfg.run.seed, replication)
+    pop = draw_population(cfg.scenario, horizon_h, rngs["arrivals"], rngs["population"])
+    result = Model(cfg.scenario, policy, pop, rngs, horizon_h, warmup_h, replication).run()
+    df = add_costs(result.log.to_frame(), cfg.scenario)
+    row = run_kpis(result, cfg.scenario, df)
+    if not keep_records:
+        return row, None
+    df.insert(0, "replication", replication)
+    df.insert(0, "policy", policy.name)
+    return row, df
+
+
+def run_replication(cfg: SimConfig, replication: int) -> list[tuple[dict, pd.DataFrame | None]]:
+    """Every selected policy on the same customers of one replication."""
+    out = []
+    for name in cfg.run.policies:
+        policy = replace(cfg.policies[name], name=name)
+        out.append(run_one(cfg, policy, replication, cfg.run.records))
+    return out
+
+
+def simulate(cfg: SimConfig, progress: Callable[[int, int], None] | None = None) -> Results:
+    """Validate ``cfg``, run all policies x replications, and return the results.
+
+    ``progress(done, total)`` is called after each replication, if given.
+    """
+    validate(cfg)
+    reps = list(range(cfg.run.replications))
+    workers = min(cfg.run.workers, len(reps), os.cpu_count() or 1)
+    parts: list[list[tuple[dict, pd.DataFrame | None]]] = []
+    if workers <= 1:
+        for i, r in enumerate(reps):
+            parts.append(run_replication(cfg, r))
+            if progress:
+                progress(i + 1, len(reps))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(run_replication, cfg, r) for r in reps]
+            for i, fut in enumerate(futures):
+                parts.append(fut.result())
+                if progress:
+                    progress(i + 1, len(reps))
+    rows = [row for part in parts for row, _ in part]
+    frames = [df for part in parts for _, df in part if df is not None]
+    kpis = pd.DataFrame(rows)
+    order = {name: i for i, name in enumerate(cfg.run.policies)}
+    kpis = kpis.sort_values(
+        ["policy", "replication"], key=lambda s: s.map(order) if s.name == "policy" else s
+    ).reset_index(drop=True)
+    complaints = pd.concat(frames, ignore_index=True) if frames else None
+    if complaints is not None:
+        complaints["policy"] = pd.Categorical(complaints["policy"], categories=cfg.run.policies)
+    return Results(complaints=complaints, kpis=kpis, summary=summarise(kpis, cfg.run.policies))

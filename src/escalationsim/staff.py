@@ -1,0 +1,178 @@
+"""Staff: pools of interchangeable workers, and the CEO with a weekly time budget.
+
+A :class:`StaffPool` is a SimPy priority resource that also measures how busy it is
+inside the measurement window and how many requests entered its queue. The
+:class:`CeoDesk` is one person who reads an inbox only during daily blocks that add up to
+``hours_per_week``; work on a letter may continue in the next block, so the CEO never
+spends more than the weekly budget on complaints.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+
+def overlap(start: float, end: float, lo: float, hi: float) -> float:
+    """Length of the intersection of [start, end] with the window [lo, hi]."""
+    a = start if start > lo else lo
+    b = end if end < hi else hi
+    return b - a if b > a else 0.0
+
+
+STAFF_ROLES: tuple[str, ...] = ("reps", "social", "managers", "exec_office", "ceo")
+"""Staff roles in a fixed order: per-complaint handling hours are kept in this order."""
+
+
+class StaffPool:
+    """``count`` identical workers with a priority queue (lower priority value first)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        count: int,
+        hourly_cost: float,
+        window: tuple[float, float],
+    ) -> None:
+        self.env = env
+        self.name = name
+        self.index = STAFF_ROLES.index(name)
+        self.count = count
+        self.hourly_cost = hourly_cost
+        self.resource = simpy.PriorityResource(env, capacity=count)
+        self.lo, self.hi = window
+        self.busy_h = 0.0  # busy time inside the window
+        self.inflow = 0  # requests made inside the window
+
+    def request(self, priority: float = 0.0) -> simpy.resources.resource.PriorityRequest:
+        """Join the queue; count the request if it is inside the window."""
+        if self.lo <= self.env.now < self.hi:
+            self.inflow += 1
+        return self.resource.request(priority=priority)
+
+    def release(self, req: simpy.resources.resource.PriorityRequest) -> None:
+        self.resource.release(req)
+
+    def work(self, duration_h: float) -> simpy.Timeout:
+        """Time one granted worker spends on a task; accounts it to the window."""
+        now = self.env.now
+        self.busy_h += overlap(now, now + duration_h, self.lo, self.hi)
+        return self.env.timeout(duration_h)
+
+    def serve(self, duration_h: float, priority: float = 0.0) -> Generator[Any, Any, None]:
+        """Wait for a worker, work for ``duration_h``, release (no reneging)."""
+        req = self.request(priority)
+        yield req
+        yield self.work(duration_h)
+        self.release(req)
+
+    @property
+    def queue_length(self) -> int:
+        return len(self.resource.queue)
+
+    def utilisation(self) -> float:
+        """Busy worker-hours over available worker-hours in the window."""
+        span = (self.hi - self.lo) * self.count
+        return self.busy_h / span if span > 0 else float("nan")
+
+
+class _Letter:
+    __slots__ = ("work_left", "done")
+
+    def __init__(self, work_h: float, done: simpy.Event) -> None:
+        self.work_left = work_h
+        self.done = done
+
+
+class CeoDesk:
+    """The CEO: reads the inbox first in, first out, only inside daily time blocks.
+
+    Blocks start at ``start_hour`` on the first ``days_per_week`` days of each week
+    (day 0 is a Monday) and last ``hours_per_week / days_per_week`` hours.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        hours_per_week: float,
+        days_per_week: int,
+        start_hour: float,
+        hourly_cost: float,
+        window: tuple[float, float],
+    ) -> None:
+        self.env = env
+        self.name = "ceo"
+        self.index = STAFF_ROLES.index("ceo")
+        self.hourly_cost = hourly_cost
+        self.block_h = hours_per_week / days_per_week
+        self.days_per_week = days_per_week
+        self.start_hour = start_hour
+        self.lo, self.hi = window
+        self.inbox: deque[_Letter] = deque()
+        self.busy_h = 0.0
+        self.inflow = 0
+        self._wake: simpy.Event | None = None
+        env.process(self._work())
+
+    def send(self, work_h: float) -> simpy.Event:
+        """Put a letter needing ``work_h`` hours of CEO time in the inbox; the returned
+        event fires when the CEO has finished it."""
+        done = self.env.event()
+        self.inbox.append(_Letter(work_h, done))
+        if self.lo <= self.env.now < self.hi:
+            self.inflow += 1
+        if self._wake is not None and not self._wake.triggered:
+            self._wake.succeed()
+        return done
+
+    @property
+    def queue_length(self) -> int:
+        return len(self.inbox)
+
+    def available_h(self, lo: float, hi: float) -> float:
+        """CEO complaint hours scheduled inside [lo, hi]."""
+        total = 0.0
+        day = int(lo // 24)
+        while day * 24 < hi:
+            if day % 7 < self.days_per_week:
+                start = day * 24 + self.start_hour
+                total += overlap(start, start + self.block_h, lo, hi)
+            day += 1
+        return total
+
+    def utilisation(self) -> float:
+        avail = self.available_h(self.lo, self.hi)
+        return self.busy_h / avail if avail > 0 else float("nan")
+
+    def _work(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        day = 0
+        while True:
+            if day % 7 < self.days_per_week:
+                start = day * 24 + self.start_hour
+                if start > env.now:
+                    yield env.timeout(start - env.now)
+                end = start + self.block_h
+                while env.now < end:
+                    if not self.inbox:
+                        self._wake = env.event()
+                        yield self._wake | env.timeout(end - env.now)
+                        self._wake = None
+                        continue
+                    letter = self.inbox[0]
+                    spend = min(letter.work_left, end - env.now)
+                    now = env.now
+                    self.busy_h += overlap(now, now + spend, self.lo, self.hi)
+                    yield env.timeout(spend)
+                    letter.work_left -= spend
+                    if letter.work_left <= 1e-12:
+                        self.inbox.popleft()
+                        letter.done.succeed()
+            day += 1
+            next_start = day * 24.0
+            if next_start > env.now:
+                yield env.timeout(next_start - env.now)
