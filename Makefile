@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-slow lint clean
+.PHONY: run test test-slow lint results clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 	$(BIN)/ruff check src tests
+
+## Regenerate the reference results shown in the README (small files only).
+results: $(STAMP)
+	rm -rf results/headline
+	$(BIN)/escalationsim output.complaints=false hydra.run.dir=results/headline
+	rm -f results/headline/cli.log results/headline/.hydra/hydra.yaml  # machine-specific paths
 
 ## Long statistical and scale tests.
 test-slow: $(STAMP)

@@ -1,0 +1,42 @@
+"""escalationsim: simulate customer-complaint escalation and compare complaint policies.
+
+From Python::
+
+    from escalationsim import compose, simulate
+    cfg = compose(["run.replications=3", "scenario.volume_per_day=1000"])
+    results = simulate(cfg)          # results.kpis, results.summary, results.complaints
+
+``compose`` reads the packaged Hydra configs; a :class:`SimConfig` can also be built by
+hand from the dataclasses in :mod:`escalationsim.config`.
+"""
+
+from escalationsim.config import (
+    ConfigError,
+    PolicyConfig,
+    RunConfig,
+    ScenarioConfig,
+    SimConfig,
+    validate,
+)
+from escalationsim.runner import Results, simulate
+
+
+def compose(overrides: list[str] | None = None) -> SimConfig:
+    """The packaged default job with Hydra-style overrides (e.g. ``run.seed=7``)."""
+    from escalationsim.cli import compose as _compose
+
+    return _compose(overrides)
+
+
+__all__ = [
+    "ConfigError",
+    "PolicyConfig",
+    "Results",
+    "RunConfig",
+    "ScenarioConfig",
+    "SimConfig",
+    "compose",
+    "simulate",
+    "validate",
+]
+__version__ = "0.1.0"

@@ -33,9 +33,10 @@ log = logging.getLogger("escalationsim")
 
 @dataclass
 class OutputConfig:
-    """What to write besides kpis.csv and summary.csv."""
+    """What to write besides kpis.csv, summary.csv and headline.md."""
 
     plots: bool = True
+    complaints: bool = True
 
 
 @dataclass
@@ -98,7 +99,7 @@ def run_job(cfg: DictConfig, outdir: Path) -> int:
         log.info("replication %d/%d done (%.1f s)", done, total, time.perf_counter() - t0)
 
     results = simulate(sim, progress=progress)
-    written = write_outputs(outdir, sim, results, plots=output.plots)
+    written = write_outputs(outdir, sim, results, plots=output.plots, complaints=output.complaints)
     table = headline_table(results.summary, sim.run.policies)
     print()
     print(render(table))

@@ -258,7 +258,7 @@ class SocialLever:
 
     mode: SocialMode = SocialMode.by_influence
     answer_prob: float = 1.0
-    influence_intercept: float = -2.2
+    influence_intercept: float = -2.6
     influence_slope: float = 0.8
     grants_exceptions: bool = True
     budget_usd: float = 300.0

@@ -94,7 +94,7 @@ class Customer:
         self.resolved_by = Role.none
         self.resolved_at = float("nan")
         self.compensation = 0.0
-        self.hours = [0.0, 0.0, 0.0, 0.0, 0.0]  # handling hours by staff role (ROLES)
+        self.hours = [0.0] * 6  # handling hours by staff role (STAFF_ROLES), then audits
         self.impressions = 0.0
         self.penalty = 0.0
         self.tracked = True

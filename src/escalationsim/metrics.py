@@ -38,7 +38,7 @@ def add_costs(df: pd.DataFrame, scenario: ScenarioConfig) -> pd.DataFrame:
     """Add per-complaint cost columns (USD): staff, CEO, publicity, churn, total."""
     rates = hourly_costs(scenario)
     staff = sum(df[f"hours_{r}"] * rates[r] for r in STAFF_ROLES if r != "ceo")
-    df["cost_staff"] = staff
+    df["cost_staff"] = staff + df["hours_audit"] * rates["managers"]
     df["cost_ceo"] = df["hours_ceo"] * rates["ceo"]
     df["cost_publicity"] = df["impressions"] * scenario.costs.cost_per_impression_usd
     df["cost_churn"] = np.where(df["churned"], df["clv"], 0.0)
@@ -107,6 +107,7 @@ def run_kpis(result: RunResult, scenario: ScenarioConfig, df: pd.DataFrame) -> d
         for r in STAFF_ROLES
         if r != "ceo"
     }
+    by_role["cost_staff_managers"] += float(df["hours_audit"].sum() * rates["managers"])
     stable = True
     unstable: list[str] = []
     growth: dict[str, float] = {}

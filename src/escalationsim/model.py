@@ -24,7 +24,7 @@ from escalationsim.policies import Floodgates, Policy, RootCause, build_policy
 from escalationsim.population import CEO, SOCIAL, Population
 from escalationsim.records import ComplaintLog
 from escalationsim.rng import BlockDraws
-from escalationsim.staff import STAFF_ROLES, CeoDesk, StaffPool
+from escalationsim.staff import AUDIT_SLOT, STAFF_ROLES, CeoDesk, StaffPool
 
 
 @dataclass
@@ -161,8 +161,16 @@ class Model:
         """Queue for ``pool`` without reneging, then handle ``task`` for ``c``."""
         req = pool.request(priority)
         yield req
-        yield from self.hold(c, pool, task, ticket=pool is self.exec_office and self.ticket_ceo)
+        ticket = pool is self.exec_office and self.ticket_ceo
+        yield from self.hold(c, pool, task, ticket=ticket)
         pool.release(req)
+
+    def audit(self, c: Customer) -> None:
+        """A manager audits a granted exception later, at low priority; the customer does
+        not wait for it. Its hours are booked to the complaint now."""
+        d = self.handle("audit")
+        c.hours[AUDIT_SLOT] += d
+        self.env.process(self.managers.serve(d, priority=1))
 
     def ceo_task(self, c: Customer, task: str) -> Generator[Any, Any, None]:
         """A letter in the CEO's inbox; returns when the CEO has finished it."""

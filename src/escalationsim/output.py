@@ -10,11 +10,13 @@ from escalationsim.runner import Results
 from escalationsim.tables import headline_table, to_markdown
 
 
-def write_outputs(outdir: Path, sim: SimConfig, results: Results, plots: bool = True) -> list[Path]:
+def write_outputs(
+    outdir: Path, sim: SimConfig, results: Results, plots: bool = True, complaints: bool = True
+) -> list[Path]:
     """complaints.parquet, kpis.csv, summary.csv, headline.md and the PNG plots."""
     outdir = Path(outdir)
     written = []
-    if results.complaints is not None:
+    if complaints and results.complaints is not None:
         written.append(write_parquet(results.complaints, outdir / "complaints.parquet"))
     written.append(write_csv(results.kpis, outdir / "kpis.csv"))
     written.append(write_csv(results.summary, outdir / "summary.csv"))

@@ -63,7 +63,7 @@ class EmpoweredAuthority:
     def exception(self, m: Model, c: Customer, on_phone: bool) -> Proc:
         if c.exception_value <= self.budget:
             if self.audit_fraction > 0 and m.uniform() < self.audit_fraction:
-                m.env.process(m.staff_task(c, m.managers, "audit", priority=1))
+                m.audit(c)
             m.grant(c, Role.rep)
             return RESOLVED
         yield from m.staff_task(c, m.managers, "supervisor", priority=0)

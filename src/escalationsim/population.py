@@ -44,7 +44,7 @@ class Population:
 
 def _logistic_with_mean(x: np.ndarray, mean: float) -> np.ndarray:
     """1 / (1 + exp(-(a + x))) with ``a`` found by bisection so that the average is ``mean``."""
-    if mean <= 0.0:
+    if mean <= 0.0 or len(x) == 0:
         return np.zeros_like(x)
     if mean >= 1.0:
         return np.ones_like(x)

@@ -45,6 +45,7 @@ _COLUMNS: dict[str, str] = {
     "hours_managers": "f8",
     "hours_exec_office": "f8",
     "hours_ceo": "f8",
+    "hours_audit": "f8",
     "impressions": "f8",
     "penalty": "f8",
     "deadline_breaches": "i4",
@@ -111,6 +112,7 @@ class ComplaintLog:
         k["hours_managers"][j] = h[2]
         k["hours_exec_office"][j] = h[3]
         k["hours_ceo"][j] = h[4]
+        k["hours_audit"][j] = h[5]
         k["impressions"][j] = c.impressions
         k["penalty"][j] = c.penalty
         k["deadline_breaches"][j] = c.deadline_breaches

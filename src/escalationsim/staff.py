@@ -26,6 +26,9 @@ def overlap(start: float, end: float, lo: float, hi: float) -> float:
 STAFF_ROLES: tuple[str, ...] = ("reps", "social", "managers", "exec_office", "ceo")
 """Staff roles in a fixed order: per-complaint handling hours are kept in this order."""
 
+AUDIT_SLOT = len(STAFF_ROLES)
+"""Slot after the roles for managers' audit hours: spent after the customer was served."""
+
 
 class StaffPool:
     """``count`` identical workers with a priority queue (lower priority value first)."""

@@ -1,0 +1,37 @@
+"""Shared fixtures: small jobs composed from the packaged configs."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from escalationsim import SimConfig, compose, simulate
+from escalationsim.runner import Results
+
+PRESETS = ["rigid_script", "empowered_rep", "ceo_responds", "ceo_redirects", "omnichannel"]
+
+
+def small_config(*overrides: str, policies: list[str] | None = None) -> SimConfig:
+    """A short, single-process job; overrides in Hydra syntax."""
+    pols = policies or PRESETS
+    base = [
+        f"run.policies=[{','.join(pols)}]",
+        "run.replications=1",
+        "run.horizon_days=6",
+        "run.warmup_days=1",
+        "run.workers=1",
+        "scenario.volume_per_day=300",
+    ]
+    return compose(base + list(overrides))
+
+
+@functools.cache
+def _cached_run(overrides: tuple[str, ...]) -> Results:
+    return simulate(small_config(*overrides))
+
+
+@pytest.fixture(scope="session")
+def all_presets() -> Results:
+    """Every preset, one short replication, complaint rows kept."""
+    return _cached_run(())

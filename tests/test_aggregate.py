@@ -1,0 +1,137 @@
+"""Tests for escalationsim.aggregate (Student-t intervals and the summary table)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from escalationsim.aggregate import mean_ci, summarise
+
+
+def _t_interval(x: list[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Reference interval from scipy.stats.t.interval and the statistics module."""
+    m = statistics.fmean(x)
+    se = statistics.stdev(x) / math.sqrt(len(x))
+    if se == 0.0:  # scipy rejects a zero scale; the interval degenerates to the mean
+        return m, m, m
+    lo, hi = stats.t.interval(level, len(x) - 1, loc=m, scale=se)
+    return m, float(lo), float(hi)
+
+
+def test_mean_ci_hand_example() -> None:
+    # x = 1..5: mean 3, sd sqrt(2.5), t(0.975, 4) = 2.7764451051977987
+    m, lo, hi = mean_ci(np.array([1.0, 2.0, 3.0, 4.0, 5.0]))
+    half = 2.7764451051977987 * math.sqrt(2.5) / math.sqrt(5)
+    assert m == pytest.approx(3.0)
+    assert lo == pytest.approx(3.0 - half, rel=1e-9)
+    assert hi == pytest.approx(3.0 + half, rel=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.floats(min_value=-1e4, max_value=1e4, allow_nan=False, allow_infinity=False),
+        min_size=2,
+        max_size=30,
+    ),
+    st.sampled_from([0.8, 0.9, 0.95, 0.99]),
+)
+def test_mean_ci_matches_scipy_t_interval(x: list[float], level: float) -> None:
+    m, lo, hi = mean_ci(np.array(x), level=level)
+    rm, rlo, rhi = _t_interval(x, level)
+    assert m == pytest.approx(rm, rel=1e-9, abs=1e-9)
+    assert lo == pytest.approx(rlo, rel=1e-7, abs=1e-7)
+    assert hi == pytest.approx(rhi, rel=1e-7, abs=1e-7)
+    assert lo <= m <= hi
+
+
+def test_mean_ci_single_value_has_nan_interval() -> None:
+    m, lo, hi = mean_ci(np.array([4.2]))
+    assert m == 4.2
+    assert math.isnan(lo) and math.isnan(hi)
+
+
+def test_mean_ci_empty_is_all_nan() -> None:
+    assert all(math.isnan(v) for v in mean_ci(np.array([])))
+    assert all(math.isnan(v) for v in mean_ci(np.array([np.nan, np.inf, -np.inf])))
+
+
+def test_mean_ci_drops_non_finite_values() -> None:
+    finite = [1.0, 4.0, 2.0, 8.0]
+    with_bad = np.array([1.0, np.inf, 4.0, np.nan, 2.0, -np.inf, 8.0])
+    assert mean_ci(with_bad) == pytest.approx(_t_interval(finite))
+    # One finite value left -> mean only.
+    m, lo, hi = mean_ci(np.array([np.nan, 3.0, np.inf]))
+    assert m == 3.0 and math.isnan(lo) and math.isnan(hi)
+
+
+def test_mean_ci_coverage_of_normal_mean() -> None:
+    rng = np.random.default_rng(20240607)
+    true_mean, sd, trials = 10.0, 3.0, 400
+    covered = 0
+    for _ in range(trials):
+        _, lo, hi = mean_ci(rng.normal(true_mean, sd, size=5))
+        covered += lo <= true_mean <= hi
+    assert 0.92 <= covered / trials <= 0.98
+
+
+# --------------------------------------------------------------------------- summarise
+
+
+@pytest.fixture
+def kpis() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "policy": ["a", "a", "a", "b", "b", "b"],
+            "replication": [0, 1, 2, 0, 1, 2],
+            "cost": [10.0, 12.0, 14.0, 1.0, np.inf, 3.0],
+            "count": [1, 2, 3, 4, 5, 6],
+            "breached": [True, False, True, False, False, False],
+            "label": ["x", "y", "z", "x", "y", "z"],
+        }
+    )
+
+
+def test_summarise_one_row_per_policy_and_kpi(kpis: pd.DataFrame) -> None:
+    out = summarise(kpis)
+    assert list(out.columns) == ["policy", "kpi", "mean", "ci_low", "ci_high", "n"]
+    pairs = list(zip(out["policy"], out["kpi"], strict=True))
+    assert len(pairs) == len(set(pairs)) == 2 * 3
+    assert set(pairs) == {(p, k) for p in "ab" for k in ("cost", "count", "breached")}
+    # Identifier and non-numeric columns are not KPIs.
+    assert not {"replication", "label", "policy"} & set(out["kpi"])
+
+
+def test_summarise_values(kpis: pd.DataFrame) -> None:
+    out = summarise(kpis).set_index(["policy", "kpi"])
+    row = out.loc[("a", "cost")]
+    assert (row["mean"], row["ci_low"], row["ci_high"]) == pytest.approx(
+        _t_interval([10.0, 12.0, 14.0])
+    )
+    assert row["n"] == 3
+    # The infinite cost of policy b is dropped: mean over 1 and 3, n = 2.
+    row = out.loc[("b", "cost")]
+    assert row["mean"] == pytest.approx(2.0)
+    assert row["n"] == 2
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(_t_interval([1.0, 3.0])[1:])
+    # Booleans are rates: 2 of 3 replications breached.
+    row = out.loc[("a", "breached")]
+    assert row["mean"] == pytest.approx(2.0 / 3.0)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(_t_interval([1.0, 0.0, 1.0])[1:])
+    assert out.loc[("b", "breached"), "mean"] == 0.0
+    assert out.loc[("b", "count"), "mean"] == pytest.approx(5.0)
+
+
+def test_summarise_policy_order_and_selection(kpis: pd.DataFrame) -> None:
+    out = summarise(kpis, policies=["b"])
+    assert set(out["policy"]) == {"b"}
+    assert len(out) == 3
+    out = summarise(kpis, policies=["b", "a"])
+    assert list(dict.fromkeys(out["policy"])) == ["b", "a"]

@@ -1,0 +1,170 @@
+"""The command line, end to end, in a subprocess: outputs, and bad input stopped early."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+TINY = [
+    "run.replications=2",
+    "run.horizon_days=4",
+    "run.warmup_days=1",
+    "run.workers=1",
+    "scenario.volume_per_day=200",
+]
+
+
+def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HYDRA_FULL_ERROR="0")
+    return subprocess.run(
+        [sys.executable, "-m", "escalationsim.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+@pytest.fixture(scope="module")
+def headline_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
+    out = tmp / "out"
+    proc = run_cli([*TINY, f"hydra.run.dir={out}"], cwd=tmp)
+    return proc, out
+
+
+def test_cli_writes_tables_and_plots(headline_run):
+    proc, out = headline_run
+    assert proc.returncode == 0, proc.stderr
+    for name in ("complaints.parquet", "kpis.csv", "summary.csv", "headline.md"):
+        assert (out / name).stat().st_size > 0, name
+    pngs = sorted(p.name for p in out.glob("*.png"))
+    assert len(pngs) >= 2
+    for p in out.glob("*.png"):
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert p.stat().st_size > 10_000
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_cli_tables_have_the_documented_columns(headline_run):
+    _, out = headline_run
+    kpis = pd.read_csv(out / "kpis.csv")
+    required = [
+        "policy",
+        "replication",
+        "complaints",
+        "cost_total",
+        "cost_per_complaint",
+        "cost_staff",
+        "cost_ceo",
+        "cost_compensation",
+        "cost_churn",
+        "cost_publicity",
+        "resolution_rate",
+        "first_contact_resolution",
+        "contacts_per_complaint",
+        "escalation_rate_social",
+        "escalation_rate_ceo",
+        "ttr_mean_h",
+        "ttr_median_h",
+        "ttr_p90_h",
+        "util_reps",
+        "util_social",
+        "util_managers",
+        "util_exec",
+        "util_ceo",
+        "stable",
+        "ceo_channel_share",
+        "follower_ttr_ratio",
+        "channel_ttr_ratio",
+        "gini_ttr",
+        "jain_ttr",
+        "audit_coverage",
+        "churn_rate",
+    ]
+    assert set(required) <= set(kpis.columns)
+    assert list(kpis["policy"].unique()) == ["rigid_script", "empowered_rep", "ceo_responds"]
+    assert len(kpis) == 3 * 2
+    rows = pd.read_parquet(out / "complaints.parquet")
+    required_rows = [
+        "policy",
+        "replication",
+        "complaint_id",
+        "arrival_time",
+        "first_channel",
+        "final_channel",
+        "followers",
+        "needs_exception",
+        "contacts",
+        "resolved",
+        "resolved_by",
+        "time_to_resolution_h",
+        "compensation",
+        "churned",
+        "tracked",
+        "impressions",
+    ]
+    assert set(required_rows) <= set(rows.columns)
+    summary = pd.read_csv(out / "summary.csv")
+    assert {"policy", "kpi", "mean", "ci_low", "ci_high"} <= set(summary.columns)
+
+
+def test_cli_prints_the_table_and_the_output_folder(headline_run):
+    proc, out = headline_run
+    assert "cost per complaint (USD)" in proc.stdout
+    assert str(out.resolve()) in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "allowed"),
+    [
+        ("scenario.volume_per_day=-5", "scenario.volume_per_day", "> 0"),
+        ("policies.empowered_rep.rep.audit_fraction=1.5", "audit_fraction", "[0, 1]"),
+        ("run.policies=[rigid_script,nonsense]", "run.policies[1]", "rigid_script"),
+        ("run.warmup_days=10", "run.warmup_days", "< run.horizon_days"),
+        ("scenario.staff.reps.count=0", "scenario.staff.reps.count", ">= 1"),
+        ("policies.rigid_script.rep.mode=bogus", "rep.mode", "script"),
+        ("scenario.volume_per_day=lots", "scenario.volume_per_day", "float"),
+    ],
+)
+def test_bad_input_stops_before_simulating(tmp_path, override, key, allowed):
+    out = tmp_path / "out"
+    proc = run_cli([*TINY, override, f"hydra.run.dir={out}"], cwd=tmp_path)
+    assert proc.returncode != 0
+    message = proc.stderr + proc.stdout
+    assert key in message
+    assert allowed.lower() in message.lower()
+    assert not (out / "kpis.csv").exists()
+    assert "replication 1/" not in message
+
+
+def test_user_config_dir_adds_a_policy(tmp_path):
+    conf = tmp_path / "myconf" / "policy"
+    conf.mkdir(parents=True)
+    (conf / "generous.yaml").write_text(
+        "rep: {mode: empowered, budget_usd: 1000, audit_fraction: 0.0}\n"
+        "social: {mode: fcfs, answer_prob: 1.0}\n"
+    )
+    out = tmp_path / "out"
+    proc = run_cli(
+        [
+            "--config-dir",
+            str(tmp_path / "myconf"),
+            *TINY,
+            "+policy@policies.generous=generous",
+            "run.policies=[generous,rigid_script]",
+            "output.plots=false",
+            f"hydra.run.dir={out}",
+        ],
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert list(kpis["policy"].unique()) == ["generous", "rigid_script"]
+    assert not list(out.glob("*.png"))

@@ -1,0 +1,351 @@
+"""Tests for escalationsim.config validation: every bad value names its key and range."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from collections.abc import Callable
+
+import pytest
+
+from escalationsim import compose
+from escalationsim.config import (
+    ConfigError,
+    PolicyConfig,
+    RunConfig,
+    ScenarioConfig,
+    SimConfig,
+    validate,
+)
+
+PRESETS = {"rigid_script", "empowered_rep", "ceo_responds", "ceo_redirects", "omnichannel"}
+
+
+@pytest.fixture(scope="module")
+def base() -> SimConfig:
+    cfg = compose()
+    # Run all five presets so that each one's levers are validated.
+    cfg.run.policies = sorted(cfg.policies)
+    return cfg
+
+
+@pytest.fixture
+def cfg(base: SimConfig) -> SimConfig:
+    return copy.deepcopy(base)
+
+
+def test_compose_gives_the_five_presets(base: SimConfig) -> None:
+    assert set(base.policies) == PRESETS
+    for name, p in base.policies.items():
+        assert isinstance(p, PolicyConfig)
+        assert p.name == name
+
+
+def test_default_job_validates(base: SimConfig) -> None:
+    validate(base)
+    validate(compose())  # as shipped (three headline policies)
+
+
+def test_plain_dataclass_defaults_validate() -> None:
+    validate(
+        SimConfig(
+            scenario=ScenarioConfig(),
+            policies={"custom": PolicyConfig()},
+            run=RunConfig(policies=["custom"]),
+        )
+    )
+
+
+def _set_run(**kw) -> Callable[[SimConfig], None]:
+    def f(c: SimConfig) -> None:
+        c.run = dataclasses.replace(c.run, **kw)
+
+    return f
+
+
+def _setattr(path: str, value) -> Callable[[SimConfig], None]:
+    """Set a dotted attribute; ``policies.<name>`` indexes the policy dict."""
+
+    def f(c: SimConfig) -> None:
+        parts = path.split(".")
+        obj = c
+        if parts[0] == "policies":
+            obj = c.policies[parts[1]]
+            parts = parts[2:]
+        for part in parts[:-1]:
+            obj = getattr(obj, part)
+        setattr(obj, parts[-1], value)
+
+    return f
+
+
+NAN = math.nan
+
+BAD_CASES = [
+    # negative rates / durations
+    pytest.param(
+        _setattr("scenario.volume_per_day", -5.0),
+        "scenario.volume_per_day",
+        "> 0",
+        id="negative-volume",
+    ),
+    pytest.param(
+        _setattr("scenario.behaviour.retry_delay_mean_h", -1.0),
+        "scenario.behaviour.retry_delay_mean_h",
+        "> 0",
+        id="negative-delay",
+    ),
+    pytest.param(
+        _setattr("scenario.channels.social.impressions_per_follower_h", -0.1),
+        "scenario.channels.social.impressions_per_follower_h",
+        ">= 0",
+        id="negative-impression-rate",
+    ),
+    pytest.param(
+        _setattr("policies.ceo_responds.floodgates.strength", -0.05),
+        "policies.ceo_responds.floodgates.strength",
+        ">= 0",
+        id="negative-strength",
+    ),
+    # negative counts
+    pytest.param(
+        _setattr("scenario.staff.reps.count", -1),
+        "scenario.staff.reps.count",
+        "integer >= 1",
+        id="negative-reps",
+    ),
+    pytest.param(
+        _setattr("scenario.behaviour.max_retries", -1),
+        "scenario.behaviour.max_retries",
+        "integer >= 0",
+        id="negative-retries",
+    ),
+    pytest.param(
+        _setattr("policies.omnichannel.root_cause.detect_after", -3),
+        "policies.omnichannel.root_cause.detect_after",
+        "integer >= 1",
+        id="negative-detect-after",
+    ),
+    pytest.param(_set_run(workers=0), "run.workers", "integer >= 1", id="zero-workers"),
+    # probabilities out of [0, 1]
+    pytest.param(
+        _setattr("policies.rigid_script.rep.audit_fraction", 1.5),
+        "policies.rigid_script.rep.audit_fraction",
+        "[0, 1]",
+        id="prob-audit",
+    ),
+    pytest.param(
+        _setattr("scenario.population.knows_ceo_share", 1.5),
+        "scenario.population.knows_ceo_share",
+        "[0, 1]",
+        id="prob-knows-ceo",
+    ),
+    pytest.param(
+        _setattr("scenario.churn.minor_quick", -0.1),
+        "scenario.churn.minor_quick",
+        "[0, 1]",
+        id="prob-churn",
+    ),
+    pytest.param(
+        _setattr("policies.empowered_rep.ceo.override_prob", 1.5),
+        "policies.empowered_rep.ceo.override_prob",
+        "[0, 1]",
+        id="prob-override",
+    ),
+    pytest.param(
+        _setattr("scenario.population.persistence_mean", 1.0),
+        "scenario.population.persistence_mean",
+        "(0, 1)",
+        id="persistence-1",
+    ),
+    # run settings
+    pytest.param(
+        _set_run(policies=["rigid_script", "nope"]),
+        "run.policies[1]",
+        "one of",
+        id="unknown-policy",
+    ),
+    pytest.param(
+        _set_run(policies=["nope"]), "run.policies[0]", "rigid_script", id="unknown-policy-first"
+    ),
+    pytest.param(_set_run(policies=[]), "run.policies", "non-empty", id="no-policies"),
+    pytest.param(
+        _set_run(policies=["rigid_script", "rigid_script"]),
+        "run.policies",
+        "repeated",
+        id="repeated-policy",
+    ),
+    pytest.param(
+        _set_run(horizon_days=60.0, warmup_days=60.0),
+        "run.warmup_days",
+        "< run.horizon_days",
+        id="warmup-equals-horizon",
+    ),
+    pytest.param(
+        _set_run(horizon_days=60.0, warmup_days=75.0),
+        "run.warmup_days",
+        "< run.horizon_days",
+        id="warmup-after-horizon",
+    ),
+    pytest.param(
+        _set_run(replications=0), "run.replications", "integer >= 1", id="zero-replications"
+    ),
+    pytest.param(
+        _set_run(replications=2.5), "run.replications", "integer >= 1", id="fractional-replications"
+    ),
+    pytest.param(_set_run(seed=-1), "run.seed", "integer >= 0", id="negative-seed"),
+    # cross-field rules
+    pytest.param(
+        _setattr("scenario.population.first_channel_phone", 0.5),
+        "scenario.population.first_channel",
+        "summing to 1",
+        id="shares-0.9",
+    ),
+    pytest.param(
+        _setattr("scenario.population.first_channel_email", 0.5),
+        "scenario.population.first_channel",
+        "summing to 1",
+        id="shares-1.1",
+    ),
+    pytest.param(
+        _setattr("scenario.population.uses_social_share", 0.01),
+        "scenario.population.uses_social_share",
+        "first_channel_social",
+        id="uses-social-below-first-social",
+    ),
+    pytest.param(
+        _setattr("scenario.staff.ceo.hours_per_week", 121.0),
+        "scenario.staff.ceo.hours_per_week",
+        "(0, 120]",
+        id="ceo-hours-too-many",
+    ),
+    pytest.param(
+        _setattr("scenario.staff.ceo.hours_per_week", 0.0),
+        "scenario.staff.ceo.hours_per_week",
+        "(0, 120]",
+        id="ceo-hours-zero",
+    ),
+    pytest.param(
+        _setattr("scenario.staff.ceo.days_per_week", 8),
+        "scenario.staff.ceo.days_per_week",
+        "[1, 7]",
+        id="ceo-days",
+    ),
+    pytest.param(
+        _setattr("scenario.staff.ceo.start_hour", 23.5),
+        "scenario.staff.ceo.start_hour",
+        "midnight",
+        id="ceo-block-past-midnight",
+    ),
+    # enum strings
+    pytest.param(
+        _setattr("policies.rigid_script.rep.mode", "bogus"),
+        "policies.rigid_script.rep.mode",
+        "empowered",
+        id="bogus-rep-mode",
+    ),
+    pytest.param(
+        _setattr("policies.omnichannel.social.mode", "loudest"),
+        "policies.omnichannel.social.mode",
+        "by_influence",
+        id="bogus-social-mode",
+    ),
+    pytest.param(
+        _setattr("policies.ceo_responds.ceo.mode", "ignores"),
+        "policies.ceo_responds.ceo.mode",
+        "redirects",
+        id="bogus-ceo-mode",
+    ),
+    pytest.param(
+        _setattr("scenario.handle_times.phone.dist", "weibull"),
+        "scenario.handle_times.phone.dist",
+        "lognormal",
+        id="bogus-dist",
+    ),
+    # NaN and infinities
+    pytest.param(
+        _setattr("scenario.volume_per_day", NAN),
+        "scenario.volume_per_day",
+        "finite",
+        id="nan-volume",
+    ),
+    pytest.param(
+        _setattr("scenario.handle_times.phone.cv", NAN),
+        "scenario.handle_times.phone.cv",
+        "finite",
+        id="nan-cv",
+    ),
+    pytest.param(
+        _setattr("policies.rigid_script.social.influence_intercept", NAN),
+        "policies.rigid_script.social.influence_intercept",
+        "finite",
+        id="nan-intercept",
+    ),
+    pytest.param(
+        _setattr("scenario.churn.quick_resolution_h", math.inf),
+        "scenario.churn.quick_resolution_h",
+        "finite",
+        id="inf-quick",
+    ),
+    pytest.param(_set_run(warmup_days=NAN), "run.warmup_days", ">= 0", id="nan-warmup"),
+    pytest.param(_set_run(horizon_days=NAN), "run.horizon_days", "> 0", id="nan-horizon"),
+    # booleans are not numbers
+    pytest.param(
+        _setattr("scenario.volume_per_day", True),
+        "scenario.volume_per_day",
+        "> 0",
+        id="bool-volume",
+    ),
+]
+
+
+@pytest.mark.parametrize(("mutate", "key", "allowed"), BAD_CASES)
+def test_bad_value_names_key_and_range(
+    cfg: SimConfig, mutate: Callable[[SimConfig], None], key: str, allowed: str
+) -> None:
+    mutate(cfg)
+    with pytest.raises(ConfigError) as info:
+        validate(cfg)
+    msg = str(info.value)
+    assert key in msg
+    assert allowed in msg
+    assert "not allowed" in msg
+
+
+def test_config_error_is_a_value_error() -> None:
+    assert issubclass(ConfigError, ValueError)
+
+
+def test_bad_values_do_not_touch_base(base: SimConfig) -> None:
+    # The fixtures deep-copy: the shared base still validates after all the mutations.
+    validate(base)
+
+
+GOOD_EDGES = [
+    pytest.param(_setattr("policies.rigid_script.rep.audit_fraction", 1.0), id="prob-1"),
+    pytest.param(_setattr("scenario.population.knows_ceo_share", 0.0), id="prob-0"),
+    pytest.param(_set_run(warmup_days=0.0), id="no-warmup"),
+    pytest.param(_set_run(horizon_days=10.5, warmup_days=10.0), id="warmup-just-below"),
+    pytest.param(_set_run(replications=1), id="one-replication"),
+    pytest.param(_set_run(policies=["omnichannel"]), id="one-policy"),
+    pytest.param(_setattr("scenario.staff.ceo.hours_per_week", 120.0), id="ceo-all-day"),
+    pytest.param(_setattr("policies.rigid_script.rep.mode", "empowered"), id="mode-string"),
+    pytest.param(_setattr("scenario.volume_per_day", 7), id="int-volume"),
+]
+
+
+@pytest.mark.parametrize("mutate", GOOD_EDGES)
+def test_edge_values_accepted(cfg: SimConfig, mutate: Callable[[SimConfig], None]) -> None:
+    mutate(cfg)
+    if cfg.scenario.staff.ceo.hours_per_week == 120.0:
+        cfg.scenario.staff.ceo.start_hour = 0.0  # a 24 h block must start at midnight
+    validate(cfg)
+
+
+def test_undefined_policy_reported_against_available_names(cfg: SimConfig) -> None:
+    cfg.run.policies = ["rigid_script", "ceo_ignores"]
+    with pytest.raises(ConfigError, match=r"run\.policies\[1\]") as info:
+        validate(cfg)
+    for name in PRESETS:
+        assert name in str(info.value)

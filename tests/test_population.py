@@ -1,0 +1,187 @@
+"""Tests for escalationsim.population: arrivals and customer attributes.
+
+Statistical checks use fixed seeds and a large horizon, and bands of 4 standard errors
+computed from the configured values (not from the code under test).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from escalationsim.config import ScenarioConfig
+from escalationsim.fairness import top_share_mask
+from escalationsim.population import CEO, CHANNELS, EMAIL, PHONE, SOCIAL, draw_population
+
+DAYS = 200.0
+HORIZON_H = DAYS * 24.0
+
+
+def _draw(scenario: ScenarioConfig, seed: int, horizon_h: float = HORIZON_H):
+    ss = np.random.SeedSequence(seed).spawn(2)
+    return draw_population(
+        scenario,
+        horizon_h,
+        np.random.default_rng(ss[0]),
+        np.random.default_rng(ss[1]),
+    )
+
+
+def _with_slope(slope: float) -> ScenarioConfig:
+    s = ScenarioConfig()
+    return dataclasses.replace(
+        s, population=dataclasses.replace(s.population, uses_social_follower_slope=slope)
+    )
+
+
+@pytest.fixture(scope="module")
+def scenario() -> ScenarioConfig:
+    return ScenarioConfig()
+
+
+@pytest.fixture(scope="module")
+def pop(scenario: ScenarioConfig):
+    return _draw(scenario, 20240601)
+
+
+def _share_ok(observed: np.ndarray, p: float) -> None:
+    n = len(observed)
+    se = math.sqrt(p * (1.0 - p) / n)
+    assert abs(observed.mean() - p) < 4 * se, (observed.mean(), p, se)
+
+
+def test_channel_codes() -> None:
+    assert CHANNELS[PHONE] == "phone" and CHANNELS[EMAIL] == "email"
+    assert CHANNELS[SOCIAL] == "social" and CHANNELS[CEO] == "ceo"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_arrival_count_within_poisson_band(scenario: ScenarioConfig, seed: int) -> None:
+    horizon = 60.0 * 24.0
+    pop = _draw(scenario, seed, horizon)
+    mean = scenario.volume_per_day * 60.0
+    assert abs(len(pop) - mean) < 4 * math.sqrt(mean)
+
+
+def test_arrival_count_large_horizon(pop, scenario: ScenarioConfig) -> None:
+    mean = scenario.volume_per_day * DAYS
+    assert abs(len(pop) - mean) < 4 * math.sqrt(mean)
+
+
+def test_arrival_times_sorted_in_horizon(pop) -> None:
+    t = pop.arrival_h
+    assert np.all(np.diff(t) >= 0)
+    assert t.min() >= 0.0 and t.max() < HORIZON_H
+    # Homogeneous: each of 10 equal sub-intervals gets ~1/10 of the arrivals.
+    counts, _ = np.histogram(t, bins=10, range=(0.0, HORIZON_H))
+    _share_ok(np.repeat([1.0, 0.0], [counts[0], len(t) - counts[0]]), 0.1)
+    _share_ok(np.repeat([1.0, 0.0], [counts[-1], len(t) - counts[-1]]), 0.1)
+
+
+def test_columns_have_one_entry_per_customer(pop) -> None:
+    n = len(pop)
+    for f in dataclasses.fields(pop):
+        assert len(getattr(pop, f.name)) == n, f.name
+
+
+def test_first_channel_shares(pop, scenario: ScenarioConfig) -> None:
+    p = scenario.population
+    fc = pop.first_channel
+    assert set(np.unique(fc)) <= {PHONE, EMAIL, SOCIAL}  # nobody starts at the CEO
+    _share_ok(fc == PHONE, p.first_channel_phone)
+    _share_ok(fc == EMAIL, p.first_channel_email)
+    _share_ok(fc == SOCIAL, p.first_channel_social)
+
+
+def test_attribute_shares(pop, scenario: ScenarioConfig) -> None:
+    p = scenario.population
+    _share_ok(pop.uses_social, p.uses_social_share)
+    _share_ok(pop.knows_ceo, p.knows_ceo_share)
+    _share_ok(pop.needs_exception, p.exception_share)
+
+
+def test_first_on_social_implies_uses_social(pop) -> None:
+    assert np.all(pop.uses_social[pop.first_channel == SOCIAL])
+
+
+def test_cause_zipf_share(pop, scenario: ScenarioConfig) -> None:
+    p = scenario.population
+    weights = [1.0 / (k**p.cause_zipf_s) for k in range(1, p.causes + 1)]
+    assert pop.cause.min() >= 0 and pop.cause.max() < p.causes
+    _share_ok(pop.cause == 0, weights[0] / sum(weights))
+    _share_ok(pop.cause == p.causes - 1, weights[-1] / sum(weights))
+
+
+def test_followers_median(pop, scenario: ScenarioConfig) -> None:
+    # floor(median * exp(sigma z)): P(followers <= m - 1) ~ P(X < m) = 1/2 for m = median.
+    m = scenario.population.followers_median
+    assert np.all(pop.followers >= 0)
+    _share_ok(pop.followers < m, 0.5)
+
+
+def test_top_followers_use_social_more_with_positive_slope(pop, scenario: ScenarioConfig) -> None:
+    assert scenario.population.uses_social_follower_slope > 0
+    top = top_share_mask(pop.followers)
+    a, b = pop.uses_social[top].mean(), pop.uses_social[~top].mean()
+    p = scenario.population.uses_social_share
+    se = math.sqrt(p * (1 - p) * (1 / top.sum() + 1 / (~top).sum()))
+    assert a - b > 4 * se
+    # The overall share is still the configured one.
+    _share_ok(pop.uses_social, p)
+
+
+def test_top_followers_use_social_equally_with_zero_slope() -> None:
+    s = _with_slope(0.0)
+    pop = _draw(s, 77)
+    top = top_share_mask(pop.followers)
+    a, b = pop.uses_social[top].mean(), pop.uses_social[~top].mean()
+    p = s.population.uses_social_share
+    se = math.sqrt(p * (1 - p) * (1 / top.sum() + 1 / (~top).sum()))
+    assert abs(a - b) < 4 * se
+    _share_ok(pop.uses_social, p)
+    _share_ok(pop.first_channel == SOCIAL, s.population.first_channel_social)
+
+
+def test_patience_multiplier_mean_one(pop, scenario: ScenarioConfig) -> None:
+    s = scenario.population.patience_sigma
+    x = pop.patience
+    assert np.all(x > 0)
+    # Lognormal exp(sZ - s^2/2): mean 1, variance exp(s^2) - 1.
+    se = math.sqrt((math.exp(s * s) - 1.0) / len(x))
+    assert abs(x.mean() - 1.0) < 4 * se
+
+
+def test_persistence_beta(pop, scenario: ScenarioConfig) -> None:
+    p = scenario.population
+    x = pop.persistence
+    assert np.all((x > 0) & (x < 1))
+    m = p.persistence_mean
+    var = m * (1 - m) / (p.persistence_concentration + 1)  # Beta(m c, (1 - m) c)
+    assert abs(x.mean() - m) < 4 * math.sqrt(var / len(x))
+
+
+def test_same_seed_same_population(scenario: ScenarioConfig) -> None:
+    a, b = _draw(scenario, 5, 240.0), _draw(scenario, 5, 240.0)
+    for f in dataclasses.fields(a):
+        np.testing.assert_array_equal(getattr(a, f.name), getattr(b, f.name))
+
+
+def test_arrivals_depend_only_on_arrival_stream(scenario: ScenarioConfig) -> None:
+    a = draw_population(
+        scenario, 240.0, np.random.default_rng(1), np.random.default_rng(2)
+    ).arrival_h
+    b = draw_population(
+        scenario, 240.0, np.random.default_rng(1), np.random.default_rng(3)
+    ).arrival_h
+    np.testing.assert_array_equal(a, b)
+
+
+# _logistic_with_mean averages an empty array (numpy RuntimeWarning); the result is right.
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_zero_horizon_gives_empty_population(scenario: ScenarioConfig) -> None:
+    pop = draw_population(scenario, 0.0, np.random.default_rng(1), np.random.default_rng(2))
+    assert len(pop) == 0
+    assert len(pop.first_channel) == 0
