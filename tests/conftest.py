@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from escalationsim import SimConfig, compose, simulate
 from escalationsim.runner import Results
@@ -35,3 +36,8 @@ def _cached_run(overrides: tuple[str, ...]) -> Results:
 def all_presets() -> Results:
     """Every preset, one short replication, complaint rows kept."""
     return _cached_run(())
+
+
+# Property-based tests draw the same examples on every run and machine, so they never flake.
+hypothesis_settings.register_profile("escalationsim", derandomize=True, database=None)
+hypothesis_settings.load_profile("escalationsim")

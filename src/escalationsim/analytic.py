@@ -326,7 +326,7 @@ def erlang_a(lam: float, mu: float, c: int, theta: float) -> ErlangA:
     pq = pi[c:]  # arrivals that find c + k in system, k = 0..K
     k = np.arange(pq.size, dtype=float)
     r_next = c * mu + (k + 1.0) * theta  # rate c mu + (k+1) theta
-    p_wait = float(pq.sum())
+    p_wait = min(1.0, float(pq.sum()))
     p_abandon = float(np.dot(pq, (k + 1.0) * theta / r_next))
     mean_wait = float(np.dot(pq, (k + 1.0) / r_next))
     mean_lq = float(np.dot(pq, k))

@@ -81,7 +81,7 @@ def run_job(cfg: DictConfig, outdir: Path) -> int:
         sim, output = to_sim_config(cfg)
         validate(sim)
     except ConfigError as err:
-        log.error("invalid configuration: %s", err)
+        log.debug("invalid configuration: %s", err)
         print(f"escalationsim: invalid configuration: {err}", file=sys.stderr)
         return 2
     n = sim.run.replications
