@@ -1,0 +1,77 @@
+"""escalationsim-report over a run folder and a small sweep."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from escalationsim.report import build_report, main
+
+TINY = [
+    "run.replications=2",
+    "run.horizon_days=3",
+    "run.warmup_days=1",
+    "run.workers=1",
+    "run.policies=[rigid_script,empowered_rep]",
+    "output.plots=false",
+    "output.complaints=false",
+]
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sweep") / "mr"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "escalationsim.cli",
+            "--multirun",
+            *TINY,
+            "scenario.volume_per_day=100,300",
+            f"hydra.sweep.dir={root}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+def test_report_gathers_every_job_with_swept_columns(sweep):
+    report, missing = build_report(sweep)
+    assert missing == []
+    kpis = pd.read_csv(sweep / "all_kpis.csv")
+    assert sorted(kpis["scenario.volume_per_day"].unique()) == [100, 300]
+    assert len(kpis) == 2 * 2 * 2  # jobs x policies x replications
+    # more volume, more complaints: the swept column lines up with the job's own results
+    by_vol = kpis.groupby("scenario.volume_per_day")["complaints"].mean()
+    assert by_vol[300] > 2 * by_vol[100]
+    summary = pd.read_csv(sweep / "summary.csv")
+    assert set(summary["scenario.volume_per_day"]) == {100, 300}
+    text = report.read_text()
+    assert "scenario.volume_per_day=100" in text and "scenario.volume_per_day=300" in text
+
+
+def test_report_lists_jobs_without_results(sweep, tmp_path, capsys):
+    broken = sweep / "99" / ".hydra"
+    broken.mkdir(parents=True)
+    (broken / "config.yaml").write_text("run: {}\n")
+    try:
+        code = main([str(sweep), "--out", str(tmp_path)])
+    finally:
+        (broken / "config.yaml").unlink()
+        broken.rmdir()
+        broken.parent.rmdir()
+    assert code == 0
+    assert "99" in capsys.readouterr().err
+    assert "without" in (tmp_path / "report.md").read_text()
+
+
+def test_report_on_empty_folder_fails_cleanly(tmp_path, capsys):
+    assert main([str(tmp_path)]) == 1
+    assert "no kpis.csv" in capsys.readouterr().err
