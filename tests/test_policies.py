@@ -1,0 +1,140 @@
+"""Policy levers: each mode's behaviour, and presets built from config alone."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from escalationsim.config import (
+    CeoLever,
+    CeoMode,
+    FloodgatesLever,
+    RepLever,
+    RepMode,
+    RootCauseLever,
+    SocialLever,
+    SocialMode,
+)
+from escalationsim.policies import (
+    CeoRedirects,
+    CeoResponds,
+    EmpoweredAuthority,
+    FcfsTriage,
+    Floodgates,
+    InfluenceTriage,
+    OfficeOfCeo,
+    RootCause,
+    ScriptAuthority,
+    Tracking,
+    build_ceo,
+    build_policy,
+    build_rep,
+    build_social,
+)
+from escalationsim.population import CEO, EMAIL, PHONE, SOCIAL
+from tests.conftest import PRESETS, small_config
+
+
+def test_modes_map_to_lever_classes():
+    assert isinstance(build_rep(RepLever(mode=RepMode.script)), ScriptAuthority)
+    emp = build_rep(RepLever(mode=RepMode.empowered, budget_usd=50, audit_fraction=0.2))
+    assert isinstance(emp, EmpoweredAuthority) and emp.budget == 50
+    assert isinstance(build_social(SocialLever(mode=SocialMode.by_influence)), InfluenceTriage)
+    assert isinstance(build_social(SocialLever(mode=SocialMode.fcfs)), FcfsTriage)
+    assert isinstance(build_ceo(CeoLever(mode=CeoMode.office)), OfficeOfCeo)
+    assert isinstance(build_ceo(CeoLever(mode=CeoMode.responds)), CeoResponds)
+    assert isinstance(build_ceo(CeoLever(mode=CeoMode.redirects)), CeoRedirects)
+    # plain strings, as a hand-written config might give, work too
+    assert isinstance(build_ceo(CeoLever(mode="redirects")), CeoRedirects)  # type: ignore[arg-type]
+
+
+def test_influence_triage_favours_big_accounts():
+    t = InfluenceTriage(intercept=-2.6, slope=0.8)
+    probs = [t.answer_prob(f) for f in (0, 10, 100, 1_000, 100_000)]
+    assert probs == sorted(probs) and probs[0] < 0.1 and probs[-1] > 0.75
+    assert t.answer_prob(99) == pytest.approx(1 / (1 + math.exp(-(-2.6 + 0.8 * 2.0))))
+    assert t.priority(100_000) < t.priority(10)  # lower value is served first
+
+
+def test_fcfs_triage_ignores_followers():
+    t = FcfsTriage(prob=0.7)
+    assert {t.answer_prob(f) for f in (0, 10**6)} == {0.7}
+    assert {t.priority(f) for f in (0, 10**6)} == {0.0}
+
+
+def test_floodgates_share_formula_and_decay():
+    f = Floodgates(FloodgatesLever(strength=0.1, memory_days=10, max_share=0.3))
+    assert f.direct_share(0.0) == 0.0
+    for _ in range(5):
+        f.register(1.0, 0.0)
+    rate = 5 / 10.0  # 5 answers remembered over 10 days -> 0.5 per day
+    assert f.direct_share(0.0) == pytest.approx(0.3 * (1 - math.exp(-0.1 * rate)))
+    # after one memory time the remembered mass has decayed by e
+    later = f.direct_share(240.0)
+    assert later == pytest.approx(0.3 * (1 - math.exp(-0.1 * rate / math.e)))
+    off = Floodgates(FloodgatesLever(strength=0.0))
+    off.register(1.0, 0.0)
+    assert off.direct_share(1.0) == 0.0
+
+
+def test_tracking_channels():
+    assert [Tracking(False).tracks(c) for c in (PHONE, EMAIL, SOCIAL, CEO)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert all(Tracking(True).tracks(c) for c in (PHONE, EMAIL, SOCIAL, CEO))
+
+
+def test_root_cause_detects_then_prevents_after_lead_time():
+    rc = RootCause(RootCauseLever(enabled=True, detect_after=3, lead_days=1, effectiveness=0.5))
+    rc.observe(0, tracked=False, now=0.0)  # untracked complaints are not seen
+    rc.observe(1, tracked=True, now=0.0)  # other causes are not counted
+    assert not rc.fixed
+    for t in (1.0, 2.0, 3.0):
+        rc.observe(0, tracked=True, now=t)
+    assert rc.fixed and rc.fix_time == pytest.approx(3.0 + 24.0)
+    assert not rc.prevents(0, 0.1, 26.0)  # before the fix ships
+    assert rc.prevents(0, 0.1, 28.0)
+    assert not rc.prevents(0, 0.9, 28.0)  # u above effectiveness
+    assert not rc.prevents(1, 0.1, 28.0)  # other causes unaffected
+    off = RootCause(RootCauseLever(enabled=False, detect_after=1))
+    off.observe(0, tracked=True, now=0.0)
+    assert not off.fixed
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_presets_compose_from_config(name):
+    cfg = small_config(policies=[name])
+    policy = build_policy(cfg.policies[name])
+    assert policy.name == name
+    assert cfg.policies[name].name == name
+
+
+def test_presets_differ_in_their_levers():
+    cfg = small_config()
+    p = {n: build_policy(cfg.policies[n]) for n in PRESETS}
+    assert isinstance(p["rigid_script"].rep, ScriptAuthority)
+    assert isinstance(p["empowered_rep"].rep, EmpoweredAuthority)
+    assert isinstance(p["ceo_responds"].ceo, CeoResponds)
+    assert isinstance(p["ceo_redirects"].ceo, CeoRedirects)
+    assert isinstance(p["omnichannel"].social, FcfsTriage)
+    assert p["omnichannel"].tracking.all_channels
+    assert isinstance(p["omnichannel"].rep, EmpoweredAuthority)
+
+
+def test_engine_does_not_branch_on_preset_names():
+    """The same levers under another name give the same results."""
+    from dataclasses import replace
+
+    from escalationsim import simulate
+
+    cfg = small_config(policies=["ceo_responds"])
+    renamed = dict(cfg.policies)
+    renamed["my_copy"] = replace(cfg.policies["ceo_responds"], name="my_copy")
+    cfg2 = replace(cfg, policies=renamed, run=replace(cfg.run, policies=["my_copy"]))
+    a = simulate(cfg).kpis.drop(columns="policy")
+    b = simulate(cfg2).kpis.drop(columns="policy")
+    assert a.equals(b)
