@@ -40,15 +40,25 @@ def _rep_outcome(m: Model, c: Customer, on_phone: bool) -> Proc:
 
 def phone(m: Model, c: Customer) -> Proc:
     """A call to the rep queue; reneges after the caller's patience."""
+    env = m.env
     reps = m.reps
     c.calls += 1
+    called = env.now
     req = reps.request(PHONE_PRIORITY)
-    patience = m.patience_draw() * m.phone_patience_h * c.patience
-    got = yield req | m.env.timeout(patience)
-    if req not in got:
-        req.cancel()
-        c.abandoned_calls += 1
-        return ABANDONED
+    if m.phone_patience_h is None:
+        yield req
+    else:
+        patience = m.patience_draw() * m.phone_patience_h * c.patience
+        got = yield req | env.timeout(patience)
+        if req not in got:
+            req.cancel()
+            c.abandoned_calls += 1
+            if c.calls == 1:
+                c.first_call_wait_h = env.now - called
+                c.first_call_abandoned = True
+            return ABANDONED
+    if c.calls == 1:
+        c.first_call_wait_h = env.now - called
     yield from m.hold(c, reps, "phone")
     reps.release(req)
     return (yield from _rep_outcome(m, c, on_phone=True))

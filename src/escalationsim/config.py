@@ -93,9 +93,10 @@ class PopulationConfig:
 
 @dataclass
 class PhoneConfig:
-    """Synchronous phone queue with abandonment."""
+    """Synchronous phone queue with abandonment (``patience_mean_s: null``: callers never
+    hang up)."""
 
-    patience_mean_s: float = 90.0
+    patience_mean_s: float | None = 90.0
 
 
 @dataclass
@@ -410,7 +411,6 @@ _POS_SCENARIO = [
     "population.clv_median_usd",
     "population.exception_value_median_usd",
     "population.persistence_concentration",
-    "channels.phone.patience_mean_s",
     "channels.email.patience_mean_h",
     "channels.social.patience_h",
     "channels.social.post_lifetime_h",
@@ -448,6 +448,9 @@ def validate_scenario(s: ScenarioConfig, prefix: str = "scenario") -> None:
         _pos(f"{prefix}.{k}", _get(s, k))
     for k in _NONNEG_SCENARIO:
         _nonneg(f"{prefix}.{k}", _get(s, k))
+    phone_patience = s.channels.phone.patience_mean_s
+    if phone_patience is not None:
+        _pos(f"{prefix}.channels.phone.patience_mean_s", phone_patience)
     p = s.population
     _check(
         f"{prefix}.population.persistence_mean",
@@ -563,14 +566,25 @@ class SimConfig:
     ``policies`` maps a name to its levers; ``run.policies`` picks which of them to run.
     """
 
-    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    scenario: Any = field(default_factory=ScenarioConfig)
+    """A :class:`ScenarioConfig`, or a ``queue_only.QueueOnlyScenario``."""
     policies: dict[str, PolicyConfig] = field(default_factory=dict)
     run: RunConfig = field(default_factory=RunConfig)
 
 
 def validate(cfg: SimConfig) -> None:
     """Check the whole job before anything runs; raise ConfigError naming the key."""
+    from escalationsim.queue_only import QueueOnlyScenario, validate_queue_only
+
     validate_run(cfg.run, list(cfg.policies))
-    validate_scenario(cfg.scenario)
+    if isinstance(cfg.scenario, QueueOnlyScenario):
+        validate_queue_only(cfg.scenario)
+    elif isinstance(cfg.scenario, ScenarioConfig):
+        validate_scenario(cfg.scenario)
+    else:
+        raise ConfigError(
+            f"scenario is a {type(cfg.scenario).__name__}: must be a ScenarioConfig or a "
+            "QueueOnlyScenario"
+        )
     for name in cfg.run.policies:
         validate_policy(cfg.policies[name], f"policies.{name}")

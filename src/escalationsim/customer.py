@@ -55,6 +55,8 @@ class Customer:
         "posts",
         "posts_answered",
         "deadline_breaches",
+        "first_call_wait_h",
+        "first_call_abandoned",
     )
 
     def __init__(
@@ -103,6 +105,8 @@ class Customer:
         self.posts = 0
         self.posts_answered = 0
         self.deadline_breaches = 0
+        self.first_call_wait_h = float("nan")  # time in the phone queue on the first call
+        self.first_call_abandoned = False
 
 
 def next_channel(m: Model, c: Customer, channel: int, outcome: int, retries: int) -> int:

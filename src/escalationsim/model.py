@@ -106,7 +106,8 @@ class Model:
             name: _Sampler(getattr(scenario.handle_times, name))
             for name in scenario.handle_times.__dataclass_fields__
         }
-        self.phone_patience_h = scenario.channels.phone.patience_mean_s / 3600.0
+        phone_patience = scenario.channels.phone.patience_mean_s
+        self.phone_patience_h = None if phone_patience is None else phone_patience / 3600.0
         self.email_patience_h = scenario.channels.email.patience_mean_h
         self.email_triage_h = scenario.channels.email.triage_mean_h
         self.deadline_h = scenario.channels.ceo.response_deadline_days * 24.0

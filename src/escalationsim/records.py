@@ -49,6 +49,8 @@ _COLUMNS: dict[str, str] = {
     "impressions": "f8",
     "penalty": "f8",
     "deadline_breaches": "i4",
+    "first_call_wait_h": "f8",
+    "first_call_abandoned": "?",
     "churned": "?",
     "tracked": "?",
     "reached_social": "?",
@@ -77,6 +79,7 @@ class ComplaintLog:
         n = max(stop - start, 0)
         self.cols = {k: np.zeros(n, dtype=t) for k, t in _COLUMNS.items()}
         self.cols["time_to_resolution_h"][:] = np.nan
+        self.cols["first_call_wait_h"][:] = np.nan
         self.written = np.zeros(n, dtype=bool)
         self.prevented = 0
         self.frame: pd.DataFrame | None = None
@@ -116,6 +119,8 @@ class ComplaintLog:
         k["impressions"][j] = c.impressions
         k["penalty"][j] = c.penalty
         k["deadline_breaches"][j] = c.deadline_breaches
+        k["first_call_wait_h"][j] = c.first_call_wait_h
+        k["first_call_abandoned"][j] = c.first_call_abandoned
         k["churned"][j] = u_churn >= repurchase_prob(churn, c.needs_exception, resolved, ttr)
         k["tracked"][j] = c.tracked
         k["reached_social"][j] = bool(c.tried & _SOCIAL_BIT)

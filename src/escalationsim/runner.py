@@ -20,6 +20,7 @@ from escalationsim.config import PolicyConfig, SimConfig, validate
 from escalationsim.metrics import add_costs, run_kpis
 from escalationsim.model import Model
 from escalationsim.population import draw_population
+from escalationsim.queue_only import QueueOnlyScenario, queue_kpis, to_scenario
 from escalationsim.rng import streams
 
 
@@ -38,11 +39,15 @@ def run_one(
     """Simulate one policy in one replication; return its KPI row and complaint frame."""
     horizon_h = cfg.run.horizon_days * 24.0
     warmup_h = cfg.run.warmup_days * 24.0
+    queue = isinstance(cfg.scenario, QueueOnlyScenario)
+    scenario = to_scenario(cfg.scenario) if queue else cfg.scenario
     rngs = streams(cfg.run.seed, replication)
-    pop = draw_population(cfg.scenario, horizon_h, rngs["arrivals"], rngs["population"])
-    result = Model(cfg.scenario, policy, pop, rngs, horizon_h, warmup_h, replication).run()
-    df = add_costs(result.log.to_frame(), cfg.scenario)
-    row = run_kpis(result, cfg.scenario, df)
+    pop = draw_population(scenario, horizon_h, rngs["arrivals"], rngs["population"])
+    result = Model(scenario, policy, pop, rngs, horizon_h, warmup_h, replication).run()
+    df = add_costs(result.log.to_frame(), scenario)
+    row = run_kpis(result, scenario, df)
+    if queue:
+        row.update(queue_kpis(df, result.utilisation["reps"]))
     if not keep_records:
         return row, None
     df.insert(0, "replication", replication)
