@@ -11,13 +11,17 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import hydra
+import pandas as pd
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from escalationsim.config import (
     ConfigError,
@@ -27,8 +31,13 @@ from escalationsim.config import (
     SimConfig,
     validate,
 )
+from escalationsim.queue_only import QueueOnlyScenario
+from escalationsim.validation import ValidationConfig
 
 log = logging.getLogger("escalationsim")
+
+SCENARIO_KINDS: dict[str, type] = {"escalation": ScenarioConfig, "queue_only": QueueOnlyScenario}
+"""Schema of ``scenario`` by its ``kind`` key."""
 
 
 @dataclass
@@ -41,24 +50,46 @@ class OutputConfig:
 
 @dataclass
 class AppConfig:
-    """The schema of the composed Hydra config."""
+    """The schema of the composed Hydra config. ``scenario`` is checked against the
+    schema its ``kind`` names (see SCENARIO_KINDS)."""
 
-    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    job: str = "compare"
+    scenario: Any = None
     policies: dict[str, PolicyConfig] = field(default_factory=dict)
     run: RunConfig = field(default_factory=RunConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+    validation: ValidationConfig = field(default_factory=ValidationConfig)
 
 
 ConfigStore.instance().store(name="base_config", node=AppConfig)
 
 
-def to_sim_config(cfg: DictConfig) -> tuple[SimConfig, OutputConfig]:
-    """Turn the composed Hydra config into the core's typed config."""
+def _scenario(node: Any) -> Any:
+    """The typed scenario of a composed config, checked against its kind's schema."""
+    if node is None:
+        raise ConfigError("scenario is missing: must be set (e.g. scenario=default)")
+    kind = node.get("kind", "escalation")
+    if kind not in SCENARIO_KINDS:
+        raise ConfigError(
+            f"scenario.kind = {kind!r} is not allowed: must be one of {sorted(SCENARIO_KINDS)}"
+        )
+    try:
+        typed = OmegaConf.merge(OmegaConf.structured(SCENARIO_KINDS[kind]), node)
+    except OmegaConfBaseException as err:
+        key = getattr(err, "full_key", "") or ""
+        msg = str(getattr(err, "msg", err)).strip()
+        raise ConfigError(f"scenario.{key}: {msg}") from None
+    return OmegaConf.to_object(typed)
+
+
+def to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
+    """Turn the composed Hydra config into the core's typed config (and the app's)."""
+    scenario = _scenario(cfg.get("scenario"))
     app: AppConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
-    policies = {name: p for name, p in app.policies.items()}
-    for name, p in policies.items():
+    app.scenario = scenario
+    for name, p in app.policies.items():
         p.name = name
-    return SimConfig(scenario=app.scenario, policies=policies, run=app.run), app.output
+    return SimConfig(scenario=scenario, policies=dict(app.policies), run=app.run), app
 
 
 def compose(overrides: list[str] | None = None, config_name: str = "config") -> SimConfig:
@@ -71,27 +102,29 @@ def compose(overrides: list[str] | None = None, config_name: str = "config") -> 
     return to_sim_config(cfg)[0]
 
 
-def run_job(cfg: DictConfig, outdir: Path) -> int:
-    """Validate, simulate, write tables and plots into ``outdir``; return an exit code."""
+def _fail(err: ConfigError) -> int:
+    log.debug("invalid configuration: %s", err)
+    print(f"escalationsim: invalid configuration: {err}", file=sys.stderr)
+    return 2
+
+
+def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
+    """Compare ``run.policies`` on the scenario; write tables and plots."""
     from escalationsim.output import write_outputs
     from escalationsim.runner import simulate
     from escalationsim.tables import headline_table, render
 
     try:
-        sim, output = to_sim_config(cfg)
         validate(sim)
     except ConfigError as err:
-        log.debug("invalid configuration: %s", err)
-        print(f"escalationsim: invalid configuration: {err}", file=sys.stderr)
-        return 2
-    n = sim.run.replications
+        return _fail(err)
     log.info(
-        "policies %s x %d replications, %g days (%g warm-up), %g complaints/day",
+        "policies %s x %d replications, %g days (%g warm-up), scenario %s",
         ", ".join(sim.run.policies),
-        n,
+        sim.run.replications,
         sim.run.horizon_days,
         sim.run.warmup_days,
-        sim.scenario.volume_per_day,
+        sim.scenario.name,
     )
     t0 = time.perf_counter()
 
@@ -99,14 +132,61 @@ def run_job(cfg: DictConfig, outdir: Path) -> int:
         log.info("replication %d/%d done (%.1f s)", done, total, time.perf_counter() - t0)
 
     results = simulate(sim, progress=progress)
-    written = write_outputs(outdir, sim, results, plots=output.plots, complaints=output.complaints)
-    table = headline_table(results.summary, sim.run.policies)
+    written = write_outputs(
+        outdir, sim, results, plots=app.output.plots, complaints=app.output.complaints
+    )
     print()
-    print(render(table))
+    print(render(headline_table(results.summary, sim.run.policies)))
     print()
     print(f"{len(written)} files written to {outdir.resolve()}")
     log.info("done in %.1f s; outputs in %s", time.perf_counter() - t0, outdir.resolve())
     return 0
+
+
+def validation_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
+    """Simulate the queue-only cases and compare them with Erlang C / Erlang A."""
+    from escalationsim.files import write_csv
+    from escalationsim.validation import run_validation, validate_validation
+
+    cfg = app.validation
+    try:
+        validate_validation(cfg)
+    except ConfigError as err:
+        return _fail(err)
+    t0 = time.perf_counter()
+
+    def progress(case: str) -> None:
+        log.info("case %s done (%.1f s)", case, time.perf_counter() - t0)
+
+    table = run_validation(cfg, progress)
+    path = write_csv(table, outdir / "validation.csv")
+    with pd.option_context("display.width", 120, "display.max_rows", 500):
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    bad = int((~table["within_ci"]).sum())
+    print(
+        f"\n{len(table) - bad}/{len(table)} analytic values inside the simulated "
+        f"{cfg.level:.0%} confidence intervals; written to {path.resolve()}"
+    )
+    return 0
+
+
+JOBS: dict[str, Callable[[SimConfig, AppConfig, Path], int]] = {
+    "compare": compare_job,
+    "validation": validation_job,
+}
+
+
+def run_job(cfg: DictConfig, outdir: Path) -> int:
+    """Type-check the composed config and run the job it names; return an exit code."""
+    try:
+        sim, app = to_sim_config(cfg)
+    except ConfigError as err:
+        return _fail(err)
+    if app.job not in JOBS:
+        return _fail(
+            ConfigError(f"job = {app.job!r} is not allowed: must be one of {sorted(JOBS)}")
+        )
+    return JOBS[app.job](sim, app, outdir)
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")

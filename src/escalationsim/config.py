@@ -224,6 +224,7 @@ class CostsConfig:
 class ScenarioConfig:
     """Everything about the world a policy is tried in: customers, channels, staff, costs."""
 
+    kind: str = "escalation"
     name: str = "default"
     volume_per_day: float = 500.0
     population: PopulationConfig = field(default_factory=PopulationConfig)

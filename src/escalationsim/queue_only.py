@@ -39,6 +39,7 @@ SERVICE_LEVEL_S = 20.0
 class QueueOnlyScenario:
     """An M/M/c queue (M/M/c+M with ``patience_minutes``); rates per hour."""
 
+    kind: str = "queue_only"
     name: str = "queue_only"
     arrivals_per_hour: float = 200.0
     servers: int = 14
