@@ -290,6 +290,44 @@ BAD_CASES = [
     ),
     pytest.param(_set_run(warmup_days=NAN), "run.warmup_days", ">= 0", id="nan-warmup"),
     pytest.param(_set_run(horizon_days=NAN), "run.horizon_days", "> 0", id="nan-horizon"),
+    # values that would overflow or misbehave mid-run are stopped up front
+    pytest.param(
+        _setattr("scenario.population.followers_sigma", 400.0),
+        "scenario.population.followers_sigma",
+        "[0, 5]",
+        id="followers-sigma-overflow",
+    ),
+    pytest.param(
+        _setattr("scenario.handle_times.phone.cv", 1e200),
+        "scenario.handle_times.phone.cv",
+        "[0, 10]",
+        id="huge-cv",
+    ),
+    pytest.param(
+        _setattr("policies.rigid_script.social.influence_intercept", -1000.0),
+        "policies.rigid_script.social.influence_intercept",
+        "[-50, 50]",
+        id="logistic-overflow",
+    ),
+    pytest.param(
+        _setattr("scenario.churn.minor_quick", 0.1),
+        "scenario.churn.minor_*",
+        "minor_quick >= minor_fixed >= minor_unfixed",
+        id="churn-unordered",
+    ),
+    pytest.param(
+        _setattr("policies.empowered_rep.rep.manager_approval_prob", 2.0),
+        "policies.empowered_rep.rep.manager_approval_prob",
+        "[0, 1]",
+        id="approval-prob",
+    ),
+    pytest.param(
+        _setattr("scenario.volume_per_day", 1e9),
+        "scenario.volume_per_day x run.horizon_days",
+        "at most",
+        id="too-many-complaints",
+    ),
+    pytest.param(_set_run(drain_days=-1.0), "run.drain_days", ">= 0", id="negative-drain"),
     # booleans are not numbers
     pytest.param(
         _setattr("scenario.volume_per_day", True),

@@ -138,3 +138,24 @@ def test_engine_does_not_branch_on_preset_names():
     a = simulate(cfg).kpis.drop(columns="policy")
     b = simulate(cfg2).kpis.drop(columns="policy")
     assert a.equals(b)
+
+
+def test_rep_budget_matters_when_managers_may_refuse():
+    from escalationsim import simulate
+
+    cfg = small_config(
+        "run.horizon_days=10",
+        "policies.empowered_rep.rep.manager_approval_prob=0.3",
+        policies=["empowered_rep"],
+    )
+    out = {}
+    for budget in (0, 2000):
+        pol = dict(cfg.policies)
+        emp = pol["empowered_rep"]
+        from dataclasses import replace
+
+        pol["empowered_rep"] = replace(emp, rep=replace(emp.rep, budget_usd=budget))
+        out[budget] = simulate(replace(cfg, policies=pol)).kpis.iloc[0]
+    assert out[2000]["cost_compensation"] > 1.5 * out[0]["cost_compensation"]
+    assert out[2000]["resolution_rate"] > out[0]["resolution_rate"] + 0.05
+    assert out[2000]["util_managers"] < out[0]["util_managers"]

@@ -67,11 +67,11 @@ def test_adding_replications_does_not_change_earlier_ones() -> None:
 
 def test_stream_draws_do_not_interfere() -> None:
     # Drawing heavily from one named stream does not move another one.
-    ref = streams(7, 2)["service"].random(6)
+    ref = streams(7, 2)["journey"].random(6)
     s = streams(7, 2)
     s["arrivals"].random(10_000)
-    s["behaviour"].normal(size=500)
-    np.testing.assert_array_equal(s["service"].random(6), ref)
+    s["overflow"].normal(size=500)
+    np.testing.assert_array_equal(s["journey"].random(6), ref)
 
 
 # --------------------------------------------------------------------------- BlockDraws
@@ -139,8 +139,8 @@ def test_block_draws_rejects_unknown_kind() -> None:
 
 
 def test_block_draws_streams_differ() -> None:
-    a = BlockDraws(streams(3, 0)["service"], "normal", size=16)
-    b = BlockDraws(streams(3, 1)["service"], "normal", size=16)
+    a = BlockDraws(streams(3, 0)["journey"], "normal", size=16)
+    b = BlockDraws(streams(3, 1)["journey"], "normal", size=16)
     xa = list(itertools.islice(iter(a, None), 20))
     xb = list(itertools.islice(iter(b, None), 20))
     assert xa != xb

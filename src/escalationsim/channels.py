@@ -9,7 +9,8 @@
   impressions at ``impressions_per_follower_h`` x followers, up to the post's lifetime.
 - ceo: the CEO's inbox; the policy's CEO involvement decides who handles it and how.
   Letters to the CEO are never withdrawn; a final answer later than the regulator's
-  response deadline costs a fine.
+  response deadline, or none by the end of the run when the deadline has passed, costs a
+  fine.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ PHONE_PRIORITY, EMAIL_PRIORITY = 0, 1
 def _rep_outcome(m: Model, c: Customer, on_phone: bool) -> Proc:
     """What a rep does with the complaint once handling is over."""
     if not c.needs_exception:
-        if m.uniform() < m.scenario.behaviour.routine_fix_prob:
+        if m.uniform(c) < m.scenario.behaviour.routine_fix_prob:
             m.resolve(c, Role.rep)
             return RESOLVED
         return UNRESOLVED
@@ -48,7 +49,7 @@ def phone(m: Model, c: Customer) -> Proc:
     if m.phone_patience_h is None:
         yield req
     else:
-        patience = m.patience_draw() * m.phone_patience_h * c.patience
+        patience = m.expo(c) * m.phone_patience_h * c.patience
         got = yield req | env.timeout(patience)
         if req not in got:
             req.cancel()
@@ -67,8 +68,8 @@ def phone(m: Model, c: Customer) -> Proc:
 def email(m: Model, c: Customer) -> Proc:
     """An email to the rep backlog; withdrawn if nobody picks it up within patience."""
     reps = m.reps
-    patience = m.patience_draw() * m.email_patience_h * c.patience
-    triage = m.email_triage_h * m.behaviour_exp()
+    patience = m.expo(c) * m.email_patience_h * c.patience
+    triage = m.email_triage_h * m.expo(c)
     if triage >= patience:
         yield m.env.timeout(patience)
         return NO_ANSWER
@@ -90,9 +91,9 @@ def social(m: Model, c: Customer) -> Proc:
     cfg = m.scenario.channels.social
     triage = m.policy.social
     per_h = cfg.impressions_per_follower_h * c.followers
-    patience = m.patience_draw() * cfg.patience_h * c.patience
+    patience = m.expo(c) * cfg.patience_h * c.patience
     c.posts += 1
-    if m.uniform() >= triage.answer_prob(c.followers):
+    if m.uniform(c) >= triage.answer_prob(c.followers):
         c.impressions += per_h * cfg.post_lifetime_h
         yield env.timeout(patience)
         return NO_ANSWER
@@ -108,7 +109,7 @@ def social(m: Model, c: Customer) -> Proc:
     yield from m.hold(c, pool, "social", ticket=m.ticket_social)
     pool.release(req)
     if not c.needs_exception:
-        if m.uniform() < m.scenario.behaviour.routine_fix_prob:
+        if m.uniform(c) < m.scenario.behaviour.routine_fix_prob:
             m.resolve(c, Role.social)
             return RESOLVED
         return UNRESOLVED
@@ -121,7 +122,10 @@ def social(m: Model, c: Customer) -> Proc:
 def ceo(m: Model, c: Customer) -> Proc:
     """A letter to the CEO, handled as the policy's CEO involvement says."""
     sent = m.env.now
+    c.ceo_since = sent
     outcome = yield from m.policy.ceo.handle(m, c)
+    c.ceo_since = -1.0
+    c.ceo_wait_h = m.env.now - sent
     if m.env.now - sent > m.deadline_h:
         c.penalty += m.scenario.channels.ceo.deadline_fine_usd
         c.deadline_breaches += 1

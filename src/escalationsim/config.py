@@ -241,11 +241,14 @@ class ScenarioConfig:
 
 @dataclass
 class RepLever:
-    """Frontline rep authority; managers audit a fraction of the exceptions reps grant."""
+    """Frontline rep authority. Empowered reps grant exceptions up to ``budget_usd``;
+    above it a manager approves with ``manager_approval_prob``; managers audit a fraction
+    ``audit_fraction`` of the exceptions reps grant."""
 
     mode: RepMode = RepMode.script
     budget_usd: float = 0.0
     audit_fraction: float = 0.0
+    manager_approval_prob: float = 0.5
 
 
 @dataclass
@@ -339,6 +342,7 @@ class RunConfig:
     replications: int = 5
     horizon_days: float = 60.0
     warmup_days: float = 10.0
+    drain_days: float = 30.0
     seed: int = 12345
     workers: int = 1
     records: bool = True
@@ -449,6 +453,27 @@ def validate_scenario(s: ScenarioConfig, prefix: str = "scenario") -> None:
         _pos(f"{prefix}.{k}", _get(s, k))
     for k in _NONNEG_SCENARIO:
         _nonneg(f"{prefix}.{k}", _get(s, k))
+    _check(
+        f"{prefix}.population.followers_sigma",
+        p_sigma := s.population.followers_sigma,
+        p_sigma <= 5,
+        "a number in [0, 5] (a log-sd; 5 already spans 13 orders of magnitude)",
+    )
+    _check(
+        f"{prefix}.population.followers_median",
+        s.population.followers_median,
+        s.population.followers_median <= 1e7,
+        "a number in (0, 1e7]",
+    )
+    for stage in ("minor", "major"):
+        q, f, u = (getattr(s.churn, f"{stage}_{x}") for x in ("quick", "fixed", "unfixed"))
+        _check(
+            f"{prefix}.churn.{stage}_*",
+            (q, f, u),
+            q >= f >= u,
+            f"ordered {stage}_quick >= {stage}_fixed >= {stage}_unfixed (repurchase is "
+            "likelier the better the outcome)",
+        )
     phone_patience = s.channels.phone.patience_mean_s
     if phone_patience is not None:
         _pos(f"{prefix}.channels.phone.patience_mean_s", phone_patience)
@@ -509,7 +534,12 @@ def validate_scenario(s: ScenarioConfig, prefix: str = "scenario") -> None:
     for f in fields(s.handle_times):
         ht: HandleTime = getattr(s.handle_times, f.name)
         _pos(f"{prefix}.handle_times.{f.name}.mean_min", ht.mean_min)
-        _nonneg(f"{prefix}.handle_times.{f.name}.cv", ht.cv)
+        _check(
+            f"{prefix}.handle_times.{f.name}.cv",
+            ht.cv,
+            _is_num(ht.cv) and 0 <= ht.cv <= 10,
+            "a number in [0, 10]",
+        )
         _enum(f"{prefix}.handle_times.{f.name}.dist", ht.dist, Dist)
 
 
@@ -521,6 +551,19 @@ def validate_policy(p: PolicyConfig, prefix: str) -> None:
     _enum(f"{prefix}.ceo.mode", p.ceo.mode, CeoMode)
     _nonneg(f"{prefix}.rep.budget_usd", p.rep.budget_usd)
     _prob(f"{prefix}.rep.audit_fraction", p.rep.audit_fraction)
+    _prob(f"{prefix}.rep.manager_approval_prob", p.rep.manager_approval_prob)
+    _check(
+        f"{prefix}.social.influence_intercept",
+        p.social.influence_intercept,
+        abs(p.social.influence_intercept) <= 50,
+        "a number in [-50, 50]",
+    )
+    _check(
+        f"{prefix}.social.influence_slope",
+        p.social.influence_slope,
+        p.social.influence_slope <= 50,
+        "a number in [0, 50]",
+    )
     _prob(f"{prefix}.social.answer_prob", p.social.answer_prob)
     _nonneg(f"{prefix}.social.influence_slope", p.social.influence_slope)
     _nonneg(f"{prefix}.social.budget_usd", p.social.budget_usd)
@@ -542,6 +585,7 @@ def validate_run(r: RunConfig, available: list[str] | None = None) -> None:
     _int_min("run.seed", r.seed, 0)
     _pos("run.horizon_days", r.horizon_days)
     _nonneg("run.warmup_days", r.warmup_days)
+    _nonneg("run.drain_days", r.drain_days)
     _check(
         "run.warmup_days",
         r.warmup_days,
@@ -573,6 +617,10 @@ class SimConfig:
     run: RunConfig = field(default_factory=RunConfig)
 
 
+MAX_COMPLAINTS_PER_RUN = 20_000_000
+"""Upper bound on expected complaints per replication (memory: about 200 bytes each)."""
+
+
 def validate(cfg: SimConfig) -> None:
     """Check the whole job before anything runs; raise ConfigError naming the key."""
     from escalationsim.queue_only import QueueOnlyScenario, validate_queue_only
@@ -587,5 +635,15 @@ def validate(cfg: SimConfig) -> None:
             f"scenario is a {type(cfg.scenario).__name__}: must be a ScenarioConfig or a "
             "QueueOnlyScenario"
         )
+    per_day = getattr(cfg.scenario, "volume_per_day", None)
+    if per_day is None:
+        per_day = cfg.scenario.arrivals_per_hour * 24.0
+    expected = per_day * cfg.run.horizon_days
+    _check(
+        "scenario.volume_per_day x run.horizon_days",
+        round(expected),
+        expected <= MAX_COMPLAINTS_PER_RUN,
+        f"at most {MAX_COMPLAINTS_PER_RUN:,} complaints per replication",
+    )
     for name in cfg.run.policies:
         validate_policy(cfg.policies[name], f"policies.{name}")

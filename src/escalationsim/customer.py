@@ -57,6 +57,10 @@ class Customer:
         "deadline_breaches",
         "first_call_wait_h",
         "first_call_abandoned",
+        "u",
+        "z",
+        "ceo_since",
+        "ceo_wait_h",
     )
 
     def __init__(
@@ -107,6 +111,10 @@ class Customer:
         self.deadline_breaches = 0
         self.first_call_wait_h = float("nan")  # time in the phone queue on the first call
         self.first_call_abandoned = False
+        self.u: list[float] = []  # the customer's private uniforms (see rng.CustomerDraws)
+        self.z: list[float] = []  # and standard normals
+        self.ceo_since = -1.0  # when the pending CEO-channel contact began (-1: none)
+        self.ceo_wait_h = float("nan")  # time from writing to the CEO to the final answer
 
 
 def next_channel(m: Model, c: Customer, channel: int, outcome: int, retries: int) -> int:
@@ -142,15 +150,15 @@ def journey(m: Model, c: Customer, start: int) -> Generator[Any, Any, None]:
             m.finish(c, Status.resolved)
             return
         nxt = next_channel(m, c, channel, outcome, retries)
-        if nxt < 0 or m.uniform() >= c.persistence:
+        if nxt < 0 or m.uniform(c) >= c.persistence:
             m.finish(c, Status.gave_up)
             return
         if nxt == channel:
             retries += 1
-            delay = m.behaviour_delay(m.scenario.behaviour.retry_delay_mean_h)
+            delay = m.scenario.behaviour.retry_delay_mean_h * m.expo(c)
         else:
             retries = 0
-            delay = m.behaviour_delay(m.scenario.behaviour.escalate_delay_mean_h)
+            delay = m.scenario.behaviour.escalate_delay_mean_h * m.expo(c)
         yield m.env.timeout(delay)
         channel = nxt
 

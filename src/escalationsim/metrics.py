@@ -57,6 +57,24 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
 
+def _channel_fairness(
+    first: np.ndarray, ttr: np.ndarray, resolved: np.ndarray
+) -> tuple[float, float]:
+    """Largest over smallest median TTR of resolved complaints across first channels, and
+    largest minus smallest resolution rate (channels with at least MIN_GROUP complaints)."""
+    medians, rates = [], []
+    for ch in np.unique(first):
+        sel = first == ch
+        if sel.sum() < MIN_GROUP:
+            continue
+        rates.append(resolved[sel].mean())
+        if resolved[sel].sum() >= MIN_GROUP:
+            medians.append(float(np.median(ttr[sel & resolved])))
+    ratio = max(medians) / min(medians) if len(medians) >= 2 and min(medians) > 0 else math.nan
+    gap = float(max(rates) - min(rates)) if len(rates) >= 2 else math.nan
+    return ratio, gap
+
+
 def queue_stable(backlog: np.ndarray, inflow: int) -> tuple[bool, float]:
     """Whether a queue is stable over the window, and its backlog growth.
 
@@ -81,15 +99,9 @@ def run_kpis(result: RunResult, scenario: ScenarioConfig, df: pd.DataFrame) -> d
     eff = effective_ttr(ttr, resolved)
     top = top_share_mask(df["followers"].to_numpy())
     first = df["first_channel"].cat.codes.to_numpy()
-    groups = [eff[first == ch] for ch in np.unique(first)]
-    groups = [g for g in groups if len(g) >= MIN_GROUP]
-    channel_ratio = math.nan
-    if len(groups) >= 2:
-        meds = np.array([float(np.median(g)) for g in groups])
-        if np.all(np.isfinite(meds)) and meds.min() > 0:
-            channel_ratio = float(meds.max() / meds.min())
-        elif np.any(np.isfinite(meds)):
-            channel_ratio = math.inf
+    channel_ratio, channel_gap = _channel_fairness(first, ttr, resolved)
+    ceo_wait = df["ceo_wait_h"].to_numpy()
+    ceo_wait = ceo_wait[~np.isnan(ceo_wait)]
 
     costs = {
         "cost_staff": float(df["cost_staff"].sum()),
@@ -157,13 +169,20 @@ def run_kpis(result: RunResult, scenario: ScenarioConfig, df: pd.DataFrame) -> d
         {
             "stable": stable,
             "unstable_queues": ",".join(unstable),
-            "ceo_backlog_end": int(result.backlog["ceo"][-1]) if len(result.backlog["ceo"]) else 0,
+            "ceo_backlog_end": int(result.counters.get("ceo_letters_at_horizon", 0)),
+            "ceo_hours_owed": float(result.counters.get("ceo_hours_owed", 0.0)),
+            "ceo_wait_mean_h": float(ceo_wait.mean()) if len(ceo_wait) else math.nan,
             **growth,
             "follower_ttr_ratio": ratio_of_medians(eff[top], eff[~top]),
+            "follower_ttr_ratio_resolved": _ratio(
+                float(np.median(ttr[top & resolved])) if (top & resolved).any() else math.nan,
+                float(np.median(ttr[~top & resolved])) if (~top & resolved).any() else math.nan,
+            ),
             "follower_resolution_gap": float(resolved[top].mean() - resolved[~top].mean())
             if top.any() and (~top).any()
             else math.nan,
             "channel_ttr_ratio": channel_ratio,
+            "channel_resolution_gap": channel_gap,
             "gini_ttr": gini(ttr_res),
             "jain_ttr": jain(ttr_res),
             "audit_coverage": float(df["tracked"].mean()) if n else math.nan,

@@ -23,7 +23,7 @@ from escalationsim.outcomes import Role, Status
 from escalationsim.policies import Floodgates, Policy, RootCause, build_policy
 from escalationsim.population import CEO, SOCIAL, Population
 from escalationsim.records import ComplaintLog
-from escalationsim.rng import BlockDraws
+from escalationsim.rng import BlockDraws, CustomerDraws
 from escalationsim.staff import AUDIT_SLOT, STAFF_ROLES, CeoDesk, StaffPool
 
 
@@ -68,12 +68,16 @@ class Model:
         horizon_h: float,
         warmup_h: float,
         replication: int = 0,
+        drain_h: float = 0.0,
     ) -> None:
         self.scenario = scenario
         self.policy = policy if isinstance(policy, Policy) else build_policy(policy)
         self.population = population
         self.horizon_h = horizon_h
         self.warmup_h = warmup_h
+        self.drain_h = drain_h
+        self.ceo_owed_at_horizon = 0.0
+        self.ceo_letters_at_horizon = 0
         self.replication = replication
         self.env = env = simpy.Environment()
         window = (warmup_h, horizon_h)
@@ -97,11 +101,9 @@ class Model:
         self.floodgates = Floodgates(self.policy.floodgates_lever)
         self.root_cause = RootCause(self.policy.root_cause_lever)
         self.contact = channels.CONTACT
-        self._normal = BlockDraws(rngs["service"], "normal")
-        self._svc_exp = BlockDraws(rngs["service"], "exponential")
-        self.uniform = BlockDraws(rngs["behaviour"], "uniform")
-        self._beh_exp = BlockDraws(rngs["behaviour"], "exponential")
-        self.patience_draw = BlockDraws(rngs["patience"], "exponential")
+        self.draws = CustomerDraws(rngs["journey"])
+        self._u_overflow = BlockDraws(rngs["overflow"], "uniform")
+        self._z_overflow = BlockDraws(rngs["overflow"], "normal")
         self._samplers = {
             name: _Sampler(getattr(scenario.handle_times, name))
             for name in scenario.handle_times.__dataclass_fields__
@@ -128,21 +130,26 @@ class Model:
 
     # ------------------------------------------------------------------ random draws
 
-    def handle(self, task: str) -> float:
-        """A handling time for ``task``, in hours."""
+    def uniform(self, c: Customer) -> float:
+        """The next of customer ``c``'s private uniforms on [0, 1)."""
+        return c.u.pop() if c.u else self._u_overflow()
+
+    def expo(self, c: Customer) -> float:
+        """A standard exponential variate from ``c``'s uniforms."""
+        return -math.log1p(-(c.u.pop() if c.u else self._u_overflow()))
+
+    def normal(self, c: Customer) -> float:
+        """The next of customer ``c``'s private standard normals."""
+        return c.z.pop() if c.z else self._z_overflow()
+
+    def handle(self, task: str, c: Customer) -> float:
+        """A handling time for ``task`` done for ``c``, in hours."""
         s = self._samplers[task]
         if s.kind is Dist.lognormal:
-            return math.exp(s.mu + s.sigma * self._normal())
+            return math.exp(s.mu + s.sigma * self.normal(c))
         if s.kind is Dist.exponential:
-            return s.mean_h * self._svc_exp()
+            return s.mean_h * self.expo(c)
         return s.mean_h
-
-    def behaviour_delay(self, mean_h: float) -> float:
-        return mean_h * self._beh_exp()
-
-    def behaviour_exp(self) -> float:
-        """A standard exponential variate from the behaviour stream."""
-        return self._beh_exp()
 
     # ------------------------------------------------------------------ work and money
 
@@ -150,9 +157,9 @@ class Model:
         self, c: Customer, pool: StaffPool, task: str, ticket: bool = False
     ) -> Generator[Any, Any, None]:
         """A granted worker of ``pool`` handles ``task`` for ``c`` (plus ticketing)."""
-        d = self.handle(task)
+        d = self.handle(task, c)
         if ticket:
-            d += self.handle("ticketing")
+            d += self.handle("ticketing", c)
         c.hours[pool.index] += d
         yield pool.work(d)
 
@@ -162,24 +169,23 @@ class Model:
         """Queue for ``pool`` without reneging, then handle ``task`` for ``c``."""
         req = pool.request(priority)
         yield req
-        ticket = pool is self.exec_office and self.ticket_ceo
+        ticket = pool is self.exec_office and self.ticket_ceo and task != "ticketing"
         yield from self.hold(c, pool, task, ticket=ticket)
         pool.release(req)
 
     def audit(self, c: Customer) -> None:
         """A manager audits a granted exception later, at low priority; the customer does
         not wait for it. Its hours are booked to the complaint now."""
-        d = self.handle("audit")
+        d = self.handle("audit", c)
         c.hours[AUDIT_SLOT] += d
         self.env.process(self.managers.serve(d, priority=1))
 
     def ceo_task(self, c: Customer, task: str) -> Generator[Any, Any, None]:
-        """A letter in the CEO's inbox; returns when the CEO has finished it."""
-        d = self.handle(task)
+        """A letter in the CEO's inbox (ticketed first by the executive office if tickets
+        are kept on the CEO channel); returns when the CEO has finished it."""
         if self.ticket_ceo:
-            d += self.handle("ticketing")
-        c.hours[self.ceo.index] += d
-        yield self.ceo.send(d)
+            yield from self.staff_task(c, self.exec_office, "ticketing", priority=0)
+        yield self.ceo.send(self.handle(task, c), c.hours)
 
     def grant(self, c: Customer, role: Role) -> None:
         """Resolve by granting the exception the customer needs."""
@@ -220,9 +226,11 @@ class Model:
         u_direct = pop.u_direct.tolist()
         u_prevent = pop.u_prevent.tolist()
         log_start = self.log.start
+        draws = self.draws
         for i, t in enumerate(times.tolist()):
             if t > env.now:
                 yield env.timeout(t - env.now)
+            u, z = draws.row(i)
             cause = cols[9][i]
             if rc.fixed and rc.prevents(cause, u_prevent[i], t):
                 if i >= log_start:
@@ -242,6 +250,8 @@ class Model:
                 cols[8][i],
                 cause,
             )
+            c.u = u
+            c.z = z
             start = c.preferred
             if u_direct[i] < fg.direct_share(t):
                 start = CEO
@@ -251,21 +261,33 @@ class Model:
             env.process(journey(self, c, start))
 
     def _monitor(self) -> Generator[Any, Any, None]:
-        """Daily snapshot of every queue's length, from the end of the warm-up."""
+        """Daily snapshot of every queue's length over the window."""
         env = self.env
         if self.warmup_h > 0:
             yield env.timeout(self.warmup_h)
-        while True:
+        while env.now < self.horizon_h:
             for k, q in self._queues.items():
                 self._snapshots[k].append(q.queue_length)
             yield env.timeout(24.0)
 
     def run(self) -> RunResult:
-        """Simulate to the horizon and collect the results."""
+        """Simulate to the horizon, let measured complaints finish for the drain period
+        (no new arrivals), and collect the results."""
         self.env.process(self._arrivals())
         self.env.process(self._monitor())
+        end = self.horizon_h + self.drain_h
         self.env.run(until=self.horizon_h)
+        self.ceo_owed_at_horizon = self.ceo.hours_owed()
+        self.ceo_letters_at_horizon = self.ceo.queue_length
+        if end > self.horizon_h:
+            self.env.run(until=end)
+        fine = self.scenario.channels.ceo.deadline_fine_usd
         for c in list(self.active.values()):
+            if c.ceo_since >= 0:
+                c.ceo_wait_h = end - c.ceo_since  # still waiting: a lower bound
+                if c.ceo_wait_h > self.deadline_h:
+                    c.penalty += fine  # no answer from the CEO channel, past the deadline
+                    c.deadline_breaches += 1
             self.log.record(c, self.scenario.churn, self.population.u_churn[c.idx])
         self.active.clear()
         self.log.finalise()
@@ -281,8 +303,12 @@ class Model:
         }
         counters = {
             "root_cause_fixed_at_h": self.root_cause.fix_time,
-            "fix_cost": self.root_cause.fix_cost if self.root_cause.fixed else 0.0,
+            "fix_cost": self.root_cause.fix_cost
+            if self.warmup_h <= self.root_cause.fix_time < self.horizon_h
+            else 0.0,
             "ceo_available_h": self.ceo.available_h(self.warmup_h, self.horizon_h),
+            "ceo_hours_owed": self.ceo_owed_at_horizon,
+            "ceo_letters_at_horizon": self.ceo_letters_at_horizon,
         }
         return RunResult(
             policy=self.policy.name,

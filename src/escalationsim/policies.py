@@ -47,33 +47,39 @@ class ScriptAuthority:
     """Reps must say no. A caller may ask for a supervisor, who is bound by the same script."""
 
     def exception(self, m: Model, c: Customer, on_phone: bool) -> Proc:
-        if on_phone and m.uniform() < m.scenario.behaviour.supervisor_request_prob:
+        if on_phone and m.uniform(c) < m.scenario.behaviour.supervisor_request_prob:
             yield from m.staff_task(c, m.managers, "supervisor", priority=0)
         return DENIED
 
 
 @dataclass
 class EmpoweredAuthority:
-    """Reps grant exceptions up to ``budget``; above it a manager approves. Managers audit
-    a fraction of the grants reps make (after the call, not delaying the customer)."""
+    """Reps grant exceptions up to ``budget``; above it a manager reviews and approves with
+    ``manager_approval_prob``. Managers audit a fraction of the grants reps make (after the
+    call, not delaying the customer)."""
 
     budget: float
     audit_fraction: float
+    manager_approval_prob: float = 1.0
 
     def exception(self, m: Model, c: Customer, on_phone: bool) -> Proc:
         if c.exception_value <= self.budget:
-            if self.audit_fraction > 0 and m.uniform() < self.audit_fraction:
+            if self.audit_fraction > 0 and m.uniform(c) < self.audit_fraction:
                 m.audit(c)
             m.grant(c, Role.rep)
             return RESOLVED
         yield from m.staff_task(c, m.managers, "supervisor", priority=0)
-        m.grant(c, Role.manager)
-        return RESOLVED
+        if m.uniform(c) < self.manager_approval_prob:
+            m.grant(c, Role.manager)
+            return RESOLVED
+        return DENIED
 
 
 def build_rep(lever: RepLever) -> RepAuthority:
     if RepMode(lever.mode) is RepMode.empowered:
-        return EmpoweredAuthority(lever.budget_usd, lever.audit_fraction)
+        return EmpoweredAuthority(
+            lever.budget_usd, lever.audit_fraction, lever.manager_approval_prob
+        )
     return ScriptAuthority()
 
 
@@ -98,6 +104,8 @@ class InfluenceTriage:
 
     def answer_prob(self, followers: int) -> float:
         z = self.intercept + self.slope * math.log10(followers + 1.0)
+        if z < -700:  # exp overflows beyond this; the probability is 0 to double precision
+            return 0.0
         return 1.0 / (1.0 + math.exp(-z))
 
     def priority(self, followers: int) -> float:
@@ -148,7 +156,7 @@ class OfficeOfCeo:
         if not c.needs_exception:
             m.resolve(c, Role.exec_office)
             return RESOLVED
-        if m.uniform() < self.override_prob:
+        if m.uniform(c) < self.override_prob:
             m.grant(c, Role.exec_office)
             return RESOLVED
         return DENIED
@@ -168,7 +176,7 @@ class CeoResponds:
         if not c.needs_exception:
             m.resolve(c, Role.ceo)
             return RESOLVED
-        if m.uniform() < self.override_prob:
+        if m.uniform(c) < self.override_prob:
             m.grant(c, Role.ceo)
             return RESOLVED
         return DENIED

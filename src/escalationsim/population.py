@@ -76,7 +76,7 @@ def draw_population(
     rng = attributes
 
     z = rng.standard_normal(n)
-    followers = np.floor(p.followers_median * np.exp(p.followers_sigma * z))
+    followers = np.floor(np.minimum(p.followers_median * np.exp(p.followers_sigma * z), 1e12))
     # Social use rises with the size of the following: logistic in the follower z-score,
     # with the intercept chosen so that the population share is uses_social_share.
     u_social = rng.random(n)

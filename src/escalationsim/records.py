@@ -50,6 +50,7 @@ _COLUMNS: dict[str, str] = {
     "penalty": "f8",
     "deadline_breaches": "i4",
     "first_call_wait_h": "f8",
+    "ceo_wait_h": "f8",
     "first_call_abandoned": "?",
     "churned": "?",
     "tracked": "?",
@@ -80,6 +81,7 @@ class ComplaintLog:
         self.cols = {k: np.zeros(n, dtype=t) for k, t in _COLUMNS.items()}
         self.cols["time_to_resolution_h"][:] = np.nan
         self.cols["first_call_wait_h"][:] = np.nan
+        self.cols["ceo_wait_h"][:] = np.nan
         self.written = np.zeros(n, dtype=bool)
         self.prevented = 0
         self.frame: pd.DataFrame | None = None
@@ -120,6 +122,7 @@ class ComplaintLog:
         k["penalty"][j] = c.penalty
         k["deadline_breaches"][j] = c.deadline_breaches
         k["first_call_wait_h"][j] = c.first_call_wait_h
+        k["ceo_wait_h"][j] = c.ceo_wait_h
         k["first_call_abandoned"][j] = c.first_call_abandoned
         k["churned"][j] = u_churn >= repurchase_prob(churn, c.needs_exception, resolved, ttr)
         k["tracked"][j] = c.tracked

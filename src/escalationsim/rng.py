@@ -2,16 +2,19 @@
 
 Each replication ``r`` of a run with seed ``s`` gets one :class:`numpy.random.SeedSequence`,
 ``SeedSequence(s, spawn_key=(r,))``; each named stream is spawned from it at a fixed
-index. Policies do not enter the seed, so within a replication every policy sees the same
-customers (arrival stream, attribute stream) and draws service times and behaviour from
-identically seeded streams. Adding replications never changes earlier ones.
+index. Policies do not enter the seed. ``arrivals`` and ``population`` give the customer
+table; ``journey`` gives every customer a private row of uniforms and normals from which
+all of that customer's handling times, patience, decisions and delays are taken, so a
+policy change that affects one customer leaves every other customer's draws untouched;
+``overflow`` serves the rare customer who uses up their row. Adding replications never
+changes earlier ones.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-STREAMS: tuple[str, ...] = ("arrivals", "population", "service", "behaviour", "patience")
+STREAMS: tuple[str, ...] = ("arrivals", "population", "journey", "overflow")
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
@@ -60,3 +63,34 @@ class BlockDraws:
         if not self._buf:
             self._refill()
         return self._buf.pop()
+
+
+class CustomerDraws:
+    """Private random numbers per customer: row ``i`` of blocks of uniforms and normals.
+
+    Rows are handed out in customer order (``row(i)`` with ``i`` increasing), generated a
+    block of customers at a time so memory stays flat; row ``i`` is the same whatever the
+    policy. Each row is returned reversed, ready to ``pop()`` in drawing order.
+    """
+
+    def __init__(
+        self, rng: np.random.Generator, n_uniform: int = 24, n_normal: int = 12, block: int = 4096
+    ) -> None:
+        self._rng = rng
+        self.n_uniform = n_uniform
+        self.n_normal = n_normal
+        self._block = block
+        self._start = -block
+        self._u = np.empty((0, n_uniform))
+        self._z = np.empty((0, n_normal))
+
+    def row(self, i: int) -> tuple[list[float], list[float]]:
+        """Uniforms and normals of customer ``i``, reversed."""
+        while i >= self._start + self._block:
+            self._start += self._block
+            self._u = self._rng.random((self._block, self.n_uniform))
+            self._z = self._rng.standard_normal((self._block, self.n_normal))
+        j = i - self._start
+        if j < 0:
+            raise ValueError(f"customer rows must be requested in order (asked {i})")
+        return self._u[j, ::-1].tolist(), self._z[j, ::-1].tolist()

@@ -43,7 +43,8 @@ def run_one(
     scenario = to_scenario(cfg.scenario) if queue else cfg.scenario
     rngs = streams(cfg.run.seed, replication)
     pop = draw_population(scenario, horizon_h, rngs["arrivals"], rngs["population"])
-    result = Model(scenario, policy, pop, rngs, horizon_h, warmup_h, replication).run()
+    drain_h = cfg.run.drain_days * 24.0
+    result = Model(scenario, policy, pop, rngs, horizon_h, warmup_h, replication, drain_h).run()
     df = add_costs(result.log.to_frame(), scenario)
     row = run_kpis(result, scenario, df)
     if queue:

@@ -84,11 +84,12 @@ class StaffPool:
 
 
 class _Letter:
-    __slots__ = ("work_left", "done")
+    __slots__ = ("work_left", "done", "account")
 
-    def __init__(self, work_h: float, done: simpy.Event) -> None:
+    def __init__(self, work_h: float, done: simpy.Event, account: list[float] | None) -> None:
         self.work_left = work_h
         self.done = done
+        self.account = account
 
 
 class CeoDesk:
@@ -121,11 +122,12 @@ class CeoDesk:
         self._wake: simpy.Event | None = None
         env.process(self._work())
 
-    def send(self, work_h: float) -> simpy.Event:
+    def send(self, work_h: float, account: list[float] | None = None) -> simpy.Event:
         """Put a letter needing ``work_h`` hours of CEO time in the inbox; the returned
-        event fires when the CEO has finished it."""
+        event fires when the CEO has finished it. CEO time is added to
+        ``account[self.index]`` as it is spent, so unworked letters cost nothing."""
         done = self.env.event()
-        self.inbox.append(_Letter(work_h, done))
+        self.inbox.append(_Letter(work_h, done, account))
         if self.lo <= self.env.now < self.hi:
             self.inflow += 1
         if self._wake is not None and not self._wake.triggered:
@@ -134,7 +136,12 @@ class CeoDesk:
 
     @property
     def queue_length(self) -> int:
+        """Letters not yet finished (including one the CEO has started)."""
         return len(self.inbox)
+
+    def hours_owed(self) -> float:
+        """CEO hours still needed for the letters in the inbox."""
+        return sum(letter.work_left for letter in self.inbox)
 
     def available_h(self, lo: float, hi: float) -> float:
         """CEO complaint hours scheduled inside [lo, hi]."""
@@ -172,6 +179,8 @@ class CeoDesk:
                     self.busy_h += overlap(now, now + spend, self.lo, self.hi)
                     yield env.timeout(spend)
                     letter.work_left -= spend
+                    if letter.account is not None:
+                        letter.account[self.index] += spend
                     if letter.work_left <= 1e-12:
                         self.inbox.popleft()
                         letter.done.succeed()
