@@ -23,9 +23,10 @@ test: $(STAMP)
 
 ## Regenerate the reference results shown in the README (small files only).
 results: $(STAMP)
-	rm -rf results/headline
+	rm -rf results/headline results/validation
 	$(BIN)/escalationsim output.complaints=false hydra.run.dir=results/headline
-	rm -f results/headline/cli.log results/headline/.hydra/hydra.yaml  # machine-specific paths
+	$(BIN)/escalationsim experiment=validation hydra.run.dir=results/validation
+	rm -f results/*/cli.log results/*/.hydra/hydra.yaml  # machine-specific paths
 
 ## Long statistical and scale tests.
 test-slow: $(STAMP)

@@ -221,6 +221,15 @@ class CostsConfig:
 
 
 @dataclass
+class TargetsConfig:
+    """The service a policy must deliver; ``meets_targets`` in kpis.csv checks them."""
+
+    phone_abandon_max: float = 0.12
+    ttr_p90_max_h: float = 72.0
+    deadline_breach_max: float = 0.05
+
+
+@dataclass
 class ScenarioConfig:
     """Everything about the world a policy is tried in: customers, channels, staff, costs."""
 
@@ -234,6 +243,7 @@ class ScenarioConfig:
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     churn: ChurnConfig = field(default_factory=ChurnConfig)
     costs: CostsConfig = field(default_factory=CostsConfig)
+    targets: TargetsConfig = field(default_factory=TargetsConfig)
 
 
 # --------------------------------------------------------------------------- policy
@@ -409,6 +419,8 @@ _PROBS_SCENARIO = [
     "churn.major_quick",
     "churn.major_fixed",
     "churn.major_unfixed",
+    "targets.phone_abandon_max",
+    "targets.deadline_breach_max",
 ]
 _POS_SCENARIO = [
     "volume_per_day",
@@ -423,6 +435,7 @@ _POS_SCENARIO = [
     "behaviour.retry_delay_mean_h",
     "behaviour.escalate_delay_mean_h",
     "churn.quick_resolution_h",
+    "targets.ttr_p90_max_h",
 ]
 _NONNEG_SCENARIO = [
     "population.followers_sigma",

@@ -165,9 +165,22 @@ def run_kpis(result: RunResult, scenario: ScenarioConfig, df: pd.DataFrame) -> d
     for role in STAFF_ROLES:
         key = "util_exec" if role == "exec_office" else f"util_{role}"
         row[key] = result.utilisation[role]
+    t = scenario.targets
+    abandon = row["phone_abandon_rate"]
+    breach = row["deadline_breach_rate"]
+    meets = (
+        stable
+        and (math.isnan(abandon) or abandon <= t.phone_abandon_max)
+        and not row["ttr_p90_h"] > t.ttr_p90_max_h
+        and (math.isnan(breach) or breach <= t.deadline_breach_max)
+    )
+    window = result.window_h[1] - result.window_h[0]
+    paid = sum(result.staff_count[r] * window * rates[r] for r in STAFF_ROLES if r != "ceo")
     row.update(
         {
             "stable": stable,
+            "meets_targets": bool(meets),
+            "cost_capacity_per_complaint": _ratio(paid, n),
             "unstable_queues": ",".join(unstable),
             "ceo_backlog_end": int(result.counters.get("ceo_letters_at_horizon", 0)),
             "ceo_hours_owed": float(result.counters.get("ceo_hours_owed", 0.0)),
