@@ -168,3 +168,56 @@ def test_user_config_dir_adds_a_policy(tmp_path):
     kpis = pd.read_csv(out / "kpis.csv")
     assert list(kpis["policy"].unique()) == ["generous", "rigid_script"]
     assert not list(out.glob("*.png"))
+
+
+def test_validation_experiment_writes_its_table(tmp_path):
+    out = tmp_path / "val"
+    proc = run_cli(
+        [
+            "experiment=validation",
+            "validation.replications=2",
+            "validation.horizon_days=0.3",
+            "validation.warmup_days=0.05",
+            "validation.workers=1",
+            f"hydra.run.dir={out}",
+        ],
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(out / "validation.csv")
+    assert list(table.columns[:6]) == [
+        "case",
+        "metric",
+        "simulated",
+        "ci_low",
+        "ci_high",
+        "analytic",
+    ]
+    assert len(table) == 6 * 5
+    assert "analytic values inside" in proc.stdout
+
+
+def test_queue_only_scenario_runs_as_a_normal_job(tmp_path):
+    out = tmp_path / "q"
+    proc = run_cli(
+        [
+            "scenario=queue_only",
+            "scenario.patience_minutes=1.5",
+            "run.replications=2",
+            "run.horizon_days=1",
+            "run.warmup_days=0.1",
+            "run.drain_days=0.1",
+            "run.workers=1",
+            f"hydra.run.dir={out}",
+        ],
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert len(kpis) == 2  # one policy: levers do not matter in a single queue
+    assert {"p_wait", "mean_wait_min", "p_abandon", "occupancy", "service_level_20s"} <= set(
+        kpis.columns
+    )
+    assert (kpis["p_abandon"] > 0).all()
+    assert (kpis["escalation_rate_social"] == 0).all()
+    assert (kpis["churn_rate"] == 0).all()
