@@ -327,3 +327,26 @@ def test_ceo_utilisation_partly_busy() -> None:
     env.run(until=WEEK)
     assert desk.utilisation() == pytest.approx(0.2)
     assert desk.inflow == 2
+
+
+def test_withdraw_releases_a_request_granted_at_the_same_instant() -> None:
+    """Reneging at the instant a worker frees up must not keep the worker forever."""
+    import simpy
+
+    from escalationsim.staff import StaffPool
+
+    env = simpy.Environment()
+    pool = StaffPool(env, "reps", 1, 40.0, (0.0, 10.0))
+    first = pool.request()
+    env.run(until=0.5)
+    second = pool.request()
+    pool.release(first)  # second is granted now
+    env.run(until=1.0)
+    assert second.triggered
+    pool.withdraw(second)  # as if its patience ran out at that very moment
+    third = pool.request()
+    env.run(until=1.5)
+    assert third.triggered  # the worker is free again
+    waiting = pool.request()
+    pool.withdraw(waiting)  # an ungranted request simply leaves the queue
+    assert pool.queue_length == 0

@@ -52,7 +52,7 @@ def phone(m: Model, c: Customer) -> Proc:
         patience = m.expo(c) * m.phone_patience_h * c.patience
         got = yield req | env.timeout(patience)
         if req not in got:
-            req.cancel()
+            reps.withdraw(req)
             c.abandoned_calls += 1
             if c.calls == 1:
                 c.first_call_wait_h = env.now - called
@@ -77,7 +77,7 @@ def email(m: Model, c: Customer) -> Proc:
     req = reps.request(EMAIL_PRIORITY)
     got = yield req | m.env.timeout(patience - triage)
     if req not in got:
-        req.cancel()
+        reps.withdraw(req)
         return NO_ANSWER
     yield from m.hold(c, reps, "email")
     reps.release(req)
@@ -101,7 +101,7 @@ def social(m: Model, c: Customer) -> Proc:
     req = pool.request(triage.priority(c.followers))
     got = yield req | env.timeout(patience)
     if req not in got:
-        req.cancel()
+        pool.withdraw(req)
         c.impressions += per_h * cfg.post_lifetime_h
         return NO_ANSWER
     c.impressions += per_h * min(env.now - posted, cfg.post_lifetime_h)

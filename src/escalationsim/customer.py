@@ -61,6 +61,7 @@ class Customer:
         "z",
         "ceo_since",
         "ceo_wait_h",
+        "last_outcome",
     )
 
     def __init__(
@@ -115,6 +116,7 @@ class Customer:
         self.z: list[float] = []  # and standard normals
         self.ceo_since = -1.0  # when the pending CEO-channel contact began (-1: none)
         self.ceo_wait_h = float("nan")  # time from writing to the CEO to the final answer
+        self.last_outcome = -1  # outcome code of the latest finished contact (outcomes.py)
 
 
 def next_channel(m: Model, c: Customer, channel: int, outcome: int, retries: int) -> int:
@@ -146,6 +148,7 @@ def journey(m: Model, c: Customer, start: int) -> Generator[Any, Any, None]:
         if c.tracked and not m.policy.tracking.tracks(channel):
             c.tracked = False
         outcome = yield from contact[channel](m, c)
+        c.last_outcome = outcome
         if outcome == RESOLVED:
             m.finish(c, Status.resolved)
             return

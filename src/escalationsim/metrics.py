@@ -139,6 +139,7 @@ def run_kpis(result: RunResult, scenario: ScenarioConfig, df: pd.DataFrame) -> d
         "prevented": result.log.prevented,
         "cost_total": total,
         "cost_per_complaint": _ratio(total, n),
+        "cost_per_day": _ratio(total, (result.window_h[1] - result.window_h[0]) / 24.0),
         **costs,
         **by_role,
         "resolution_rate": float(resolved.mean()) if n else math.nan,

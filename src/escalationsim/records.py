@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from escalationsim.config import ChurnConfig
-from escalationsim.outcomes import Role, Status
+from escalationsim.outcomes import CONTACT_OUTCOMES, Role, Status
 from escalationsim.population import CHANNELS
 
 if TYPE_CHECKING:
@@ -28,6 +28,10 @@ _COLUMNS: dict[str, str] = {
     "first_channel": "i1",
     "final_channel": "i1",
     "followers": "i8",
+    "uses_social": "?",
+    "knows_ceo": "?",
+    "persistence": "f8",
+    "cause": "i2",
     "needs_exception": "?",
     "exception_value": "f8",
     "clv": "f8",
@@ -37,6 +41,7 @@ _COLUMNS: dict[str, str] = {
     "posts": "i4",
     "posts_answered": "i4",
     "status": "i1",
+    "last_outcome": "i1",
     "resolved_by": "i1",
     "time_to_resolution_h": "f8",
     "compensation": "f8",
@@ -99,6 +104,10 @@ class ComplaintLog:
         k["first_channel"][j] = c.first_channel
         k["final_channel"][j] = c.final_channel
         k["followers"][j] = c.followers
+        k["uses_social"][j] = c.uses_social
+        k["knows_ceo"][j] = c.knows_ceo
+        k["persistence"][j] = c.persistence
+        k["cause"][j] = c.cause
         k["needs_exception"][j] = c.needs_exception
         k["exception_value"][j] = c.exception_value
         k["clv"][j] = c.clv
@@ -108,6 +117,7 @@ class ComplaintLog:
         k["posts"][j] = c.posts
         k["posts_answered"][j] = c.posts_answered
         k["status"][j] = int(c.status)
+        k["last_outcome"][j] = c.last_outcome
         k["resolved_by"][j] = int(c.resolved_by)
         k["time_to_resolution_h"][j] = ttr
         k["compensation"][j] = c.compensation
@@ -154,4 +164,8 @@ class ComplaintLog:
             df["resolved_by"].to_numpy(), dtype=pd.CategoricalDtype([r.name for r in Role])
         )
         df.insert(df.columns.get_loc("status") + 1, "resolved", df["status"] == "resolved")
+        # -1 (no contact finished yet, e.g. still in a queue) shows as missing
+        df["last_outcome"] = pd.Categorical.from_codes(
+            df["last_outcome"].to_numpy(), dtype=pd.CategoricalDtype(list(CONTACT_OUTCOMES))
+        )
         return df

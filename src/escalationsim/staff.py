@@ -60,6 +60,14 @@ class StaffPool:
     def release(self, req: simpy.resources.resource.PriorityRequest) -> None:
         self.resource.release(req)
 
+    def withdraw(self, req: simpy.resources.resource.PriorityRequest) -> None:
+        """Leave the queue after reneging. If the request was granted at the very instant
+        patience ran out, give the worker back rather than keep it forever."""
+        if req.triggered:
+            self.resource.release(req)
+        else:
+            req.cancel()
+
     def work(self, duration_h: float) -> simpy.Timeout:
         """Time one granted worker spends on a task; accounts it to the window."""
         now = self.env.now
