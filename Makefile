@@ -23,10 +23,16 @@ test: $(STAMP)
 
 ## Regenerate the reference results shown in the README (small files only).
 results: $(STAMP)
-	rm -rf results/headline results/validation
+	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability
 	$(BIN)/escalationsim output.complaints=false hydra.run.dir=results/headline
 	$(BIN)/escalationsim experiment=validation hydra.run.dir=results/validation
-	rm -f results/*/cli.log results/*/.hydra/hydra.yaml  # machine-specific paths
+	$(BIN)/escalationsim experiment=policy_comparison hydra.run.dir=results/policy_comparison
+	$(BIN)/escalationsim experiment=fairness hydra.run.dir=results/fairness
+	$(BIN)/escalationsim experiment=scalability hydra.sweep.dir=results/scalability
+	# drop logs and Hydra's runtime records: they hold this machine's paths
+	find results -name cli.log -delete
+	find results -name hydra.yaml -path '*/.hydra/*' -delete
+	rm -f results/scalability/multirun.yaml
 
 ## Long statistical and scale tests.
 test-slow: $(STAMP)

@@ -33,8 +33,12 @@ def _yaml_leaves(d, prefix=""):
 
 
 def test_every_number_in_conf_cites_a_source_or_says_assumption():
+    """Scenario, policy and run defaults are claims about the world; each needs a comment.
+    (Experiment files hold study designs: sweep grids and sampling effort.)"""
     missing = []
     for path in sorted(CONF.rglob("*.yaml")):
+        if path.parent.name == "experiment":
+            continue
         for i, line in enumerate(path.read_text().splitlines(), 1):
             body = line.split("#", 1)[0]
             if NUMBER.search(body) and "#" not in line:
@@ -54,3 +58,10 @@ def test_every_policy_preset_sets_every_lever():
     for path in presets:
         data = yaml.safe_load(path.read_text())
         assert set(_yaml_leaves(data)) == expected, path.name
+
+
+def test_every_experiment_states_its_question():
+    for path in sorted((CONF / "experiment").glob("*.yaml")):
+        lines = path.read_text().splitlines()
+        assert lines[0] == "# @package _global_", path.name
+        assert lines[1].startswith(f"# experiment={path.stem}"), path.name

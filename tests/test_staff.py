@@ -350,3 +350,42 @@ def test_withdraw_releases_a_request_granted_at_the_same_instant() -> None:
     waiting = pool.request()
     pool.withdraw(waiting)  # an ungranted request simply leaves the queue
     assert pool.queue_length == 0
+
+
+def test_head_counts_fixed_unless_scaled() -> None:
+    from escalationsim.config import ScenarioConfig
+    from escalationsim.staff import head_counts
+
+    s = ScenarioConfig(volume_per_day=5000.0)
+    assert head_counts(s) == {
+        "reps": s.staff.reps.count,
+        "social": s.staff.social.count,
+        "managers": s.staff.managers.count,
+        "exec_office": s.staff.exec_office.count,
+    }
+
+
+def test_scaled_reps_are_the_fewest_meeting_the_abandonment_target() -> None:
+    import math
+
+    from escalationsim.analytic import erlang_a
+    from escalationsim.config import ScenarioConfig
+    from escalationsim.staff import head_counts
+
+    for vol in (25.0, 500.0, 3200.0):
+        s = ScenarioConfig(volume_per_day=vol)
+        s.staff.scale_with_volume = True
+        counts = head_counts(s)
+        lam = vol / 24 * s.population.first_channel_phone
+        mu = 60 / s.handle_times.phone.mean_min
+        theta = 3600 / s.channels.phone.patience_mean_s
+        email = math.ceil(
+            vol / 24 * s.population.first_channel_email * s.handle_times.email.mean_min / 60
+        )
+        phone = counts["reps"] - email
+        target = s.targets.phone_abandon_max / 2
+        assert erlang_a(lam, mu, phone, theta).p_abandon <= target
+        if phone > 1:
+            assert erlang_a(lam, mu, phone - 1, theta).p_abandon > target
+        ratio = vol / s.staff.reference_volume_per_day
+        assert counts["managers"] == max(1, math.ceil(s.staff.managers.count * ratio - 1e-9))

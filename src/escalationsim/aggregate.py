@@ -1,7 +1,11 @@
-"""Summaries across replications: means with 95% confidence intervals.
+"""Summaries across replications: means with 95% confidence intervals, and paired
+differences between policies.
 
 Replications are independent, so a KPI's mean over R replications has the Student-t
 interval mean +/- t(0.975, R-1) * sd / sqrt(R). With one replication the interval is NaN.
+Within a replication every policy sees the same customers, so the difference between two
+policies is best estimated from the per-replication differences (a paired interval);
+the unpaired (Welch) interval is given alongside to show what common random numbers buy.
 """
 
 from __future__ import annotations
@@ -61,4 +65,63 @@ def summarise(kpis: pd.DataFrame, policies: list[str] | None = None) -> pd.DataF
                     "n": int(np.isfinite(sub[col].astype(float)).sum()),
                 }
             )
+    return pd.DataFrame(rows)
+
+
+def welch_ci(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Difference of means a - b with a Welch t interval (independent samples)."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
+    if len(a) < 2 or len(b) < 2:
+        d = float(a.mean() - b.mean()) if len(a) and len(b) else math.nan
+        return d, math.nan, math.nan
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    d = float(a.mean() - b.mean())
+    se = math.sqrt(va + vb)
+    if se == 0:
+        return d, d, d
+    dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, dof) * se)
+    return d, d - half, d + half
+
+
+def paired_differences(
+    kpis: pd.DataFrame, baseline: str, keys: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Per (keys..., policy, kpi): mean difference policy - baseline over replications,
+    with the paired 95% interval and, for comparison, the unpaired (Welch) one."""
+    cols = [c for c in kpi_columns(kpis) if c not in keys]
+    rows = []
+    groups = kpis.groupby(list(keys), dropna=False) if keys else [((), kpis)]
+    for key, sub in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        base = sub[sub["policy"] == baseline].set_index("replication")
+        if base.empty:
+            continue
+        for policy in dict.fromkeys(sub["policy"]):
+            if policy == baseline:
+                continue
+            other = sub[sub["policy"] == policy].set_index("replication")
+            common = base.index.intersection(other.index)
+            for col in cols:
+                a = other.loc[common, col].astype(float).to_numpy()
+                b = base.loc[common, col].astype(float).to_numpy()
+                with np.errstate(invalid="ignore"):  # inf - inf: left out as non-finite
+                    m, lo, hi = mean_ci(a - b)
+                _, ulo, uhi = welch_ci(a, b)
+                rows.append(
+                    {
+                        **dict(zip(keys, key, strict=True)),
+                        "policy": policy,
+                        "baseline": baseline,
+                        "kpi": col,
+                        "diff": m,
+                        "paired_ci_low": lo,
+                        "paired_ci_high": hi,
+                        "unpaired_ci_low": ulo,
+                        "unpaired_ci_high": uhi,
+                        "n": len(common),
+                    }
+                )
     return pd.DataFrame(rows)

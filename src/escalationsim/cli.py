@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,10 @@ import hydra
 import pandas as pd
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
+from tqdm import tqdm
 
 from escalationsim.config import (
     ConfigError,
@@ -103,7 +106,7 @@ def compose(overrides: list[str] | None = None, config_name: str = "config") -> 
 
 
 def _fail(err: ConfigError) -> int:
-    log.debug("invalid configuration: %s", err)
+    log.error("invalid configuration: %s", err)
     print(f"escalationsim: invalid configuration: {err}", file=sys.stderr)
     return 2
 
@@ -127,14 +130,23 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
         sim.scenario.name,
     )
     t0 = time.perf_counter()
+    bar = tqdm(total=sim.run.replications, desc="replications", unit="rep", disable=None)
 
     def progress(done: int, total: int) -> None:
-        log.info("replication %d/%d done (%.1f s)", done, total, time.perf_counter() - t0)
+        bar.update(done - bar.n)
+        log.debug("replication %d/%d done (%.1f s)", done, total, time.perf_counter() - t0)
 
-    results = simulate(sim, progress=progress)
+    try:
+        results = simulate(sim, progress=progress)
+    finally:
+        bar.close()
     written = write_outputs(
         outdir, sim, results, plots=app.output.plots, complaints=app.output.complaints
     )
+    from escalationsim.report import build_report
+
+    report, _ = build_report(outdir, plots=app.output.plots)
+    written.append(report)
     print()
     print(render(headline_table(results.summary, sim.run.policies)))
     print()
@@ -189,12 +201,31 @@ def run_job(cfg: DictConfig, outdir: Path) -> int:
     return JOBS[app.job](sim, app, outdir)
 
 
+def _mark_failed(outdir: Path, reason: str) -> None:
+    from escalationsim.files import write_text
+
+    write_text(reason + "\n", outdir / "FAILED")
+
+
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
-def _app(cfg: DictConfig) -> None:
-    outdir = Path(HydraConfig.get().runtime.output_dir)
-    code = run_job(cfg, outdir)
+def _app(cfg: DictConfig) -> int:
+    hc = HydraConfig.get()
+    outdir = Path(hc.runtime.output_dir)
+    sweeping = hc.mode == RunMode.MULTIRUN
+    try:
+        code = run_job(cfg, outdir)
+    except Exception as err:
+        if not sweeping:
+            raise
+        # One job of a sweep must not stop the others: record it, let the sweep go on.
+        log.exception("job failed")
+        _mark_failed(outdir, "".join(traceback.format_exception_only(err)).strip())
+        return 1
     if code:
-        sys.exit(code)
+        if not sweeping:
+            sys.exit(code)
+        _mark_failed(outdir, f"exited with code {code} (see cli.log)")
+    return code
 
 
 def main() -> None:

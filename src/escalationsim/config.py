@@ -158,7 +158,14 @@ class CeoConfig:
 
 @dataclass
 class StaffConfig:
-    """Staff pools. Reps answer phone (first) and email (second) from one pool."""
+    """Staff pools. Reps answer phone (first) and email (second) from one pool.
+
+    With ``scale_with_volume`` the pools grow with the business and the CEO does not:
+    reps are staffed by Erlang A for the phone load (abandonment at most half of
+    ``targets.phone_abandon_max``) plus the email load in Erlangs, rounded up; the other
+    pools are sized ``ceil(count x volume_per_day / reference_volume_per_day)``, at
+    least 1 (see ``staff.head_counts``).
+    """
 
     reps: PoolConfig = field(default_factory=lambda: PoolConfig(count=5, hourly_cost_usd=40.0))
     social: PoolConfig = field(default_factory=lambda: PoolConfig(count=2, hourly_cost_usd=45.0))
@@ -167,6 +174,8 @@ class StaffConfig:
         default_factory=lambda: PoolConfig(count=2, hourly_cost_usd=90.0)
     )
     ceo: CeoConfig = field(default_factory=CeoConfig)
+    scale_with_volume: bool = False
+    reference_volume_per_day: float = 500.0
 
 
 @dataclass
@@ -436,6 +445,7 @@ _POS_SCENARIO = [
     "behaviour.escalate_delay_mean_h",
     "churn.quick_resolution_h",
     "targets.ttr_p90_max_h",
+    "staff.reference_volume_per_day",
 ]
 _NONNEG_SCENARIO = [
     "population.followers_sigma",

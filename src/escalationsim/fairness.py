@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 
 def effective_ttr(ttr: np.ndarray, resolved: np.ndarray) -> np.ndarray:
@@ -72,3 +73,47 @@ def top_share_mask(followers: np.ndarray, share: float = 0.01) -> np.ndarray:
     if k:
         mask[np.argsort(followers, kind="stable")[n - k :]] = True
     return mask
+
+
+TIERS: tuple[tuple[float, float, str], ...] = (
+    (0.0, 0.5, "bottom 50%"),
+    (0.5, 0.9, "50-90%"),
+    (0.9, 0.99, "90-99%"),
+    (0.99, 1.0, "top 1%"),
+)
+"""Follower tiers by rank within a run: (lower, upper] quantiles and a label."""
+
+
+def follower_tier(followers: pd.Series) -> pd.Series:
+    """Follower tier of each complaint, by rank within the given complaints."""
+    rank = followers.rank(method="first", pct=True)
+    out = pd.Series(TIERS[-1][2], index=followers.index, dtype=object)
+    for lo, hi, label in TIERS:
+        out[(rank > lo) & (rank <= hi)] = label
+    return out
+
+
+def outcomes_by_group(complaints: pd.DataFrame) -> pd.DataFrame:
+    """Per policy, replication, grouping (follower tier, first channel) and group: number
+    of complaints, share resolved, and median time to resolution of the resolved ones."""
+    df = complaints[
+        ["policy", "replication", "followers", "first_channel", "resolved", "time_to_resolution_h"]
+    ].copy()
+    df["tier"] = df.groupby(["policy", "replication"], observed=True)["followers"].transform(
+        follower_tier
+    )
+    df["first_channel"] = df["first_channel"].astype(str)
+    frames = []
+    for grouping, col in (("follower_tier", "tier"), ("first_channel", "first_channel")):
+        g = df.groupby(["policy", "replication", col], observed=True)
+        out = pd.DataFrame(
+            {
+                "complaints": g.size(),
+                "resolution_rate": g["resolved"].mean(),
+                "ttr_median_resolved_h": g["time_to_resolution_h"].median(),
+            }
+        ).reset_index()
+        out = out.rename(columns={col: "group"})
+        out.insert(2, "grouping", grouping)
+        frames.append(out)
+    return pd.concat(frames, ignore_index=True)

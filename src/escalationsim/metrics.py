@@ -204,3 +204,27 @@ def run_kpis(result: RunResult, scenario: ScenarioConfig, df: pd.DataFrame) -> d
         }
     )
     return row
+
+
+def daily_series(result: RunResult, df: pd.DataFrame) -> pd.DataFrame:
+    """Per simulated day of the window: complaints arrived, the share that reached the
+    CEO (by arrival day) and went straight there, and each queue's length at the start of
+    the day."""
+    lo, hi = result.window_h
+    day = np.floor(df["arrival_time"].to_numpy() / 24.0).astype(int)
+    days = np.arange(int(lo // 24), int(np.ceil(hi / 24)))
+    frame = pd.DataFrame({"day": day, "ceo": df["reached_ceo"].to_numpy()})
+    frame["direct"] = (df["first_channel"] == "ceo").to_numpy()
+    g = frame.groupby("day")
+    out = pd.DataFrame({"day": days})
+    out["complaints"] = out["day"].map(g.size()).fillna(0).astype(int)
+    out["ceo_channel_share"] = out["day"].map(g["ceo"].mean())
+    out["direct_to_ceo_share"] = out["day"].map(g["direct"].mean())
+    for role, snaps in result.backlog.items():
+        # snapshots are taken at lo, lo + 24, ...
+        snap_days = (lo + 24.0 * np.arange(len(snaps))) / 24.0
+        series = pd.Series(snaps, index=np.floor(snap_days + 1e-9).astype(int))
+        out[f"queue_{role}"] = out["day"].map(series)
+    out.insert(0, "replication", result.replication)
+    out.insert(0, "policy", result.policy)
+    return out

@@ -24,7 +24,7 @@ from escalationsim.policies import Floodgates, Policy, RootCause, build_policy
 from escalationsim.population import CEO, SOCIAL, Population
 from escalationsim.records import ComplaintLog
 from escalationsim.rng import BlockDraws, CustomerDraws
-from escalationsim.staff import AUDIT_SLOT, STAFF_ROLES, CeoDesk, StaffPool
+from escalationsim.staff import AUDIT_SLOT, STAFF_ROLES, CeoDesk, StaffPool, head_counts
 
 
 @dataclass
@@ -82,14 +82,16 @@ class Model:
         self.env = env = simpy.Environment()
         window = (warmup_h, horizon_h)
         st = scenario.staff
-        self.reps = StaffPool(env, "reps", st.reps.count, st.reps.hourly_cost_usd, window)
-        self.social = StaffPool(env, "social", st.social.count, st.social.hourly_cost_usd, window)
-        self.managers = StaffPool(
-            env, "managers", st.managers.count, st.managers.hourly_cost_usd, window
-        )
-        self.exec_office = StaffPool(
-            env, "exec_office", st.exec_office.count, st.exec_office.hourly_cost_usd, window
-        )
+        counts = head_counts(scenario)
+
+        def pool(name: str) -> StaffPool:
+            cfg = getattr(st, name)
+            return StaffPool(env, name, counts[name], cfg.hourly_cost_usd, window)
+
+        self.reps = pool("reps")
+        self.social = pool("social")
+        self.managers = pool("managers")
+        self.exec_office = pool("exec_office")
         self.ceo = CeoDesk(
             env,
             st.ceo.hours_per_week,
@@ -291,16 +293,9 @@ class Model:
             self.log.record(c, self.scenario.churn, self.population.u_churn[c.idx])
         self.active.clear()
         self.log.finalise()
-        st = self.scenario.staff
         util = {k: q.utilisation() for k, q in self._queues.items()}
         busy = {k: q.busy_h for k, q in self._queues.items()}
-        counts = {
-            "reps": st.reps.count,
-            "social": st.social.count,
-            "managers": st.managers.count,
-            "exec_office": st.exec_office.count,
-            "ceo": 1,
-        }
+        counts = {k: getattr(q, "count", 1) for k, q in self._queues.items()}
         counters = {
             "root_cause_fixed_at_h": self.root_cause.fix_time,
             "fix_cost": self.root_cause.fix_cost

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from escalationsim.config import SimConfig
+from escalationsim.fairness import outcomes_by_group
 from escalationsim.files import write_csv, write_parquet, write_text
 from escalationsim.runner import Results
 from escalationsim.tables import headline_table, to_markdown
@@ -13,13 +14,19 @@ from escalationsim.tables import headline_table, to_markdown
 def write_outputs(
     outdir: Path, sim: SimConfig, results: Results, plots: bool = True, complaints: bool = True
 ) -> list[Path]:
-    """complaints.parquet, kpis.csv, summary.csv, headline.md and the PNG plots."""
+    """complaints.parquet, kpis.csv, summary.csv, paired.csv, daily.csv, groups.csv,
+    headline.md and the PNG plots."""
     outdir = Path(outdir)
     written = []
     if complaints and results.complaints is not None:
         written.append(write_parquet(results.complaints, outdir / "complaints.parquet"))
     written.append(write_csv(results.kpis, outdir / "kpis.csv"))
     written.append(write_csv(results.summary, outdir / "summary.csv"))
+    written.append(write_csv(results.paired, outdir / "paired.csv"))
+    written.append(write_csv(results.daily, outdir / "daily.csv"))
+    if results.complaints is not None:
+        groups = outcomes_by_group(results.complaints)
+        written.append(write_csv(groups, outdir / "groups.csv"))
     table = headline_table(results.summary, sim.run.policies)
     written.append(write_text(to_markdown(table), outdir / "headline.md"))
     if plots:

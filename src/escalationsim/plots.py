@@ -17,6 +17,7 @@ import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from escalationsim.aggregate import mean_ci  # noqa: E402
+from escalationsim.fairness import TIERS, follower_tier  # noqa: E402
 from escalationsim.files import save_figure  # noqa: E402
 
 COST_PARTS: tuple[tuple[str, str], ...] = (
@@ -30,13 +31,6 @@ COST_PARTS: tuple[tuple[str, str], ...] = (
     ("cost_penalty", "deadline fines"),
     ("cost_churn", "churned value"),
     ("cost_fix", "root-cause fixes"),
-)
-
-TIERS: tuple[tuple[float, float, str], ...] = (
-    (0.0, 0.5, "bottom 50%"),
-    (0.5, 0.9, "50-90%"),
-    (0.9, 0.99, "90-99%"),
-    (0.99, 1.0, "top 1%"),
 )
 
 
@@ -95,15 +89,6 @@ def plot_cost_breakdown(kpis: pd.DataFrame, policies: list[str]) -> Figure:
     return fig
 
 
-def _tier_labels(followers: pd.Series) -> pd.Series:
-    """Follower tier of each complaint, by rank within its own run."""
-    rank = followers.rank(method="first", pct=True)
-    out = pd.Series(TIERS[-1][2], index=followers.index, dtype=object)
-    for lo, hi, label in TIERS:
-        out[(rank > lo) & (rank <= hi)] = label
-    return out
-
-
 def _group_panels(
     df: pd.DataFrame, by: str, order: list[str], policies: list[str], title: str, xlabel: str
 ) -> Figure:
@@ -144,7 +129,7 @@ def plot_ttr_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) -> 
     df = complaints[["policy", "replication", "followers", "time_to_resolution_h", "resolved"]]
     df = df.copy()
     df["tier"] = df.groupby(["policy", "replication"], observed=True)["followers"].transform(
-        _tier_labels
+        follower_tier
     )
     return _group_panels(
         df,
@@ -185,3 +170,129 @@ def write_plots(
         paths.append(save_figure(fig, outdir / name))
         plt.close(fig)
     return paths
+
+
+# --------------------------------------------------------------------------- sweeps
+
+SWEEP_KPIS: tuple[tuple[str, str], ...] = (
+    ("cost_per_complaint", "cost per complaint (USD)"),
+    ("util_ceo", "CEO utilisation (share of complaint hours)"),
+    ("ttr_p90_h", "P90 time to resolution (h)"),
+    ("ceo_channel_share", "share of complaints reaching the CEO"),
+    ("escalation_rate_ceo", "escalation rate to the CEO"),
+    ("churn_rate", "churn rate"),
+    ("meets_targets", "share of runs meeting service targets"),
+)
+
+
+def _label(col: str) -> str:
+    return col.split(".")[-1].replace("_", " ")
+
+
+def plot_vs_param(
+    kpis: pd.DataFrame, x: str, kpi: str, ylabel: str, others: list[str] | None = None
+) -> Figure:
+    """A KPI against a swept parameter, one line per policy (and per value of the other
+    swept parameters), with 95% confidence bands; log x when the values span 20x."""
+    others = others or []
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    keys = ["policy", *others]
+    for key, sub in kpis.groupby(keys, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        pts = []
+        for xv, g in sub.groupby(x):
+            m, lo, hi = mean_ci(g[kpi].astype(float).to_numpy())
+            pts.append((float(xv), m, lo, hi))
+        pts.sort()
+        xs, ms, los, his = (np.array(v) for v in zip(*pts, strict=True))
+        label = ", ".join(
+            [str(key[0])] + [f"{_label(o)}={v}" for o, v in zip(others, key[1:], strict=True)]
+        )
+        (line,) = ax.plot(xs, ms, marker="o", ms=3, label=label)
+        ok = np.isfinite(los) & np.isfinite(his)
+        if ok.any():
+            ax.fill_between(xs[ok], los[ok], his[ok], color=line.get_color(), alpha=0.15)
+    xs_all = kpis[x].astype(float)
+    if xs_all.min() > 0 and xs_all.max() / xs_all.min() >= 20:
+        ax.set_xscale("log")
+    ax.set_xlabel(_label(x))
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{ylabel} vs {_label(x)} (mean, 95% CI band)")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def pareto_front(cost: np.ndarray, unfairness: np.ndarray) -> np.ndarray:
+    """Mask of points no other point beats on both cost and unfairness (lower is better)."""
+    n = len(cost)
+    keep = np.ones(n, dtype=bool)
+    for i in range(n):
+        dominated = (cost <= cost[i]) & (unfairness <= unfairness[i])
+        dominated &= (cost < cost[i]) | (unfairness < unfairness[i])
+        keep[i] = not dominated.any()
+    return keep
+
+
+def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
+    """Cost per complaint against two unfairness measures, per policy; the policies on the
+    cost-fairness frontier are ringed."""
+    measures = (
+        ("follower_resolution_gap", "resolution rate gap, top 1% by followers minus rest"),
+        ("channel_resolution_gap", "resolution rate gap between first channels"),
+    )
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    policies = list(dict.fromkeys(kpis["policy"]))
+    for ax, (col, label) in zip(axes, measures, strict=True):
+        cost, unfair, ci_c, ci_u = [], [], [], []
+        for p in policies:
+            sub = kpis[kpis.policy == p]
+            c = mean_ci(sub["cost_per_complaint"].to_numpy())
+            u = mean_ci(sub[col].abs().to_numpy())
+            cost.append(c[0])
+            unfair.append(u[0])
+            ci_c.append(c[0] - c[1] if np.isfinite(c[1]) else 0.0)
+            ci_u.append(u[0] - u[1] if np.isfinite(u[1]) else 0.0)
+        cost_a, unfair_a = np.array(cost), np.array(unfair)
+        front = pareto_front(cost_a, unfair_a)
+        for i, p in enumerate(policies):
+            ax.errorbar(cost_a[i], unfair_a[i], xerr=ci_c[i], yerr=ci_u[i], fmt="o", capsize=3)
+            ax.annotate(
+                p, (cost_a[i], unfair_a[i]), xytext=(5, 5), textcoords="offset points", fontsize=8
+            )
+        ax.scatter(
+            cost_a[front],
+            unfair_a[front],
+            s=160,
+            facecolors="none",
+            edgecolors="black",
+            label="on the frontier",
+        )
+        ax.set_xlabel("cost per complaint (USD, incl. churned value)")
+        ax.set_ylabel(f"|{label}|")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, frameon=False)
+    fig.suptitle("Cost vs fairness by policy (lower left is better; bars: 95% CI)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str]) -> Figure:
+    """A daily series over simulated time, mean over replications, one line per ``by``."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for key, sub in daily.groupby(by, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        series = sub.groupby("day")[col].mean()
+        label = ", ".join(
+            str(k) if i == 0 else f"{_label(b)}={k}"
+            for i, (b, k) in enumerate(zip(by, key, strict=True))
+        )
+        ax.plot(series.index, series.to_numpy(), label=label, lw=1.2)
+    ax.set_xlabel("simulated day")
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{ylabel} over simulated time (mean of replications)")
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -1,28 +1,51 @@
 """``escalationsim-report DIR``: gather the results of a run or a sweep folder.
 
 Every job folder under DIR that holds a ``kpis.csv`` is read; the overrides Hydra recorded
-for it (``.hydra/overrides.yaml``) become columns, so swept parameters appear next to
-the KPIs. Job folders with a ``.hydra`` record but no ``kpis.csv`` are reported as
-failed or unfinished. Writes ``all_kpis.csv``, ``summary.csv`` (per job group and policy:
-mean and 95% CI) and ``report.md`` into DIR (or ``--out``).
+for it (``.hydra/overrides.yaml``) that differ between jobs become columns, so swept
+parameters appear next to the KPIs. Job folders with a ``.hydra`` record but no
+``kpis.csv`` (or a ``FAILED`` marker) are listed as failed or unfinished; the others are
+aggregated anyway. Writes into DIR (or ``--out``): ``all_kpis.csv``, ``summary.csv``
+(mean and 95% CI per swept setting and policy), ``paired.csv`` (differences against a
+baseline policy, paired and unpaired intervals), ``report.md`` and PNG plots.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from escalationsim.aggregate import summarise
+from escalationsim.aggregate import paired_differences, summarise
 from escalationsim.files import write_csv, write_text
 from escalationsim.tables import headline_table, to_markdown
 
+PAIRED_KPIS = (
+    "cost_per_complaint",
+    "resolution_rate",
+    "escalation_rate_ceo",
+    "churn_rate",
+    "ttr_p90_h",
+    "follower_resolution_gap",
+)
+
+
+@dataclass
+class Gathered:
+    """Everything read from a run or sweep folder."""
+
+    kpis: pd.DataFrame
+    daily: pd.DataFrame
+    swept: list[str]
+    done: list[Path]
+    failed: dict[Path, str] = field(default_factory=dict)
+
 
 def _overrides(job: Path) -> dict[str, str]:
-    """The key=value overrides Hydra recorded for a job (hydra.* and +/~ prefixes kept)."""
+    """The key=value overrides Hydra recorded for a job (hydra.* left out)."""
     path = job / ".hydra" / "overrides.yaml"
     if not path.exists():
         return {}
@@ -36,62 +59,173 @@ def _overrides(job: Path) -> dict[str, str]:
     return out
 
 
-def find_jobs(root: Path) -> tuple[list[Path], list[Path]]:
-    """Job folders with results, and job folders that started but left no results."""
+def find_jobs(root: Path) -> tuple[list[Path], dict[Path, str]]:
+    """Job folders with results, and job folders that failed or left no results (with
+    the reason when the job recorded one)."""
     done = sorted({p.parent for p in root.rglob("kpis.csv")})
     started = sorted({p.parent.parent for p in root.rglob(".hydra/config.yaml")})
-    missing = [j for j in started if j not in done and j != root / "report"]
-    return done, missing
+    failed: dict[Path, str] = {}
+    for job in started:
+        marker = job / "FAILED"
+        if marker.exists():
+            failed[job] = marker.read_text().strip().splitlines()[-1] if marker.read_text() else ""
+        elif job not in done:
+            failed[job] = "no results (still running, killed, or crashed)"
+    done = [j for j in done if j not in failed]
+    return done, failed
 
 
-def gather(root: Path) -> tuple[pd.DataFrame, list[str], list[Path]]:
-    """All KPI rows under ``root`` with a ``job`` column and one column per override
-    that differs between jobs (the swept parameters); also those column names and the
-    job folders without results."""
-    done, missing = find_jobs(root)
-    frames, overrides = [], []
+def _numeric(series: pd.Series) -> pd.Series:
+    conv = pd.to_numeric(series, errors="coerce")
+    return conv if conv.notna().all() else series
+
+
+def gather(root: Path) -> Gathered:
+    """All KPI rows (and daily series) under ``root`` with swept parameters as columns."""
+    done, failed = find_jobs(root)
+    frames, dailies, overrides = [], [], []
     for job in done:
+        name = str(job.relative_to(root)) if job != root else "."
         df = pd.read_csv(job / "kpis.csv")
-        df.insert(0, "job", str(job.relative_to(root)) or ".")
+        df.insert(0, "job", name)
         frames.append(df)
+        daily_path = job / "daily.csv"
+        daily = pd.read_csv(daily_path) if daily_path.exists() else pd.DataFrame()
+        if not daily.empty:
+            daily.insert(0, "job", name)
+        dailies.append(daily)
         overrides.append(_overrides(job))
     keys = sorted({k for o in overrides for k in o})
     swept = [k for k in keys if len({o.get(k) for o in overrides}) > 1]
-    for df, o in zip(frames, overrides, strict=True):
+    for df, daily, o in zip(frames, dailies, overrides, strict=True):
         for k in swept:
             df[k] = o.get(k, "")
+            if not daily.empty:
+                daily[k] = o.get(k, "")
     kpis = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    return kpis, swept, missing
+    daily_all = (
+        pd.concat([d for d in dailies if not d.empty], ignore_index=True)
+        if any(not d.empty for d in dailies)
+        else pd.DataFrame()
+    )
+    for k in swept:
+        kpis[k] = _numeric(kpis[k])
+        if not daily_all.empty:
+            daily_all[k] = _numeric(daily_all[k])
+    return Gathered(kpis, daily_all, swept, done, failed)
 
 
-def build_report(root: Path, out: Path | None = None) -> tuple[Path, list[Path]]:
+def _plots(g: Gathered, out: Path) -> list[Path]:
+    from escalationsim.files import save_figure
+    from escalationsim.plots import (
+        SWEEP_KPIS,
+        plot_cost_vs_fairness,
+        plot_daily,
+        plot_vs_param,
+        plt,
+    )
+
+    paths = []
+    numeric = [k for k in g.swept if pd.api.types.is_numeric_dtype(g.kpis[k])]
+    if numeric:
+        x = max(numeric, key=lambda k: g.kpis[k].nunique())
+        others = [k for k in g.swept if k != x]
+        for kpi, label in SWEEP_KPIS:
+            if kpi not in g.kpis:
+                continue
+            fig = plot_vs_param(g.kpis, x, kpi, label, others)
+            paths.append(save_figure(fig, out / f"{kpi}_vs_{x.split('.')[-1]}.png"))
+            plt.close(fig)
+    elif not g.swept:
+        fig = plot_cost_vs_fairness(g.kpis)
+        paths.append(save_figure(fig, out / "cost_vs_fairness.png"))
+        plt.close(fig)
+    if not g.daily.empty:
+        daily, by, note = g.daily, ["policy"], ""
+        if numeric:
+            # one line per value of the main swept parameter, the others at a middle value
+            x = max(numeric, key=lambda k: g.kpis[k].nunique())
+            fixed = []
+            for k in g.swept:
+                if k == x:
+                    continue
+                values = sorted(daily[k].unique())
+                mid = values[len(values) // 2]
+                daily = daily[daily[k] == mid]
+                fixed.append(f"{k.split('.')[-1]}={mid}")
+            by = ["policy", x]
+            note = f" ({', '.join(fixed)})" if fixed else ""
+        for col, label in (
+            ("ceo_channel_share", "share of new complaints reaching the CEO"),
+            ("queue_ceo", "letters waiting in the CEO's inbox"),
+        ):
+            fig = plot_daily(daily, col, label + note, by)
+            paths.append(save_figure(fig, out / f"daily_{col}.png"))
+            plt.close(fig)
+    return paths
+
+
+def build_report(
+    root: Path, out: Path | None = None, baseline: str | None = None, plots: bool = True
+) -> tuple[Path, dict[Path, str]]:
     """Aggregate ``root`` and write the report files; return the report path and the
-    job folders that produced no results."""
+    failed or unfinished jobs with their reasons."""
     root = Path(root)
     out = Path(out) if out else root
-    kpis, group_cols, missing = gather(root)
-    if kpis.empty:
+    g = gather(root)
+    if g.kpis.empty:
         raise FileNotFoundError(f"no kpis.csv found under {root}")
-    write_csv(kpis, out / "all_kpis.csv")
-    parts = []
-    groups = kpis.groupby(group_cols, dropna=False) if group_cols else [((), kpis)]
-    lines = [f"# Report for `{root}`", ""]
-    lines.append(f"{kpis['job'].nunique()} job(s) with results, {len(missing)} without.")
-    if missing:
-        lines += ["", "Jobs that failed or did not finish:", ""]
-        lines += [f"- `{m.relative_to(root)}`" for m in missing]
+    kpis = g.kpis
+    if len(g.done) > 1:
+        write_csv(kpis, out / "all_kpis.csv")
+    policies = list(dict.fromkeys(kpis["policy"]))
+    base = baseline or policies[0]
+    keys = tuple(g.swept)
+    groups = kpis.groupby(list(keys), dropna=False, sort=True) if keys else [((), kpis)]
+    summaries = []
+    lines = [f"# Report: `{root.name or root}`", ""]
+    lines.append(f"{len(g.done)} job(s) with results, {len(g.failed)} failed or unfinished.")
+    if g.failed:
+        lines += ["", "## Failed or unfinished jobs", ""]
+        lines += [f"- `{j.relative_to(root)}`: {why}" for j, why in g.failed.items()]
+    if keys:
+        lines += ["", "Swept: " + ", ".join(f"`{k}`" for k in keys)]
     for key, sub in groups:
         key = key if isinstance(key, tuple) else (key,)
-        policies = list(dict.fromkeys(sub["policy"]))
-        summary = summarise(sub.drop(columns=["job", *group_cols]), policies)
-        for col, val in zip(group_cols, key, strict=True):
+        pols = list(dict.fromkeys(sub["policy"]))
+        summary = summarise(sub.drop(columns=["job", *keys]), pols)
+        for col, val in reversed(list(zip(keys, key, strict=True))):
             summary.insert(0, col, val)
-        parts.append(summary)
-        title = ", ".join(f"{c}={v}" for c, v in zip(group_cols, key, strict=True)) or "all jobs"
-        lines += ["", f"## {title}", "", to_markdown(headline_table(summary, policies))]
-    write_csv(pd.concat(parts, ignore_index=True), out / "summary.csv")
+        summaries.append(summary)
+        title = ", ".join(f"{c}={v}" for c, v in zip(keys, key, strict=True)) or "all jobs"
+        lines += ["", f"## {title}", "", to_markdown(headline_table(summary, pols))]
+    write_csv(pd.concat(summaries, ignore_index=True), out / "summary.csv")
+    paired = pd.DataFrame()
+    if base in policies and len(policies) > 1:
+        paired = paired_differences(kpis.drop(columns=["job"]), base, keys)
+        write_csv(paired, out / "paired.csv")
+        shown = paired[paired["kpi"].isin(PAIRED_KPIS)].copy()
+        for c in ("diff", "paired_ci_low", "paired_ci_high", "unpaired_ci_low", "unpaired_ci_high"):
+            shown[c] = shown[c].map(lambda v: f"{v:.4g}")
+        lines += [
+            "",
+            f"## Differences against `{base}` (same customers in each replication)",
+            "",
+            "Paired intervals use the per-replication differences; unpaired ones treat the "
+            "policies' runs as independent. The gap between them is what common random "
+            "numbers buy.",
+            "",
+            to_markdown(shown.drop(columns=["baseline", "n"])),
+        ]
+    if plots:
+        paths = _plots(g, out)
+        local = sorted(p.name for p in out.glob("*.png") if p not in paths)
+        if paths or local:
+            lines += ["", "## Plots", ""]
+            lines += [f"![{p.stem}]({p.name})" for p in paths]
+            lines += [f"![{name[:-4]}]({name})" for name in local]
     report = write_text("\n".join(lines) + "\n", out / "report.md")
-    return report, missing
+    return report, g.failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -101,17 +235,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("dir", type=Path, help="a run folder or a multirun (sweep) folder")
     parser.add_argument("--out", type=Path, default=None, help="where to write (default: DIR)")
+    parser.add_argument(
+        "--baseline", default=None, help="policy to compare against (default: the first)"
+    )
+    parser.add_argument("--no-plots", action="store_true", help="tables and report.md only")
     args = parser.parse_args(argv)
     if not args.dir.is_dir():
         print(f"escalationsim-report: {args.dir} is not a folder", file=sys.stderr)
         return 2
     try:
-        report, missing = build_report(args.dir, args.out)
+        report, failed = build_report(args.dir, args.out, args.baseline, not args.no_plots)
     except FileNotFoundError as err:
         print(f"escalationsim-report: {err}", file=sys.stderr)
         return 1
-    for m in missing:
-        print(f"failed or unfinished job: {m}", file=sys.stderr)
+    for job, why in failed.items():
+        print(f"failed or unfinished job: {job}: {why}", file=sys.stderr)
     print(f"report written to {report.resolve()}")
     return 0
 

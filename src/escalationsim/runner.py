@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from escalationsim.aggregate import summarise
+from escalationsim.aggregate import paired_differences, summarise
 from escalationsim.config import PolicyConfig, SimConfig, validate
-from escalationsim.metrics import add_costs, run_kpis
+from escalationsim.metrics import add_costs, daily_series, run_kpis
 from escalationsim.model import Model
 from escalationsim.population import draw_population
 from escalationsim.queue_only import QueueOnlyScenario, queue_kpis, to_scenario
@@ -26,17 +26,21 @@ from escalationsim.rng import streams
 
 @dataclass
 class Results:
-    """What a job produced: tidy complaints (None if records are off), KPIs, summary."""
+    """What a job produced: tidy complaints (None if records are off), KPIs, summary
+    across replications, paired differences against the first policy, and daily series."""
 
     complaints: pd.DataFrame | None
     kpis: pd.DataFrame
     summary: pd.DataFrame
+    paired: pd.DataFrame
+    daily: pd.DataFrame
 
 
 def run_one(
     cfg: SimConfig, policy: PolicyConfig, replication: int, keep_records: bool = True
-) -> tuple[dict, pd.DataFrame | None]:
-    """Simulate one policy in one replication; return its KPI row and complaint frame."""
+) -> tuple[dict, pd.DataFrame | None, pd.DataFrame]:
+    """Simulate one policy in one replication; return its KPI row, complaint frame and
+    daily series."""
     horizon_h = cfg.run.horizon_days * 24.0
     warmup_h = cfg.run.warmup_days * 24.0
     queue = isinstance(cfg.scenario, QueueOnlyScenario)
@@ -49,14 +53,18 @@ def run_one(
     row = run_kpis(result, scenario, df)
     if queue:
         row.update(queue_kpis(df, result.utilisation["reps"]))
+    daily = daily_series(result, df)
     if not keep_records:
-        return row, None
+        return row, None, daily
     df.insert(0, "replication", replication)
     df.insert(0, "policy", policy.name)
-    return row, df
+    return row, df, daily
 
 
-def run_replication(cfg: SimConfig, replication: int) -> list[tuple[dict, pd.DataFrame | None]]:
+Part = tuple[dict, pd.DataFrame | None, pd.DataFrame]
+
+
+def run_replication(cfg: SimConfig, replication: int) -> list[Part]:
     """Every selected policy on the same customers of one replication."""
     out = []
     for name in cfg.run.policies:
@@ -73,7 +81,7 @@ def simulate(cfg: SimConfig, progress: Callable[[int, int], None] | None = None)
     validate(cfg)
     reps = list(range(cfg.run.replications))
     workers = min(cfg.run.workers, len(reps), os.cpu_count() or 1)
-    parts: list[list[tuple[dict, pd.DataFrame | None]]] = []
+    parts: list[list[Part]] = []
     if workers <= 1:
         for i, r in enumerate(reps):
             parts.append(run_replication(cfg, r))
@@ -86,8 +94,9 @@ def simulate(cfg: SimConfig, progress: Callable[[int, int], None] | None = None)
                 parts.append(fut.result())
                 if progress:
                     progress(i + 1, len(reps))
-    rows = [row for part in parts for row, _ in part]
-    frames = [df for part in parts for _, df in part if df is not None]
+    rows = [row for part in parts for row, _, _ in part]
+    frames = [df for part in parts for _, df, _ in part if df is not None]
+    daily = pd.concat([d for part in parts for _, _, d in part], ignore_index=True)
     kpis = pd.DataFrame(rows)
     order = {name: i for i, name in enumerate(cfg.run.policies)}
     kpis = kpis.sort_values(
@@ -96,4 +105,10 @@ def simulate(cfg: SimConfig, progress: Callable[[int, int], None] | None = None)
     complaints = pd.concat(frames, ignore_index=True) if frames else None
     if complaints is not None:
         complaints["policy"] = pd.Categorical(complaints["policy"], categories=cfg.run.policies)
-    return Results(complaints=complaints, kpis=kpis, summary=summarise(kpis, cfg.run.policies))
+    return Results(
+        complaints=complaints,
+        kpis=kpis,
+        summary=summarise(kpis, cfg.run.policies),
+        paired=paired_differences(kpis, cfg.run.policies[0]),
+        daily=daily,
+    )

@@ -1,0 +1,1 @@
+"""The escalationsim test suite (a package, so that `tests.conftest` cannot be shadowed)."""

@@ -1,0 +1,158 @@
+"""Named experiments, sweeps through both launchers, failed jobs, and the sweep report."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hydra import compose as hydra_compose
+from hydra import initialize_config_module
+from omegaconf import open_dict
+
+from escalationsim.cli import to_sim_config
+from escalationsim.config import validate
+from escalationsim.report import main as report_main
+
+EXPERIMENTS = sorted(
+    p.stem
+    for p in (Path(__file__).resolve().parents[1] / "src/escalationsim/conf/experiment").glob(
+        "*.yaml"
+    )
+)
+TINY = [
+    "run.replications=2",
+    "run.horizon_days=3",
+    "run.warmup_days=0.5",
+    "run.drain_days=1",
+    "run.workers=1",
+    "run.policies=[rigid_script,empowered_rep]",
+    "output.plots=false",
+    "output.complaints=false",
+]
+
+
+def _compose(name: str):
+    """The experiment's job config and, separately, its hydra node."""
+    with initialize_config_module(config_module="escalationsim.conf", version_base="1.3"):
+        cfg = hydra_compose(
+            config_name="config", overrides=[f"experiment={name}"], return_hydra_config=True
+        )
+    with open_dict(cfg):
+        hydra = cfg.pop("hydra")
+    return cfg, hydra
+
+
+def test_the_named_experiments_exist():
+    assert {
+        "policy_comparison",
+        "scalability",
+        "fairness",
+        "floodgates",
+        "empowerment_budget",
+        "validation",
+    } <= set(EXPERIMENTS)
+
+
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_every_experiment_composes_and_validates(name):
+    cfg, hydra = _compose(name)
+    sim, app = to_sim_config(cfg)
+    if app.job == "compare":
+        validate(sim)
+    if hydra.mode is not None and str(hydra.mode).endswith("MULTIRUN"):
+        params = hydra.sweeper.params
+        assert params, name
+        assert sum(len(str(v).split(",")) for v in params.values()) >= 4
+
+
+def test_scalability_spans_two_orders_of_magnitude():
+    cfg, hydra = _compose("scalability")
+    vols = [float(v) for v in str(hydra.sweeper.params["scenario.volume_per_day"]).split(",")]
+    assert max(vols) / min(vols) >= 100
+    assert cfg.scenario.staff.scale_with_volume
+
+
+def test_floodgates_moves_both_ceo_policies_together():
+    cfg, _ = _compose("floodgates")
+    cfg.policies.ceo_responds.floodgates.strength = 0.123
+    sim, _ = to_sim_config(cfg)
+    assert sim.policies["ceo_redirects"].floodgates.strength == 0.123
+
+
+def _sweep(root: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "escalationsim.cli",
+            "--multirun",
+            *TINY,
+            f"hydra.sweep.dir={root}",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def sweeps(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sweeps")
+    grid = "scenario.volume_per_day=100,200,400"
+    basic = _sweep(tmp / "basic", grid, "hydra/launcher=basic")
+    joblib = _sweep(tmp / "joblib", grid, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+    failing = _sweep(tmp / "failing", "scenario.volume_per_day=100,-5,300")
+    return tmp, basic, joblib, failing
+
+
+def test_sweep_results_do_not_depend_on_the_launcher(sweeps):
+    tmp, basic, joblib, _ = sweeps
+    assert basic.returncode == 0, basic.stderr
+    assert joblib.returncode == 0, joblib.stderr
+    a = pd.read_csv(tmp / "basic" / "all_kpis.csv").sort_values(["job", "policy", "replication"])
+    b = pd.read_csv(tmp / "joblib" / "all_kpis.csv").sort_values(["job", "policy", "replication"])
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+    assert sorted(a["scenario.volume_per_day"].unique()) == [100, 200, 400]
+
+
+def test_sweep_report_is_written_at_the_end(sweeps):
+    tmp, *_ = sweeps
+    root = tmp / "basic"
+    for name in ("all_kpis.csv", "summary.csv", "paired.csv", "report.md"):
+        assert (root / name).stat().st_size > 0, name
+    pngs = list(root.glob("*.png"))
+    assert any(p.name.startswith("cost_per_complaint_vs_volume") for p in pngs)
+    for p in pngs:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000
+    paired = pd.read_csv(root / "paired.csv")
+    assert set(paired["policy"]) == {"empowered_rep"}
+    assert set(paired["baseline"]) == {"rigid_script"}
+    # common random numbers: the paired interval is narrower than the unpaired one
+    cost = paired[paired["kpi"] == "cost_per_complaint"]
+    paired_w = (cost["paired_ci_high"] - cost["paired_ci_low"]).mean()
+    unpaired_w = (cost["unpaired_ci_high"] - cost["unpaired_ci_low"]).mean()
+    assert paired_w < unpaired_w
+
+
+def test_a_failed_job_is_named_and_the_others_are_aggregated(sweeps):
+    tmp, _, _, failing = sweeps
+    assert failing.returncode != 0
+    root = tmp / "failing"
+    assert (root / "1" / "FAILED").exists()
+    kpis = pd.read_csv(root / "all_kpis.csv")
+    assert sorted(kpis["scenario.volume_per_day"].unique()) == [100, 300]
+    report = (root / "report.md").read_text()
+    assert "Failed or unfinished jobs" in report and "`1`" in report
+    assert "1 job(s) failed" in failing.stdout
+
+
+def test_report_command_on_a_sweep_folder(sweeps, tmp_path, capsys):
+    tmp, *_ = sweeps
+    assert report_main([str(tmp / "failing"), "--out", str(tmp_path), "--no-plots"]) == 0
+    err = capsys.readouterr().err
+    assert "failing/1" in err or "failing\\1" in err
+    assert (tmp_path / "report.md").exists()
