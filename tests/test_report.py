@@ -44,7 +44,7 @@ def sweep(tmp_path_factory):
 
 def test_report_gathers_every_job_with_swept_columns(sweep):
     report, missing = build_report(sweep)
-    assert missing == []
+    assert missing == {}
     kpis = pd.read_csv(sweep / "all_kpis.csv")
     assert sorted(kpis["scenario.volume_per_day"].unique()) == [100, 300]
     assert len(kpis) == 2 * 2 * 2  # jobs x policies x replications
@@ -69,7 +69,7 @@ def test_report_lists_jobs_without_results(sweep, tmp_path, capsys):
         broken.parent.rmdir()
     assert code == 0
     assert "99" in capsys.readouterr().err
-    assert "without" in (tmp_path / "report.md").read_text()
+    assert "Failed or unfinished jobs" in (tmp_path / "report.md").read_text()
 
 
 def test_report_on_empty_folder_fails_cleanly(tmp_path, capsys):
