@@ -19,8 +19,9 @@ memory
     Peak RSS of ``rigid_script`` with per-complaint records on and off at each size, to
     show linear growth (on) and whether memory stays flat as the horizon grows (off).
 sweep
-    A Hydra multirun of 24 jobs with the basic (serial) launcher and with the joblib
-    launcher on 2 workers; wall times and speed-up.
+    A Hydra multirun of 24 jobs (2 with ``--quick``) with the basic (serial) launcher and
+    with the joblib launcher on 2 workers; wall times and speed-up, next to the speed-up
+    two pure-Python processes get on this machine at that moment (its "ceiling").
 
 Every measurement runs in a fresh Python subprocess (imports and a short warm-up run are
 excluded from the timing); repeats are interleaved across the compared programs and the
@@ -405,7 +406,7 @@ def section_engine(b: Bench) -> None:
     print(f"utilisation {UTILISATION}, {n:,} customers, {b.repeats} repeat(s)")
     with_ciw = has_module("ciw")
     if not with_ciw:
-        print("   Ciw comparison skipped: ciw is not installed (pip install 'ciw>=3.1').")
+        print("   Ciw comparison skipped: ciw is not installed (pip install 'ciw>=3.2').")
     programs: dict[str, Callable[[int], dict[str, Any]]] = {
         "project (queue_only)": lambda r: run_child("project_queue", n=n, seed=1 + r),
         "SimPy minimal": lambda r: run_child("simpy", n=n, seed=100 + r, predrawn=False),
@@ -688,6 +689,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child is not None:
         return child_main(args.child)
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)  # progress shows up when piped to a file
     b = Bench(quick=args.quick, repeats=args.repeats)
     cmd = " ".join(["python", "benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])])
     print(f"command: {cmd}")
