@@ -135,3 +135,50 @@ def test_summarise_policy_order_and_selection(kpis: pd.DataFrame) -> None:
     assert len(out) == 3
     out = summarise(kpis, policies=["b", "a"])
     assert list(dict.fromkeys(out["policy"])) == ["b", "a"]
+
+
+def test_welch_and_paired_intervals_match_scipy() -> None:
+    import numpy as np
+    import pandas as pd
+    from scipy import stats
+
+    from escalationsim.aggregate import paired_differences, welch_ci
+
+    rng = np.random.default_rng(3)
+    a = rng.normal(10, 2, 6)
+    b = a - 1 + rng.normal(0, 0.3, 6)  # strongly correlated with a, as under CRN
+    d, lo, hi = welch_ci(a, b)
+    res = stats.ttest_ind(a, b, equal_var=False)
+    ci = res.confidence_interval(0.95)
+    assert d == pytest.approx(a.mean() - b.mean())
+    assert (lo, hi) == pytest.approx((ci.low, ci.high))
+    kpis = pd.DataFrame(
+        {
+            "policy": ["base"] * 6 + ["new"] * 6,
+            "replication": list(range(6)) * 2,
+            "cost": np.r_[b, a],
+        }
+    )
+    out = paired_differences(kpis, "base").set_index("kpi").loc["cost"]
+    rel = stats.ttest_rel(a, b).confidence_interval(0.95)
+    assert (out["paired_ci_low"], out["paired_ci_high"]) == pytest.approx((rel.low, rel.high))
+    assert (out["unpaired_ci_low"], out["unpaired_ci_high"]) == pytest.approx((lo, hi))
+    # common random numbers make the paired interval the narrower one here
+    assert out["paired_ci_high"] - out["paired_ci_low"] < hi - lo
+
+
+def test_bounded_kpis_have_clipped_intervals() -> None:
+    import pandas as pd
+
+    from escalationsim.aggregate import kpi_bounds, summarise
+
+    assert kpi_bounds("churn_rate") == (0.0, 1.0)
+    assert kpi_bounds("util_ceo") == (0.0, 1.0)
+    assert kpi_bounds("follower_resolution_gap") == (-1.0, 1.0)
+    assert kpi_bounds("cost_total") == (0.0, math.inf)
+    assert kpi_bounds("follower_ttr_ratio") == (-math.inf, math.inf)
+    kpis = pd.DataFrame(
+        {"policy": ["p"] * 3, "replication": [0, 1, 2], "churn_rate": [0.0, 0.0, 0.03]}
+    )
+    row = summarise(kpis).iloc[0]
+    assert row["ci_low"] == 0.0 and row["ci_high"] < 1.0

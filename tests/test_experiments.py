@@ -68,6 +68,26 @@ def test_every_experiment_composes_and_validates(name):
         assert sum(len(str(v).split(",")) for v in params.values()) >= 4
 
 
+@pytest.mark.parametrize("name", EXPERIMENTS)
+def test_sweeps_compose_with_the_basic_launcher_and_their_first_values(name):
+    """Every swept key exists and takes its values; the serial launcher can replace joblib."""
+    _, hydra = _compose(name)
+    params = dict(hydra.sweeper.params or {})
+    firsts = [f"{k}={str(v).split(',')[0]}" for k, v in params.items()]
+    with initialize_config_module(config_module="escalationsim.conf", version_base="1.3"):
+        cfg = hydra_compose(
+            config_name="config",
+            overrides=[f"experiment={name}", "hydra/launcher=basic", *firsts],
+            return_hydra_config=True,
+        )
+    assert "BasicLauncher" in cfg.hydra.launcher._target_
+    with open_dict(cfg):
+        cfg.pop("hydra")
+    sim, app = to_sim_config(cfg)
+    if app.job == "compare":
+        validate(sim)
+
+
 def test_scalability_spans_two_orders_of_magnitude():
     cfg, hydra = _compose("scalability")
     vols = [float(v) for v in str(hydra.sweeper.params["scenario.volume_per_day"]).split(",")]

@@ -75,3 +75,37 @@ def test_report_lists_jobs_without_results(sweep, tmp_path, capsys):
 def test_report_on_empty_folder_fails_cleanly(tmp_path, capsys):
     assert main([str(tmp_path)]) == 1
     assert "no kpis.csv" in capsys.readouterr().err
+
+
+def test_pareto_front():
+    import numpy as np
+
+    from escalationsim.plots import pareto_front
+
+    cost = np.array([1.0, 2.0, 3.0, 2.5])
+    unfair = np.array([3.0, 1.0, 0.5, 2.0])
+    assert pareto_front(cost, unfair).tolist() == [True, True, True, False]
+
+
+def test_report_keeps_swept_values_numeric_when_some_jobs_lack_them(tmp_path):
+    """A parameter set in some jobs only stays numeric and sorts by value."""
+    for i, over in enumerate(
+        [["scenario.volume_per_day=100"], ["scenario.volume_per_day=1000"], []]
+    ):
+        job = tmp_path / str(i)
+        (job / ".hydra").mkdir(parents=True)
+        (job / ".hydra" / "config.yaml").write_text("run: {}\n")
+        (job / ".hydra" / "overrides.yaml").write_text("".join(f"- {o}\n" for o in over) or "[]\n")
+        pd.DataFrame(
+            {
+                "policy": ["a", "a", "b", "b"],
+                "replication": [0, 1, 0, 1],
+                "complaints": [10 + i, 11 + i, 12 + i, 13 + i],
+                "cost_per_complaint": [1.0, 2.0, 1.5, 2.5],
+            }
+        ).to_csv(job / "kpis.csv", index=False)
+    build_report(tmp_path, plots=False)
+    kpis = pd.read_csv(tmp_path / "all_kpis.csv")
+    col = kpis["scenario.volume_per_day"]
+    assert col.dropna().sort_values().unique().tolist() == [100, 1000]
+    assert col.isna().sum() == 4

@@ -36,6 +36,35 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
+_UNIT_INTERVAL = {
+    "stable",
+    "meets_targets",
+    "first_contact_resolution",
+    "audit_coverage",
+    "gini_ttr",
+    "jain_ttr",
+    "p_wait",
+    "p_abandon",
+    "occupancy",
+    "service_level_20s",
+}
+
+
+_COUNTS = {"complaints", "prevented", "contacts_per_complaint", "impressions_per_complaint"}
+
+
+def kpi_bounds(kpi: str) -> tuple[float, float]:
+    """The range a KPI cannot leave (shares, rates, utilisation, gaps between shares), so
+    that a t interval from a few replications is not reported outside it."""
+    if kpi in _UNIT_INTERVAL or kpi.startswith("util_") or "_rate" in kpi or kpi.endswith("_share"):
+        return 0.0, 1.0
+    if kpi.endswith("_gap"):
+        return -1.0, 1.0
+    if kpi.endswith(("_h", "_min")) or kpi.startswith(("cost_", "ceo_")) or kpi in _COUNTS:
+        return 0.0, math.inf
+    return -math.inf, math.inf
+
+
 def kpi_columns(kpis: pd.DataFrame) -> list[str]:
     """The numeric KPI columns (booleans count as rates)."""
     return [
@@ -47,7 +76,8 @@ def kpi_columns(kpis: pd.DataFrame) -> list[str]:
 
 
 def summarise(kpis: pd.DataFrame, policies: list[str] | None = None) -> pd.DataFrame:
-    """Long table: one row per (policy, kpi) with mean, ci_low, ci_high and n."""
+    """Long table: one row per (policy, kpi) with mean, ci_low, ci_high and n; intervals
+    of bounded KPIs are clipped to their range (see kpi_bounds)."""
     rows = []
     names = policies if policies is not None else list(dict.fromkeys(kpis["policy"]))
     cols = kpi_columns(kpis)
@@ -55,6 +85,8 @@ def summarise(kpis: pd.DataFrame, policies: list[str] | None = None) -> pd.DataF
         sub = kpis[kpis["policy"] == name]
         for col in cols:
             m, lo, hi = mean_ci(sub[col].astype(float).to_numpy())
+            floor, ceiling = kpi_bounds(col)
+            lo, hi = max(lo, floor), min(hi, ceiling)  # NaN stays NaN
             rows.append(
                 {
                     "policy": name,

@@ -16,7 +16,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from escalationsim.aggregate import mean_ci  # noqa: E402
+from escalationsim.aggregate import kpi_bounds, mean_ci  # noqa: E402
 from escalationsim.fairness import TIERS, follower_tier  # noqa: E402
 from escalationsim.files import save_figure  # noqa: E402
 
@@ -185,6 +185,10 @@ SWEEP_KPIS: tuple[tuple[str, str], ...] = (
 )
 
 
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+STYLES = ("-", "--", ":", "-.")
+
+
 def _label(col: str) -> str:
     return col.split(".")[-1].replace("_", " ")
 
@@ -200,24 +204,43 @@ def plot_vs_param(
     for key, sub in kpis.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         pts = []
+        floor, ceiling = kpi_bounds(kpi)
         for xv, g in sub.groupby(x):
             m, lo, hi = mean_ci(g[kpi].astype(float).to_numpy())
-            pts.append((float(xv), m, lo, hi))
+            pts.append((float(xv), m, max(lo, floor), min(hi, ceiling)))
         pts.sort()
         xs, ms, los, his = (np.array(v) for v in zip(*pts, strict=True))
         label = ", ".join(
             [str(key[0])] + [f"{_label(o)}={v}" for o, v in zip(others, key[1:], strict=True)]
         )
-        (line,) = ax.plot(xs, ms, marker="o", ms=3, label=label)
+        n_lines = len(ax.get_lines())
+        (line,) = ax.plot(
+            xs,
+            ms,
+            marker=MARKERS[n_lines % len(MARKERS)],
+            ms=5,
+            ls=STYLES[n_lines // len(MARKERS) % len(STYLES)],
+            alpha=0.85,
+            label=label,
+        )
         ok = np.isfinite(los) & np.isfinite(his)
         if ok.any():
             ax.fill_between(xs[ok], los[ok], his[ok], color=line.get_color(), alpha=0.15)
     xs_all = kpis[x].astype(float)
-    if xs_all.min() > 0 and xs_all.max() / xs_all.min() >= 20:
-        ax.set_xscale("log")
-    ax.set_xlabel(_label(x))
+    positive = xs_all[xs_all > 0]
+    if len(positive) and positive.max() / positive.min() >= 20:
+        if xs_all.min() > 0:
+            ax.set_xscale("log")
+        else:  # zero among the values: linear near 0, logarithmic beyond
+            ax.set_xscale("symlog", linthresh=float(positive.min()))
+    return _finish(fig, ax, _label(x), ylabel, f"{ylabel} vs {_label(x)} (mean, 95% CI band)")
+
+
+def _finish(fig: Figure, ax, xlabel: str, ylabel: str, title: str) -> Figure:
+    """Labels, an outside legend and a light grid for a single-panel line plot."""
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.set_title(f"{ylabel} vs {_label(x)} (mean, 95% CI band)")
+    ax.set_title(title)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -249,9 +272,9 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
         for p in policies:
             sub = kpis[kpis.policy == p]
             c = mean_ci(sub["cost_per_complaint"].to_numpy())
-            u = mean_ci(sub[col].abs().to_numpy())
+            u = mean_ci(sub[col].to_numpy())  # the gap's mean, then its size
             cost.append(c[0])
-            unfair.append(u[0])
+            unfair.append(abs(u[0]))
             ci_c.append(c[0] - c[1] if np.isfinite(c[1]) else 0.0)
             ci_u.append(u[0] - u[1] if np.isfinite(u[1]) else 0.0)
         cost_a, unfair_a = np.array(cost), np.array(unfair)
@@ -279,20 +302,32 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
 
 
 def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str]) -> Figure:
-    """A daily series over simulated time, mean over replications, one line per ``by``."""
-    fig, ax = plt.subplots(figsize=(8, 4.5))
-    for key, sub in daily.groupby(by, sort=False, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        series = sub.groupby("day")[col].mean()
-        label = ", ".join(
-            str(k) if i == 0 else f"{_label(b)}={k}"
-            for i, (b, k) in enumerate(zip(by, key, strict=True))
-        )
-        ax.plot(series.index, series.to_numpy(), label=label, lw=1.2)
-    ax.set_xlabel("simulated day")
-    ax.set_ylabel(ylabel)
-    ax.set_title(f"{ylabel} over simulated time (mean of replications)")
-    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
+    """A daily series over simulated time, mean over replications. ``by[0]`` (the policy)
+    gets a panel each; the other ``by`` keys give the lines, coloured in order."""
+    panels = list(dict.fromkeys(daily[by[0]]))
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(4.2 * len(panels) + 2, 4.2), sharey=True, squeeze=False
+    )
+    rest = by[1:]
+    combos = daily[rest].drop_duplicates().sort_values(rest) if rest else pd.DataFrame([{}])
+    cmap = plt.get_cmap("viridis")
+    for ax, panel in zip(axes[0], panels, strict=True):
+        sub = daily[daily[by[0]] == panel]
+        for i, (_, combo) in enumerate(combos.iterrows()):
+            sel = sub
+            for k in rest:
+                sel = sel[sel[k] == combo[k]]
+            if sel.empty:
+                continue
+            series = sel.groupby("day")[col].mean()
+            label = ", ".join(f"{_label(k)}={combo[k]}" for k in rest) or str(panel)
+            color = cmap(i / max(len(combos) - 1, 1)) if rest else None
+            ax.plot(series.index, series.to_numpy(), label=label, lw=1.2, color=color)
+        ax.set_title(str(panel), fontsize=10)
+        ax.set_xlabel("simulated day")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(ylabel)
+    axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.suptitle(f"{ylabel} over simulated time (mean of replications)")
+    fig.tight_layout(rect=(0, 0, 0.82, 0.95))  # room for the legend on the right
     return fig

@@ -63,21 +63,24 @@ def find_jobs(root: Path) -> tuple[list[Path], dict[Path, str]]:
     """Job folders with results, and job folders that failed or left no results (with
     the reason when the job recorded one)."""
     done = sorted({p.parent for p in root.rglob("kpis.csv")})
+    other = {p.parent for p in root.rglob("validation.csv")}  # other kinds of job: not ours
     started = sorted({p.parent.parent for p in root.rglob(".hydra/config.yaml")})
     failed: dict[Path, str] = {}
     for job in started:
         marker = job / "FAILED"
         if marker.exists():
-            failed[job] = marker.read_text().strip().splitlines()[-1] if marker.read_text() else ""
-        elif job not in done:
+            lines = marker.read_text().strip().splitlines()
+            failed[job] = lines[-1] if lines else "failed"
+        elif job not in done and job not in other:
             failed[job] = "no results (still running, killed, or crashed)"
     done = [j for j in done if j not in failed]
     return done, failed
 
 
 def _numeric(series: pd.Series) -> pd.Series:
+    """Numbers where every value given is a number (missing values stay missing)."""
     conv = pd.to_numeric(series, errors="coerce")
-    return conv if conv.notna().all() else series
+    return conv if conv.notna().sum() == series.notna().sum() else series
 
 
 def gather(root: Path) -> Gathered:
@@ -95,13 +98,14 @@ def gather(root: Path) -> Gathered:
             daily.insert(0, "job", name)
         dailies.append(daily)
         overrides.append(_overrides(job))
-    keys = sorted({k for o in overrides for k in o})
-    swept = [k for k in keys if len({o.get(k) for o in overrides}) > 1]
+    every = overrides + [_overrides(job) for job in failed]  # failed jobs show the grid too
+    keys = sorted({k for o in every for k in o})
+    swept = [k for k in keys if len({o.get(k) for o in every}) > 1]
     for df, daily, o in zip(frames, dailies, overrides, strict=True):
         for k in swept:
-            df[k] = o.get(k, "")
+            df[k] = o.get(k)
             if not daily.empty:
-                daily[k] = o.get(k, "")
+                daily[k] = o.get(k)
     kpis = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     daily_all = (
         pd.concat([d for d in dailies if not d.empty], ignore_index=True)
@@ -141,20 +145,26 @@ def _plots(g: Gathered, out: Path) -> list[Path]:
         paths.append(save_figure(fig, out / "cost_vs_fairness.png"))
         plt.close(fig)
     if not g.daily.empty:
-        daily, by, note = g.daily, ["policy"], ""
-        if numeric:
-            # one line per value of the main swept parameter, the others at a middle value
-            x = max(numeric, key=lambda k: g.kpis[k].nunique())
-            fixed = []
-            for k in g.swept:
-                if k == x:
-                    continue
-                values = sorted(daily[k].unique())
-                mid = values[len(values) // 2]
-                daily = daily[daily[k] == mid]
-                fixed.append(f"{k.split('.')[-1]}={mid}")
-            by = ["policy", x]
-            note = f" ({', '.join(fixed)})" if fixed else ""
+        daily, note = g.daily, ""
+        if not g.swept:
+            daily = daily.assign(run="all policies")
+            by = ["run", "policy"]
+        else:
+            lines = g.swept
+            combos = daily[g.swept].drop_duplicates()
+            if numeric and len(combos) > 12:
+                # one line per value of the main parameter, the others at a middle value
+                x = max(numeric, key=lambda k: g.kpis[k].nunique())
+                fixed = []
+                for k in g.swept:
+                    if k != x:
+                        values = sorted(daily[k].dropna().unique(), key=str)
+                        mid = values[len(values) // 2]
+                        daily = daily[daily[k] == mid]
+                        fixed.append(f"{k.split('.')[-1]}={mid}")
+                lines = [x]
+                note = f" ({', '.join(fixed)})"
+            by = ["policy", *lines]
         for col, label in (
             ("ceo_channel_share", "share of new complaints reaching the CEO"),
             ("queue_ceo", "letters waiting in the CEO's inbox"),
@@ -163,6 +173,51 @@ def _plots(g: Gathered, out: Path) -> list[Path]:
             paths.append(save_figure(fig, out / f"daily_{col}.png"))
             plt.close(fig)
     return paths
+
+
+def _break_points(g: Gathered) -> list[str]:
+    """For a sweep over a numeric parameter: per policy, the first value at which fewer
+    than half the runs meet the service targets, and the first at which the CEO is busy
+    at least 95% of the complaint hours."""
+    numeric = [k for k in g.swept if pd.api.types.is_numeric_dtype(g.kpis[k])]
+    if len(numeric) != 1 or "meets_targets" not in g.kpis:
+        return []
+    x = numeric[0]
+    rows = []
+    for policy, sub in g.kpis.groupby("policy", sort=False):
+        by_x = sub.groupby(x).agg(meets=("meets_targets", "mean"), ceo=("util_ceo", "mean"))
+        breaks = by_x.index[by_x["meets"] < 0.5]
+        sat = by_x.index[by_x["ceo"] >= 0.95]
+        rows.append(
+            {
+                "policy": policy,
+                f"first {x} missing the targets": f"{breaks.min():g}" if len(breaks) else "none",
+                f"first {x} with the CEO saturated": f"{sat.min():g}" if len(sat) else "none",
+            }
+        )
+    return ["", f"## Break points along `{x}`", "", to_markdown(pd.DataFrame(rows))]
+
+
+def _group_tables(root: Path, g: Gathered) -> list[str]:
+    """Resolution and time to resolution by follower tier and by first channel, from the
+    jobs' groups.csv (mean over replications)."""
+    frames = [pd.read_csv(j / "groups.csv") for j in g.done if (j / "groups.csv").exists()]
+    if not frames or g.swept:
+        return []
+    groups = pd.concat(frames, ignore_index=True)
+    out = ["", "## Outcomes by group (mean over replications)"]
+    for grouping, sub in groups.groupby("grouping", sort=False):
+        for col, label in (
+            ("resolution_rate", "share resolved"),
+            ("ttr_median_resolved_h", "median hours to resolution, resolved complaints"),
+        ):
+            table = sub.pivot_table(index="group", columns="policy", values=col, aggfunc="mean")
+            table = table[list(dict.fromkeys(sub["policy"]))]
+            fmt = "{:.1%}" if col == "resolution_rate" else "{:.2f}"
+            table = table.map(lambda v, f=fmt: f.format(v) if pd.notna(v) else "n/a")
+            out += ["", f"**{label}, by {grouping.replace('_', ' ')}**", ""]
+            out.append(to_markdown(table.reset_index()))
+    return out
 
 
 def build_report(
@@ -176,10 +231,11 @@ def build_report(
     if g.kpis.empty:
         raise FileNotFoundError(f"no kpis.csv found under {root}")
     kpis = g.kpis
-    if len(g.done) > 1:
-        write_csv(kpis, out / "all_kpis.csv")
+    write_csv(kpis, out / "all_kpis.csv")
     policies = list(dict.fromkeys(kpis["policy"]))
     base = baseline or policies[0]
+    if base not in policies:
+        raise ValueError(f"--baseline {base!r} is not among the policies run: {policies}")
     keys = tuple(g.swept)
     groups = kpis.groupby(list(keys), dropna=False, sort=True) if keys else [((), kpis)]
     summaries = []
@@ -217,6 +273,8 @@ def build_report(
             "",
             to_markdown(shown.drop(columns=["baseline", "n"])),
         ]
+    lines += _break_points(g)
+    lines += _group_tables(root, g)
     if plots:
         paths = _plots(g, out)
         local = sorted(p.name for p in out.glob("*.png") if p not in paths)
@@ -245,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         report, failed = build_report(args.dir, args.out, args.baseline, not args.no_plots)
-    except FileNotFoundError as err:
+    except (FileNotFoundError, ValueError) as err:
         print(f"escalationsim-report: {err}", file=sys.stderr)
         return 1
     for job, why in failed.items():

@@ -64,20 +64,23 @@ def analytic_values(q: QueueOnlyScenario) -> dict[str, float]:
     }
 
 
+def _run_config(cfg: ValidationConfig) -> RunConfig:
+    """The run settings of every case: one (irrelevant) policy, no per-complaint rows."""
+    return RunConfig(
+        policies=["queue"],
+        replications=cfg.replications,
+        horizon_days=cfg.horizon_days,
+        warmup_days=cfg.warmup_days,
+        seed=cfg.seed,
+        workers=cfg.workers,
+        records=False,
+    )
+
+
 def simulate_case(cfg: ValidationConfig, q: QueueOnlyScenario) -> pd.DataFrame:
     """The queue KPIs of every replication of one case."""
     sim = SimConfig(
-        scenario=q,
-        policies={"queue": PolicyConfig(name="queue")},
-        run=RunConfig(
-            policies=["queue"],
-            replications=cfg.replications,
-            horizon_days=cfg.horizon_days,
-            warmup_days=cfg.warmup_days,
-            seed=cfg.seed,
-            workers=cfg.workers,
-            records=False,
-        ),
+        scenario=q, policies={"queue": PolicyConfig(name="queue")}, run=_run_config(cfg)
     )
     return simulate(sim).kpis
 
@@ -127,16 +130,8 @@ def validate_validation(cfg: ValidationConfig) -> None:
         )
     if not 0 < cfg.level < 1:
         raise ConfigError(f"validation.level = {cfg.level!r} is not allowed: must be in (0, 1)")
-    run = RunConfig(
-        policies=["queue"],
-        replications=cfg.replications,
-        horizon_days=cfg.horizon_days,
-        warmup_days=cfg.warmup_days,
-        seed=cfg.seed,
-        workers=cfg.workers,
-    )
     try:
-        validate_run(run)
+        validate_run(_run_config(cfg))
     except ConfigError as err:
         raise ConfigError(str(err).replace("run.", "validation.", 1)) from None
     for name, case in cfg.cases.items():
