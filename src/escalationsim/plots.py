@@ -6,6 +6,7 @@ saves them as PNG. Error bars are 95% confidence intervals across replications.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -185,6 +186,14 @@ SWEEP_KPIS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _tight(fig: Figure, **kwargs) -> None:
+    """tight_layout, quietly: with a long outside legend it may give up, and saving with
+    bbox_inches="tight" keeps the legend in the image anyway."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Tight layout not applied")
+        fig.tight_layout(**kwargs)
+
+
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 STYLES = ("-", "--", ":", "-.")
 
@@ -243,7 +252,7 @@ def _finish(fig: Figure, ax, xlabel: str, ylabel: str, title: str) -> Figure:
     ax.set_title(title)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(alpha=0.3)
-    fig.tight_layout()
+    _tight(fig)
     return fig
 
 
@@ -329,5 +338,5 @@ def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str]) -> Fig
     axes[0][0].set_ylabel(ylabel)
     axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.suptitle(f"{ylabel} over simulated time (mean of replications)")
-    fig.tight_layout(rect=(0, 0, 0.82, 0.95))  # room for the legend on the right
+    _tight(fig, rect=(0, 0, 0.82, 0.95))  # room for the legend on the right
     return fig
