@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from hydra import compose as hydra_compose
 from hydra import initialize_config_module
-from omegaconf import open_dict
+from omegaconf import OmegaConf, open_dict
 
 from escalationsim.cli import to_sim_config
 from escalationsim.config import validate
@@ -176,3 +176,12 @@ def test_report_command_on_a_sweep_folder(sweeps, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "failing/1" in err or "failing\\1" in err
     assert (tmp_path / "report.md").exists()
+
+
+def test_sweep_job_count_for_the_progress_bar():
+    from escalationsim.callbacks import count_jobs
+
+    _, hydra = _compose("floodgates")
+    cfg = OmegaConf.create({"hydra": OmegaConf.to_container(hydra, resolve=False)})
+    cfg.hydra.overrides.task = ["run.seed=1,2"]
+    assert count_jobs(cfg) == 5 * 4 * 2

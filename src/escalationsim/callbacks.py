@@ -23,15 +23,29 @@ class SweepReport(Callback):
 
     def __init__(self, plots: bool = True) -> None:
         self.plots = plots
+        self._bar: Any = None
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        total = count_jobs(config)
+        if total:
+            from tqdm import tqdm
+
+            # Updated where jobs end in this process (the basic launcher); the joblib
+            # launcher prints its own progress lines from its workers.
+            self._bar = tqdm(total=total, desc="sweep jobs", unit="job", disable=None)
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         num = config.hydra.job.get("num")
         if num is not None:
             log.info("sweep job %s finished", num)
+        if self._bar is not None:
+            self._bar.update(1)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         from escalationsim.report import build_report
 
+        if self._bar is not None:
+            self._bar.close()
         sweep = Path(config.hydra.sweep.dir)
         try:
             report, failed = build_report(sweep, plots=self.plots)
@@ -45,3 +59,20 @@ class SweepReport(Callback):
                 log.error("failed job %s: %s", job, why)
             print(f"{len(failed)} job(s) failed: " + ", ".join(str(j) for j in failed))
             raise SystemExit(1)
+
+
+def count_jobs(config: DictConfig) -> int | None:
+    """How many jobs the sweep will run: the product of the sizes of its sweep overrides
+    (from the sweeper's params and the command line), or None if it cannot be told."""
+    try:
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        params = [f"{k}={v}" for k, v in (config.hydra.sweeper.get("params") or {}).items()]
+        params += list(config.hydra.overrides.task)
+        total = 1
+        for o in OverridesParser.create().parse_overrides(params):
+            if o.is_sweep_override():
+                total *= len(list(o.sweep_string_iterator()))
+        return total
+    except Exception:  # a sweeper with other semantics: no bar rather than a wrong one
+        return None
