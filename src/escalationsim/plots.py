@@ -310,7 +310,9 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str]) -> Figure:
+def plot_daily(
+    daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: str = ""
+) -> Figure:
     """A daily series over simulated time, mean over replications. ``by[0]`` (the policy)
     gets a panel each; the other ``by`` keys give the lines, coloured in order."""
     panels = list(dict.fromkeys(daily[by[0]]))
@@ -337,6 +339,6 @@ def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str]) -> Fig
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel(ylabel)
     axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(f"{ylabel} over simulated time (mean of replications)")
+    fig.suptitle(f"{ylabel} over simulated time{note} (mean of replications)")
     _tight(fig, rect=(0, 0, 0.82, 0.95))  # room for the legend on the right
     return fig

@@ -169,7 +169,7 @@ def _plots(g: Gathered, out: Path) -> list[Path]:
             ("ceo_channel_share", "share of new complaints reaching the CEO"),
             ("queue_ceo", "letters waiting in the CEO's inbox"),
         ):
-            fig = plot_daily(daily, col, label + note, by)
+            fig = plot_daily(daily, col, label, by, note)
             paths.append(save_figure(fig, out / f"daily_{col}.png"))
             plt.close(fig)
     return paths
