@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import functools
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -11,6 +15,18 @@ from escalationsim import SimConfig, compose, simulate
 from escalationsim.runner import Results
 
 PRESETS = ["rigid_script", "empowered_rep", "ceo_responds", "ceo_redirects", "omnichannel"]
+
+
+def run_cli(args: list[str], cwd: Path | None = None, timeout: int = 600):
+    """Run the ``escalationsim`` command in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "escalationsim.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, HYDRA_FULL_ERROR="0"),
+        timeout=timeout,
+    )
 
 
 def small_config(*overrides: str, policies: list[str] | None = None) -> SimConfig:

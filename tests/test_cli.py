@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pandas as pd
 import pytest
+
+from tests.conftest import run_cli
 
 TINY = [
     "run.replications=2",
@@ -17,18 +14,6 @@ TINY = [
     "run.workers=1",
     "scenario.volume_per_day=200",
 ]
-
-
-def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, HYDRA_FULL_ERROR="0")
-    return subprocess.run(
-        [sys.executable, "-m", "escalationsim.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ from omegaconf import OmegaConf, open_dict
 from escalationsim.cli import to_sim_config
 from escalationsim.config import validate
 from escalationsim.report import main as report_main
+from tests.conftest import run_cli
 
 EXPERIMENTS = sorted(
     p.stem
@@ -103,20 +103,7 @@ def test_floodgates_moves_both_ceo_policies_together():
 
 
 def _sweep(root: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "escalationsim.cli",
-            "--multirun",
-            *TINY,
-            f"hydra.sweep.dir={root}",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_cli(["--multirun", *TINY, f"hydra.sweep.dir={root}", *extra])
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pandas as pd
 import pytest
 
 from escalationsim.report import build_report, main
+from tests.conftest import run_cli
 
 TINY = [
     "run.replications=2",
@@ -24,19 +22,8 @@ TINY = [
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
     root = tmp_path_factory.mktemp("sweep") / "mr"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "escalationsim.cli",
-            "--multirun",
-            *TINY,
-            "scenario.volume_per_day=100,300",
-            f"hydra.sweep.dir={root}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    proc = run_cli(
+        ["--multirun", *TINY, "scenario.volume_per_day=100,300", f"hydra.sweep.dir={root}"]
     )
     assert proc.returncode == 0, proc.stderr
     return root
