@@ -310,9 +310,7 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_daily(
-    daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: str = ""
-) -> Figure:
+def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: str = "") -> Figure:
     """A daily series over simulated time, mean over replications. ``by[0]`` (the policy)
     gets a panel each; the other ``by`` keys give the lines, coloured in order."""
     panels = list(dict.fromkeys(daily[by[0]]))

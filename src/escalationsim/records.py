@@ -77,76 +77,86 @@ def repurchase_prob(churn: ChurnConfig, major: bool, resolved: bool, ttr_h: floa
     return churn.major_unfixed if major else churn.minor_unfixed
 
 
+_DTYPE = np.dtype(list(_COLUMNS.items()))
+
+
 class ComplaintLog:
-    """Columnar record of complaints with index in [start, stop) of the population."""
+    """Record of complaints with index in [start, stop) of the population: one row of a
+    numpy structured array per complaint, written with a single assignment (one call per
+    complaint instead of one per column), turned into columns once at the end."""
 
     def __init__(self, start: int, stop: int) -> None:
         self.start = start
         n = max(stop - start, 0)
-        self.cols = {k: np.zeros(n, dtype=t) for k, t in _COLUMNS.items()}
-        self.cols["time_to_resolution_h"][:] = np.nan
-        self.cols["first_call_wait_h"][:] = np.nan
-        self.cols["ceo_wait_h"][:] = np.nan
+        self.rows = np.zeros(n, dtype=_DTYPE)
         self.written = np.zeros(n, dtype=bool)
         self.prevented = 0
-        self.frame: pd.DataFrame | None = None
 
     def record(self, c: Customer, churn: ChurnConfig, u_churn: float) -> None:
         j = c.idx - self.start
         if j < 0:
             return
-        k = self.cols
         resolved = c.status == Status.resolved
         ttr = c.resolved_at - c.arrival if resolved else math.nan
-        k["complaint_id"][j] = c.idx
-        k["arrival_time"][j] = c.arrival
-        k["preferred_channel"][j] = c.preferred
-        k["first_channel"][j] = c.first_channel
-        k["final_channel"][j] = c.final_channel
-        k["followers"][j] = c.followers
-        k["uses_social"][j] = c.uses_social
-        k["knows_ceo"][j] = c.knows_ceo
-        k["persistence"][j] = c.persistence
-        k["cause"][j] = c.cause
-        k["needs_exception"][j] = c.needs_exception
-        k["exception_value"][j] = c.exception_value
-        k["clv"][j] = c.clv
-        k["contacts"][j] = c.contacts
-        k["calls"][j] = c.calls
-        k["abandoned_calls"][j] = c.abandoned_calls
-        k["posts"][j] = c.posts
-        k["posts_answered"][j] = c.posts_answered
-        k["status"][j] = int(c.status)
-        k["last_outcome"][j] = c.last_outcome
-        k["resolved_by"][j] = int(c.resolved_by)
-        k["time_to_resolution_h"][j] = ttr
-        k["compensation"][j] = c.compensation
         h = c.hours
-        k["hours_reps"][j] = h[0]
-        k["hours_social"][j] = h[1]
-        k["hours_managers"][j] = h[2]
-        k["hours_exec_office"][j] = h[3]
-        k["hours_ceo"][j] = h[4]
-        k["hours_audit"][j] = h[5]
-        k["impressions"][j] = c.impressions
-        k["penalty"][j] = c.penalty
-        k["deadline_breaches"][j] = c.deadline_breaches
-        k["first_call_wait_h"][j] = c.first_call_wait_h
-        k["ceo_wait_h"][j] = c.ceo_wait_h
-        k["first_call_abandoned"][j] = c.first_call_abandoned
-        k["churned"][j] = u_churn >= repurchase_prob(churn, c.needs_exception, resolved, ttr)
-        k["tracked"][j] = c.tracked
-        k["reached_social"][j] = bool(c.tried & _SOCIAL_BIT)
-        k["reached_ceo"][j] = bool(c.tried & _CEO_BIT)
-        k["escalated_social"][j] = c.escalated_social
-        k["escalated_ceo"][j] = c.escalated_ceo
+        tried = c.tried
+        # the order of _COLUMNS
+        self.rows[j] = (
+            c.idx,
+            c.arrival,
+            c.preferred,
+            c.first_channel,
+            c.final_channel,
+            c.followers,
+            c.uses_social,
+            c.knows_ceo,
+            c.persistence,
+            c.cause,
+            c.needs_exception,
+            c.exception_value,
+            c.clv,
+            c.contacts,
+            c.calls,
+            c.abandoned_calls,
+            c.posts,
+            c.posts_answered,
+            int(c.status),
+            c.last_outcome,
+            int(c.resolved_by),
+            ttr,
+            c.compensation,
+            h[0],
+            h[1],
+            h[2],
+            h[3],
+            h[4],
+            h[5],
+            c.impressions,
+            c.penalty,
+            c.deadline_breaches,
+            c.first_call_wait_h,
+            c.ceo_wait_h,
+            c.first_call_abandoned,
+            u_churn >= repurchase_prob(churn, c.needs_exception, resolved, ttr),
+            c.tracked,
+            bool(tried & _SOCIAL_BIT),
+            bool(tried & _CEO_BIT),
+            c.escalated_social,
+            c.escalated_ceo,
+        )
         self.written[j] = True
 
     def finalise(self) -> None:
         """Drop rows of would-be customers who never complained (prevented by a fix)."""
         keep = self.written
-        self.cols = {k: v[keep] for k, v in self.cols.items()}
-        self.written = np.ones(int(keep.sum()), dtype=bool)
+        if not keep.all():
+            self.rows = self.rows[keep]
+            self.written = np.ones(len(self.rows), dtype=bool)
+
+    @property
+    def cols(self) -> dict[str, np.ndarray]:
+        """The log as columns (views into the rows)."""
+        return {name: self.rows[name] for name in _COLUMNS}
 
     def __len__(self) -> int:
         return int(self.written.sum())
