@@ -13,6 +13,7 @@ from omegaconf import OmegaConf, open_dict
 
 from escalationsim.cli import to_sim_config
 from escalationsim.config import validate
+from escalationsim.report import build_report
 from escalationsim.report import main as report_main
 from tests.conftest import run_cli
 
@@ -172,3 +173,16 @@ def test_sweep_job_count_for_the_progress_bar():
     cfg = OmegaConf.create({"hydra": OmegaConf.to_container(hydra, resolve=False)})
     cfg.hydra.overrides.task = ["run.seed=1,2"]
     assert count_jobs(cfg) == 5 * 4 * 2
+
+
+def test_report_lists_jobs_that_never_started(sweeps, tmp_path):
+    """A sweep stopped early: its grid promises jobs that have no folder."""
+    import shutil
+
+    tmp, *_ = sweeps
+    copy = tmp_path / "stopped"
+    shutil.copytree(tmp / "basic", copy)
+    shutil.rmtree(copy / "2")
+    _, failed = build_report(copy, plots=False)
+    assert list(failed) == [copy / "2"]
+    assert "never started" in failed[copy / "2"]

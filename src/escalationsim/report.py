@@ -73,8 +73,27 @@ def find_jobs(root: Path) -> tuple[list[Path], dict[Path, str]]:
             failed[job] = lines[-1] if lines else "failed"
         elif job not in done and job not in other:
             failed[job] = "no results (still running, killed, or crashed)"
+    for job in _never_started(root, started):
+        failed[job] = "never started (the sweep was stopped before it)"
     done = [j for j in done if j not in failed]
     return done, failed
+
+
+def _never_started(root: Path, started: list[Path]) -> list[Path]:
+    """Job folders a sweep's grid (its multirun.yaml) promises but that do not exist."""
+    path = root / "multirun.yaml"
+    if not path.exists():
+        return []
+    from omegaconf import OmegaConf
+
+    from escalationsim.callbacks import count_jobs
+
+    try:
+        total = count_jobs(OmegaConf.load(path))
+    except Exception:  # an unreadable record: say nothing rather than something wrong
+        return []
+    names = {j.name for j in started}
+    return [root / str(i) for i in range(total or 0) if str(i) not in names]
 
 
 def _numeric(series: pd.Series) -> pd.Series:
