@@ -185,3 +185,46 @@ def test_zero_horizon_gives_empty_population(scenario: ScenarioConfig) -> None:
     pop = draw_population(scenario, 0.0, np.random.default_rng(1), np.random.default_rng(2))
     assert len(pop) == 0
     assert len(pop.first_channel) == 0
+
+
+def test_hourly_profile_shapes_arrivals_by_hour() -> None:
+    from escalationsim.config import ArrivalsConfig
+    from escalationsim.population import arrival_times
+
+    profile = [0.2] * 8 + [2.0] * 10 + [1.0] * 6  # night, office hours, evening
+    s = ScenarioConfig(volume_per_day=2400.0, arrivals=ArrivalsConfig(hourly_profile=profile))
+    t = arrival_times(s, 24.0 * 100, np.random.default_rng(5))
+    counts = np.bincount(np.floor(t % 24).astype(int), minlength=24)
+    expected = 100 * 100.0 * np.asarray(profile) / np.mean(profile)  # 100/h on average
+    z = (counts - expected) / np.sqrt(expected)
+    assert np.all(np.abs(z) < 5), z
+    assert len(t) == pytest.approx(100 * 2400, rel=0.02)
+
+
+def test_incident_burst_multiplies_the_rate_in_its_window() -> None:
+    from escalationsim.config import ArrivalsConfig, BurstConfig
+    from escalationsim.population import arrival_times
+
+    burst = BurstConfig(start_day=10, duration_h=48, multiplier=4.0)
+    s = ScenarioConfig(volume_per_day=1200.0, arrivals=ArrivalsConfig(bursts=[burst]))
+    t = arrival_times(s, 24.0 * 30, np.random.default_rng(6))
+    inside = ((t >= 240) & (t < 288)).sum()
+    before = ((t >= 0) & (t < 240)).sum()
+    assert inside == pytest.approx(4 * 50 * 48, rel=0.05)  # 50/h base, x4, 48 h
+    assert before == pytest.approx(50 * 240, rel=0.05)
+
+
+def test_bad_arrival_settings_are_rejected() -> None:
+    from escalationsim.config import (
+        ArrivalsConfig,
+        BurstConfig,
+        ConfigError,
+        validate_scenario,
+    )
+
+    with pytest.raises(ConfigError, match=r"scenario\.arrivals\.hourly_profile"):
+        validate_scenario(ScenarioConfig(arrivals=ArrivalsConfig(hourly_profile=[1.0] * 23)))
+    with pytest.raises(ConfigError, match=r"scenario\.arrivals\.bursts\[0\]\.multiplier"):
+        validate_scenario(
+            ScenarioConfig(arrivals=ArrivalsConfig(bursts=[BurstConfig(multiplier=-1.0)]))
+        )

@@ -68,6 +68,25 @@ class HandleTime:
 
 
 @dataclass
+class BurstConfig:
+    """An incident: arrivals run ``multiplier`` times faster for ``duration_h`` hours from
+    the start of day ``start_day``."""
+
+    start_day: float = 0.0
+    duration_h: float = 24.0
+    multiplier: float = 3.0
+
+
+@dataclass
+class ArrivalsConfig:
+    """How the complaint rate varies in time. ``hourly_profile``: 24 relative weights by
+    hour of day (normalised to mean 1; empty: flat); ``bursts``: incidents on top."""
+
+    hourly_profile: list[float] = field(default_factory=list)
+    bursts: list[BurstConfig] = field(default_factory=list)
+
+
+@dataclass
 class PopulationConfig:
     """Distribution of customer attributes. Every figure: see conf/scenario/default.yaml."""
 
@@ -245,6 +264,7 @@ class ScenarioConfig:
     kind: str = "escalation"
     name: str = "default"
     volume_per_day: float = 500.0
+    arrivals: ArrivalsConfig = field(default_factory=ArrivalsConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     channels: ChannelsConfig = field(default_factory=ChannelsConfig)
     staff: StaffConfig = field(default_factory=StaffConfig)
@@ -496,6 +516,24 @@ def validate_scenario(s: ScenarioConfig, prefix: str = "scenario") -> None:
             q >= f >= u,
             f"ordered {stage}_quick >= {stage}_fixed >= {stage}_unfixed (repurchase is "
             "likelier the better the outcome)",
+        )
+    profile = s.arrivals.hourly_profile
+    if profile:
+        _check(
+            f"{prefix}.arrivals.hourly_profile",
+            list(profile),
+            len(profile) == 24 and all(_is_num(w) and w >= 0 for w in profile) and sum(profile) > 0,
+            "empty (flat) or 24 weights >= 0, not all 0",
+        )
+    for i, b in enumerate(s.arrivals.bursts):
+        key = f"{prefix}.arrivals.bursts[{i}]"
+        _nonneg(f"{key}.start_day", b.start_day)
+        _pos(f"{key}.duration_h", b.duration_h)
+        _check(
+            f"{key}.multiplier",
+            b.multiplier,
+            _is_num(b.multiplier) and 0 < b.multiplier <= 100,
+            "a number in (0, 100]",
         )
     phone_patience = s.channels.phone.patience_mean_s
     if phone_patience is not None:

@@ -62,6 +62,43 @@ def _lognormal_median(rng: np.random.Generator, median: float, sigma: float, n: 
     return median * np.exp(sigma * rng.standard_normal(n))
 
 
+def rate_factor(scenario: ScenarioConfig, t_h: np.ndarray) -> np.ndarray:
+    """Arrival rate at times ``t_h`` relative to the mean daily rate: the hour-of-day
+    weight (mean 1) times the multiplier of every incident under way."""
+    cfg = scenario.arrivals
+    factor = np.ones_like(t_h, dtype=float)
+    if cfg.hourly_profile:
+        w = np.asarray(cfg.hourly_profile, dtype=float)
+        factor *= (w / w.mean())[np.floor(t_h % 24.0).astype(int)]
+    for b in cfg.bursts:
+        start = b.start_day * 24.0
+        factor *= np.where((t_h >= start) & (t_h < start + b.duration_h), b.multiplier, 1.0)
+    return factor
+
+
+def arrival_times(
+    scenario: ScenarioConfig, horizon_h: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Sorted Poisson arrival times over [0, horizon_h): homogeneous at
+    ``volume_per_day / 24`` per hour, or, with an hourly profile or incidents, thinned
+    from the highest rate (each candidate kept with probability rate(t) / max rate)."""
+    rate_h = scenario.volume_per_day / 24.0
+    cfg = scenario.arrivals
+    if not cfg.hourly_profile and not cfg.bursts:
+        n = int(rng.poisson(rate_h * horizon_h))
+        return np.sort(rng.random(n) * horizon_h)
+    peak = 1.0
+    if cfg.hourly_profile:
+        w = np.asarray(cfg.hourly_profile, dtype=float)
+        peak = float(w.max() / w.mean())
+    for b in cfg.bursts:
+        peak *= max(b.multiplier, 1.0)
+    n = int(rng.poisson(rate_h * peak * horizon_h))
+    times = np.sort(rng.random(n) * horizon_h)
+    keep = rng.random(n) * peak < rate_factor(scenario, times)
+    return times[keep]
+
+
 def draw_population(
     scenario: ScenarioConfig,
     horizon_h: float,
@@ -69,9 +106,8 @@ def draw_population(
     attributes: np.random.Generator,
 ) -> Population:
     """Draw arrival times over [0, horizon_h) and every customer attribute."""
-    rate_h = scenario.volume_per_day / 24.0
-    n = int(arrivals.poisson(rate_h * horizon_h))
-    times = np.sort(arrivals.random(n) * horizon_h)
+    times = arrival_times(scenario, horizon_h, arrivals)
+    n = len(times)
     p: PopulationConfig = scenario.population
     rng = attributes
 
