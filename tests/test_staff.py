@@ -329,27 +329,35 @@ def test_ceo_utilisation_partly_busy() -> None:
     assert desk.inflow == 2
 
 
-def test_withdraw_releases_a_request_granted_at_the_same_instant() -> None:
-    """Reneging at the instant a worker frees up must not keep the worker forever."""
+def test_request_with_patience_reneges_or_is_served() -> None:
+    """A request leaves the queue when patience runs out; one granted first is served, and
+    the timer firing later changes nothing."""
     import simpy
 
-    from escalationsim.staff import StaffPool
+    from escalationsim.staff import RENEGED, StaffPool
 
     env = simpy.Environment()
     pool = StaffPool(env, "reps", 1, 40.0, (0.0, 10.0))
-    first = pool.request()
-    env.run(until=0.5)
-    second = pool.request()
-    pool.release(first)  # second is granted now
+    busy = pool.request()
+    outcomes: dict[str, object] = {}
+
+    def caller(name: str, patience: float):
+        req = pool.request_with_patience(0, patience)
+        value = yield req
+        outcomes[name] = (value, env.now)
+        if value is not RENEGED:
+            yield env.timeout(0.1)
+            pool.release(req)
+
+    env.process(caller("impatient", 0.5))
+    env.process(caller("patient", 5.0))
     env.run(until=1.0)
-    assert second.triggered
-    pool.withdraw(second)  # as if its patience ran out at that very moment
-    third = pool.request()
-    env.run(until=1.5)
-    assert third.triggered  # the worker is free again
-    waiting = pool.request()
-    pool.withdraw(waiting)  # an ungranted request simply leaves the queue
-    assert pool.queue_length == 0
+    assert outcomes["impatient"] == (RENEGED, 0.5)
+    assert pool.queue_length == 1  # only the patient caller still waits
+    pool.release(busy)
+    env.run(until=10.0)
+    assert outcomes["patient"][0] is not RENEGED and outcomes["patient"][1] == 1.0
+    assert pool.queue_length == 0 and pool.resource.count == 0
 
 
 def test_head_counts_fixed_unless_scaled() -> None:

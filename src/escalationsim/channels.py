@@ -19,6 +19,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from escalationsim.outcomes import ABANDONED, DENIED, NO_ANSWER, RESOLVED, UNRESOLVED, Role
+from escalationsim.staff import RENEGED
 
 if TYPE_CHECKING:
     from escalationsim.customer import Customer
@@ -45,14 +46,13 @@ def phone(m: Model, c: Customer) -> Proc:
     reps = m.reps
     c.calls += 1
     called = env.now
-    req = reps.request(PHONE_PRIORITY)
     if m.phone_patience_h is None:
+        req = reps.request(PHONE_PRIORITY)
         yield req
     else:
         patience = m.expo(c) * m.phone_patience_h * c.patience
-        got = yield req | env.timeout(patience)
-        if req not in got:
-            reps.withdraw(req)
+        req = reps.request_with_patience(PHONE_PRIORITY, patience)
+        if (yield req) is RENEGED:
             c.abandoned_calls += 1
             if c.calls == 1:
                 c.first_call_wait_h = env.now - called
@@ -74,10 +74,8 @@ def email(m: Model, c: Customer) -> Proc:
         yield m.env.timeout(patience)
         return NO_ANSWER
     yield m.env.timeout(triage)
-    req = reps.request(EMAIL_PRIORITY)
-    got = yield req | m.env.timeout(patience - triage)
-    if req not in got:
-        reps.withdraw(req)
+    req = reps.request_with_patience(EMAIL_PRIORITY, patience - triage)
+    if (yield req) is RENEGED:
         return NO_ANSWER
     yield from m.hold(c, reps, "email")
     reps.release(req)
@@ -98,10 +96,8 @@ def social(m: Model, c: Customer) -> Proc:
         yield env.timeout(patience)
         return NO_ANSWER
     pool = m.social
-    req = pool.request(triage.priority(c.followers))
-    got = yield req | env.timeout(patience)
-    if req not in got:
-        pool.withdraw(req)
+    req = pool.request_with_patience(triage.priority(c.followers), patience)
+    if (yield req) is RENEGED:
         c.impressions += per_h * cfg.post_lifetime_h
         return NO_ANSWER
     c.impressions += per_h * min(env.now - posted, cfg.post_lifetime_h)

@@ -98,13 +98,21 @@ class StaffPool:
     def release(self, req: simpy.resources.resource.PriorityRequest) -> None:
         self.resource.release(req)
 
-    def withdraw(self, req: simpy.resources.resource.PriorityRequest) -> None:
-        """Leave the queue after reneging. If the request was granted at the very instant
-        patience ran out, give the worker back rather than keep it forever."""
-        if req.triggered:
-            self.resource.release(req)
-        else:
-            req.cancel()
+    def request_with_patience(
+        self, priority: float, patience_h: float
+    ) -> simpy.resources.resource.PriorityRequest:
+        """Join the queue, and leave it after ``patience_h`` hours if not served by then.
+
+        Yielding the returned request gives ``None`` when a worker is granted and
+        :data:`RENEGED` when patience ran out (the request has then left the queue). One
+        timer with a callback does what ``request | timeout`` would, without a condition
+        event per contact.
+        """
+        req = self.request(priority)
+        if not req.triggered:
+            timer = self.env.timeout(patience_h)
+            timer.callbacks.append(lambda _ev, r=req: _renege(r))
+        return req
 
     def work(self, duration_h: float) -> simpy.Timeout:
         """Time one granted worker spends on a task; accounts it to the window."""
@@ -127,6 +135,16 @@ class StaffPool:
         """Busy worker-hours over available worker-hours in the window."""
         span = (self.hi - self.lo) * self.count
         return self.busy_h / span if span > 0 else float("nan")
+
+
+RENEGED = "reneged"
+"""Value of a request whose customer's patience ran out before a worker was free."""
+
+
+def _renege(req: simpy.resources.resource.PriorityRequest) -> None:
+    if not req.triggered:
+        req.cancel()
+        req.succeed(RENEGED)
 
 
 class _Letter:
