@@ -75,3 +75,11 @@ def test_repurchase_prob_ordering(churn: ChurnConfig) -> None:
         assert repurchase_prob(churn, False, resolved, ttr) > repurchase_prob(
             churn, True, resolved, ttr
         )
+
+
+def test_every_column_is_copied_or_computed_exactly_once() -> None:
+    from escalationsim.records import _COLUMNS, _COMPUTED, _DIRECT, _DTYPE
+
+    direct = [name for name, _ in _DIRECT]
+    assert sorted(direct + list(_COMPUTED)) == sorted(_COLUMNS)
+    assert set(_DTYPE.names) == set(_COLUMNS)

@@ -213,7 +213,10 @@ class Model:
         rc = self.root_cause
         fg = self.floodgates
         tracks = self.policy.tracking.tracks
-        cols = (
+        log_start = self.log.start
+        draws = self.draws
+        columns = zip(
+            times.tolist(),
             pop.followers.tolist(),
             pop.first_channel.tolist(),
             pop.uses_social.tolist(),
@@ -224,38 +227,25 @@ class Model:
             pop.needs_exception.tolist(),
             pop.exception_value.tolist(),
             pop.cause.tolist(),
+            pop.u_direct.tolist(),
+            pop.u_prevent.tolist(),
+            strict=True,
         )
-        u_direct = pop.u_direct.tolist()
-        u_prevent = pop.u_prevent.tolist()
-        log_start = self.log.start
-        draws = self.draws
-        for i, t in enumerate(times.tolist()):
+        for i, (t, fol, pref, soc, kc, pers, pat, clv, exc, val, cause, ud, up) in enumerate(
+            columns
+        ):
             if t > env.now:
                 yield env.timeout(t - env.now)
             u, z = draws.row(i)
-            cause = cols[9][i]
-            if rc.fixed and rc.prevents(cause, u_prevent[i], t):
+            if rc.fixed and rc.prevents(cause, up, t):
                 if i >= log_start:
                     self.log.prevented += 1
                 continue
-            c = Customer(
-                i,
-                t,
-                cols[0][i],
-                cols[1][i],
-                cols[2][i],
-                cols[3][i],
-                cols[4][i],
-                cols[5][i],
-                cols[6][i],
-                cols[7][i],
-                cols[8][i],
-                cause,
-            )
+            c = Customer(i, t, fol, pref, soc, kc, pers, pat, clv, exc, val, cause)
             c.u = u
             c.z = z
-            start = c.preferred
-            if u_direct[i] < fg.direct_share(t):
+            start = pref
+            if ud < fg.direct_share(t):
                 start = CEO
                 c.knows_ceo = True
             rc.observe(cause, tracks(start), t)

@@ -9,6 +9,7 @@ own uniform draw and the TARP repurchase probability for their outcome.
 from __future__ import annotations
 
 import math
+import operator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -77,13 +78,65 @@ def repurchase_prob(churn: ChurnConfig, major: bool, resolved: bool, ttr_h: floa
     return churn.major_unfixed if major else churn.minor_unfixed
 
 
-_DTYPE = np.dtype(list(_COLUMNS.items()))
+_DIRECT: tuple[tuple[str, str], ...] = (
+    ("complaint_id", "idx"),
+    ("arrival_time", "arrival"),
+    ("preferred_channel", "preferred"),
+    ("first_channel", "first_channel"),
+    ("final_channel", "final_channel"),
+    ("followers", "followers"),
+    ("uses_social", "uses_social"),
+    ("knows_ceo", "knows_ceo"),
+    ("persistence", "persistence"),
+    ("cause", "cause"),
+    ("needs_exception", "needs_exception"),
+    ("exception_value", "exception_value"),
+    ("clv", "clv"),
+    ("contacts", "contacts"),
+    ("calls", "calls"),
+    ("abandoned_calls", "abandoned_calls"),
+    ("posts", "posts"),
+    ("posts_answered", "posts_answered"),
+    ("last_outcome", "last_outcome"),
+    ("compensation", "compensation"),
+    ("impressions", "impressions"),
+    ("penalty", "penalty"),
+    ("deadline_breaches", "deadline_breaches"),
+    ("first_call_wait_h", "first_call_wait_h"),
+    ("ceo_wait_h", "ceo_wait_h"),
+    ("first_call_abandoned", "first_call_abandoned"),
+    ("tracked", "tracked"),
+    ("escalated_social", "escalated_social"),
+    ("escalated_ceo", "escalated_ceo"),
+)
+"""Columns copied straight from a Customer attribute (column, attribute)."""
+
+_COMPUTED: tuple[str, ...] = (
+    "status",
+    "resolved_by",
+    "time_to_resolution_h",
+    "hours_reps",
+    "hours_social",
+    "hours_managers",
+    "hours_exec_office",
+    "hours_ceo",
+    "hours_audit",
+    "churned",
+    "reached_social",
+    "reached_ceo",
+)
+"""Columns computed when the row is written, in the order ``record`` appends them."""
+
+_DTYPE = np.dtype(
+    [(name, _COLUMNS[name]) for name, _ in _DIRECT] + [(n, _COLUMNS[n]) for n in _COMPUTED]
+)
+_ATTRS = operator.attrgetter(*(attr for _, attr in _DIRECT))
 
 
 class ComplaintLog:
     """Record of complaints with index in [start, stop) of the population: one row of a
-    numpy structured array per complaint, written with a single assignment (one call per
-    complaint instead of one per column), turned into columns once at the end."""
+    numpy structured array per complaint, written with a single assignment (the plain
+    attributes fetched at once by an attrgetter), turned into columns once at the end."""
 
     def __init__(self, start: int, stop: int) -> None:
         self.start = start
@@ -100,49 +153,19 @@ class ComplaintLog:
         ttr = c.resolved_at - c.arrival if resolved else math.nan
         h = c.hours
         tried = c.tried
-        # the order of _COLUMNS
-        self.rows[j] = (
-            c.idx,
-            c.arrival,
-            c.preferred,
-            c.first_channel,
-            c.final_channel,
-            c.followers,
-            c.uses_social,
-            c.knows_ceo,
-            c.persistence,
-            c.cause,
-            c.needs_exception,
-            c.exception_value,
-            c.clv,
-            c.contacts,
-            c.calls,
-            c.abandoned_calls,
-            c.posts,
-            c.posts_answered,
+        self.rows[j] = _ATTRS(c) + (
             int(c.status),
-            c.last_outcome,
             int(c.resolved_by),
             ttr,
-            c.compensation,
             h[0],
             h[1],
             h[2],
             h[3],
             h[4],
             h[5],
-            c.impressions,
-            c.penalty,
-            c.deadline_breaches,
-            c.first_call_wait_h,
-            c.ceo_wait_h,
-            c.first_call_abandoned,
             u_churn >= repurchase_prob(churn, c.needs_exception, resolved, ttr),
-            c.tracked,
             bool(tried & _SOCIAL_BIT),
             bool(tried & _CEO_BIT),
-            c.escalated_social,
-            c.escalated_ceo,
         )
         self.written[j] = True
 

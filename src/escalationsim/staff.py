@@ -9,6 +9,7 @@ spends more than the weekly budget on complaints.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 from collections.abc import Generator
@@ -68,6 +69,27 @@ AUDIT_SLOT = len(STAFF_ROLES)
 """Slot after the roles for managers' audit hours: spent after the customer was served."""
 
 
+class _InsortQueue(list):
+    """SimPy's sorted put queue, kept sorted by binary insertion instead of re-sorting
+    the whole list on every request: the same order (stable for equal keys), without the
+    cost growing with long email backlogs."""
+
+    def __init__(self, maxlen: int | None = None) -> None:
+        super().__init__()
+        self.maxlen = maxlen
+
+    def append(self, item: Any) -> None:
+        bisect.insort_right(self, item, key=_request_key)
+
+
+def _request_key(event: Any) -> Any:
+    return event.key
+
+
+class _PriorityResource(simpy.PriorityResource):
+    PutQueue = _InsortQueue
+
+
 class StaffPool:
     """``count`` identical workers with a priority queue (lower priority value first)."""
 
@@ -84,7 +106,7 @@ class StaffPool:
         self.index = STAFF_ROLES.index(name)
         self.count = count
         self.hourly_cost = hourly_cost
-        self.resource = simpy.PriorityResource(env, capacity=count)
+        self.resource = _PriorityResource(env, capacity=count)
         self.lo, self.hi = window
         self.busy_h = 0.0  # busy time inside the window
         self.inflow = 0  # requests made inside the window
