@@ -281,17 +281,25 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
         for p in policies:
             sub = kpis[kpis.policy == p]
             c = mean_ci(sub["cost_per_complaint"].to_numpy())
-            u = mean_ci(sub[col].to_numpy())  # the gap's mean, then its size
+            m, lo, hi = mean_ci(sub[col].to_numpy())  # the gap's mean, then its size
+            size = abs(m)
             cost.append(c[0])
-            unfair.append(abs(u[0]))
+            unfair.append(size)
             ci_c.append(c[0] - c[1] if np.isfinite(c[1]) else 0.0)
-            ci_u.append(u[0] - u[1] if np.isfinite(u[1]) else 0.0)
+            if np.isfinite(lo) and np.isfinite(hi):
+                # the interval of |gap|: from 0 if the gap's interval straddles 0
+                low = 0.0 if lo <= 0.0 <= hi else min(abs(lo), abs(hi))
+                ci_u.append((size - low, max(abs(lo), abs(hi)) - size))
+            else:
+                ci_u.append((0.0, 0.0))
         cost_a, unfair_a = np.array(cost), np.array(unfair)
         front = pareto_front(cost_a, unfair_a)
         for i, p in enumerate(policies):
-            ax.errorbar(cost_a[i], unfair_a[i], xerr=ci_c[i], yerr=ci_u[i], fmt="o", capsize=3)
+            yerr = [[ci_u[i][0]], [ci_u[i][1]]]
+            ax.errorbar(cost_a[i], unfair_a[i], xerr=ci_c[i], yerr=yerr, fmt="o", capsize=3)
+            dy = 6 if i % 2 == 0 else -12  # alternate so that close neighbours stay legible
             ax.annotate(
-                p, (cost_a[i], unfair_a[i]), xytext=(5, 5), textcoords="offset points", fontsize=8
+                p, (cost_a[i], unfair_a[i]), xytext=(6, dy), textcoords="offset points", fontsize=8
             )
         ax.scatter(
             cost_a[front],
@@ -318,7 +326,11 @@ def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: 
         1, len(panels), figsize=(4.2 * len(panels) + 2, 4.2), sharey=True, squeeze=False
     )
     rest = by[1:]
-    combos = daily[rest].drop_duplicates().sort_values(rest) if rest else pd.DataFrame([{}])
+    by_policy = rest == ["policy"]  # lines are policies: their usual colours, in run order
+    if by_policy:
+        combos = pd.DataFrame({"policy": list(dict.fromkeys(daily["policy"]))})
+    else:
+        combos = daily[rest].drop_duplicates().sort_values(rest) if rest else pd.DataFrame([{}])
     cmap = plt.get_cmap("viridis")
     for ax, panel in zip(axes[0], panels, strict=True):
         sub = daily[daily[by[0]] == panel]
@@ -329,8 +341,11 @@ def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: 
             if sel.empty:
                 continue
             series = sel.groupby("day")[col].mean()
-            label = ", ".join(f"{_label(k)}={combo[k]}" for k in rest) or str(panel)
-            color = cmap(i / max(len(combos) - 1, 1)) if rest else None
+            if by_policy:
+                label, color = str(combo["policy"]), plt.get_cmap("tab10")(i % 10)
+            else:
+                label = ", ".join(f"{_label(k)}={combo[k]}" for k in rest) or str(panel)
+                color = cmap(i / max(len(combos) - 1, 1)) if rest else None
             ax.plot(series.index, series.to_numpy(), label=label, lw=1.2, color=color)
         ax.set_title(str(panel), fontsize=10)
         ax.set_xlabel("simulated day")
