@@ -19,7 +19,8 @@ run: $(STAMP)
 ## Set up and run the fast test suite (what CI runs), then lint.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 ## Regenerate the reference results shown in the README (small files only).
 results: $(STAMP)
@@ -39,7 +40,8 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache

@@ -432,8 +432,10 @@ def section_engine(b: Bench) -> None:
     r_simpy = proj / rates["SimPy minimal"]
     proj_runs = runs["project (queue_only)"]
     share = median([x["loop_seconds"] / x["seconds"] for x in proj_runs])
-    print(f"   project: {share:.0%} of its time in Model.run (the event loop); the rest draws "
-          "the population and builds the complaint frame and KPIs")
+    print(
+        f"   project: {share:.0%} of its time in Model.run (the event loop); the rest draws "
+        "the population and builds the complaint frame and KPIs"
+    )
     print(f"   project / SimPy minimal: {fmt_ratio(r_simpy)}")
     b.target(
         "queue-only vs minimal SimPy",
@@ -445,25 +447,35 @@ def section_engine(b: Bench) -> None:
     if with_ciw:
         r_ciw = proj / rates["Ciw"]
         print(f"   project / Ciw:           {fmt_ratio(r_ciw)}")
-        b.target("queue-only vs Ciw", f">= {T_ENGINE_CIW}x", r_ciw, r_ciw >= T_ENGINE_CIW,
-                 fmt_ratio(r_ciw))
+        b.target(
+            "queue-only vs Ciw",
+            f">= {T_ENGINE_CIW}x",
+            r_ciw,
+            r_ciw >= T_ENGINE_CIW,
+            fmt_ratio(r_ciw),
+        )
     else:
-        b.target("queue-only vs Ciw", f">= {T_ENGINE_CIW}x", math.nan, None,
-                 "skipped: ciw not installed")
+        b.target(
+            "queue-only vs Ciw", f">= {T_ENGINE_CIW}x", math.nan, None, "skipped: ciw not installed"
+        )
 
 
 def section_full(b: Bench) -> None:
     sizes = b.sizes
-    print(f"\n== full: default scenario ({VOLUME_PER_DAY:g} complaints/day), one replication, "
-          f"no warm-up or drain, records on, {b.repeats} repeat(s)")
+    print(
+        f"\n== full: default scenario ({VOLUME_PER_DAY:g} complaints/day), one replication, "
+        f"no warm-up or drain, records on, {b.repeats} repeat(s)"
+    )
     ref = b.simpy_reference()
     for r in range(b.repeats):
         for n in sizes:
             for policy in HEADLINE_POLICIES:
                 b.full_run(policy, n, True, r)
     print(f"   minimal SimPy reference: {fmt_rate(ref)} customers/s")
-    print(f"   {'policy':<15} {'complaints':>11} {'days':>6} {'complaints/s':>13} "
-          f"{'vs SimPy':>9} {'seconds':>8} {'in loop':>8} {'peak RSS':>10} {'KiB/compl.':>11}")
+    print(
+        f"   {'policy':<15} {'complaints':>11} {'days':>6} {'complaints/s':>13} "
+        f"{'vs SimPy':>9} {'seconds':>8} {'in loop':>8} {'peak RSS':>10} {'KiB/compl.':>11}"
+    )
     for policy in HEADLINE_POLICIES:
         for n in sizes:
             runs = b.full_runs[(policy, n, True)][: b.repeats]
@@ -472,35 +484,54 @@ def section_full(b: Bench) -> None:
             peak = median([x["peak_rss_kib"] for x in runs])
             per = median([(x["peak_rss_kib"] - x["base_rss_kib"]) / x["complaints"] for x in runs])
             loop = median([x["loop_seconds"] / x["seconds"] for x in runs])
-            print(f"   {policy:<15} {n:>11,} {n / VOLUME_PER_DAY:>6g} {fmt_rate(rate):>13} "
-                  f"{fmt_ratio(rate / ref):>9} {secs:>8.1f} {loop:>8.0%} {fmt_mib(peak):>10} "
-                  f"{per:>11.2f}")
-    print("   (in loop: share of the time spent in Model.run; KiB/compl.: peak RSS growth "
-          "over the process after imports and warm-up, per complaint)")
+            print(
+                f"   {policy:<15} {n:>11,} {n / VOLUME_PER_DAY:>6g} {fmt_rate(rate):>13} "
+                f"{fmt_ratio(rate / ref):>9} {secs:>8.1f} {loop:>8.0%} {fmt_mib(peak):>10} "
+                f"{per:>11.2f}"
+            )
+    print(
+        "   (in loop: share of the time spent in Model.run; KiB/compl.: peak RSS growth "
+        "over the process after imports and warm-up, per complaint)"
+    )
     largest = sizes[-1]
     for policy in HEADLINE_POLICIES:
         runs = b.full_runs[(policy, largest, True)][: b.repeats]
         ratio = median([x["complaints"] / x["seconds"] for x in runs]) / ref
-        b.target(f"full model vs SimPy, {policy} @ {largest:,}", f">= {T_FULL_SIMPY}x", ratio,
-                 ratio >= T_FULL_SIMPY, fmt_ratio(ratio))
+        b.target(
+            f"full model vs SimPy, {policy} @ {largest:,}",
+            f">= {T_FULL_SIMPY}x",
+            ratio,
+            ratio >= T_FULL_SIMPY,
+            fmt_ratio(ratio),
+        )
     if largest >= 1_000_000:
         peak = max(
             median([x["peak_rss_kib"] for x in b.full_runs[(p, largest, True)][: b.repeats]])
             for p in HEADLINE_POLICIES
         )
-        b.target(f"peak RSS @ {largest:,}, records on (worst policy)", "< 1 GiB", peak,
-                 peak < GIB_KIB, fmt_mib(peak))
+        b.target(
+            f"peak RSS @ {largest:,}, records on (worst policy)",
+            "< 1 GiB",
+            peak,
+            peak < GIB_KIB,
+            fmt_mib(peak),
+        )
     else:
-        b.target("peak RSS @ 1,000,000, records on", "< 1 GiB", math.nan, None,
-                 "not measured (--quick)")
+        b.target(
+            "peak RSS @ 1,000,000, records on", "< 1 GiB", math.nan, None, "not measured (--quick)"
+        )
 
 
 def section_memory(b: Bench) -> None:
     sizes = b.sizes
-    print(f"\n== memory: peak RSS of {MEMORY_POLICY} in a fresh process, records on and off "
-          "(runs already made by the full section are reused)")
-    print(f"   {'records':<8} {'complaints':>11} {'days':>6} {'peak RSS':>10} "
-          f"{'after imports':>14} {'KiB/complaint':>14}")
+    print(
+        f"\n== memory: peak RSS of {MEMORY_POLICY} in a fresh process, records on and off "
+        "(runs already made by the full section are reused)"
+    )
+    print(
+        f"   {'records':<8} {'complaints':>11} {'days':>6} {'peak RSS':>10} "
+        f"{'after imports':>14} {'KiB/complaint':>14}"
+    )
     peaks: dict[bool, list[float]] = {True: [], False: []}
     per_c: dict[bool, list[float]] = {True: [], False: []}
     for records in (True, False):
@@ -509,19 +540,35 @@ def section_memory(b: Bench) -> None:
             per = (x["peak_rss_kib"] - x["base_rss_kib"]) / n
             peaks[records].append(x["peak_rss_kib"])
             per_c[records].append(per)
-            print(f"   {'on' if records else 'off':<8} {n:>11,} {n / VOLUME_PER_DAY:>6g} "
-                  f"{fmt_mib(x['peak_rss_kib']):>10} {fmt_mib(x['base_rss_kib']):>14} "
-                  f"{per:>14.2f}")
+            print(
+                f"   {'on' if records else 'off':<8} {n:>11,} {n / VOLUME_PER_DAY:>6g} "
+                f"{fmt_mib(x['peak_rss_kib']):>10} {fmt_mib(x['base_rss_kib']):>14} "
+                f"{per:>14.2f}"
+            )
     lin = per_c[True][-1] / per_c[True][-2]
-    print(f"   records on: KiB per complaint at {sizes[-1]:,} / at {sizes[-2]:,} = {lin:.2f} "
-          f"(1.0 = linear; target <= {T_LINEAR})")
-    b.target("memory linear in complaints, records on", f"KiB/compl. ratio <= {T_LINEAR}", lin,
-             lin <= T_LINEAR, f"{lin:.2f}")
+    print(
+        f"   records on: KiB per complaint at {sizes[-1]:,} / at {sizes[-2]:,} = {lin:.2f} "
+        f"(1.0 = linear; target <= {T_LINEAR})"
+    )
+    b.target(
+        "memory linear in complaints, records on",
+        f"KiB/compl. ratio <= {T_LINEAR}",
+        lin,
+        lin <= T_LINEAR,
+        f"{lin:.2f}",
+    )
     flat = peaks[False][-1] / peaks[False][-2]
-    print(f"   records off: peak RSS at {sizes[-1] / VOLUME_PER_DAY:g} days / at "
-          f"{sizes[-2] / VOLUME_PER_DAY:g} days = {flat:.2f} (flat: <= {T_FLAT})")
-    b.target("memory flat with horizon, records off", f"RSS ratio <= {T_FLAT}", flat,
-             flat <= T_FLAT, f"{flat:.2f}")
+    print(
+        f"   records off: peak RSS at {sizes[-1] / VOLUME_PER_DAY:g} days / at "
+        f"{sizes[-2] / VOLUME_PER_DAY:g} days = {flat:.2f} (flat: <= {T_FLAT})"
+    )
+    b.target(
+        "memory flat with horizon, records off",
+        f"RSS ratio <= {T_FLAT}",
+        flat,
+        flat <= T_FLAT,
+        f"{flat:.2f}",
+    )
 
 
 def _escalationsim_cmd() -> list[str]:
@@ -529,8 +576,9 @@ def _escalationsim_cmd() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "escalationsim.cli"]
 
 
-def _sweep_once(days: dict[str, int], grid: dict[str, str], workdir: Path,
-                launcher: list[str]) -> float:
+def _sweep_once(
+    days: dict[str, int], grid: dict[str, str], workdir: Path, launcher: list[str]
+) -> float:
     cmd = [
         *_escalationsim_cmd(),
         "--multirun",
@@ -583,18 +631,29 @@ def section_sweep(b: Bench) -> None:
     days = SWEEP_DAYS_QUICK if b.quick else SWEEP_DAYS
     grid = SWEEP_QUICK if b.quick else SWEEP
     n_jobs = _n_jobs(grid)
-    print(f"\n== sweep: Hydra multirun of {n_jobs} jobs (volume_per_day={grid['volumes']} x "
-          f"seed={grid['seeds']}; 3 policies, 1 replication of {days['horizon']} days each), "
-          f"{b.repeats} repeat(s)")
+    print(
+        f"\n== sweep: Hydra multirun of {n_jobs} jobs (volume_per_day={grid['volumes']} x "
+        f"seed={grid['seeds']}; 3 policies, 1 replication of {days['horizon']} days each), "
+        f"{b.repeats} repeat(s)"
+    )
     ceiling = parallel_ceiling()
-    print(f"   machine ceiling: 2 pure-Python processes at once run {ceiling:.2f}x as fast as "
-          "one after the other")
+    print(
+        f"   machine ceiling: 2 pure-Python processes at once run {ceiling:.2f}x as fast as "
+        "one after the other"
+    )
     goal = f">= {T_SPEEDUP}x"
     if not has_module("hydra_plugins.hydra_joblib_launcher"):
-        print("   joblib launcher skipped: hydra-joblib-launcher is not installed "
-              "(pip install 'hydra-joblib-launcher>=1.2').")
-        b.target("sweep speed-up on 2 workers", goal, math.nan, None,
-                 "skipped: hydra-joblib-launcher not installed")
+        print(
+            "   joblib launcher skipped: hydra-joblib-launcher is not installed "
+            "(pip install 'hydra-joblib-launcher>=1.2')."
+        )
+        b.target(
+            "sweep speed-up on 2 workers",
+            goal,
+            math.nan,
+            None,
+            "skipped: hydra-joblib-launcher not installed",
+        )
         return
     serial: list[float] = []
     parallel: list[float] = []
@@ -603,7 +662,9 @@ def section_sweep(b: Bench) -> None:
             serial.append(_sweep_once(days, grid, Path(tmp) / f"serial{r}", []))
             parallel.append(
                 _sweep_once(
-                    days, grid, Path(tmp) / f"joblib{r}",
+                    days,
+                    grid,
+                    Path(tmp) / f"joblib{r}",
                     ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
                 )
             )
@@ -611,8 +672,13 @@ def section_sweep(b: Bench) -> None:
     print(f"   1 worker (basic launcher):   {s:6.1f} s wall  ({s / n_jobs:.2f} s per job)")
     print(f"   2 workers (joblib launcher): {p:6.1f} s wall")
     print(f"   speed-up: {fmt_ratio(s / p)} (machine ceiling {fmt_ratio(ceiling)})")
-    b.target(f"sweep speed-up on 2 workers ({n_jobs} jobs)", goal, s / p, s / p >= T_SPEEDUP,
-             f"{fmt_ratio(s / p)} (ceiling {fmt_ratio(ceiling)})")
+    b.target(
+        f"sweep speed-up on 2 workers ({n_jobs} jobs)",
+        goal,
+        s / p,
+        s / p >= T_SPEEDUP,
+        f"{fmt_ratio(s / p)} (ceiling {fmt_ratio(ceiling)})",
+    )
 
 
 SECTION_FUNCS: dict[str, Callable[[Bench], None]] = {
@@ -664,12 +730,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         description="escalationsim benchmarks: engine overhead, full model, memory, sweeps.",
     )
-    ap.add_argument("--quick", action="store_true",
-                    help="smaller sizes and 1 repeat by default: a smoke run of about a minute")
-    ap.add_argument("--repeats", type=int, default=None,
-                    help="runs per measurement, the median is reported (default 3; 1 with --quick)")
-    ap.add_argument("--sections", default=",".join(SECTIONS),
-                    help=f"comma-separated subset of {','.join(SECTIONS)} (default: all)")
+    ap.add_argument(
+        "--quick",
+        action="store_true",
+        help="smaller sizes and 1 repeat by default: a smoke run of about a minute",
+    )
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=None,
+        help="runs per measurement, the median is reported (default 3; 1 with --quick)",
+    )
+    ap.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated subset of {','.join(SECTIONS)} (default: all)",
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child is None:

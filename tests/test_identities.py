@@ -186,7 +186,7 @@ def test_littles_law_on_the_phone_queue():
     def sampler():
         yield model.env.timeout(w)
         while True:
-            samples.append(len(model.reps.resource.queue))
+            samples.append(model.reps.queue_length)
             yield model.env.timeout(0.002)
 
     model.env.process(sampler())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import numpy as np
 import pytest
 
 from escalationsim.config import ChurnConfig
@@ -77,9 +78,102 @@ def test_repurchase_prob_ordering(churn: ChurnConfig) -> None:
         )
 
 
-def test_every_column_is_copied_or_computed_exactly_once() -> None:
-    from escalationsim.records import _COLUMNS, _COMPUTED, _DIRECT, _DTYPE
+def test_repurchase_probs_match_the_scalar_definition(churn: ChurnConfig) -> None:
+    from escalationsim.records import repurchase_probs
 
-    direct = [name for name, _ in _DIRECT]
-    assert sorted(direct + list(_COMPUTED)) == sorted(_COLUMNS)
-    assert set(_DTYPE.names) == set(_COLUMNS)
+    cases = [
+        (major, resolved, ttr)
+        for major in (False, True)
+        for resolved in (False, True)
+        for ttr in (0.0, 1.0, 24.0, 24.0 + 1e-9, 300.0, math.nan)
+    ]
+    major, resolved, ttr = (np.array(col) for col in zip(*cases, strict=True))
+    got = repurchase_probs(churn, major, resolved, ttr)
+    want = [repurchase_prob(churn, m, r, t) for m, r, t in cases]
+    assert got.tolist() == want
+
+
+def _population(n: int):
+    from escalationsim.population import Population
+
+    idx = np.arange(n, dtype=float)
+    return Population(
+        arrival_h=idx * 10.0,
+        followers=np.arange(n, dtype=np.int64) * 100,
+        first_channel=np.array([i % 4 for i in range(n)], dtype=np.int8),
+        uses_social=np.array([i % 2 == 0 for i in range(n)]),
+        knows_ceo=np.zeros(n, dtype=bool),
+        persistence=np.full(n, 0.5),
+        patience=np.ones(n),
+        clv=1000.0 + idx,
+        needs_exception=np.array([i % 3 == 0 for i in range(n)]),
+        exception_value=50.0 + idx,
+        cause=np.arange(n, dtype=np.int16),
+        u_direct=np.full(n, 0.5),
+        u_churn=np.linspace(0.0, 0.99, n),
+        u_prevent=np.full(n, 0.5),
+    )
+
+
+def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> None:
+    """Rows written out of order come back in complaint order; attributes come from the
+    customer table by id; TTR, churn and channels reached are derived correctly; rows
+    before ``start`` are ignored."""
+    from escalationsim.customer import Customer
+    from escalationsim.outcomes import Role, Status
+    from escalationsim.population import CEO, SOCIAL
+    from escalationsim.records import _COLUMNS, ComplaintLog
+
+    churn = ChurnConfig()
+    pop = _population(6)
+    log = ComplaintLog(pop, start=2, stop=6, churn=churn)
+    closed = {}
+    for i in (5, 0, 3, 2):  # closing order; 0 is before the window
+        c = Customer(
+            i,
+            int(pop.followers[i]),
+            int(pop.first_channel[i]),
+            True,
+            False,
+            0.5,
+            1.0,
+            bool(pop.needs_exception[i]),
+            float(pop.exception_value[i]),
+            [],
+            [],
+        )
+        c.contacts = i + 1
+        c.hours[0] = 0.25 * i
+        c.hours[5] = 0.01 * i
+        if i in (3, 5):
+            c.status = Status.resolved
+            c.resolved_by = Role.rep
+            c.resolved_at = float(pop.arrival_h[i]) + 2.0 * i
+        else:
+            c.status = Status.gave_up
+        c.tried = (1 << SOCIAL) | (1 << CEO) if i == 5 else 1 << int(pop.first_channel[i])
+        log.record(c)
+        closed[i] = c
+    log.finalise()
+    cols = log.cols
+    assert list(cols) == list(_COLUMNS)
+    assert cols["complaint_id"].tolist() == [2, 3, 5]
+    assert len(log) == 3
+    assert cols["arrival_time"].tolist() == [20.0, 30.0, 50.0]
+    assert cols["clv"].tolist() == [1002.0, 1003.0, 1005.0]
+    assert cols["cause"].tolist() == [2, 3, 5]
+    assert cols["preferred_channel"].tolist() == [2, 3, 1]
+    assert cols["contacts"].tolist() == [3, 4, 6]
+    assert cols["hours_reps"].tolist() == [0.5, 0.75, 1.25]
+    assert cols["hours_audit"].tolist() == [0.02, 0.03, 0.05]
+    ttr = cols["time_to_resolution_h"]
+    assert math.isnan(ttr[0]) and ttr[1:].tolist() == [6.0, 10.0]
+    assert cols["reached_social"].tolist() == [True, False, True]
+    assert cols["reached_ceo"].tolist() == [False, True, True]
+    for k, i in enumerate((2, 3, 5)):
+        c = closed[i]
+        resolved = c.status == Status.resolved
+        p = repurchase_prob(churn, bool(pop.needs_exception[i]), resolved, float(ttr[k]))
+        assert cols["churned"][k] == (pop.u_churn[i] >= p)
+    for name, dtype in _COLUMNS.items():
+        assert cols[name].dtype == np.dtype(dtype), name

@@ -64,11 +64,12 @@ def test_overlap_matches_grid_measure(start: float, length: float, lo: float, wi
 
 def _job(env: simpy.Environment, pool: StaffPool, at: float, dur: float, log: list, tag: str):
     yield env.timeout(at)
-    req = pool.request()
-    yield req
+    wait = pool.request()
+    if wait is not None:
+        yield wait
     log.append((tag, env.now))
     yield pool.work(dur)
-    pool.release(req)
+    pool.release()
 
 
 def test_staff_pool_utilisation_hand_schedule() -> None:
@@ -112,11 +113,12 @@ def test_staff_pool_priority_lower_value_first() -> None:
 
     def job(tag: str, at: float, prio: float):
         yield env.timeout(at)
-        req = pool.request(priority=prio)
-        yield req
+        wait = pool.request(priority=prio)
+        if wait is not None:
+            yield wait
         order.append(tag)
         yield pool.work(1.0)
-        pool.release(req)
+        pool.release()
 
     env.process(job("first", 0.0, 0.0))
     env.process(job("low", 0.1, 5.0))
@@ -338,26 +340,27 @@ def test_request_with_patience_reneges_or_is_served() -> None:
 
     env = simpy.Environment()
     pool = StaffPool(env, "reps", 1, 40.0, (0.0, 10.0))
-    busy = pool.request()
+    assert pool.request() is None  # the only worker is free: taken at once, no event
     outcomes: dict[str, object] = {}
 
     def caller(name: str, patience: float):
-        req = pool.request_with_patience(0, patience)
-        value = yield req
+        wait = pool.request_with_patience(0, patience)
+        assert wait is not None  # the worker is busy: both callers queue
+        value = yield wait
         outcomes[name] = (value, env.now)
         if value is not RENEGED:
             yield env.timeout(0.1)
-            pool.release(req)
+            pool.release()
 
     env.process(caller("impatient", 0.5))
     env.process(caller("patient", 5.0))
     env.run(until=1.0)
     assert outcomes["impatient"] == (RENEGED, 0.5)
     assert pool.queue_length == 1  # only the patient caller still waits
-    pool.release(busy)
+    pool.release()
     env.run(until=10.0)
     assert outcomes["patient"][0] is not RENEGED and outcomes["patient"][1] == 1.0
-    assert pool.queue_length == 0 and pool.resource.count == 0
+    assert pool.queue_length == 0 and pool.busy == 0
 
 
 def test_head_counts_fixed_unless_scaled() -> None:

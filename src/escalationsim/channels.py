@@ -30,14 +30,12 @@ Proc = Generator[Any, Any, int]
 PHONE_PRIORITY, EMAIL_PRIORITY = 0, 1
 
 
-def _rep_outcome(m: Model, c: Customer, on_phone: bool) -> Proc:
-    """What a rep does with the complaint once handling is over."""
-    if not c.needs_exception:
-        if m.uniform(c) < m.scenario.behaviour.routine_fix_prob:
-            m.resolve(c, Role.rep)
-            return RESOLVED
-        return UNRESOLVED
-    return (yield from m.policy.rep.exception(m, c, on_phone))
+def _routine_outcome(m: Model, c: Customer, role: Role) -> int:
+    """A routine issue (no exception needed) is fixed with the routine fix probability."""
+    if m.uniform(c) < m.scenario.behaviour.routine_fix_prob:
+        m.resolve(c, role)
+        return RESOLVED
+    return UNRESOLVED
 
 
 def phone(m: Model, c: Customer) -> Proc:
@@ -47,12 +45,13 @@ def phone(m: Model, c: Customer) -> Proc:
     c.calls += 1
     called = env.now
     if m.phone_patience_h is None:
-        req = reps.request(PHONE_PRIORITY)
-        yield req
+        wait = reps.request(PHONE_PRIORITY)
+        if wait is not None:
+            yield wait
     else:
         patience = m.expo(c) * m.phone_patience_h * c.patience
-        req = reps.request_with_patience(PHONE_PRIORITY, patience)
-        if (yield req) is RENEGED:
+        wait = reps.request_with_patience(PHONE_PRIORITY, patience)
+        if wait is not None and (yield wait) is RENEGED:
             c.abandoned_calls += 1
             if c.calls == 1:
                 c.first_call_wait_h = env.now - called
@@ -60,9 +59,11 @@ def phone(m: Model, c: Customer) -> Proc:
             return ABANDONED
     if c.calls == 1:
         c.first_call_wait_h = env.now - called
-    yield from m.hold(c, reps, "phone")
-    reps.release(req)
-    return (yield from _rep_outcome(m, c, on_phone=True))
+    yield m.hold(c, reps, "phone")
+    reps.release()
+    if not c.needs_exception:
+        return _routine_outcome(m, c, Role.rep)
+    return (yield from m.policy.rep.exception(m, c, True))
 
 
 def email(m: Model, c: Customer) -> Proc:
@@ -74,12 +75,14 @@ def email(m: Model, c: Customer) -> Proc:
         yield m.env.timeout(patience)
         return NO_ANSWER
     yield m.env.timeout(triage)
-    req = reps.request_with_patience(EMAIL_PRIORITY, patience - triage)
-    if (yield req) is RENEGED:
+    wait = reps.request_with_patience(EMAIL_PRIORITY, patience - triage)
+    if wait is not None and (yield wait) is RENEGED:
         return NO_ANSWER
-    yield from m.hold(c, reps, "email")
-    reps.release(req)
-    return (yield from _rep_outcome(m, c, on_phone=False))
+    yield m.hold(c, reps, "email")
+    reps.release()
+    if not c.needs_exception:
+        return _routine_outcome(m, c, Role.rep)
+    return (yield from m.policy.rep.exception(m, c, False))
 
 
 def social(m: Model, c: Customer) -> Proc:
@@ -96,19 +99,16 @@ def social(m: Model, c: Customer) -> Proc:
         yield env.timeout(patience)
         return NO_ANSWER
     pool = m.social
-    req = pool.request_with_patience(triage.priority(c.followers), patience)
-    if (yield req) is RENEGED:
+    wait = pool.request_with_patience(triage.priority(c.followers), patience)
+    if wait is not None and (yield wait) is RENEGED:
         c.impressions += per_h * cfg.post_lifetime_h
         return NO_ANSWER
     c.impressions += per_h * min(env.now - posted, cfg.post_lifetime_h)
     c.posts_answered += 1
-    yield from m.hold(c, pool, "social", ticket=m.ticket_social)
-    pool.release(req)
+    yield m.hold(c, pool, "social", ticket=m.ticket_social)
+    pool.release()
     if not c.needs_exception:
-        if m.uniform(c) < m.scenario.behaviour.routine_fix_prob:
-            m.resolve(c, Role.social)
-            return RESOLVED
-        return UNRESOLVED
+        return _routine_outcome(m, c, Role.social)
     if m.policy.social_grants and c.exception_value <= m.policy.social_budget:
         m.grant(c, Role.social)
         return RESOLVED

@@ -19,23 +19,21 @@ from escalationsim.population import CEO, EMAIL, PHONE, SOCIAL
 if TYPE_CHECKING:
     from escalationsim.model import Model
 
+NAN = float("nan")
+
 
 class Customer:
     """One complaint: the customer's attributes and what has happened to it so far."""
 
     __slots__ = (
         "idx",
-        "arrival",
         "followers",
-        "preferred",
         "uses_social",
         "knows_ceo",
         "persistence",
         "patience",
-        "clv",
         "needs_exception",
         "exception_value",
-        "cause",
         "first_channel",
         "final_channel",
         "contacts",
@@ -67,41 +65,40 @@ class Customer:
     def __init__(
         self,
         idx: int,
-        arrival: float,
         followers: int,
-        preferred: int,
+        first_channel: int,
         uses_social: bool,
         knows_ceo: bool,
         persistence: float,
         patience: float,
-        clv: float,
         needs_exception: bool,
         exception_value: float,
-        cause: int,
+        u: list[float],
+        z: list[float],
     ) -> None:
+        # Attributes that only the complaint log needs (arrival time, preferred channel,
+        # cause, lifetime value) stay in the customer table, found by ``idx``.
         self.idx = idx
-        self.arrival = arrival
         self.followers = followers
-        self.preferred = preferred
         self.uses_social = uses_social
         self.knows_ceo = knows_ceo
         self.persistence = persistence
         self.patience = patience
-        self.clv = clv
         self.needs_exception = needs_exception
         self.exception_value = exception_value
-        self.cause = cause
-        self.first_channel = preferred
-        self.final_channel = preferred
+        self.first_channel = first_channel
+        self.final_channel = first_channel
+        self.u = u  # the customer's private uniforms, reversed (see rng.CustomerDraws)
+        self.z = z  # and standard normals
         self.contacts = 0
         self.tried = 0  # bit mask of channels contacted
         self.escalated_social = False
         self.escalated_ceo = False
         self.status = Status.open
         self.resolved_by = Role.none
-        self.resolved_at = float("nan")
+        self.resolved_at = NAN
         self.compensation = 0.0
-        self.hours = [0.0] * 6  # handling hours by staff role (STAFF_ROLES), then audits
+        self.hours = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # by staff role (STAFF_ROLES), then audits
         self.impressions = 0.0
         self.penalty = 0.0
         self.tracked = True
@@ -110,12 +107,10 @@ class Customer:
         self.posts = 0
         self.posts_answered = 0
         self.deadline_breaches = 0
-        self.first_call_wait_h = float("nan")  # time in the phone queue on the first call
+        self.first_call_wait_h = NAN  # time in the phone queue on the first call
         self.first_call_abandoned = False
-        self.u: list[float] = []  # the customer's private uniforms (see rng.CustomerDraws)
-        self.z: list[float] = []  # and standard normals
         self.ceo_since = -1.0  # when the pending CEO-channel contact began (-1: none)
-        self.ceo_wait_h = float("nan")  # time from writing to the CEO to the final answer
+        self.ceo_wait_h = NAN  # time from writing to the CEO to the final answer
         self.last_outcome = -1  # outcome code of the latest finished contact (outcomes.py)
 
 
@@ -145,7 +140,7 @@ def journey(m: Model, c: Customer, start: int) -> Generator[Any, Any, None]:
         c.contacts += 1
         c.tried |= 1 << channel
         c.final_channel = channel
-        if c.tracked and not m.policy.tracking.tracks(channel):
+        if c.tracked and not m.tracked_channels[channel]:
             c.tracked = False
         outcome = yield from contact[channel](m, c)
         c.last_outcome = outcome

@@ -17,6 +17,7 @@ from escalationsim.config import PopulationConfig, ScenarioConfig
 
 PHONE, EMAIL, SOCIAL, CEO = 0, 1, 2, 3
 CHANNELS: tuple[str, ...] = ("phone", "email", "social", "ceo")
+CHANNEL_CODES: tuple[int, ...] = (PHONE, EMAIL, SOCIAL, CEO)
 
 
 @dataclass

@@ -1,9 +1,9 @@
-"""The complaint log: one row per complaint, kept in preallocated numpy columns.
+"""The complaint log: one row per complaint, kept in a preallocated numpy array.
 
 Only complaints that arrive after the warm-up are kept. A complaint is written when it
-closes (resolved or given up) or, if still open, when the run ends; the DataFrame is
-built once at the end. Churn is decided when the row is written, from the customer's
-own uniform draw and the TARP repurchase probability for their outcome.
+closes (resolved or given up) or, if still open, when the run ends; columns and the
+DataFrame are built once at the end. Churn is decided then, from each customer's own
+uniform draw and the TARP repurchase probability for their outcome.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import pandas as pd
 
 from escalationsim.config import ChurnConfig
 from escalationsim.outcomes import CONTACT_OUTCOMES, Role, Status
-from escalationsim.population import CHANNELS
+from escalationsim.population import CHANNELS, Population
+from escalationsim.staff import STAFF_ROLES
 
 if TYPE_CHECKING:
     from escalationsim.customer import Customer
@@ -78,26 +79,37 @@ def repurchase_prob(churn: ChurnConfig, major: bool, resolved: bool, ttr_h: floa
     return churn.major_unfixed if major else churn.minor_unfixed
 
 
-_DIRECT: tuple[tuple[str, str], ...] = (
+def repurchase_probs(
+    churn: ChurnConfig, major: np.ndarray, resolved: np.ndarray, ttr: np.ndarray
+) -> np.ndarray:
+    """:func:`repurchase_prob` for arrays of complaints at once."""
+    with np.errstate(invalid="ignore"):
+        quick = resolved & (ttr <= churn.quick_resolution_h)
+    return np.where(
+        quick,
+        np.where(major, churn.major_quick, churn.minor_quick),
+        np.where(
+            resolved,
+            np.where(major, churn.major_fixed, churn.minor_fixed),
+            np.where(major, churn.major_unfixed, churn.minor_unfixed),
+        ),
+    )
+
+
+_JOURNEY: tuple[tuple[str, str], ...] = (
     ("complaint_id", "idx"),
-    ("arrival_time", "arrival"),
-    ("preferred_channel", "preferred"),
     ("first_channel", "first_channel"),
     ("final_channel", "final_channel"),
-    ("followers", "followers"),
-    ("uses_social", "uses_social"),
     ("knows_ceo", "knows_ceo"),
-    ("persistence", "persistence"),
-    ("cause", "cause"),
-    ("needs_exception", "needs_exception"),
-    ("exception_value", "exception_value"),
-    ("clv", "clv"),
     ("contacts", "contacts"),
     ("calls", "calls"),
     ("abandoned_calls", "abandoned_calls"),
     ("posts", "posts"),
     ("posts_answered", "posts_answered"),
+    ("status", "status"),
     ("last_outcome", "last_outcome"),
+    ("resolved_by", "resolved_by"),
+    ("resolved_at", "resolved_at"),
     ("compensation", "compensation"),
     ("impressions", "impressions"),
     ("penalty", "penalty"),
@@ -108,81 +120,107 @@ _DIRECT: tuple[tuple[str, str], ...] = (
     ("tracked", "tracked"),
     ("escalated_social", "escalated_social"),
     ("escalated_ceo", "escalated_ceo"),
+    ("tried", "tried"),
 )
-"""Columns copied straight from a Customer attribute (column, attribute)."""
+"""What a complaint's journey produced: (column, Customer attribute), written when it
+closes. The staff hours follow, one column per slot of ``Customer.hours``."""
 
-_COMPUTED: tuple[str, ...] = (
-    "status",
-    "resolved_by",
-    "time_to_resolution_h",
-    "hours_reps",
-    "hours_social",
-    "hours_managers",
-    "hours_exec_office",
-    "hours_ceo",
-    "hours_audit",
-    "churned",
-    "reached_social",
-    "reached_ceo",
+_HOURS: tuple[str, ...] = tuple(f"hours_{r}" for r in (*STAFF_ROLES, "audit"))
+
+_FROM_POPULATION: tuple[tuple[str, str], ...] = (
+    ("arrival_time", "arrival_h"),
+    ("preferred_channel", "first_channel"),
+    ("followers", "followers"),
+    ("uses_social", "uses_social"),
+    ("persistence", "persistence"),
+    ("cause", "cause"),
+    ("needs_exception", "needs_exception"),
+    ("exception_value", "exception_value"),
+    ("clv", "clv"),
 )
-"""Columns computed when the row is written, in the order ``record`` appends them."""
+"""Columns taken from the customer table by complaint id: (column, Population field)."""
 
+_EXTRA = {"resolved_at": "f8", "tried": "u1"}
 _DTYPE = np.dtype(
-    [(name, _COLUMNS[name]) for name, _ in _DIRECT] + [(n, _COLUMNS[n]) for n in _COMPUTED]
+    [(name, _COLUMNS.get(name) or _EXTRA[name]) for name, _ in _JOURNEY]
+    + [(name, "f8") for name in _HOURS]
 )
-_ATTRS = operator.attrgetter(*(attr for _, attr in _DIRECT))
+_ATTRS = operator.attrgetter(*(attr for _, attr in _JOURNEY))
+
+
+FLUSH_ROWS = 4096
+"""Closed complaints buffered as tuples before they are converted to a numpy chunk."""
 
 
 class ComplaintLog:
-    """Record of complaints with index in [start, stop) of the population: one row of a
-    numpy structured array per complaint, written with a single assignment (the plain
-    attributes fetched at once by an attrgetter), turned into columns once at the end."""
+    """Record of the complaints with index in [start, stop) of the population.
 
-    def __init__(self, start: int, stop: int) -> None:
+    When a complaint closes, what its journey produced is appended as one tuple (the
+    attributes fetched at once by an attrgetter); every ``FLUSH_ROWS`` tuples become one
+    chunk of a numpy structured array, so Python objects never pile up. Everything that
+    follows from the customer table or from those fields (arrival time, attributes, time
+    to resolution, churn, channels reached) is filled in for all complaints at once by
+    :meth:`finalise`.
+    """
+
+    def __init__(self, population: Population, start: int, stop: int, churn: ChurnConfig) -> None:
+        self.population = population
+        self.churn = churn
         self.start = start
-        n = max(stop - start, 0)
-        self.rows = np.zeros(n, dtype=_DTYPE)
-        self.written = np.zeros(n, dtype=bool)
+        self.stop = stop
         self.prevented = 0
+        self.columns: dict[str, np.ndarray] = {}
+        self._buffer: list[tuple] = []
+        self._chunks: list[np.ndarray] = []
 
-    def record(self, c: Customer, churn: ChurnConfig, u_churn: float) -> None:
-        j = c.idx - self.start
-        if j < 0:
-            return
-        resolved = c.status == Status.resolved
-        ttr = c.resolved_at - c.arrival if resolved else math.nan
-        h = c.hours
-        tried = c.tried
-        self.rows[j] = _ATTRS(c) + (
-            int(c.status),
-            int(c.resolved_by),
-            ttr,
-            h[0],
-            h[1],
-            h[2],
-            h[3],
-            h[4],
-            h[5],
-            u_churn >= repurchase_prob(churn, c.needs_exception, resolved, ttr),
-            bool(tried & _SOCIAL_BIT),
-            bool(tried & _CEO_BIT),
-        )
-        self.written[j] = True
+    def record(self, c: Customer) -> None:
+        if c.idx >= self.start:
+            buf = self._buffer
+            buf.append(_ATTRS(c) + tuple(c.hours))
+            if len(buf) >= FLUSH_ROWS:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._chunks.append(np.array(self._buffer, dtype=_DTYPE))
+            self._buffer = []
 
     def finalise(self) -> None:
-        """Drop rows of would-be customers who never complained (prevented by a fix)."""
-        keep = self.written
-        if not keep.all():
-            self.rows = self.rows[keep]
-            self.written = np.ones(len(self.rows), dtype=bool)
+        """Build every column of the log, in complaint order."""
+        self._flush()
+        rows = np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=_DTYPE)
+        self._chunks = []
+        rows = rows[np.argsort(rows["complaint_id"], kind="stable")]
+        ids = rows["complaint_id"]
+        pop = self.population
+        cols: dict[str, np.ndarray] = {name: rows[name] for name, _ in _JOURNEY}
+        cols.update({name: rows[name] for name in _HOURS})
+        for name, field in _FROM_POPULATION:
+            cols[name] = getattr(pop, field)[ids]
+        resolved = cols["status"] == Status.resolved
+        cols["time_to_resolution_h"] = np.where(
+            resolved, cols["resolved_at"] - cols["arrival_time"], math.nan
+        )
+        repurchase = repurchase_probs(
+            self.churn, cols["needs_exception"], resolved, cols["time_to_resolution_h"]
+        )
+        cols["churned"] = pop.u_churn[ids] >= repurchase
+        tried = cols["tried"]
+        cols["reached_social"] = (tried & _SOCIAL_BIT) != 0
+        cols["reached_ceo"] = (tried & _CEO_BIT) != 0
+        self.columns = {
+            name: np.ascontiguousarray(cols[name], dtype=dtype) for name, dtype in _COLUMNS.items()
+        }
 
     @property
     def cols(self) -> dict[str, np.ndarray]:
-        """The log as columns (views into the rows)."""
-        return {name: self.rows[name] for name in _COLUMNS}
+        """The log as columns (after :meth:`finalise`)."""
+        return self.columns
 
     def __len__(self) -> int:
-        return int(self.written.sum())
+        if self.columns:
+            return len(self.columns["complaint_id"])
+        return sum(map(len, self._chunks)) + len(self._buffer)
 
     def to_frame(self) -> pd.DataFrame:
         """The log as a tidy DataFrame with readable category labels."""

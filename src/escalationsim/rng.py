@@ -87,10 +87,25 @@ class CustomerDraws:
     def row(self, i: int) -> tuple[list[float], list[float]]:
         """Uniforms and normals of customer ``i``, reversed."""
         while i >= self._start + self._block:
-            self._start += self._block
-            self._u = self._rng.random((self._block, self.n_uniform))
-            self._z = self._rng.standard_normal((self._block, self.n_normal))
+            self._next_block()
         j = i - self._start
         if j < 0:
             raise ValueError(f"customer rows must be requested in order (asked {i})")
         return self._u[j, ::-1].tolist(), self._z[j, ::-1].tolist()
+
+    @property
+    def block(self) -> int:
+        """Customers per block."""
+        return self._block
+
+    def next_rows(self) -> tuple[list[list[float]], list[list[float]]]:
+        """The rows of the next block of customers (``block`` of them, starting at the
+        first customer not yet handed out), each reversed: the same values as
+        :meth:`row`, converted to Python lists in one call per block."""
+        self._next_block()
+        return self._u[:, ::-1].tolist(), self._z[:, ::-1].tolist()
+
+    def _next_block(self) -> None:
+        self._start += self._block
+        self._u = self._rng.random((self._block, self.n_uniform))
+        self._z = self._rng.standard_normal((self._block, self.n_normal))

@@ -1,7 +1,7 @@
 """Staff: pools of interchangeable workers, and the CEO with a weekly time budget.
 
-A :class:`StaffPool` is a SimPy priority resource that also measures how busy it is
-inside the measurement window and how many requests entered its queue. The
+A :class:`StaffPool` is a priority queue in front of ``count`` workers that also measures
+how busy it is inside the measurement window and how many requests entered its queue. The
 :class:`CeoDesk` is one person who reads an inbox only during daily blocks that add up to
 ``hours_per_week``; work on a letter may continue in the next block, so the CEO never
 spends more than the weekly budget on complaints.
@@ -9,7 +9,8 @@ spends more than the weekly budget on complaints.
 
 from __future__ import annotations
 
-import bisect
+import heapq
+import itertools
 import math
 from collections import deque
 from collections.abc import Generator
@@ -69,29 +70,16 @@ AUDIT_SLOT = len(STAFF_ROLES)
 """Slot after the roles for managers' audit hours: spent after the customer was served."""
 
 
-class _InsortQueue(list):
-    """SimPy's sorted put queue, kept sorted by binary insertion instead of re-sorting
-    the whole list on every request: the same order (stable for equal keys), without the
-    cost growing with long email backlogs."""
-
-    def __init__(self, maxlen: int | None = None) -> None:
-        super().__init__()
-        self.maxlen = maxlen
-
-    def append(self, item: Any) -> None:
-        bisect.insort_right(self, item, key=_request_key)
-
-
-def _request_key(event: Any) -> Any:
-    return event.key
-
-
-class _PriorityResource(simpy.PriorityResource):
-    PutQueue = _InsortQueue
-
-
 class StaffPool:
-    """``count`` identical workers with a priority queue (lower priority value first)."""
+    """``count`` identical workers and one queue, served lowest priority value first,
+    then first come, first served.
+
+    A lightweight replacement for a SimPy ``PriorityResource`` with the same order: a
+    request that finds a worker free takes it at once and needs no event; one that has to
+    wait gets a plain event, fired when a worker is handed to it on release. The pool also
+    measures how busy it is inside the measurement window and how many requests entered
+    its queue.
+    """
 
     def __init__(
         self,
@@ -106,52 +94,82 @@ class StaffPool:
         self.index = STAFF_ROLES.index(name)
         self.count = count
         self.hourly_cost = hourly_cost
-        self.resource = _PriorityResource(env, capacity=count)
+        self.free = count  # idle workers
         self.lo, self.hi = window
         self.busy_h = 0.0  # busy time inside the window
         self.inflow = 0  # requests made inside the window
+        self._heap: list[tuple[float, float, int, simpy.Event]] = []
+        self._seq = itertools.count()
+        self._waiting = 0  # requests in the queue that have not reneged
 
-    def request(self, priority: float = 0.0) -> simpy.resources.resource.PriorityRequest:
-        """Join the queue; count the request if it is inside the window."""
-        if self.lo <= self.env.now < self.hi:
+    def request(self, priority: float = 0.0) -> simpy.Event | None:
+        """Ask for a worker: ``None`` if one was free (it is now taken), else an event to
+        yield that fires when a worker is handed over."""
+        env = self.env
+        now = env.now
+        if self.lo <= now < self.hi:
             self.inflow += 1
-        return self.resource.request(priority=priority)
+        if self.free:
+            self.free -= 1
+            return None
+        ev = simpy.Event(env)
+        heapq.heappush(self._heap, (priority, now, next(self._seq), ev))
+        self._waiting += 1
+        return ev
 
-    def release(self, req: simpy.resources.resource.PriorityRequest) -> None:
-        self.resource.release(req)
+    def request_with_patience(self, priority: float, patience_h: float) -> simpy.Event | None:
+        """As :meth:`request`, but leave the queue after ``patience_h`` hours if no worker
+        was handed over by then: the event's value is then :data:`RENEGED`. One timer with
+        a callback per waiting request, no condition event."""
+        ev = self.request(priority)
+        if ev is not None:
+            self.env.timeout(patience_h).callbacks.append(lambda _t, e=ev: self._renege(e))
+        return ev
 
-    def request_with_patience(
-        self, priority: float, patience_h: float
-    ) -> simpy.resources.resource.PriorityRequest:
-        """Join the queue, and leave it after ``patience_h`` hours if not served by then.
+    def _renege(self, ev: simpy.Event) -> None:
+        if not ev.triggered:  # still queued: leave (its heap entry is skipped later)
+            self._waiting -= 1
+            ev.succeed(RENEGED)
 
-        Yielding the returned request gives ``None`` when a worker is granted and
-        :data:`RENEGED` when patience ran out (the request has then left the queue). One
-        timer with a callback does what ``request | timeout`` would, without a condition
-        event per contact.
-        """
-        req = self.request(priority)
-        if not req.triggered:
-            timer = self.env.timeout(patience_h)
-            timer.callbacks.append(lambda _ev, r=req: _renege(r))
-        return req
+    def release(self) -> None:
+        """A worker finished: hand it to the first live request in the queue, or idle."""
+        heap = self._heap
+        while heap:
+            ev = heapq.heappop(heap)[3]
+            if not ev.triggered:
+                self._waiting -= 1
+                ev.succeed()
+                return
+        self.free += 1
 
     def work(self, duration_h: float) -> simpy.Timeout:
         """Time one granted worker spends on a task; accounts it to the window."""
-        now = self.env.now
-        self.busy_h += overlap(now, now + duration_h, self.lo, self.hi)
-        return self.env.timeout(duration_h)
+        env = self.env
+        now = env.now
+        end = now + duration_h
+        if self.lo <= now and end <= self.hi:  # the usual case: all inside the window
+            self.busy_h += end - now
+        else:
+            self.busy_h += overlap(now, end, self.lo, self.hi)
+        return simpy.Timeout(env, duration_h)
 
     def serve(self, duration_h: float, priority: float = 0.0) -> Generator[Any, Any, None]:
         """Wait for a worker, work for ``duration_h``, release (no reneging)."""
-        req = self.request(priority)
-        yield req
+        wait = self.request(priority)
+        if wait is not None:
+            yield wait
         yield self.work(duration_h)
-        self.release(req)
+        self.release()
 
     @property
     def queue_length(self) -> int:
-        return len(self.resource.queue)
+        """Requests waiting for a worker."""
+        return self._waiting
+
+    @property
+    def busy(self) -> int:
+        """Workers currently busy."""
+        return self.count - self.free
 
     def utilisation(self) -> float:
         """Busy worker-hours over available worker-hours in the window."""
@@ -161,12 +179,6 @@ class StaffPool:
 
 RENEGED = "reneged"
 """Value of a request whose customer's patience ran out before a worker was free."""
-
-
-def _renege(req: simpy.resources.resource.PriorityRequest) -> None:
-    if not req.triggered:
-        req.cancel()
-        req.succeed(RENEGED)
 
 
 class _Letter:
