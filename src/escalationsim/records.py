@@ -156,8 +156,8 @@ class ComplaintLog:
     """Record of the complaints with index in [start, stop) of the population.
 
     When a complaint closes, what its journey produced is appended as one tuple (the
-    attributes fetched at once by an attrgetter); every ``FLUSH_ROWS`` tuples become one
-    chunk of a numpy structured array, so Python objects never pile up. Everything that
+    attributes fetched at once by an attrgetter); every ``FLUSH_ROWS`` tuples are
+    converted at once into numpy columns, so Python objects never pile up. Everything that
     follows from the customer table or from those fields (arrival time, attributes, time
     to resolution, churn, channels reached) is filled in for all complaints at once by
     :meth:`finalise`.
@@ -167,11 +167,14 @@ class ComplaintLog:
         self.population = population
         self.churn = churn
         self.start = start
-        self.stop = stop
+        n = max(stop - start, 0)
         self.prevented = 0
-        self.columns: dict[str, np.ndarray] = {}
         self._buffer: list[tuple] = []
-        self._chunks: list[np.ndarray] = []
+        # One column per journey field, indexed by complaint id - start; filled a chunk at
+        # a time, so the complaints come out in id order without sorting or copying.
+        self._journey = {name: np.empty(n, dtype=_DTYPE[name]) for name in _DTYPE.names}
+        self._written = np.zeros(n, dtype=bool)
+        self.columns: dict[str, np.ndarray] = {}
 
     def record(self, c: Customer) -> None:
         if c.idx >= self.start:
@@ -182,19 +185,23 @@ class ComplaintLog:
 
     def _flush(self) -> None:
         if self._buffer:
-            self._chunks.append(np.array(self._buffer, dtype=_DTYPE))
+            chunk = np.array(self._buffer, dtype=_DTYPE)
             self._buffer = []
+            j = chunk["complaint_id"] - self.start
+            for name, col in self._journey.items():
+                col[j] = chunk[name]
+            self._written[j] = True
 
     def finalise(self) -> None:
-        """Build every column of the log, in complaint order."""
+        """Build every column of the log, in complaint order (complaints prevented by a
+        root-cause fix have no row)."""
         self._flush()
-        rows = np.concatenate(self._chunks) if self._chunks else np.zeros(0, dtype=_DTYPE)
-        self._chunks = []
-        rows = rows[np.argsort(rows["complaint_id"], kind="stable")]
-        ids = rows["complaint_id"]
+        cols = self._journey
+        if not self._written.all():
+            cols = {name: col[self._written] for name, col in cols.items()}
+        self._journey = {}
+        ids = cols["complaint_id"]
         pop = self.population
-        cols: dict[str, np.ndarray] = {name: rows[name] for name, _ in _JOURNEY}
-        cols.update({name: rows[name] for name in _HOURS})
         for name, field in _FROM_POPULATION:
             cols[name] = getattr(pop, field)[ids]
         resolved = cols["status"] == Status.resolved
@@ -209,7 +216,7 @@ class ComplaintLog:
         cols["reached_social"] = (tried & _SOCIAL_BIT) != 0
         cols["reached_ceo"] = (tried & _CEO_BIT) != 0
         self.columns = {
-            name: np.ascontiguousarray(cols[name], dtype=dtype) for name, dtype in _COLUMNS.items()
+            name: cols[name].astype(dtype, copy=False) for name, dtype in _COLUMNS.items()
         }
 
     @property
@@ -220,11 +227,11 @@ class ComplaintLog:
     def __len__(self) -> int:
         if self.columns:
             return len(self.columns["complaint_id"])
-        return sum(map(len, self._chunks)) + len(self._buffer)
+        return int(self._written.sum()) + len(self._buffer)
 
     def to_frame(self) -> pd.DataFrame:
         """The log as a tidy DataFrame with readable category labels."""
-        df = pd.DataFrame(self.cols)
+        df = pd.DataFrame(self.cols, copy=False)
         chan = pd.CategoricalDtype(list(CHANNELS))
         for col in ("preferred_channel", "first_channel", "final_channel"):
             df[col] = pd.Categorical.from_codes(df[col].to_numpy(), dtype=chan)
