@@ -18,7 +18,9 @@ def _model(max_retries: int = 1):
 
 
 def _customer(uses_social: bool = True, knows_ceo: bool = True, tried: int = 0) -> Customer:
-    c = Customer(0, 100, PHONE, uses_social, knows_ceo, 0.5, 1.0, True, 50.0, [], [])
+    c = Customer(
+        0, 0.0, 100, PHONE, uses_social, knows_ceo, 0.5, 1.0, True, 50.0, 100.0, 0.5, [], []
+    )
     c.tried = tried
     return c
 

@@ -228,3 +228,40 @@ def test_bad_arrival_settings_are_rejected() -> None:
         validate_scenario(
             ScenarioConfig(arrivals=ArrivalsConfig(bursts=[BurstConfig(multiplier=-1.0)]))
         )
+
+
+def test_blocks_make_up_the_table_and_a_longer_horizon_keeps_earlier_customers() -> None:
+    from escalationsim.population import block_hours, population_blocks
+
+    s = ScenarioConfig()
+    ss = np.random.SeedSequence(9).spawn(2)
+
+    def rngs():
+        return np.random.default_rng(ss[0]), np.random.default_rng(ss[1])
+
+    horizon = 2.5 * block_hours(s)
+    blocks = list(population_blocks(s, horizon, *rngs()))
+    assert len(blocks) == 3
+    whole = draw_population(s, horizon, *rngs())
+    longer = draw_population(s, 4 * horizon, *rngs())
+    n = len(whole)
+    assert sum(len(b) for b in blocks) == n and longer.arrival_h[n] >= horizon
+    for f in dataclasses.fields(whole):
+        joined = np.concatenate([getattr(b, f.name) for b in blocks])
+        np.testing.assert_array_equal(joined, getattr(whole, f.name))
+        np.testing.assert_array_equal(getattr(longer, f.name)[:n], getattr(whole, f.name))
+    # blocks hold about BLOCK_CUSTOMERS arrivals each
+    from escalationsim.population import BLOCK_CUSTOMERS
+
+    assert abs(len(blocks[0]) - BLOCK_CUSTOMERS) < 5 * math.sqrt(BLOCK_CUSTOMERS)
+
+
+@pytest.mark.parametrize(("slope", "share"), [(1.5, 0.3), (0.0, 0.5), (3.0, 0.05), (-1.0, 0.9)])
+def test_logistic_intercept_gives_the_share_on_average(slope: float, share: float) -> None:
+    from escalationsim.population import logistic_intercept
+
+    a = logistic_intercept(slope, share)
+    z = np.linspace(-9.0, 9.0, 200_001)  # integrate against the normal density
+    density = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    mean = np.sum(density / (1.0 + np.exp(-(a + slope * z)))) * (z[1] - z[0])
+    assert mean == pytest.approx(share, abs=1e-6)

@@ -131,6 +131,7 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
     for i in (5, 0, 3, 2):  # closing order; 0 is before the window
         c = Customer(
             i,
+            float(pop.arrival_h[i]),
             int(pop.followers[i]),
             int(pop.first_channel[i]),
             True,
@@ -139,6 +140,8 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
             1.0,
             bool(pop.needs_exception[i]),
             float(pop.exception_value[i]),
+            float(pop.clv[i]),
+            float(pop.u_churn[i]),
             [],
             [],
         )

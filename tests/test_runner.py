@@ -6,8 +6,10 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from escalationsim import simulate
+from escalationsim.aggregate import paired_differences
 from escalationsim.model import Model
 from escalationsim.population import draw_population
 from escalationsim.rng import streams
@@ -77,12 +79,49 @@ def test_population_independent_of_policy_streams():
     np.testing.assert_array_equal(before, p1.followers)
 
 
-def test_records_off_gives_same_kpis_without_rows():
-    on = small_config(policies=["omnichannel"])
+# KPIs that records off computes from histograms (quantiles of times to resolution) or
+# from a different top-1% group (by the follower distribution's 99th percentile instead
+# of by rank within the run); every other KPI is a count, sum or ratio and must match.
+APPROX = {"ttr_median_h", "ttr_p90_h", "gini_ttr", "channel_ttr_ratio"}
+OTHER_TOP_GROUP = {
+    "follower_ttr_ratio",
+    "follower_ttr_ratio_resolved",
+    "follower_resolution_gap",
+}
+
+
+@pytest.mark.parametrize("policy", ["omnichannel", "ceo_responds"])
+def test_records_off_gives_the_same_kpis_without_rows(policy):
+    from escalationsim.stats import HIST_REL_ERROR
+
+    on = small_config("run.horizon_days=8", policies=[policy])
     off = dataclasses.replace(on, run=dataclasses.replace(on.run, records=False))
     a, b = simulate(on), simulate(off)
-    assert b.complaints is None
-    pd.testing.assert_frame_equal(a.kpis, b.kpis)
+    assert a.complaints is not None and b.complaints is None
+    pd.testing.assert_frame_equal(a.daily, b.daily)
+    exact = [k for k in a.kpis.columns if k not in APPROX | OTHER_TOP_GROUP]
+    pd.testing.assert_frame_equal(a.kpis[exact], b.kpis[exact], rtol=1e-9)
+    for k in APPROX:
+        # a quantile read from a bin's middle, interpolated; a ratio of two of them
+        assert b.kpis[k].iloc[0] == pytest.approx(a.kpis[k].iloc[0], rel=4 * HIST_REL_ERROR), k
+    assert (b.kpis[list(OTHER_TOP_GROUP)].notna() == a.kpis[list(OTHER_TOP_GROUP)].notna()).all(
+        axis=None
+    )
+
+
+def test_common_random_numbers_make_paired_intervals_narrower():
+    """Both policies see the same customers in each replication, so their costs per
+    complaint move together across replications and the paired interval is the
+    narrower one."""
+    cfg = small_config(
+        "run.replications=12", "run.horizon_days=4", policies=["rigid_script", "empowered_rep"]
+    )
+    k = simulate(cfg).kpis
+    a = k[k.policy == "rigid_script"]["cost_per_complaint"].to_numpy()
+    b = k[k.policy == "empowered_rep"]["cost_per_complaint"].to_numpy()
+    assert np.corrcoef(a, b)[0, 1] > 0.5
+    p = paired_differences(k, "rigid_script").set_index("kpi").loc["cost_per_complaint"]
+    assert p["paired_ci_high"] - p["paired_ci_low"] < p["unpaired_ci_high"] - p["unpaired_ci_low"]
 
 
 def test_a_local_change_leaves_other_customers_untouched():

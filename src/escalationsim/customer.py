@@ -27,6 +27,7 @@ class Customer:
 
     __slots__ = (
         "idx",
+        "arrival",
         "followers",
         "uses_social",
         "knows_ceo",
@@ -34,6 +35,8 @@ class Customer:
         "patience",
         "needs_exception",
         "exception_value",
+        "clv",
+        "u_churn",
         "first_channel",
         "final_channel",
         "contacts",
@@ -65,6 +68,7 @@ class Customer:
     def __init__(
         self,
         idx: int,
+        arrival: float,
         followers: int,
         first_channel: int,
         uses_social: bool,
@@ -73,12 +77,13 @@ class Customer:
         patience: float,
         needs_exception: bool,
         exception_value: float,
+        clv: float,
+        u_churn: float,
         u: list[float],
         z: list[float],
     ) -> None:
-        # Attributes that only the complaint log needs (arrival time, preferred channel,
-        # cause, lifetime value) stay in the customer table, found by ``idx``.
         self.idx = idx
+        self.arrival = arrival
         self.followers = followers
         self.uses_social = uses_social
         self.knows_ceo = knows_ceo
@@ -86,6 +91,8 @@ class Customer:
         self.patience = patience
         self.needs_exception = needs_exception
         self.exception_value = exception_value
+        self.clv = clv
+        self.u_churn = u_churn  # decides churn when the complaint closes (records.derive)
         self.first_channel = first_channel
         self.final_channel = first_channel
         self.u = u  # the customer's private uniforms, reversed (see rng.CustomerDraws)

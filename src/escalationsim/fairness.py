@@ -33,7 +33,11 @@ def median_inf(x: np.ndarray) -> float:
 
 def ratio_of_medians(a: np.ndarray, b: np.ndarray) -> float:
     """Median effective TTR of ``a`` over that of ``b`` (see module doc for infinities)."""
-    ma, mb = median_inf(a), median_inf(b)
+    return median_ratio(median_inf(a), median_inf(b))
+
+
+def median_ratio(ma: float, mb: float) -> float:
+    """``ma / mb`` for two medians of effective TTR, with the infinities of the module doc."""
     if math.isnan(ma) or math.isnan(mb):
         return math.nan
     if math.isinf(ma) and math.isinf(mb):

@@ -1,4 +1,4 @@
-"""Key performance indicators of one run, from its complaint log and staff measurements.
+"""Key performance indicators of one run, from its complaints' summary and staff measurements.
 
 All complaint-level figures cover the complaints that arrived in the measurement window
 (after the warm-up, before the horizon). Money is in USD, times in hours. Definitions are
@@ -8,48 +8,29 @@ written out in docs/metrics.md.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from escalationsim.config import ScenarioConfig
-from escalationsim.fairness import effective_ttr, gini, jain, ratio_of_medians, top_share_mask
+from escalationsim.costs import cost_columns, hourly_costs
+from escalationsim.fairness import median_ratio
 from escalationsim.model import RunResult
 from escalationsim.staff import STAFF_ROLES
+from escalationsim.stats import ComplaintStats, Group
 
 MIN_GROUP = 30
 """Smallest first-channel group that enters the channel TTR ratio."""
 
 
-def hourly_costs(scenario: ScenarioConfig) -> dict[str, float]:
-    """Loaded hourly cost by staff role (the CEO's is an opportunity cost)."""
-    st = scenario.staff
-    return {
-        "reps": st.reps.hourly_cost_usd,
-        "social": st.social.hourly_cost_usd,
-        "managers": st.managers.hourly_cost_usd,
-        "exec_office": st.exec_office.hourly_cost_usd,
-        "ceo": st.ceo.hourly_cost_usd,
-    }
-
-
 def add_costs(df: pd.DataFrame, scenario: ScenarioConfig) -> pd.DataFrame:
-    """Add per-complaint cost columns (USD): staff, CEO, publicity, churn, total."""
-    rates = hourly_costs(scenario)
-    staff = sum(df[f"hours_{r}"] * rates[r] for r in STAFF_ROLES if r != "ceo")
-    df["cost_staff"] = staff + df["hours_audit"] * rates["managers"]
-    df["cost_ceo"] = df["hours_ceo"] * rates["ceo"]
-    df["cost_publicity"] = df["impressions"] * scenario.costs.cost_per_impression_usd
-    df["cost_churn"] = np.where(df["churned"], df["clv"], 0.0)
-    df["cost_total"] = (
-        df["cost_staff"]
-        + df["cost_ceo"]
-        + df["compensation"]
-        + df["cost_publicity"]
-        + df["cost_churn"]
-        + df["penalty"]
-    )
+    """Add the per-complaint cost columns of :func:`cost_columns` to a complaint frame."""
+    needed = ("hours_audit", "impressions", "churned", "clv", "compensation", "penalty")
+    cols = {name: df[name].to_numpy() for name in (*(f"hours_{r}" for r in STAFF_ROLES), *needed)}
+    for name, values in cost_columns(cols, scenario).items():
+        df[name] = values
     return df
 
 
@@ -57,19 +38,16 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
 
-def _channel_fairness(
-    first: np.ndarray, ttr: np.ndarray, resolved: np.ndarray
-) -> tuple[float, float]:
+def _channel_fairness(channels: Mapping[int, Group]) -> tuple[float, float]:
     """Largest over smallest median TTR of resolved complaints across first channels, and
     largest minus smallest resolution rate (channels with at least MIN_GROUP complaints)."""
     medians, rates = [], []
-    for ch in np.unique(first):
-        sel = first == ch
-        if sel.sum() < MIN_GROUP:
+    for g in channels.values():
+        if g.count < MIN_GROUP:
             continue
-        rates.append(resolved[sel].mean())
-        if resolved[sel].sum() >= MIN_GROUP:
-            medians.append(float(np.median(ttr[sel & resolved])))
+        rates.append(g.resolved / g.count)
+        if g.resolved >= MIN_GROUP:
+            medians.append(g.ttr.quantile(0.5))
     ratio = max(medians) / min(medians) if len(medians) >= 2 and min(medians) > 0 else math.nan
     gap = float(max(rates) - min(rates)) if len(rates) >= 2 else math.nan
     return ratio, gap
@@ -90,36 +68,25 @@ def queue_stable(backlog: np.ndarray, inflow: int) -> tuple[bool, float]:
     return growth <= 0.05 * inflow + 5, growth
 
 
-def run_kpis(result: RunResult, scenario: ScenarioConfig, df: pd.DataFrame) -> dict[str, Any]:
-    """One row of KPIs for a run; ``df`` is its complaint frame with costs added."""
-    n = len(df)
-    resolved = df["resolved"].to_numpy()
-    ttr = df["time_to_resolution_h"].to_numpy()
-    ttr_res = ttr[resolved]
-    eff = effective_ttr(ttr, resolved)
-    top = top_share_mask(df["followers"].to_numpy())
-    first = df["first_channel"].cat.codes.to_numpy()
-    channel_ratio, channel_gap = _channel_fairness(first, ttr, resolved)
-    ceo_wait = df["ceo_wait_h"].to_numpy()
-    ceo_wait = ceo_wait[~np.isnan(ceo_wait)]
-
+def run_kpis(result: RunResult, scenario: ScenarioConfig, stats: ComplaintStats) -> dict[str, Any]:
+    """One row of KPIs for a run, from the summary of its complaints."""
+    n = stats.n
+    s = stats.sums
+    ttr = stats.ttr
+    channel_ratio, channel_gap = _channel_fairness(stats.channels)
     costs = {
-        "cost_staff": float(df["cost_staff"].sum()),
-        "cost_ceo": float(df["cost_ceo"].sum()),
-        "cost_compensation": float(df["compensation"].sum()),
-        "cost_churn": float(df["cost_churn"].sum()),
-        "cost_publicity": float(df["cost_publicity"].sum()),
-        "cost_penalty": float(df["penalty"].sum()),
+        "cost_staff": s["cost_staff"],
+        "cost_ceo": s["cost_ceo"],
+        "cost_compensation": s["compensation"],
+        "cost_churn": s["cost_churn"],
+        "cost_publicity": s["cost_publicity"],
+        "cost_penalty": s["penalty"],
         "cost_fix": float(result.counters.get("fix_cost", 0.0)),
     }
     total = sum(costs.values())
     rates = hourly_costs(scenario)
-    by_role = {
-        f"cost_staff_{r}": float(df[f"hours_{r}"].sum() * rates[r])
-        for r in STAFF_ROLES
-        if r != "ceo"
-    }
-    by_role["cost_staff_managers"] += float(df["hours_audit"].sum() * rates["managers"])
+    by_role = {f"cost_staff_{r}": s[f"hours_{r}"] * rates[r] for r in STAFF_ROLES if r != "ceo"}
+    by_role["cost_staff_managers"] += s["hours_audit"] * rates["managers"]
     stable = True
     unstable: list[str] = []
     growth: dict[str, float] = {}
@@ -129,9 +96,7 @@ def run_kpis(result: RunResult, scenario: ScenarioConfig, df: pd.DataFrame) -> d
         if not ok:
             stable = False
             unstable.append(role)
-    contacts = int(df["contacts"].sum())
-    calls = int(df["calls"].sum())
-    posts = int(df["posts"].sum())
+    top, rest = stats.top, stats.rest
     row: dict[str, Any] = {
         "policy": result.policy,
         "replication": result.replication,
@@ -142,26 +107,22 @@ def run_kpis(result: RunResult, scenario: ScenarioConfig, df: pd.DataFrame) -> d
         "cost_per_day": _ratio(total, (result.window_h[1] - result.window_h[0]) / 24.0),
         **costs,
         **by_role,
-        "resolution_rate": float(resolved.mean()) if n else math.nan,
-        "first_contact_resolution": float((resolved & (df["contacts"].to_numpy() == 1)).mean())
-        if n
-        else math.nan,
-        "gave_up_rate": float((df["status"] == "gave_up").mean()) if n else math.nan,
-        "open_rate": float((df["status"] == "open").mean()) if n else math.nan,
-        "contacts_per_complaint": _ratio(contacts, n),
-        "escalation_rate_social": float(df["escalated_social"].mean()) if n else math.nan,
-        "escalation_rate_ceo": float(df["escalated_ceo"].mean()) if n else math.nan,
-        "ceo_channel_share": float(df["reached_ceo"].mean()) if n else math.nan,
-        "ttr_mean_h": float(ttr_res.mean()) if len(ttr_res) else math.nan,
-        "ttr_median_h": float(np.median(ttr_res)) if len(ttr_res) else math.nan,
-        "ttr_p90_h": float(np.quantile(ttr_res, 0.9)) if len(ttr_res) else math.nan,
-        "phone_abandon_rate": _ratio(int(df["abandoned_calls"].sum()), calls),
-        "social_answer_rate": _ratio(int(df["posts_answered"].sum()), posts),
-        "staff_cost_per_contact": _ratio(costs["cost_staff"], contacts),
-        "deadline_breach_rate": _ratio(
-            int(df["deadline_breaches"].sum()), int(df["reached_ceo"].sum())
-        ),
-        "impressions_per_complaint": _ratio(float(df["impressions"].sum()), n),
+        "resolution_rate": _ratio(s["resolved"], n),
+        "first_contact_resolution": _ratio(s["first_contact_resolved"], n),
+        "gave_up_rate": _ratio(s["gave_up"], n),
+        "open_rate": _ratio(s["open"], n),
+        "contacts_per_complaint": _ratio(s["contacts"], n),
+        "escalation_rate_social": _ratio(s["escalated_social"], n),
+        "escalation_rate_ceo": _ratio(s["escalated_ceo"], n),
+        "ceo_channel_share": _ratio(s["reached_ceo"], n),
+        "ttr_mean_h": ttr.mean(),
+        "ttr_median_h": ttr.quantile(0.5),
+        "ttr_p90_h": ttr.quantile(0.9),
+        "phone_abandon_rate": _ratio(s["abandoned_calls"], s["calls"]),
+        "social_answer_rate": _ratio(s["posts_answered"], s["posts"]),
+        "staff_cost_per_contact": _ratio(costs["cost_staff"], s["contacts"]),
+        "deadline_breach_rate": _ratio(s["deadline_breaches"], s["reached_ceo"]),
+        "impressions_per_complaint": _ratio(s["impressions"], n),
     }
     for role in STAFF_ROLES:
         key = "util_exec" if role == "exec_office" else f"util_{role}"
@@ -185,41 +146,39 @@ def run_kpis(result: RunResult, scenario: ScenarioConfig, df: pd.DataFrame) -> d
             "unstable_queues": ",".join(unstable),
             "ceo_backlog_end": int(result.counters.get("ceo_letters_at_horizon", 0)),
             "ceo_hours_owed": float(result.counters.get("ceo_hours_owed", 0.0)),
-            "ceo_wait_mean_h": float(ceo_wait.mean()) if len(ceo_wait) else math.nan,
+            "ceo_wait_mean_h": _ratio(s["ceo_wait_h"], s["ceo_waits"]),
             **growth,
-            "follower_ttr_ratio": ratio_of_medians(eff[top], eff[~top]),
+            "follower_ttr_ratio": median_ratio(top.median_effective(), rest.median_effective()),
             "follower_ttr_ratio_resolved": _ratio(
-                float(np.median(ttr[top & resolved])) if (top & resolved).any() else math.nan,
-                float(np.median(ttr[~top & resolved])) if (~top & resolved).any() else math.nan,
+                top.ttr.quantile(0.5) if top.resolved else math.nan,
+                rest.ttr.quantile(0.5) if rest.resolved else math.nan,
             ),
-            "follower_resolution_gap": float(resolved[top].mean() - resolved[~top].mean())
-            if top.any() and (~top).any()
+            "follower_resolution_gap": top.resolved / top.count - rest.resolved / rest.count
+            if top.count and rest.count
             else math.nan,
             "channel_ttr_ratio": channel_ratio,
             "channel_resolution_gap": channel_gap,
-            "gini_ttr": gini(ttr_res),
-            "jain_ttr": jain(ttr_res),
-            "audit_coverage": float(df["tracked"].mean()) if n else math.nan,
-            "churn_rate": float(df["churned"].mean()) if n else math.nan,
+            "gini_ttr": ttr.gini(),
+            "jain_ttr": ttr.jain(),
+            "audit_coverage": _ratio(s["tracked"], n),
+            "churn_rate": _ratio(s["churned"], n),
         }
     )
     return row
 
 
-def daily_series(result: RunResult, df: pd.DataFrame) -> pd.DataFrame:
+def daily_series(result: RunResult, counts: np.ndarray) -> pd.DataFrame:
     """Per simulated day of the window: complaints arrived, the share that reached the
     CEO (by arrival day) and went straight there, and each queue's length at the start of
-    the day."""
+    the day. ``counts`` are the window's :func:`escalationsim.stats.day_counts`."""
     lo, hi = result.window_h
-    day = np.floor(df["arrival_time"].to_numpy() / 24.0).astype(int)
     days = np.arange(int(lo // 24), int(np.ceil(hi / 24)))
-    frame = pd.DataFrame({"day": day, "ceo": df["reached_ceo"].to_numpy()})
-    frame["direct"] = (df["first_channel"] == "ceo").to_numpy()
-    g = frame.groupby("day")
     out = pd.DataFrame({"day": days})
-    out["complaints"] = out["day"].map(g.size()).fillna(0).astype(int)
-    out["ceo_channel_share"] = out["day"].map(g["ceo"].mean())
-    out["direct_to_ceo_share"] = out["day"].map(g["direct"].mean())
+    n, ceo, direct = counts
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["complaints"] = n
+        out["ceo_channel_share"] = np.where(n > 0, ceo / n, np.nan)
+        out["direct_to_ceo_share"] = np.where(n > 0, direct / n, np.nan)
     for role, snaps in result.backlog.items():
         # snapshots are taken at lo, lo + 24, ...
         snap_days = (lo + 24.0 * np.arange(len(snaps))) / 24.0

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Generator, Iterator
+import sys
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from escalationsim.customer import Customer, journey
 from escalationsim.outcomes import Role, Status
 from escalationsim.policies import Floodgates, Policy, RootCause, build_policy
 from escalationsim.population import CEO, CHANNEL_CODES, SOCIAL, Population
-from escalationsim.records import ComplaintLog
+from escalationsim.records import ComplaintLog, ComplaintTally
 from escalationsim.rng import BlockDraws, CustomerDraws
 from escalationsim.staff import AUDIT_SLOT, STAFF_ROLES, CeoDesk, StaffPool, head_counts
 
@@ -35,7 +36,7 @@ class RunResult:
 
     policy: str
     replication: int
-    log: ComplaintLog
+    log: ComplaintLog | ComplaintTally
     window_h: tuple[float, float]
     utilisation: dict[str, float]
     busy_h: dict[str, float]
@@ -58,6 +59,31 @@ class _Sampler:
         s2 = math.log1p(ht.cv * ht.cv)
         self.sigma = math.sqrt(s2)
         self.mu = math.log(self.mean_h) - 0.5 * s2
+
+
+def _chunks(pop: Population, first: int, size: int = 4096) -> Iterator[tuple]:
+    """The customers of a block as tuples of Python values (index, arrival, attributes,
+    private uniforms), converted from numpy ``size`` customers at a time."""
+    for lo in range(0, len(pop), size):
+        hi = min(lo + size, len(pop))
+        yield from zip(
+            range(first + lo, first + hi),
+            pop.arrival_h[lo:hi].tolist(),
+            pop.followers[lo:hi].tolist(),
+            pop.first_channel[lo:hi].tolist(),
+            pop.uses_social[lo:hi].tolist(),
+            pop.knows_ceo[lo:hi].tolist(),
+            pop.persistence[lo:hi].tolist(),
+            pop.patience[lo:hi].tolist(),
+            pop.needs_exception[lo:hi].tolist(),
+            pop.exception_value[lo:hi].tolist(),
+            pop.clv[lo:hi].tolist(),
+            pop.cause[lo:hi].tolist(),
+            pop.u_direct[lo:hi].tolist(),
+            pop.u_churn[lo:hi].tolist(),
+            pop.u_prevent[lo:hi].tolist(),
+            strict=True,
+        )
 
 
 @contextmanager
@@ -84,16 +110,18 @@ class Model:
         self,
         scenario: ScenarioConfig,
         policy: PolicyConfig | Policy,
-        population: Population,
+        population: Population | Iterable[Population],
         rngs: dict[str, np.random.Generator],
         horizon_h: float,
         warmup_h: float,
         replication: int = 0,
         drain_h: float = 0.0,
+        records: bool = True,
     ) -> None:
         self.scenario = scenario
         self.policy = policy if isinstance(policy, Policy) else build_policy(policy)
-        self.population = population
+        if records and not isinstance(population, Population):
+            population = Population.concat(list(population))
         self.horizon_h = horizon_h
         self.warmup_h = warmup_h
         self.drain_h = drain_h
@@ -139,12 +167,16 @@ class Model:
         self.ticket_social = self.policy.tracking.tracks(SOCIAL)
         self.ticket_ceo = self.policy.tracking.tracks(CEO)
         self.tracked_channels = tuple(self.policy.tracking.tracks(ch) for ch in CHANNEL_CODES)
-        self.log = ComplaintLog(
-            population,
-            int(np.searchsorted(population.arrival_h, warmup_h)),
-            len(population),
-            scenario.churn,
-        )
+        # The customer table, as blocks read one after another during the run.
+        self._blocks = [population] if isinstance(population, Population) else population
+        self.log: ComplaintLog | ComplaintTally
+        if records:
+            assert isinstance(population, Population)
+            start = int(np.searchsorted(population.arrival_h, warmup_h))
+            self.log = ComplaintLog(population, start, len(population), scenario.churn)
+        else:
+            first_day = int(warmup_h // 24)
+            self.log = ComplaintTally(scenario, first_day, math.ceil(horizon_h / 24) - first_day)
         self.active: dict[int, Customer] = {}
         self._queues = dict(
             zip(
@@ -235,45 +267,31 @@ class Model:
         """Start each customer's journey at their arrival time. The customer table is
         read a block at a time (Python lists of one block, not of the whole horizon)."""
         env = self.env
-        pop = self.population
         rc = self.root_cause
         fg = self.floodgates
         word_of_mouth = fg.strength > 0
         tracks = self.policy.tracking.tracks
         log = self.log
-        draws = self.draws
         active = self.active
-        block = draws.block
-        for lo in range(0, len(pop), block):
-            hi = min(lo + block, len(pop))
-            u_rows, z_rows = draws.next_rows()
-            columns = zip(
-                range(lo, hi),
-                pop.arrival_h[lo:hi].tolist(),
-                pop.followers[lo:hi].tolist(),
-                pop.first_channel[lo:hi].tolist(),
-                pop.uses_social[lo:hi].tolist(),
-                pop.knows_ceo[lo:hi].tolist(),
-                pop.persistence[lo:hi].tolist(),
-                pop.patience[lo:hi].tolist(),
-                pop.needs_exception[lo:hi].tolist(),
-                pop.exception_value[lo:hi].tolist(),
-                pop.cause[lo:hi].tolist(),
-                pop.u_direct[lo:hi].tolist(),
-                pop.u_prevent[lo:hi].tolist(),
-                u_rows[: hi - lo],
-                z_rows[: hi - lo],
-                strict=True,
-            )
-            for i, t, fol, pref, soc, kc, pers, pat, exc, val, cause, ud, up, u, z in columns:
+        rows = self.draws.rows()
+        lo = 0  # index of the first customer of the block
+        for block in self._blocks:
+            if log.start == sys.maxsize:  # the window starts in this block or later
+                k = int(np.searchsorted(block.arrival_h, self.warmup_h))
+                if k < len(block):
+                    log.start = lo + k
+            for i, t, fol, pref, soc, kc, pers, pat, exc, val, clv, cause, ud, uc, up in _chunks(
+                block, lo
+            ):
                 now = env.now
                 if t > now:
                     yield env.timeout(t - now)
+                u, z = next(rows)
                 if t >= rc.fix_time and rc.prevents(cause, up, t):
                     if i >= log.start:
                         log.prevented += 1
                     continue
-                c = Customer(i, fol, pref, soc, kc, pers, pat, exc, val, u, z)
+                c = Customer(i, t, fol, pref, soc, kc, pers, pat, exc, val, clv, uc, u, z)
                 start = pref
                 if word_of_mouth and ud < fg.direct_share(t):
                     start = CEO
@@ -282,6 +300,7 @@ class Model:
                     rc.observe(cause, tracks(start), t)
                 active[i] = c
                 env.process(journey(self, c, start))
+            lo += len(block)
 
     def _monitor(self) -> Generator[Any, Any, None]:
         """Daily snapshot of every queue's length over the window."""

@@ -1,15 +1,21 @@
 """The customers of one replication: arrival times and attributes, drawn in numpy blocks.
 
-The table is drawn once per replication from the ``arrivals`` and ``population`` streams
-and handed unchanged to every policy, so policies are compared on the same customers
-(common random numbers). Arrivals are a homogeneous Poisson process at
-``volume_per_day / 24`` per hour: the count over the horizon is Poisson and the times are
-sorted uniforms, which is the same process.
+The table is drawn from the ``arrivals`` and ``population`` streams of a replication and
+is the same for every policy, so policies are compared on the same customers (common
+random numbers). It is drawn in consecutive time blocks of equal length (about
+``BLOCK_CUSTOMERS`` arrivals each): in each block the number of arrivals is Poisson and
+their times are sorted uniforms, which is a homogeneous Poisson process at
+``volume_per_day / 24`` per hour (thinned for an hourly profile or incidents). Whole
+blocks are always drawn and arrivals after the horizon dropped, so a longer horizon
+keeps every earlier customer unchanged, and a run can read the table a block at a time
+with memory that does not grow with the horizon.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -42,21 +48,32 @@ class Population:
     def __len__(self) -> int:
         return len(self.arrival_h)
 
+    @classmethod
+    def concat(cls, blocks: list[Population]) -> Population:
+        """One table from consecutive blocks."""
+        return cls(
+            **{f.name: np.concatenate([getattr(b, f.name) for b in blocks]) for f in fields(cls)}
+        )
 
-def _logistic_with_mean(x: np.ndarray, mean: float) -> np.ndarray:
-    """1 / (1 + exp(-(a + x))) with ``a`` found by bisection so that the average is ``mean``."""
-    if mean <= 0.0 or len(x) == 0:
-        return np.zeros_like(x)
-    if mean >= 1.0:
-        return np.ones_like(x)
-    lo, hi = -50.0, 50.0
-    for _ in range(80):
+
+BLOCK_CUSTOMERS = 4096
+"""Expected arrivals per block of the customer table (at the peak arrival rate)."""
+
+
+def logistic_intercept(slope: float, mean: float) -> float:
+    """The intercept ``a`` with E[1 / (1 + exp(-(a + slope Z)))] = ``mean`` for a standard
+    normal Z (Gauss-Hermite quadrature, bisection): social use rises with followers while
+    the population share stays ``mean``."""
+    x, w = np.polynomial.hermite_e.hermegauss(80)
+    w = w / w.sum()
+    lo, hi = -60.0, 60.0
+    for _ in range(100):
         a = 0.5 * (lo + hi)
-        if np.mean(1.0 / (1.0 + np.exp(-(a + x)))) < mean:
+        if float(np.sum(w / (1.0 + np.exp(-(a + slope * x))))) < mean:
             lo = a
         else:
             hi = a
-    return 1.0 / (1.0 + np.exp(-(0.5 * (lo + hi) + x)))
+    return 0.5 * (lo + hi)
 
 
 def _lognormal_median(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
@@ -77,47 +94,73 @@ def rate_factor(scenario: ScenarioConfig, t_h: np.ndarray) -> np.ndarray:
     return factor
 
 
-def arrival_times(
-    scenario: ScenarioConfig, horizon_h: float, rng: np.random.Generator
-) -> np.ndarray:
-    """Sorted Poisson arrival times over [0, horizon_h): homogeneous at
-    ``volume_per_day / 24`` per hour, or, with an hourly profile or incidents, thinned
-    from the highest rate (each candidate kept with probability rate(t) / max rate)."""
-    rate_h = scenario.volume_per_day / 24.0
+def _peak_factor(scenario: ScenarioConfig) -> float:
+    """Highest arrival rate over the mean daily rate (1 for a flat profile)."""
     cfg = scenario.arrivals
-    if not cfg.hourly_profile and not cfg.bursts:
-        n = int(rng.poisson(rate_h * horizon_h))
-        return np.sort(rng.random(n) * horizon_h)
     peak = 1.0
     if cfg.hourly_profile:
         w = np.asarray(cfg.hourly_profile, dtype=float)
         peak = float(w.max() / w.mean())
     for b in cfg.bursts:
         peak *= max(b.multiplier, 1.0)
-    n = int(rng.poisson(rate_h * peak * horizon_h))
-    times = np.sort(rng.random(n) * horizon_h)
+    return peak
+
+
+def block_hours(scenario: ScenarioConfig) -> float:
+    """Length of one block of the customer table: ``BLOCK_CUSTOMERS`` expected candidate
+    arrivals at the peak rate (a whole number of hours when that is at least an hour)."""
+    rate_h = scenario.volume_per_day / 24.0 * _peak_factor(scenario)
+    h = BLOCK_CUSTOMERS / rate_h if rate_h > 0 else math.inf
+    return float(math.floor(h)) if h >= 1.0 else h
+
+
+def _block_arrivals(
+    scenario: ScenarioConfig, start_h: float, length_h: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Sorted Poisson arrival times in [start_h, start_h + length_h): homogeneous at
+    ``volume_per_day / 24`` per hour, or, with an hourly profile or incidents, thinned
+    from the highest rate (each candidate kept with probability rate(t) / max rate)."""
+    rate_h = scenario.volume_per_day / 24.0
+    peak = _peak_factor(scenario)
+    n = int(rng.poisson(rate_h * peak * length_h))
+    times = start_h + np.sort(rng.random(n)) * length_h
+    if peak == 1.0 and not scenario.arrivals.bursts:
+        return times
     keep = rng.random(n) * peak < rate_factor(scenario, times)
     return times[keep]
 
 
-def draw_population(
-    scenario: ScenarioConfig,
-    horizon_h: float,
-    arrivals: np.random.Generator,
-    attributes: np.random.Generator,
+def arrival_times(
+    scenario: ScenarioConfig, horizon_h: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Sorted arrival times over [0, horizon_h), drawn block by block (see module doc)."""
+    block = block_hours(scenario)
+    parts = []
+    k = 0
+    while k * block < horizon_h:
+        t = _block_arrivals(scenario, k * block, block, rng)
+        parts.append(t[t < horizon_h])
+        k += 1
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _attributes(
+    scenario: ScenarioConfig, times: np.ndarray, rng: np.random.Generator, a_social: float
 ) -> Population:
-    """Draw arrival times over [0, horizon_h) and every customer attribute."""
-    times = arrival_times(scenario, horizon_h, arrivals)
+    """Every attribute of the customers arriving at ``times``."""
     n = len(times)
     p: PopulationConfig = scenario.population
-    rng = attributes
-
     z = rng.standard_normal(n)
     followers = np.floor(np.minimum(p.followers_median * np.exp(p.followers_sigma * z), 1e12))
     # Social use rises with the size of the following: logistic in the follower z-score,
     # with the intercept chosen so that the population share is uses_social_share.
     u_social = rng.random(n)
-    p_social = _logistic_with_mean(p.uses_social_follower_slope * z, p.uses_social_share)
+    if p.uses_social_share <= 0.0:
+        p_social = np.zeros(n)
+    elif p.uses_social_share >= 1.0:
+        p_social = np.ones(n)
+    else:
+        p_social = 1.0 / (1.0 + np.exp(-(a_social + p.uses_social_follower_slope * z)))
     uses_social = u_social < p_social
     # First channel: social users post first on social with the probability that makes
     # the overall share first_channel_social; everyone else phones or emails.
@@ -157,3 +200,42 @@ def draw_population(
         u_churn=u[1],
         u_prevent=u[2],
     )
+
+
+def population_blocks(
+    scenario: ScenarioConfig,
+    horizon_h: float,
+    arrivals: np.random.Generator,
+    attributes: np.random.Generator,
+) -> Iterator[Population]:
+    """The customers arriving in [0, horizon_h), one time block after another."""
+    p = scenario.population
+    a_social = (
+        logistic_intercept(p.uses_social_follower_slope, p.uses_social_share)
+        if 0.0 < p.uses_social_share < 1.0
+        else 0.0
+    )
+    block = block_hours(scenario)
+    k = 0
+    while k * block < horizon_h:
+        times = _block_arrivals(scenario, k * block, block, arrivals)
+        pop = _attributes(scenario, times, attributes, a_social)
+        keep = int(np.searchsorted(times, horizon_h))
+        if keep < len(times):
+            pop = Population(**{f.name: getattr(pop, f.name)[:keep] for f in fields(pop)})
+        yield pop
+        k += 1
+
+
+def draw_population(
+    scenario: ScenarioConfig,
+    horizon_h: float,
+    arrivals: np.random.Generator,
+    attributes: np.random.Generator,
+) -> Population:
+    """Draw arrival times over [0, horizon_h) and every customer attribute: the blocks of
+    :func:`population_blocks` in one table."""
+    blocks = list(population_blocks(scenario, horizon_h, arrivals, attributes))
+    if not blocks:
+        return _attributes(scenario, np.zeros(0), attributes, 0.0)
+    return Population.concat(blocks)

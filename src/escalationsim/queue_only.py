@@ -13,9 +13,6 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from escalationsim.config import (
     BehaviourConfig,
     ChannelsConfig,
@@ -30,9 +27,7 @@ from escalationsim.config import (
     ScenarioConfig,
     StaffConfig,
 )
-
-SERVICE_LEVEL_S = 20.0
-"""Threshold of the reported service level, seconds."""
+from escalationsim.stats import ComplaintStats
 
 
 @dataclass
@@ -97,23 +92,21 @@ def to_scenario(q: QueueOnlyScenario) -> ScenarioConfig:
     )
 
 
-def queue_kpis(df: pd.DataFrame, occupancy: float) -> dict[str, float]:
-    """Queue statistics over the measured arrivals: P(wait > 0), mean wait over all
-    arrivals (until served or abandoned) in minutes, P(abandon), occupancy and the share
-    served within 20 seconds (abandoners count as not served)."""
-    wait = df["first_call_wait_h"].to_numpy()
-    abandoned = df["first_call_abandoned"].to_numpy()
-    done = ~np.isnan(wait)  # still queueing at the horizon: left out
-    wait, abandoned = wait[done], abandoned[done]
-    n = len(wait)
+def queue_kpis(stats: ComplaintStats, occupancy: float) -> dict[str, float]:
+    """Queue statistics over the measured arrivals whose call ended (answered or
+    abandoned): P(wait > 0), mean wait (until served or abandoned) in minutes,
+    P(abandon), occupancy and the share served within 20 seconds (abandoners count as
+    not served)."""
+    s = stats.sums
+    n = s["first_calls"]
     if n == 0:
         return dict.fromkeys(
             ("p_wait", "mean_wait_min", "p_abandon", "occupancy", "service_level_20s"), math.nan
         )
     return {
-        "p_wait": float(np.mean(wait > 0)),
-        "mean_wait_min": float(np.mean(wait) * 60.0),
-        "p_abandon": float(np.mean(abandoned)),
+        "p_wait": s["first_calls_waited"] / n,
+        "mean_wait_min": s["first_call_wait_h"] / n * 60.0,
+        "p_abandon": s["first_calls_abandoned"] / n,
         "occupancy": occupancy,
-        "service_level_20s": float(np.mean(~abandoned & (wait <= SERVICE_LEVEL_S / 3600.0))),
+        "service_level_20s": s["first_calls_in_service_level"] / n,
     }

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import math
 import operator
+import sys
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from escalationsim.config import ChurnConfig
+from escalationsim.config import ChurnConfig, ScenarioConfig
+from escalationsim.costs import cost_columns
 from escalationsim.outcomes import CONTACT_OUTCOMES, Role, Status
 from escalationsim.population import CHANNELS, Population
 from escalationsim.staff import STAFF_ROLES
+from escalationsim.stats import ComplaintStats, StreamingStats, day_counts
 
 if TYPE_CHECKING:
     from escalationsim.customer import Customer
@@ -145,52 +148,89 @@ _DTYPE = np.dtype(
     [(name, _COLUMNS.get(name) or _EXTRA[name]) for name, _ in _JOURNEY]
     + [(name, "f8") for name in _HOURS]
 )
-_ATTRS = operator.attrgetter(*(attr for _, attr in _JOURNEY))
 
 
 FLUSH_ROWS = 4096
-"""Closed complaints buffered as tuples before they are converted to a numpy chunk."""
+"""Closed complaints buffered as tuples before they are converted to numpy columns."""
 
 
-class ComplaintLog:
-    """Record of the complaints with index in [start, stop) of the population.
+def derive(cols: dict[str, np.ndarray], churn: ChurnConfig, u_churn: np.ndarray) -> None:
+    """Add the columns that follow from a complaint's journey and attributes: time to
+    resolution, churn (the customer's own uniform against the TARP repurchase
+    probability of their outcome) and the channels reached."""
+    resolved = cols["status"] == Status.resolved
+    cols["time_to_resolution_h"] = np.where(
+        resolved, cols["resolved_at"] - cols["arrival_time"], math.nan
+    )
+    repurchase = repurchase_probs(
+        churn, cols["needs_exception"], resolved, cols["time_to_resolution_h"]
+    )
+    cols["churned"] = u_churn >= repurchase
+    tried = cols["tried"]
+    cols["reached_social"] = (tried & _SOCIAL_BIT) != 0
+    cols["reached_ceo"] = (tried & _CEO_BIT) != 0
 
-    When a complaint closes, what its journey produced is appended as one tuple (the
-    attributes fetched at once by an attrgetter); every ``FLUSH_ROWS`` tuples are
-    converted at once into numpy columns, so Python objects never pile up. Everything that
-    follows from the customer table or from those fields (arrival time, attributes, time
-    to resolution, churn, channels reached) is filled in for all complaints at once by
-    :meth:`finalise`.
-    """
 
-    def __init__(self, population: Population, start: int, stop: int, churn: ChurnConfig) -> None:
-        self.population = population
-        self.churn = churn
+class _Recorder:
+    """Collects closed complaints with index >= ``start``: each is appended as one tuple
+    (attributes fetched at once by an attrgetter), and every ``FLUSH_ROWS`` tuples are
+    converted at once into numpy columns and handed to :meth:`_take`, so Python objects
+    never pile up."""
+
+    def __init__(self, start: int, attrs: tuple[tuple[str, str], ...], dtype: np.dtype) -> None:
         self.start = start
-        n = max(stop - start, 0)
-        self.prevented = 0
+        self.prevented = 0  # complaints in the window prevented by a root-cause fix
+        self._getter = operator.attrgetter(*(attr for _, attr in attrs))
+        self._dtype = dtype
         self._buffer: list[tuple] = []
-        # One column per journey field, indexed by complaint id - start; filled a chunk at
-        # a time, so the complaints come out in id order without sorting or copying.
-        self._journey = {name: np.empty(n, dtype=_DTYPE[name]) for name in _DTYPE.names}
-        self._written = np.zeros(n, dtype=bool)
-        self.columns: dict[str, np.ndarray] = {}
 
     def record(self, c: Customer) -> None:
+        """Write a closed (or, at the end of the run, still open) complaint."""
         if c.idx >= self.start:
             buf = self._buffer
-            buf.append(_ATTRS(c) + tuple(c.hours))
+            buf.append(self._getter(c) + tuple(c.hours))
             if len(buf) >= FLUSH_ROWS:
                 self._flush()
 
     def _flush(self) -> None:
         if self._buffer:
-            chunk = np.array(self._buffer, dtype=_DTYPE)
+            chunk = np.array(self._buffer, dtype=self._dtype)
             self._buffer = []
-            j = chunk["complaint_id"] - self.start
-            for name, col in self._journey.items():
-                col[j] = chunk[name]
-            self._written[j] = True
+            self._take(chunk)
+
+    def _take(self, chunk: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def finalise(self) -> None:
+        """Called once when the run is over."""
+        self._flush()
+
+
+class ComplaintLog(_Recorder):
+    """Every complaint with index in [start, stop) of the customer table, one row each
+    (``run.records=true``).
+
+    Journey fields are scattered a chunk at a time into columns indexed by complaint id,
+    so complaints come out in id order without sorting or copying. The columns that
+    follow from the customer table (arrival time, attributes) or from those fields (time
+    to resolution, churn, channels reached) are filled in for all complaints at once by
+    :meth:`finalise`.
+    """
+
+    def __init__(self, population: Population, start: int, stop: int, churn: ChurnConfig) -> None:
+        super().__init__(start, _JOURNEY, _DTYPE)
+        self.population = population
+        self.churn = churn
+        n = max(stop - start, 0)
+        self._journey = {name: np.empty(n, dtype=_DTYPE[name]) for name in _DTYPE.names}
+        self._written = np.zeros(n, dtype=bool)
+        self.columns: dict[str, np.ndarray] = {}
+
+    def _take(self, chunk: np.ndarray) -> None:
+        j = chunk["complaint_id"] - self.start
+        for name, col in self._journey.items():
+            col[j] = chunk[name]
+        self._written[j] = True
 
     def finalise(self) -> None:
         """Build every column of the log, in complaint order (complaints prevented by a
@@ -204,20 +244,18 @@ class ComplaintLog:
         pop = self.population
         for name, field in _FROM_POPULATION:
             cols[name] = getattr(pop, field)[ids]
-        resolved = cols["status"] == Status.resolved
-        cols["time_to_resolution_h"] = np.where(
-            resolved, cols["resolved_at"] - cols["arrival_time"], math.nan
-        )
-        repurchase = repurchase_probs(
-            self.churn, cols["needs_exception"], resolved, cols["time_to_resolution_h"]
-        )
-        cols["churned"] = pop.u_churn[ids] >= repurchase
-        tried = cols["tried"]
-        cols["reached_social"] = (tried & _SOCIAL_BIT) != 0
-        cols["reached_ceo"] = (tried & _CEO_BIT) != 0
+        derive(cols, self.churn, pop.u_churn[ids])
         self.columns = {
             name: cols[name].astype(dtype, copy=False) for name, dtype in _COLUMNS.items()
         }
+
+    def stats(self, scenario: ScenarioConfig) -> ComplaintStats:
+        """Exact summary of the complaints for the KPIs."""
+        return ComplaintStats.exact({**self.columns, **cost_columns(self.columns, scenario)})
+
+    def day_counts(self, first_day: int, n_days: int) -> np.ndarray:
+        """Complaints, CEO-channel and direct-to-CEO complaints per arrival day."""
+        return day_counts(self.columns, first_day, n_days)
 
     @property
     def cols(self) -> dict[str, np.ndarray]:
@@ -247,3 +285,55 @@ class ComplaintLog:
             df["last_outcome"].to_numpy(), dtype=pd.CategoricalDtype(list(CONTACT_OUTCOMES))
         )
         return df
+
+
+_TALLY_EXTRA: tuple[tuple[str, str], ...] = (
+    ("arrival_time", "arrival"),
+    ("followers", "followers"),
+    ("needs_exception", "needs_exception"),
+    ("clv", "clv"),
+    ("u_churn", "u_churn"),
+)
+_TALLY_ATTRS = _JOURNEY + _TALLY_EXTRA
+_TALLY_DTYPE = np.dtype(
+    [(name, _COLUMNS.get(name) or _EXTRA[name]) for name, _ in _JOURNEY]
+    + [(name, _COLUMNS.get(name, "f8")) for name, _ in _TALLY_EXTRA]
+    + [(name, "f8") for name in _HOURS]
+)
+
+
+class ComplaintTally(_Recorder):
+    """Aggregates only (``run.records=false``): each chunk of closed complaints is folded
+    into a :class:`~escalationsim.stats.StreamingStats` and per-day counts, then dropped,
+    so memory does not grow with the horizon. The window starts at the first customer
+    arriving after the warm-up; the model sets ``start`` when it reaches them."""
+
+    def __init__(
+        self, scenario: ScenarioConfig, first_day: int, n_days: int, start: int = sys.maxsize
+    ) -> None:
+        super().__init__(start, _TALLY_ATTRS, _TALLY_DTYPE)
+        self.scenario = scenario
+        self.first_day = first_day
+        self._stats = StreamingStats(scenario.population)
+        self._days = np.zeros((3, n_days), dtype=np.int64)
+        self.n = 0
+
+    def _take(self, chunk: np.ndarray) -> None:
+        cols = {name: chunk[name] for name in chunk.dtype.names}
+        derive(cols, self.scenario.churn, cols["u_churn"])
+        cols.update(cost_columns(cols, self.scenario))
+        self._stats.add(cols)
+        self._days += day_counts(cols, self.first_day, self._days.shape[1])
+        self.n += len(chunk)
+
+    def __len__(self) -> int:
+        return self.n + len(self._buffer)
+
+    def stats(self, scenario: ScenarioConfig) -> ComplaintStats:
+        """Streaming summary of the complaints for the KPIs."""
+        return self._stats.result()
+
+    def day_counts(self, first_day: int, n_days: int) -> np.ndarray:
+        """Complaints, CEO-channel and direct-to-CEO complaints per arrival day."""
+        assert first_day == self.first_day and n_days == self._days.shape[1]
+        return self._days

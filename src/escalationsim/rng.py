@@ -12,6 +12,8 @@ changes earlier ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 STREAMS: tuple[str, ...] = ("arrivals", "population", "journey", "overflow")
@@ -93,17 +95,12 @@ class CustomerDraws:
             raise ValueError(f"customer rows must be requested in order (asked {i})")
         return self._u[j, ::-1].tolist(), self._z[j, ::-1].tolist()
 
-    @property
-    def block(self) -> int:
-        """Customers per block."""
-        return self._block
-
-    def next_rows(self) -> tuple[list[list[float]], list[list[float]]]:
-        """The rows of the next block of customers (``block`` of them, starting at the
-        first customer not yet handed out), each reversed: the same values as
-        :meth:`row`, converted to Python lists in one call per block."""
-        self._next_block()
-        return self._u[:, ::-1].tolist(), self._z[:, ::-1].tolist()
+    def rows(self) -> Iterator[tuple[list[float], list[float]]]:
+        """Every customer's row from the first not yet handed out, in order: the same
+        values as :meth:`row`, converted to Python lists a block at a time."""
+        while True:
+            self._next_block()
+            yield from zip(self._u[:, ::-1].tolist(), self._z[:, ::-1].tolist(), strict=True)
 
     def _next_block(self) -> None:
         self._start += self._block

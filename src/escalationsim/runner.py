@@ -8,6 +8,7 @@ so results do not depend on the number of workers.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -19,8 +20,9 @@ from escalationsim.aggregate import paired_differences, summarise
 from escalationsim.config import PolicyConfig, SimConfig, validate
 from escalationsim.metrics import add_costs, daily_series, run_kpis
 from escalationsim.model import Model
-from escalationsim.population import draw_population
+from escalationsim.population import population_blocks
 from escalationsim.queue_only import QueueOnlyScenario, queue_kpis, to_scenario
+from escalationsim.records import ComplaintLog
 from escalationsim.rng import streams
 
 
@@ -39,23 +41,32 @@ class Results:
 def run_one(
     cfg: SimConfig, policy: PolicyConfig, replication: int, keep_records: bool = True
 ) -> tuple[dict, pd.DataFrame | None, pd.DataFrame]:
-    """Simulate one policy in one replication; return its KPI row, complaint frame and
-    daily series."""
+    """Simulate one policy in one replication; return its KPI row, complaint frame (None
+    without records) and daily series. Without records the customer table is read and
+    the complaints are summarised a block at a time, in memory that does not grow with
+    the horizon."""
     horizon_h = cfg.run.horizon_days * 24.0
     warmup_h = cfg.run.warmup_days * 24.0
     queue = isinstance(cfg.scenario, QueueOnlyScenario)
     scenario = to_scenario(cfg.scenario) if queue else cfg.scenario
     rngs = streams(cfg.run.seed, replication)
-    pop = draw_population(scenario, horizon_h, rngs["arrivals"], rngs["population"])
+    blocks = population_blocks(scenario, horizon_h, rngs["arrivals"], rngs["population"])
     drain_h = cfg.run.drain_days * 24.0
-    result = Model(scenario, policy, pop, rngs, horizon_h, warmup_h, replication, drain_h).run()
-    df = add_costs(result.log.to_frame(), scenario)
-    row = run_kpis(result, scenario, df)
+    model = Model(
+        scenario, policy, blocks, rngs, horizon_h, warmup_h, replication, drain_h, keep_records
+    )
+    result = model.run()
+    stats = result.log.stats(scenario)
+    row = run_kpis(result, scenario, stats)
     if queue:
-        row.update(queue_kpis(df, result.utilisation["reps"]))
-    daily = daily_series(result, df)
+        row.update(queue_kpis(stats, result.utilisation["reps"]))
+    lo, hi = result.window_h
+    first_day = int(lo // 24)
+    daily = daily_series(result, result.log.day_counts(first_day, math.ceil(hi / 24) - first_day))
     if not keep_records:
         return row, None, daily
+    assert isinstance(result.log, ComplaintLog)
+    df = add_costs(result.log.to_frame(), scenario)
     df.insert(0, "replication", replication)
     df.insert(0, "policy", policy.name)
     return row, df, daily

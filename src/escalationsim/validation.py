@@ -15,8 +15,9 @@ import pandas as pd
 from escalationsim.aggregate import mean_ci
 from escalationsim.analytic import erlang_a, erlang_c
 from escalationsim.config import ConfigError, PolicyConfig, RunConfig, SimConfig, validate_run
-from escalationsim.queue_only import SERVICE_LEVEL_S, QueueOnlyScenario, validate_queue_only
+from escalationsim.queue_only import QueueOnlyScenario, validate_queue_only
 from escalationsim.runner import simulate
+from escalationsim.stats import SERVICE_LEVEL_S
 
 METRICS: tuple[str, ...] = (
     "p_wait",

@@ -1,0 +1,346 @@
+"""What the KPIs of a run are computed from: sums over its complaints and the
+distributions of their times to resolution, overall and by group.
+
+A :class:`ComplaintStats` is built in one of two ways, with the same fields:
+
+- exactly, from every complaint's row (:meth:`ComplaintStats.exact`), when the run keeps
+  per-complaint records;
+- a chunk of closed complaints at a time (:class:`StreamingStats`), when it does not
+  (``run.records=false``), so memory does not grow with the horizon. Counts, sums, means
+  and Jain's index are then exact; medians and other quantiles come from log-spaced
+  histograms and are within :data:`HIST_REL_ERROR` of the exact values; the Gini
+  coefficient is computed from the same histograms; and the "top 1% by followers" are
+  the complaints at or above the 99th percentile of the configured follower distribution
+  (instead of the top 1% by rank within the run).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from statistics import NormalDist
+from typing import Protocol
+
+import numpy as np
+
+from escalationsim.config import PopulationConfig
+from escalationsim.fairness import gini, jain, top_share_mask
+from escalationsim.outcomes import Status
+from escalationsim.population import CEO, CHANNEL_CODES
+
+SERVICE_LEVEL_S = 20.0
+"""Threshold of the reported phone service level, seconds."""
+
+SUM_COLUMNS: tuple[str, ...] = (
+    "cost_staff",
+    "cost_ceo",
+    "compensation",
+    "cost_churn",
+    "cost_publicity",
+    "penalty",
+    "hours_reps",
+    "hours_social",
+    "hours_managers",
+    "hours_exec_office",
+    "hours_ceo",
+    "hours_audit",
+    "contacts",
+    "calls",
+    "abandoned_calls",
+    "posts",
+    "posts_answered",
+    "deadline_breaches",
+    "impressions",
+    "reached_ceo",
+    "escalated_social",
+    "escalated_ceo",
+    "tracked",
+    "churned",
+)
+"""Complaint columns whose totals enter the KPIs."""
+
+Columns = Mapping[str, np.ndarray]
+
+
+def column_sums(cols: Columns) -> dict[str, float]:
+    """Totals over the complaints in ``cols``: the :data:`SUM_COLUMNS`, and counts by
+    outcome, of CEO-channel waits and of first phone calls (waited, abandoned, answered
+    within the service level)."""
+    sums = {name: float(np.sum(cols[name])) for name in SUM_COLUMNS}
+    status = cols["status"]
+    resolved = status == Status.resolved
+    sums["resolved"] = float(np.count_nonzero(resolved))
+    sums["first_contact_resolved"] = float(np.count_nonzero(resolved & (cols["contacts"] == 1)))
+    sums["gave_up"] = float(np.count_nonzero(status == Status.gave_up))
+    sums["open"] = float(np.count_nonzero(status == Status.open))
+    ceo_wait = cols["ceo_wait_h"]
+    answered = ~np.isnan(ceo_wait)
+    sums["ceo_waits"] = float(np.count_nonzero(answered))
+    sums["ceo_wait_h"] = float(np.sum(ceo_wait[answered]))
+    wait = cols["first_call_wait_h"]
+    done = ~np.isnan(wait)  # first call finished (answered or abandoned)
+    wait, abandoned = wait[done], cols["first_call_abandoned"][done]
+    sums["first_calls"] = float(len(wait))
+    sums["first_call_wait_h"] = float(np.sum(wait))
+    sums["first_calls_waited"] = float(np.count_nonzero(wait > 0))
+    sums["first_calls_abandoned"] = float(np.count_nonzero(abandoned))
+    sums["first_calls_in_service_level"] = float(
+        np.count_nonzero(~abandoned & (wait <= SERVICE_LEVEL_S / 3600.0))
+    )
+    return sums
+
+
+# --------------------------------------------------------------------------- samples
+
+
+class Sample(Protocol):
+    """Times to resolution of the resolved complaints of a group."""
+
+    n: int
+
+    def quantile(self, q: float, n_inf: int = 0) -> float:
+        """Quantile (numpy's linear rule) with ``n_inf`` unresolved complaints counted as
+        +inf; NaN if there is nothing at all."""
+        ...
+
+    def mean(self) -> float: ...
+
+    def gini(self) -> float: ...
+
+    def jain(self) -> float: ...
+
+
+class ExactSample:
+    """Every value, kept."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = np.asarray(values, dtype=float)
+        self.n = len(self.values)
+
+    def quantile(self, q: float, n_inf: int = 0) -> float:
+        x = self.values
+        if n_inf:
+            x = np.concatenate([x, np.full(n_inf, math.inf)])
+        if len(x) == 0:
+            return math.nan
+        return float(np.median(x)) if q == 0.5 else float(np.quantile(x, q))
+
+    def mean(self) -> float:
+        return float(self.values.mean()) if self.n else math.nan
+
+    def gini(self) -> float:
+        return gini(self.values)
+
+    def jain(self) -> float:
+        return jain(self.values)
+
+
+HIST_MIN_H = 1e-4
+"""Smallest value (hours) with its own histogram bin; smaller ones share the first bin."""
+HIST_MAX_H = 1e6
+"""Largest value (hours) with its own bin; larger ones share the last bin."""
+HIST_REL_WIDTH = 2e-3
+"""Relative width of a histogram bin: bin k covers [MIN (1+w)^k, MIN (1+w)^(k+1))."""
+HIST_REL_ERROR = HIST_REL_WIDTH / 2
+"""Largest relative error of a value read from a histogram (the bin's geometric middle)."""
+
+_LOG_STEP = math.log1p(HIST_REL_WIDTH)
+_BINS = math.ceil(math.log(HIST_MAX_H / HIST_MIN_H) / _LOG_STEP) + 1
+_MIDDLES = HIST_MIN_H * np.exp((np.arange(_BINS) + 0.5) * _LOG_STEP)
+
+
+class HistSample:
+    """Values counted in log-spaced bins; exact count, sum and sum of squares."""
+
+    def __init__(self) -> None:
+        self.counts = np.zeros(_BINS, dtype=np.int64)
+        self.n = 0
+        self.total = 0.0
+        self.total_sq = 0.0
+
+    def add(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=float)
+        if len(values) == 0:
+            return
+        k = np.floor(np.log(np.maximum(values, HIST_MIN_H) / HIST_MIN_H) / _LOG_STEP)
+        self.counts += np.bincount(np.clip(k, 0, _BINS - 1).astype(np.int64), minlength=_BINS)
+        self.n += len(values)
+        self.total += float(values.sum())
+        self.total_sq += float(np.sum(values * values))
+
+    def _value_at(self, ranks: np.ndarray) -> np.ndarray:
+        """Bin middles of the values at 0-based ``ranks`` in sorted order (inf past n)."""
+        cum = np.cumsum(self.counts)
+        out = np.full(len(ranks), math.inf)
+        finite = ranks < self.n
+        out[finite] = _MIDDLES[np.searchsorted(cum, ranks[finite], side="right")]
+        return out
+
+    def quantile(self, q: float, n_inf: int = 0) -> float:
+        total = self.n + n_inf
+        if total == 0:
+            return math.nan
+        h = (total - 1) * q
+        lo, hi = math.floor(h), math.ceil(h)
+        a, b = self._value_at(np.array([lo, hi]))
+        if hi == lo or a == b:
+            return float(a)
+        return float(a + (h - lo) * (b - a))
+
+    def mean(self) -> float:
+        return self.total / self.n if self.n else math.nan
+
+    def gini(self) -> float:
+        if self.n == 0 or self.total <= 0:
+            return math.nan
+        m = self.counts
+        before = np.cumsum(m) - m  # values in lower bins
+        # sum over ranks i of one bin of (2i - n - 1) = m (2 before + m - n)
+        weight = m * (2 * before + m - self.n)
+        return float(np.sum(weight * _MIDDLES) / (self.n * float(np.sum(m * _MIDDLES))))
+
+    def jain(self) -> float:
+        if self.n == 0 or self.total_sq <= 0:
+            return math.nan
+        return self.total * self.total / (self.n * self.total_sq)
+
+
+# --------------------------------------------------------------------------- groups
+
+
+@dataclass
+class Group:
+    """Complaints of one group: how many, how many resolved, and the resolved TTRs."""
+
+    count: int
+    resolved: int
+    ttr: Sample
+
+    def median_effective(self) -> float:
+        """Median effective TTR (+inf for the unresolved); NaN for an empty group."""
+        return self.ttr.quantile(0.5, n_inf=self.count - self.resolved)
+
+
+@dataclass
+class ComplaintStats:
+    """Everything the KPIs of a run need from its complaints."""
+
+    n: int
+    sums: dict[str, float]
+    ttr: Sample  # resolved complaints' times to resolution
+    top: Group  # top 1% by followers
+    rest: Group  # everyone else
+    channels: dict[int, Group] = field(default_factory=dict)  # by first channel
+
+    @classmethod
+    def exact(cls, cols: Columns) -> ComplaintStats:
+        """From every complaint's row (columns with costs added); the top 1% by rank."""
+        resolved = cols["status"] == Status.resolved
+        ttr = cols["time_to_resolution_h"]
+        top = top_share_mask(cols["followers"])
+        first = cols["first_channel"]
+
+        def group(mask: np.ndarray) -> Group:
+            sel = mask & resolved
+            return Group(int(mask.sum()), int(sel.sum()), ExactSample(ttr[sel]))
+
+        return cls(
+            n=len(ttr),
+            sums=column_sums(cols),
+            ttr=ExactSample(ttr[resolved]),
+            top=group(top),
+            rest=group(~top),
+            channels={int(ch): group(first == ch) for ch in np.unique(first)},
+        )
+
+
+def top_followers_threshold(p: PopulationConfig, share: float = 0.01) -> float:
+    """Followers at the (1 - share) quantile of the configured lognormal distribution."""
+    z = NormalDist().inv_cdf(1.0 - share)
+    return math.ceil(p.followers_median * math.exp(p.followers_sigma * z))
+
+
+class StreamingStats:
+    """Builds a :class:`ComplaintStats` from chunks of complaints, in memory that does not
+    depend on how many complaints there are."""
+
+    def __init__(self, population: PopulationConfig) -> None:
+        self.threshold = top_followers_threshold(population)
+        self.n = 0
+        self.sums: dict[str, float] = {}
+        self.ttr = HistSample()
+        self._groups: dict[object, list] = {}
+
+    def _group(self, key: object) -> list:
+        return self._groups.setdefault(key, [0, 0, HistSample()])
+
+    def _add_group(self, key: object, mask: np.ndarray, resolved: np.ndarray, ttr: np.ndarray):
+        g = self._group(key)
+        sel = mask & resolved
+        g[0] += int(mask.sum())
+        g[1] += int(sel.sum())
+        g[2].add(ttr[sel])
+
+    def add(self, cols: Columns) -> None:
+        """Count a chunk of complaints (columns with costs added)."""
+        n = len(cols["status"])
+        if n == 0:
+            return
+        self.n += n
+        for k, v in column_sums(cols).items():
+            self.sums[k] = self.sums.get(k, 0.0) + v
+        resolved = cols["status"] == Status.resolved
+        ttr = cols["time_to_resolution_h"]
+        self.ttr.add(ttr[resolved])
+        top = cols["followers"] >= self.threshold
+        self._add_group("top", top, resolved, ttr)
+        self._add_group("rest", ~top, resolved, ttr)
+        first = cols["first_channel"]
+        for ch in CHANNEL_CODES:
+            mask = first == ch
+            if mask.any():
+                self._add_group(ch, mask, resolved, ttr)
+
+    def result(self) -> ComplaintStats:
+        def group(key: object) -> Group:
+            count, res, sample = self._groups.get(key, [0, 0, HistSample()])
+            return Group(count, res, sample)
+
+        sums = self.sums or column_sums(_EMPTY)
+        return ComplaintStats(
+            n=self.n,
+            sums=sums,
+            ttr=self.ttr,
+            top=group("top"),
+            rest=group("rest"),
+            channels={ch: group(ch) for ch in CHANNEL_CODES if ch in self._groups},
+        )
+
+
+_EMPTY: dict[str, np.ndarray] = {
+    **{name: np.zeros(0) for name in SUM_COLUMNS},
+    "status": np.zeros(0, dtype=np.int8),
+    "contacts": np.zeros(0, dtype=np.int32),
+    "ceo_wait_h": np.zeros(0),
+    "first_call_wait_h": np.zeros(0),
+    "first_call_abandoned": np.zeros(0, dtype=bool),
+}
+
+
+# --------------------------------------------------------------------------- by day
+
+
+def day_counts(cols: Columns, first_day: int, n_days: int) -> np.ndarray:
+    """Per arrival day (from ``first_day``, ``n_days`` days): complaints, those that
+    reached the CEO channel, and those that went straight to the CEO; shape (3, n_days)."""
+    day = np.floor(cols["arrival_time"] / 24.0).astype(np.int64) - first_day
+    inside = (day >= 0) & (day < n_days)
+    day = day[inside]
+    return np.stack(
+        [
+            np.bincount(day, minlength=n_days),
+            np.bincount(day, weights=cols["reached_ceo"][inside], minlength=n_days),
+            np.bincount(day, weights=cols["first_channel"][inside] == CEO, minlength=n_days),
+        ]
+    )[:, :n_days].astype(np.int64)
