@@ -70,8 +70,11 @@ MEMORY_POLICY = "rigid_script"
 
 SWEEP = {"volumes": "100,200,300,400,500,600", "seeds": "1,2,3,4"}  # 6 x 4 = 24 jobs
 SWEEP_QUICK = {"volumes": "100,200", "seeds": "1"}  # smoke run: 2 jobs
-SWEEP_DAYS = {"horizon": 30, "warmup": 5, "drain": 5}
-SWEEP_DAYS_QUICK = {"horizon": 3, "warmup": 0, "drain": 0}
+# Each job: 3 policies x 2 replications of 60 days (+10 warm-up, +10 drain), about 5 s of
+# simulation, like a short study; a sweep also has a fixed serial cost of about 10 s
+# (Hydra start-up and composing every job's config in the parent, the final report).
+SWEEP_DAYS = {"horizon": 60, "warmup": 10, "drain": 10, "replications": 2}
+SWEEP_DAYS_QUICK = {"horizon": 3, "warmup": 0, "drain": 0, "replications": 1}
 BURN_LOOP = "s = 0\nfor i in range(10_000_000):\n    s += i\n"  # pure-Python CPU work
 
 GIB_KIB = 1024 * 1024
@@ -582,7 +585,7 @@ def _sweep_once(
     cmd = [
         *_escalationsim_cmd(),
         "--multirun",
-        "run.replications=1",
+        f"run.replications={days['replications']}",
         f"run.horizon_days={days['horizon']}",
         f"run.warmup_days={days['warmup']}",
         f"run.drain_days={days['drain']}",
@@ -633,7 +636,8 @@ def section_sweep(b: Bench) -> None:
     n_jobs = _n_jobs(grid)
     print(
         f"\n== sweep: Hydra multirun of {n_jobs} jobs (volume_per_day={grid['volumes']} x "
-        f"seed={grid['seeds']}; 3 policies, 1 replication of {days['horizon']} days each), "
+        f"seed={grid['seeds']}; 3 policies x {days['replications']} replication(s) of "
+        f"{days['horizon']} days each), "
         f"{b.repeats} repeat(s)"
     )
     ceiling = parallel_ceiling()

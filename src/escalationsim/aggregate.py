@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 ID_COLUMNS = ("policy", "replication")
 
@@ -32,7 +32,7 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     m = float(x.mean())
     if n == 1:
         return m, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    half = float(stdtrit(n - 1, 0.5 + level / 2) * x.std(ddof=1) / math.sqrt(n))
     return m, m - half, m + half
 
 
@@ -81,11 +81,13 @@ def summarise(kpis: pd.DataFrame, policies: list[str] | None = None) -> pd.DataF
     rows = []
     names = policies if policies is not None else list(dict.fromkeys(kpis["policy"]))
     cols = kpi_columns(kpis)
+    bounds = [kpi_bounds(col) for col in cols]
     for name in names:
-        sub = kpis[kpis["policy"] == name]
-        for col in cols:
-            m, lo, hi = mean_ci(sub[col].astype(float).to_numpy())
-            floor, ceiling = kpi_bounds(col)
+        values = kpis.loc[kpis["policy"] == name, cols].astype(float).to_numpy()
+        for j, col in enumerate(cols):
+            x = values[:, j]
+            m, lo, hi = mean_ci(x)
+            floor, ceiling = bounds[j]
             lo, hi = max(lo, floor), min(hi, ceiling)  # NaN stays NaN
             rows.append(
                 {
@@ -94,7 +96,7 @@ def summarise(kpis: pd.DataFrame, policies: list[str] | None = None) -> pd.DataF
                     "mean": m,
                     "ci_low": lo,
                     "ci_high": hi,
-                    "n": int(np.isfinite(sub[col].astype(float)).sum()),
+                    "n": int(np.isfinite(x).sum()),
                 }
             )
     return pd.DataFrame(rows)
@@ -114,7 +116,7 @@ def welch_ci(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[float, 
     if se == 0:
         return d, d, d
     dof = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))
-    half = float(stats.t.ppf(0.5 + level / 2, dof) * se)
+    half = float(stdtrit(dof, 0.5 + level / 2) * se)
     return d, d - half, d + half
 
 
@@ -136,9 +138,10 @@ def paired_differences(
                 continue
             other = sub[sub["policy"] == policy].set_index("replication")
             common = base.index.intersection(other.index)
-            for col in cols:
-                a = other.loc[common, col].astype(float).to_numpy()
-                b = base.loc[common, col].astype(float).to_numpy()
+            values_a = other.loc[common, cols].astype(float).to_numpy()
+            values_b = base.loc[common, cols].astype(float).to_numpy()
+            for j, col in enumerate(cols):
+                a, b = values_a[:, j], values_b[:, j]
                 with np.errstate(invalid="ignore"):  # inf - inf: left out as non-finite
                     m, lo, hi = mean_ci(a - b)
                 _, ulo, uhi = welch_ci(a, b)

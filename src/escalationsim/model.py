@@ -204,10 +204,10 @@ class Model:
     def handle(self, task: str, c: Customer) -> float:
         """A handling time for ``task`` done for ``c``, in hours."""
         s = self._samplers[task]
-        if s.lognormal:
-            return math.exp(s.mu + s.sigma * self.normal(c))
-        if s.exponential:
-            return s.mean_h * self.expo(c)
+        if s.lognormal:  # the draw of normal(c), inlined: this runs for every task
+            return math.exp(s.mu + s.sigma * (c.z.pop() if c.z else self._z_overflow()))
+        if s.exponential:  # s.mean_h * expo(c)
+            return s.mean_h * -math.log1p(-(c.u.pop() if c.u else self._u_overflow()))
         return s.mean_h
 
     # ------------------------------------------------------------------ work and money
