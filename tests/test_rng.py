@@ -144,3 +144,16 @@ def test_block_draws_streams_differ() -> None:
     xa = list(itertools.islice(iter(a, None), 20))
     xb = list(itertools.islice(iter(b, None), 20))
     assert xa != xb
+
+
+def test_rows_in_blocks_equal_rows_one_at_a_time() -> None:
+    import itertools
+
+    import numpy as np
+
+    from escalationsim.rng import CustomerDraws
+
+    one = CustomerDraws(np.random.default_rng(4), block=5)
+    many = CustomerDraws(np.random.default_rng(4), block=5)
+    got = list(itertools.islice(many.rows(), 12))  # across three blocks
+    assert got == [one.row(i) for i in range(12)]

@@ -2,8 +2,9 @@
 
 :class:`Model` wires staff pools, the CEO's desk, the policy's levers and the customer
 journeys together, runs to the horizon and returns a :class:`RunResult`: the complaint
-log (one row per complaint that arrived after the warm-up) and run-level measurements
-(utilisation, queue backlogs, counters). It knows nothing of files or Hydra.
+log (one row per complaint that arrived after the warm-up) or, without records, the
+tally of those complaints, and run-level measurements (utilisation, queue backlogs,
+counters). It knows nothing of files or Hydra.
 """
 
 from __future__ import annotations
@@ -62,8 +63,9 @@ class _Sampler:
 
 
 def _chunks(pop: Population, first: int, size: int = 4096) -> Iterator[tuple]:
-    """The customers of a block as tuples of Python values (index, arrival, attributes,
-    private uniforms), converted from numpy ``size`` customers at a time."""
+    """The customers of a block as tuples of Python values (index, arrival time,
+    attributes, and the uniforms that decide word of mouth, churn and prevention),
+    converted from numpy ``size`` customers at a time."""
     for lo in range(0, len(pop), size):
         hi = min(lo + size, len(pop))
         yield from zip(

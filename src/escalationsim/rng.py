@@ -70,8 +70,8 @@ class BlockDraws:
 class CustomerDraws:
     """Private random numbers per customer: row ``i`` of blocks of uniforms and normals.
 
-    Rows are handed out in customer order (``row(i)`` with ``i`` increasing), generated a
-    block of customers at a time so memory stays flat; row ``i`` is the same whatever the
+    Rows are handed out in customer order (``row(i)`` with ``i`` increasing, or all of
+    them by :meth:`rows`), generated a block of customers at a time so memory stays flat; row ``i`` is the same whatever the
     policy. Each row is returned reversed, ready to ``pop()`` in drawing order.
     """
 
@@ -96,7 +96,7 @@ class CustomerDraws:
         return self._u[j, ::-1].tolist(), self._z[j, ::-1].tolist()
 
     def rows(self) -> Iterator[tuple[list[float], list[float]]]:
-        """Every customer's row from the first not yet handed out, in order: the same
+        """Every customer's row, in order from customer 0 (on a fresh instance): the same
         values as :meth:`row`, converted to Python lists a block at a time."""
         while True:
             self._next_block()
