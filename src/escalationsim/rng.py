@@ -71,8 +71,9 @@ class CustomerDraws:
     """Private random numbers per customer: row ``i`` of blocks of uniforms and normals.
 
     Rows are handed out in customer order (``row(i)`` with ``i`` increasing, or all of
-    them by :meth:`rows`), generated a block of customers at a time so memory stays flat; row ``i`` is the same whatever the
-    policy. Each row is returned reversed, ready to ``pop()`` in drawing order.
+    them by :meth:`rows`), generated a block of customers at a time so memory stays flat;
+    row ``i`` is the same whatever the policy. Each row is returned reversed, ready to
+    ``pop()`` in drawing order.
     """
 
     def __init__(
