@@ -146,14 +146,14 @@ def test_block_draws_streams_differ() -> None:
     assert xa != xb
 
 
-def test_rows_in_blocks_equal_rows_one_at_a_time() -> None:
-    import itertools
-
+def test_rows_taken_many_at_a_time_equal_rows_one_at_a_time() -> None:
     import numpy as np
 
     from escalationsim.rng import CustomerDraws
 
     one = CustomerDraws(np.random.default_rng(4), block=5)
     many = CustomerDraws(np.random.default_rng(4), block=5)
-    got = list(itertools.islice(many.rows(), 12))  # across three blocks
-    assert got == [one.row(i) for i in range(12)]
+    parts = [many.take(k) for k in (3, 0, 6, 1, 2)]  # across three blocks
+    u = [row for part in parts for row in part[0]]
+    z = [row for part in parts for row in part[1]]
+    assert list(zip(u, z, strict=True)) == [one.row(i) for i in range(12)]

@@ -62,12 +62,13 @@ class _Sampler:
         self.mu = math.log(self.mean_h) - 0.5 * s2
 
 
-def _chunks(pop: Population, first: int, size: int = 4096) -> Iterator[tuple]:
+def _chunks(pop: Population, first: int, draws: CustomerDraws, size: int = 4096) -> Iterator[tuple]:
     """The customers of a block as tuples of Python values (index, arrival time,
-    attributes, and the uniforms that decide word of mouth, churn and prevention),
-    converted from numpy ``size`` customers at a time."""
+    attributes, the uniforms that decide word of mouth, churn and prevention, and the
+    private rows of ``draws``), converted from numpy ``size`` customers at a time."""
     for lo in range(0, len(pop), size):
         hi = min(lo + size, len(pop))
+        u, z = draws.take(hi - lo)
         yield from zip(
             range(first + lo, first + hi),
             pop.arrival_h[lo:hi].tolist(),
@@ -84,6 +85,8 @@ def _chunks(pop: Population, first: int, size: int = 4096) -> Iterator[tuple]:
             pop.u_direct[lo:hi].tolist(),
             pop.u_churn[lo:hi].tolist(),
             pop.u_prevent[lo:hi].tolist(),
+            u,
+            z,
             strict=True,
         )
 
@@ -275,20 +278,34 @@ class Model:
         tracks = self.policy.tracking.tracks
         log = self.log
         active = self.active
-        rows = self.draws.rows()
         lo = 0  # index of the first customer of the block
         for block in self._blocks:
             if log.start == sys.maxsize:  # the window starts in this block or later
                 k = int(np.searchsorted(block.arrival_h, self.warmup_h))
                 if k < len(block):
                     log.start = lo + k
-            for i, t, fol, pref, soc, kc, pers, pat, exc, val, clv, cause, ud, uc, up in _chunks(
-                block, lo
-            ):
+            for (
+                i,
+                t,
+                fol,
+                pref,
+                soc,
+                kc,
+                pers,
+                pat,
+                exc,
+                val,
+                clv,
+                cause,
+                ud,
+                uc,
+                up,
+                u,
+                z,
+            ) in _chunks(block, lo, self.draws):
                 now = env.now
                 if t > now:
                     yield env.timeout(t - now)
-                u, z = next(rows)
                 if t >= rc.fix_time and rc.prevents(cause, up, t):
                     if i >= log.start:
                         log.prevented += 1

@@ -12,8 +12,6 @@ changes earlier ones.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
 STREAMS: tuple[str, ...] = ("arrivals", "population", "journey", "overflow")
@@ -70,8 +68,8 @@ class BlockDraws:
 class CustomerDraws:
     """Private random numbers per customer: row ``i`` of blocks of uniforms and normals.
 
-    Rows are handed out in customer order (``row(i)`` with ``i`` increasing, or all of
-    them by :meth:`rows`), generated a block of customers at a time so memory stays flat;
+    Rows are handed out in customer order (``row(i)`` with ``i`` increasing, or many at
+    a time by :meth:`take`), generated a block of customers at a time so memory stays flat;
     row ``i`` is the same whatever the policy. Each row is returned reversed, ready to
     ``pop()`` in drawing order.
     """
@@ -86,6 +84,9 @@ class CustomerDraws:
         self._start = -block
         self._u = np.empty((0, n_uniform))
         self._z = np.empty((0, n_normal))
+        self._u_rows: list[list[float]] = []  # the current block as lists (take)
+        self._z_rows: list[list[float]] = []
+        self._pos = 0
 
     def row(self, i: int) -> tuple[list[float], list[float]]:
         """Uniforms and normals of customer ``i``, reversed."""
@@ -96,12 +97,22 @@ class CustomerDraws:
             raise ValueError(f"customer rows must be requested in order (asked {i})")
         return self._u[j, ::-1].tolist(), self._z[j, ::-1].tolist()
 
-    def rows(self) -> Iterator[tuple[list[float], list[float]]]:
-        """Every customer's row, in order from customer 0 (on a fresh instance): the same
-        values as :meth:`row`, converted to Python lists a block at a time."""
-        while True:
-            self._next_block()
-            yield from zip(self._u[:, ::-1].tolist(), self._z[:, ::-1].tolist(), strict=True)
+    def take(self, k: int) -> tuple[list[list[float]], list[list[float]]]:
+        """The rows of the next ``k`` customers (from customer 0 on a fresh instance): the
+        same values as :meth:`row`, converted to Python lists a block at a time."""
+        u: list[list[float]] = []
+        z: list[list[float]] = []
+        while len(u) < k:
+            if self._pos >= len(self._u_rows):
+                self._next_block()
+                self._u_rows = self._u[:, ::-1].tolist()
+                self._z_rows = self._z[:, ::-1].tolist()
+                self._pos = 0
+            n = min(k - len(u), len(self._u_rows) - self._pos)
+            u += self._u_rows[self._pos : self._pos + n]
+            z += self._z_rows[self._pos : self._pos + n]
+            self._pos += n
+        return u, z
 
     def _next_block(self) -> None:
         self._start += self._block
