@@ -225,6 +225,7 @@ class ComplaintLog(_Recorder):
         self._journey = {name: np.empty(n, dtype=_DTYPE[name]) for name in _DTYPE.names}
         self._written = np.zeros(n, dtype=bool)
         self.columns: dict[str, np.ndarray] = {}
+        self._costs: dict[str, np.ndarray] | None = None
 
     def _take(self, chunk: np.ndarray) -> None:
         j = chunk["complaint_id"] - self.start
@@ -249,9 +250,15 @@ class ComplaintLog(_Recorder):
             name: cols[name].astype(dtype, copy=False) for name, dtype in _COLUMNS.items()
         }
 
+    def costs(self, scenario: ScenarioConfig) -> dict[str, np.ndarray]:
+        """Per-complaint cost columns (computed once, for the KPIs and the frame)."""
+        if self._costs is None:
+            self._costs = cost_columns(self.columns, scenario)
+        return self._costs
+
     def stats(self, scenario: ScenarioConfig) -> ComplaintStats:
         """Exact summary of the complaints for the KPIs."""
-        return ComplaintStats.exact({**self.columns, **cost_columns(self.columns, scenario)})
+        return ComplaintStats.exact({**self.columns, **self.costs(scenario)})
 
     def day_counts(self, first_day: int, n_days: int) -> np.ndarray:
         """Complaints, CEO-channel and direct-to-CEO complaints per arrival day."""

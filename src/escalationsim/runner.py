@@ -18,7 +18,7 @@ import pandas as pd
 
 from escalationsim.aggregate import paired_differences, summarise
 from escalationsim.config import PolicyConfig, SimConfig, validate
-from escalationsim.metrics import add_costs, daily_series, run_kpis
+from escalationsim.metrics import daily_series, run_kpis
 from escalationsim.model import Model
 from escalationsim.population import population_blocks
 from escalationsim.queue_only import QueueOnlyScenario, queue_kpis, to_scenario
@@ -66,7 +66,9 @@ def run_one(
     if not keep_records:
         return row, None, daily
     assert isinstance(result.log, ComplaintLog)
-    df = add_costs(result.log.to_frame(), scenario)
+    df = result.log.to_frame()
+    for name, values in result.log.costs(scenario).items():  # as metrics.add_costs would
+        df[name] = values
     df.insert(0, "replication", replication)
     df.insert(0, "policy", policy.name)
     return row, df, daily
