@@ -294,10 +294,13 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
                 ci_u.append((0.0, 0.0))
         cost_a, unfair_a = np.array(cost), np.array(unfair)
         front = pareto_front(cost_a, unfair_a)
+        # labels alternately below and above, in order of height, so that two points
+        # close together get one label under and one over
+        rank = np.argsort(np.argsort(unfair_a, kind="stable"), kind="stable")
         for i, p in enumerate(policies):
             yerr = [[ci_u[i][0]], [ci_u[i][1]]]
             ax.errorbar(cost_a[i], unfair_a[i], xerr=ci_c[i], yerr=yerr, fmt="o", capsize=3)
-            dy = 6 if i % 2 == 0 else -12  # alternate so that close neighbours stay legible
+            dy = -12 if rank[i] % 2 == 0 else 6
             ax.annotate(
                 p, (cost_a[i], unfair_a[i]), xytext=(6, dy), textcoords="offset points", fontsize=8
             )
