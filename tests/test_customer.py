@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from escalationsim.customer import Customer, next_channel
 from escalationsim.outcomes import ABANDONED, DENIED, NO_ANSWER, UNRESOLVED
 from escalationsim.population import CEO, EMAIL, PHONE, SOCIAL
+from escalationsim.rng import ROW
+
+ROWS = np.zeros((1, ROW))
 
 
 def _model(max_retries: int = 1):
@@ -19,7 +23,7 @@ def _model(max_retries: int = 1):
 
 def _customer(uses_social: bool = True, knows_ceo: bool = True, tried: int = 0) -> Customer:
     c = Customer(
-        0, 0.0, 100, PHONE, uses_social, knows_ceo, 0.5, 1.0, True, 50.0, 100.0, 0.5, [], []
+        0, 0.0, 100, PHONE, uses_social, knows_ceo, 0.5, 1.0, True, 50.0, 100.0, 0.5, ROWS, 0
     )
     c.tried = tried
     return c

@@ -123,6 +123,7 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
     from escalationsim.outcomes import Role, Status
     from escalationsim.population import CEO, SOCIAL
     from escalationsim.records import _COLUMNS, ComplaintLog
+    from escalationsim.rng import ROW
 
     churn = ChurnConfig()
     pop = _population(6)
@@ -142,8 +143,8 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
             float(pop.exception_value[i]),
             float(pop.clv[i]),
             float(pop.u_churn[i]),
-            [],
-            [],
+            np.zeros((1, ROW)),
+            0,
         )
         c.contacts = i + 1
         c.hours[0] = 0.25 * i

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalationsim.rng import STREAMS, BlockDraws, replication_seed, streams
+from escalationsim.rng import (
+    N_NORMAL,
+    N_UNIFORM,
+    STREAMS,
+    BlockDraws,
+    CustomerDraws,
+    replication_seed,
+    streams,
+)
 
 
 def _first(seed: int, replication: int, n: int = 8) -> dict[str, np.ndarray]:
@@ -147,13 +155,26 @@ def test_block_draws_streams_differ() -> None:
 
 
 def test_rows_taken_many_at_a_time_equal_rows_one_at_a_time() -> None:
-    import numpy as np
-
-    from escalationsim.rng import CustomerDraws
-
     one = CustomerDraws(np.random.default_rng(4), block=5)
     many = CustomerDraws(np.random.default_rng(4), block=5)
     parts = [many.take(k) for k in (3, 0, 6, 1, 2)]  # across three blocks
-    u = [row for part in parts for row in part[0]]
-    z = [row for part in parts for row in part[1]]
-    assert list(zip(u, z, strict=True)) == [one.row(i) for i in range(12)]
+    taken = [b[j] for blocks, rows in parts for b, j in zip(blocks, rows, strict=True)]
+    assert len(taken) == 12
+    for i, row in enumerate(taken):
+        assert row.shape == (N_UNIFORM + N_NORMAL,)
+        np.testing.assert_array_equal(row, one.row(i))
+
+
+def test_customer_rows_are_the_streams_uniforms_then_normals() -> None:
+    """A block is the generator's uniforms for every row, then its normals: the layout
+    the results depend on (changing it would change every run's random numbers)."""
+    rng = np.random.default_rng(9)
+    u = rng.random((4, N_UNIFORM))
+    z = rng.standard_normal((4, N_NORMAL))
+    draws = CustomerDraws(np.random.default_rng(9), block=4)
+    for i in range(4):
+        np.testing.assert_array_equal(draws.row(i)[:N_UNIFORM], u[i])
+        np.testing.assert_array_equal(draws.row(i)[N_UNIFORM:], z[i])
+    draws.row(4)  # the next block
+    with pytest.raises(ValueError, match="in order"):
+        draws.row(3)

@@ -119,6 +119,7 @@ def ceo(m: Model, c: Customer) -> Proc:
     """A letter to the CEO, handled as the policy's CEO involvement says."""
     sent = m.env.now
     c.ceo_since = sent
+    m.own_row(c)
     outcome = yield from m.policy.ceo.handle(m, c)
     c.ceo_since = -1.0
     c.ceo_wait_h = m.env.now - sent

@@ -13,8 +13,11 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from escalationsim.outcomes import DENIED, RESOLVED, Role, Status
 from escalationsim.population import CEO, EMAIL, PHONE, SOCIAL
+from escalationsim.rng import N_UNIFORM
 
 if TYPE_CHECKING:
     from escalationsim.model import Model
@@ -58,8 +61,10 @@ class Customer:
         "deadline_breaches",
         "first_call_wait_h",
         "first_call_abandoned",
-        "u",
-        "z",
+        "draws",
+        "row",
+        "nu",
+        "nz",
         "ceo_since",
         "ceo_wait_h",
         "last_outcome",
@@ -79,8 +84,8 @@ class Customer:
         exception_value: float,
         clv: float,
         u_churn: float,
-        u: list[float],
-        z: list[float],
+        draws: np.ndarray,
+        row: int,
     ) -> None:
         self.idx = idx
         self.arrival = arrival
@@ -95,8 +100,10 @@ class Customer:
         self.u_churn = u_churn  # decides churn when the complaint closes (records.derive)
         self.first_channel = first_channel
         self.final_channel = first_channel
-        self.u = u  # the customer's private uniforms, reversed (see rng.CustomerDraws)
-        self.z = z  # and standard normals
+        self.draws = draws  # the block holding the customer's private row (rng.CustomerDraws)
+        self.row = row  # and the row's index in it
+        self.nu = 0  # uniforms of the row used so far
+        self.nz = N_UNIFORM  # column of the row's next normal
         self.contacts = 0
         self.tried = 0  # bit mask of channels contacted
         self.escalated_social = False

@@ -27,7 +27,7 @@ from escalationsim.outcomes import Role, Status
 from escalationsim.policies import Floodgates, Policy, RootCause, build_policy
 from escalationsim.population import CEO, CHANNEL_CODES, SOCIAL, Population
 from escalationsim.records import ComplaintLog, ComplaintTally
-from escalationsim.rng import BlockDraws, CustomerDraws
+from escalationsim.rng import N_UNIFORM, ROW, BlockDraws, CustomerDraws
 from escalationsim.staff import AUDIT_SLOT, STAFF_ROLES, CeoDesk, StaffPool, head_counts
 
 
@@ -65,10 +65,11 @@ class _Sampler:
 def _chunks(pop: Population, first: int, draws: CustomerDraws, size: int = 4096) -> Iterator[tuple]:
     """The customers of a block as tuples of Python values (index, arrival time,
     attributes, the uniforms that decide word of mouth, churn and prevention, and the
-    private rows of ``draws``), converted from numpy ``size`` customers at a time."""
+    block and row index of their private row in ``draws``), converted from numpy
+    ``size`` customers at a time."""
     for lo in range(0, len(pop), size):
         hi = min(lo + size, len(pop))
-        u, z = draws.take(hi - lo)
+        rows, row_index = draws.take(hi - lo)
         yield from zip(
             range(first + lo, first + hi),
             pop.arrival_h[lo:hi].tolist(),
@@ -85,8 +86,8 @@ def _chunks(pop: Population, first: int, draws: CustomerDraws, size: int = 4096)
             pop.u_direct[lo:hi].tolist(),
             pop.u_churn[lo:hi].tolist(),
             pop.u_prevent[lo:hi].tolist(),
-            u,
-            z,
+            rows,
+            row_index,
             strict=True,
         )
 
@@ -195,24 +196,42 @@ class Model:
     # ------------------------------------------------------------------ random draws
 
     def uniform(self, c: Customer) -> float:
-        """The next of customer ``c``'s private uniforms on [0, 1)."""
-        return c.u.pop() if c.u else self._u_overflow()
+        """The next of customer ``c``'s private uniforms on [0, 1) (then the overflow
+        stream's, once the row's are used up)."""
+        n = c.nu
+        if n < N_UNIFORM:
+            c.nu = n + 1
+            return c.draws.item(c.row, n)
+        return self._u_overflow()
 
     def expo(self, c: Customer) -> float:
         """A standard exponential variate from ``c``'s uniforms."""
-        return -math.log1p(-(c.u.pop() if c.u else self._u_overflow()))
+        return -math.log1p(-self.uniform(c))
 
     def normal(self, c: Customer) -> float:
-        """The next of customer ``c``'s private standard normals."""
-        return c.z.pop() if c.z else self._z_overflow()
+        """The next of customer ``c``'s private standard normals (then the overflow
+        stream's)."""
+        n = c.nz
+        if n < ROW:
+            c.nz = n + 1
+            return c.draws.item(c.row, n)
+        return self._z_overflow()
+
+    @staticmethod
+    def own_row(c: Customer) -> None:
+        """Give ``c`` a copy of its private row, so that a long wait (a letter in the
+        CEO's inbox can wait for weeks) does not keep its whole block of rows in memory."""
+        if len(c.draws) > 1:
+            c.draws = c.draws[c.row : c.row + 1].copy()
+            c.row = 0
 
     def handle(self, task: str, c: Customer) -> float:
         """A handling time for ``task`` done for ``c``, in hours."""
         s = self._samplers[task]
-        if s.lognormal:  # the draw of normal(c), inlined: this runs for every task
-            return math.exp(s.mu + s.sigma * (c.z.pop() if c.z else self._z_overflow()))
-        if s.exponential:  # s.mean_h * expo(c)
-            return s.mean_h * -math.log1p(-(c.u.pop() if c.u else self._u_overflow()))
+        if s.lognormal:
+            return math.exp(s.mu + s.sigma * self.normal(c))
+        if s.exponential:
+            return s.mean_h * -math.log1p(-self.uniform(c))
         return s.mean_h
 
     # ------------------------------------------------------------------ work and money
@@ -300,8 +319,8 @@ class Model:
                 ud,
                 uc,
                 up,
-                u,
-                z,
+                rows,
+                row,
             ) in _chunks(block, lo, self.draws):
                 now = env.now
                 if t > now:
@@ -310,7 +329,7 @@ class Model:
                     if i >= log.start:
                         log.prevented += 1
                     continue
-                c = Customer(i, t, fol, pref, soc, kc, pers, pat, exc, val, clv, uc, u, z)
+                c = Customer(i, t, fol, pref, soc, kc, pers, pat, exc, val, clv, uc, rows, row)
                 start = pref
                 if word_of_mouth and ud < fg.direct_share(t):
                     start = CEO

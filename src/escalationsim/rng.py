@@ -65,56 +65,60 @@ class BlockDraws:
         return self._buf.pop()
 
 
+N_UNIFORM = 24
+"""Uniforms in a customer's private row (columns ``0 .. N_UNIFORM - 1``)."""
+
+N_NORMAL = 12
+"""Standard normals in a customer's private row (the columns after the uniforms)."""
+
+ROW = N_UNIFORM + N_NORMAL
+
+
 class CustomerDraws:
     """Private random numbers per customer: row ``i`` of blocks of uniforms and normals.
 
-    Rows are handed out in customer order (``row(i)`` with ``i`` increasing, or many at
-    a time by :meth:`take`), generated a block of customers at a time so memory stays flat;
-    row ``i`` is the same whatever the policy. Each row is returned reversed, ready to
-    ``pop()`` in drawing order.
+    Each block holds ``block`` rows of :data:`N_UNIFORM` uniforms followed by
+    :data:`N_NORMAL` standard normals, generated a block of customers at a time (uniforms
+    for the whole block first, then normals) so memory stays flat; row ``i`` is the same
+    whatever the policy. Rows are handed out in customer order as (block, row index)
+    pairs: a customer keeps a reference to its block and reads its values one at a time
+    when it needs them (``Model.uniform``), so only the values actually used become Python
+    floats.
     """
 
-    def __init__(
-        self, rng: np.random.Generator, n_uniform: int = 24, n_normal: int = 12, block: int = 4096
-    ) -> None:
+    def __init__(self, rng: np.random.Generator, block: int = 4096) -> None:
         self._rng = rng
-        self.n_uniform = n_uniform
-        self.n_normal = n_normal
         self._block = block
         self._start = -block
-        self._u = np.empty((0, n_uniform))
-        self._z = np.empty((0, n_normal))
-        self._u_rows: list[list[float]] = []  # the current block as lists (take)
-        self._z_rows: list[list[float]] = []
-        self._pos = 0
+        self._rows = np.empty((0, ROW))
+        self._pos = 0  # next row of the current block handed out by take
 
-    def row(self, i: int) -> tuple[list[float], list[float]]:
-        """Uniforms and normals of customer ``i``, reversed."""
+    def row(self, i: int) -> np.ndarray:
+        """The row of customer ``i``: its uniforms, then its normals."""
         while i >= self._start + self._block:
             self._next_block()
         j = i - self._start
         if j < 0:
             raise ValueError(f"customer rows must be requested in order (asked {i})")
-        return self._u[j, ::-1].tolist(), self._z[j, ::-1].tolist()
+        return self._rows[j]
 
-    def take(self, k: int) -> tuple[list[list[float]], list[list[float]]]:
-        """The rows of the next ``k`` customers (from customer 0 on a fresh instance): the
-        same values as :meth:`row`, converted to Python lists a block at a time."""
-        u: list[list[float]] = []
-        z: list[list[float]] = []
-        while len(u) < k:
-            if self._pos >= len(self._u_rows):
+    def take(self, k: int) -> tuple[list[np.ndarray], list[int]]:
+        """The next ``k`` customers' rows (from customer 0 on a fresh instance) as two
+        lists: each customer's block and its row index in that block."""
+        blocks: list[np.ndarray] = []
+        rows: list[int] = []
+        while len(rows) < k:
+            if self._pos >= len(self._rows):
                 self._next_block()
-                self._u_rows = self._u[:, ::-1].tolist()
-                self._z_rows = self._z[:, ::-1].tolist()
                 self._pos = 0
-            n = min(k - len(u), len(self._u_rows) - self._pos)
-            u += self._u_rows[self._pos : self._pos + n]
-            z += self._z_rows[self._pos : self._pos + n]
+            n = min(k - len(rows), len(self._rows) - self._pos)
+            blocks += [self._rows] * n
+            rows += range(self._pos, self._pos + n)
             self._pos += n
-        return u, z
+        return blocks, rows
 
     def _next_block(self) -> None:
         self._start += self._block
-        self._u = self._rng.random((self._block, self.n_uniform))
-        self._z = self._rng.standard_normal((self._block, self.n_normal))
+        u = self._rng.random((self._block, N_UNIFORM))
+        z = self._rng.standard_normal((self._block, N_NORMAL))
+        self._rows = np.concatenate((u, z), axis=1)
