@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
+import struct
 import sys
 from typing import TYPE_CHECKING
 
@@ -171,31 +172,54 @@ def derive(cols: dict[str, np.ndarray], churn: ChurnConfig, u_churn: np.ndarray)
     cols["reached_ceo"] = (tried & _CEO_BIT) != 0
 
 
+_STRUCT_CODES = {"i8": "q", "i4": "i", "i2": "h", "i1": "b", "u1": "B", "f8": "d", "b1": "?"}
+
+
+def row_struct(dtype: np.dtype) -> struct.Struct:
+    """A :class:`struct.Struct` that packs one record of the (packed) structured
+    ``dtype``: the bytes of many packed rows, concatenated, are an array of ``dtype``."""
+    codes = []
+    for name in dtype.names:
+        field = dtype[name]
+        codes.append(_STRUCT_CODES[f"{field.kind}{field.itemsize}"])
+    packer = struct.Struct("=" + "".join(codes))  # native order, standard sizes, packed
+    if packer.size != dtype.itemsize:
+        raise ValueError(f"dtype is not packed: {dtype.itemsize} bytes vs {packer.size}")
+    return packer
+
+
 class _Recorder:
-    """Collects closed complaints with index >= ``start``: each is appended as one tuple
-    (attributes fetched at once by an attrgetter), and every ``FLUSH_ROWS`` tuples are
-    converted at once into numpy columns and handed to :meth:`_take`, so Python objects
-    never pile up."""
+    """Collects closed complaints with index >= ``start``: each is packed into bytes (its
+    attributes fetched at once by an attrgetter), and every ``FLUSH_ROWS`` rows the bytes
+    are read as one numpy chunk and handed to :meth:`_take`, so Python objects never pile
+    up and no value is converted twice."""
 
     def __init__(self, start: int, attrs: tuple[tuple[str, str], ...], dtype: np.dtype) -> None:
         self.start = start
         self.prevented = 0  # complaints in the window prevented by a root-cause fix
         self._getter = operator.attrgetter(*(attr for _, attr in attrs))
         self._dtype = dtype
-        self._buffer: list[tuple] = []
+        self._pack = row_struct(dtype).pack
+        self._flush_bytes = FLUSH_ROWS * dtype.itemsize
+        self._buffer = bytearray()
 
     def record(self, c: Customer) -> None:
         """Write a closed (or, at the end of the run, still open) complaint."""
         if c.idx >= self.start:
             buf = self._buffer
-            buf.append(self._getter(c) + tuple(c.hours))
-            if len(buf) >= FLUSH_ROWS:
+            buf += self._pack(*(self._getter(c) + tuple(c.hours)))
+            if len(buf) >= self._flush_bytes:
                 self._flush()
+
+    @property
+    def buffered(self) -> int:
+        """Rows written but not yet handed to :meth:`_take`."""
+        return len(self._buffer) // self._dtype.itemsize
 
     def _flush(self) -> None:
         if self._buffer:
-            chunk = np.array(self._buffer, dtype=self._dtype)
-            self._buffer = []
+            chunk = np.frombuffer(self._buffer, dtype=self._dtype)
+            self._buffer = bytearray()
             self._take(chunk)
 
     def _take(self, chunk: np.ndarray) -> None:
@@ -272,7 +296,7 @@ class ComplaintLog(_Recorder):
     def __len__(self) -> int:
         if self.columns:
             return len(self.columns["complaint_id"])
-        return int(self._written.sum()) + len(self._buffer)
+        return int(self._written.sum()) + self.buffered
 
     def to_frame(self) -> pd.DataFrame:
         """The log as a tidy DataFrame with readable category labels."""
@@ -334,7 +358,7 @@ class ComplaintTally(_Recorder):
         self.n += len(chunk)
 
     def __len__(self) -> int:
-        return self.n + len(self._buffer)
+        return self.n + self.buffered
 
     def stats(self, scenario: ScenarioConfig) -> ComplaintStats:
         """Streaming summary of the complaints for the KPIs."""
