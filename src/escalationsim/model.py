@@ -26,6 +26,7 @@ from escalationsim.customer import Customer, journey
 from escalationsim.outcomes import Role, Status
 from escalationsim.policies import Floodgates, Policy, RootCause, build_policy
 from escalationsim.population import CEO, CHANNEL_CODES, SOCIAL, Population
+from escalationsim.process import LightProcess
 from escalationsim.records import ComplaintLog, ComplaintTally
 from escalationsim.rng import N_UNIFORM, ROW, BlockDraws, CustomerDraws
 from escalationsim.staff import AUDIT_SLOT, STAFF_ROLES, CeoDesk, StaffPool, head_counts
@@ -261,7 +262,7 @@ class Model:
         not wait for it. Its hours are booked to the complaint now."""
         d = self.handle("audit", c)
         c.hours[AUDIT_SLOT] += d
-        self.env.process(self.managers.serve(d, priority=1))
+        LightProcess(self.managers.serve(d, priority=1))
 
     def ceo_task(self, c: Customer, task: str) -> Generator[Any, Any, None]:
         """A letter in the CEO's inbox (ticketed first by the executive office if tickets
@@ -337,7 +338,7 @@ class Model:
                 if rc.enabled:
                     rc.observe(cause, tracks(start), t)
                 active[i] = c
-                env.process(journey(self, c, start))
+                LightProcess(journey(self, c, start))
             lo += len(block)
 
     def _monitor(self) -> Generator[Any, Any, None]:
@@ -353,7 +354,7 @@ class Model:
     def run(self) -> RunResult:
         """Simulate to the horizon, let measured complaints finish for the drain period
         (no new arrivals), and collect the results."""
-        self.env.process(self._arrivals())
+        LightProcess(self._arrivals())
         self.env.process(self._monitor())
         end = self.horizon_h + self.drain_h
         with fewer_collections():
