@@ -117,7 +117,8 @@ def _population(n: int):
 
 def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> None:
     """Rows written out of order come back in complaint order; attributes come from the
-    customer table by id; TTR, churn and channels reached are derived correctly; rows
+    customer table by id; TTR, churn, channels reached and escalated to and tracking are
+    derived correctly; rows
     before ``start`` are ignored."""
     from escalationsim.customer import Customer
     from escalationsim.outcomes import Role, Status
@@ -127,7 +128,7 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
 
     churn = ChurnConfig()
     pop = _population(6)
-    log = ComplaintLog(pop, start=2, stop=6, churn=churn)
+    log = ComplaintLog(pop, start=2, stop=6, churn=churn, untracked=1 << CEO)
     closed = {}
     for i in (5, 0, 3, 2):  # closing order; 0 is before the window
         c = Customer(
@@ -174,6 +175,10 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
     assert math.isnan(ttr[0]) and ttr[1:].tolist() == [6.0, 10.0]
     assert cols["reached_social"].tolist() == [True, False, True]
     assert cols["reached_ceo"].tolist() == [False, True, True]
+    # escalated: reached after the first contact; tracked: no contact on an untracked channel
+    assert cols["escalated_social"].tolist() == [False, False, True]
+    assert cols["escalated_ceo"].tolist() == [False, False, True]
+    assert cols["tracked"].tolist() == [True, False, False]
     for k, i in enumerate((2, 3, 5)):
         c = closed[i]
         resolved = c.status == Status.resolved

@@ -44,8 +44,6 @@ class Customer:
         "final_channel",
         "contacts",
         "tried",
-        "escalated_social",
-        "escalated_ceo",
         "status",
         "resolved_by",
         "resolved_at",
@@ -53,7 +51,6 @@ class Customer:
         "hours",
         "impressions",
         "penalty",
-        "tracked",
         "abandoned_calls",
         "calls",
         "posts",
@@ -106,8 +103,6 @@ class Customer:
         self.nz = N_UNIFORM  # column of the row's next normal
         self.contacts = 0
         self.tried = 0  # bit mask of channels contacted
-        self.escalated_social = False
-        self.escalated_ceo = False
         self.status = Status.open
         self.resolved_by = Role.none
         self.resolved_at = NAN
@@ -115,7 +110,6 @@ class Customer:
         self.hours = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # by staff role (STAFF_ROLES), then audits
         self.impressions = 0.0
         self.penalty = 0.0
-        self.tracked = True
         self.abandoned_calls = 0
         self.calls = 0
         self.posts = 0
@@ -146,16 +140,9 @@ def journey(m: Model, c: Customer, start: int) -> Generator[Any, Any, None]:
     retries = 0
     contact = m.contact
     while True:
-        if c.contacts:
-            if channel == SOCIAL and not c.tried & (1 << SOCIAL):
-                c.escalated_social = True
-            elif channel == CEO and not c.tried & (1 << CEO):
-                c.escalated_ceo = True
         c.contacts += 1
-        c.tried |= 1 << channel
+        c.tried |= 1 << channel  # which channels it reached, escalated to, kept tracked on
         c.final_channel = channel
-        if c.tracked and not m.tracked_channels[channel]:
-            c.tracked = False
         outcome = yield from contact[channel](m, c)
         c.last_outcome = outcome
         if outcome == RESOLVED:

@@ -173,17 +173,18 @@ class Model:
         self.deadline_h = scenario.channels.ceo.response_deadline_days * 24.0
         self.ticket_social = self.policy.tracking.tracks(SOCIAL)
         self.ticket_ceo = self.policy.tracking.tracks(CEO)
-        self.tracked_channels = tuple(self.policy.tracking.tracks(ch) for ch in CHANNEL_CODES)
+        untracked = sum(1 << ch for ch in CHANNEL_CODES if not self.policy.tracking.tracks(ch))
         # The customer table, as blocks read one after another during the run.
         self._blocks = [population] if isinstance(population, Population) else population
         self.log: ComplaintLog | ComplaintTally
         if records:
             assert isinstance(population, Population)
             start = int(np.searchsorted(population.arrival_h, warmup_h))
-            self.log = ComplaintLog(population, start, len(population), scenario.churn)
+            self.log = ComplaintLog(population, start, len(population), scenario.churn, untracked)
         else:
             first_day = int(warmup_h // 24)
-            self.log = ComplaintTally(scenario, first_day, math.ceil(horizon_h / 24) - first_day)
+            n_days = math.ceil(horizon_h / 24) - first_day
+            self.log = ComplaintTally(scenario, first_day, n_days, untracked)
         self.active: dict[int, Customer] = {}
         self._queues = dict(
             zip(

@@ -20,7 +20,7 @@ import pandas as pd
 from escalationsim.config import ChurnConfig, ScenarioConfig
 from escalationsim.costs import cost_columns
 from escalationsim.outcomes import CONTACT_OUTCOMES, Role, Status
-from escalationsim.population import CHANNELS, Population
+from escalationsim.population import CEO, CHANNELS, SOCIAL, Population
 from escalationsim.staff import STAFF_ROLES
 from escalationsim.stats import ComplaintStats, StreamingStats, day_counts
 
@@ -71,7 +71,7 @@ _COLUMNS: dict[str, str] = {
     "escalated_ceo": "?",
 }
 
-_SOCIAL_BIT, _CEO_BIT = 1 << 2, 1 << 3
+_SOCIAL_BIT, _CEO_BIT = 1 << SOCIAL, 1 << CEO
 
 
 def repurchase_prob(churn: ChurnConfig, major: bool, resolved: bool, ttr_h: float) -> float:
@@ -121,9 +121,6 @@ _JOURNEY: tuple[tuple[str, str], ...] = (
     ("first_call_wait_h", "first_call_wait_h"),
     ("ceo_wait_h", "ceo_wait_h"),
     ("first_call_abandoned", "first_call_abandoned"),
-    ("tracked", "tracked"),
-    ("escalated_social", "escalated_social"),
-    ("escalated_ceo", "escalated_ceo"),
     ("tried", "tried"),
 )
 """What a complaint's journey produced: (column, Customer attribute), written when it
@@ -155,10 +152,14 @@ FLUSH_ROWS = 4096
 """Closed complaints buffered as tuples before they are converted to numpy columns."""
 
 
-def derive(cols: dict[str, np.ndarray], churn: ChurnConfig, u_churn: np.ndarray) -> None:
+def derive(
+    cols: dict[str, np.ndarray], churn: ChurnConfig, u_churn: np.ndarray, untracked: int
+) -> None:
     """Add the columns that follow from a complaint's journey and attributes: time to
     resolution, churn (the customer's own uniform against the TARP repurchase
-    probability of their outcome) and the channels reached."""
+    probability of their outcome), the channels reached, whether it escalated to them
+    (reached them after its first contact: each is contacted at most once) and whether
+    it stayed tracked (used no channel in the bit mask ``untracked``)."""
     resolved = cols["status"] == Status.resolved
     cols["time_to_resolution_h"] = np.where(
         resolved, cols["resolved_at"] - cols["arrival_time"], math.nan
@@ -170,6 +171,10 @@ def derive(cols: dict[str, np.ndarray], churn: ChurnConfig, u_churn: np.ndarray)
     tried = cols["tried"]
     cols["reached_social"] = (tried & _SOCIAL_BIT) != 0
     cols["reached_ceo"] = (tried & _CEO_BIT) != 0
+    first = cols["first_channel"]
+    cols["escalated_social"] = cols["reached_social"] & (first != SOCIAL)
+    cols["escalated_ceo"] = cols["reached_ceo"] & (first != CEO)
+    cols["tracked"] = (tried & untracked) == 0
 
 
 _STRUCT_CODES = {"i8": "q", "i4": "i", "i2": "h", "i1": "b", "u1": "B", "f8": "d", "b1": "?"}
@@ -241,10 +246,13 @@ class ComplaintLog(_Recorder):
     :meth:`finalise`.
     """
 
-    def __init__(self, population: Population, start: int, stop: int, churn: ChurnConfig) -> None:
+    def __init__(
+        self, population: Population, start: int, stop: int, churn: ChurnConfig, untracked: int
+    ) -> None:
         super().__init__(start, _JOURNEY, _DTYPE)
         self.population = population
         self.churn = churn
+        self.untracked = untracked  # bit mask of the channels without tickets
         n = max(stop - start, 0)
         self._journey = {name: np.empty(n, dtype=_DTYPE[name]) for name in _DTYPE.names}
         self._written = np.zeros(n, dtype=bool)
@@ -269,7 +277,7 @@ class ComplaintLog(_Recorder):
         pop = self.population
         for name, field in _FROM_POPULATION:
             cols[name] = getattr(pop, field)[ids]
-        derive(cols, self.churn, pop.u_churn[ids])
+        derive(cols, self.churn, pop.u_churn[ids], self.untracked)
         self.columns = {
             name: cols[name].astype(dtype, copy=False) for name, dtype in _COLUMNS.items()
         }
@@ -340,10 +348,16 @@ class ComplaintTally(_Recorder):
     arriving after the warm-up; the model sets ``start`` when it reaches them."""
 
     def __init__(
-        self, scenario: ScenarioConfig, first_day: int, n_days: int, start: int = sys.maxsize
+        self,
+        scenario: ScenarioConfig,
+        first_day: int,
+        n_days: int,
+        untracked: int,
+        start: int = sys.maxsize,
     ) -> None:
         super().__init__(start, _TALLY_ATTRS, _TALLY_DTYPE)
         self.scenario = scenario
+        self.untracked = untracked  # bit mask of the channels without tickets
         self.first_day = first_day
         self._stats = StreamingStats(scenario.population)
         self._days = np.zeros((3, n_days), dtype=np.int64)
@@ -351,7 +365,7 @@ class ComplaintTally(_Recorder):
 
     def _take(self, chunk: np.ndarray) -> None:
         cols = {name: chunk[name] for name in chunk.dtype.names}
-        derive(cols, self.scenario.churn, cols["u_churn"])
+        derive(cols, self.scenario.churn, cols["u_churn"], self.untracked)
         cols.update(cost_columns(cols, self.scenario))
         self._stats.add(cols)
         self._days += day_counts(cols, self.first_day, self._days.shape[1])
