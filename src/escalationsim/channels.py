@@ -32,7 +32,7 @@ PHONE_PRIORITY, EMAIL_PRIORITY = 0, 1
 
 def _routine_outcome(m: Model, c: Customer, role: Role) -> int:
     """A routine issue (no exception needed) is fixed with the routine fix probability."""
-    if m.uniform(c) < m.scenario.behaviour.routine_fix_prob:
+    if m.uniform(c) < m.routine_fix_prob:
         m.resolve(c, role)
         return RESOLVED
     return UNRESOLVED
@@ -43,22 +43,24 @@ def phone(m: Model, c: Customer) -> Proc:
     env = m.env
     reps = m.reps
     c.calls += 1
-    called = env.now
     if m.phone_patience_h is None:
         wait = reps.request(PHONE_PRIORITY)
-        if wait is not None:
-            yield wait
     else:
         patience = m.expo(c) * m.phone_patience_h * c.patience
         wait = reps.request_with_patience(PHONE_PRIORITY, patience)
-        if wait is not None and (yield wait) is RENEGED:
+    if wait is None:  # a rep was free
+        if c.calls == 1:
+            c.first_call_wait_h = 0.0
+    else:
+        called = env.now
+        if (yield wait) is RENEGED:
             c.abandoned_calls += 1
             if c.calls == 1:
                 c.first_call_wait_h = env.now - called
                 c.first_call_abandoned = True
             return ABANDONED
-    if c.calls == 1:
-        c.first_call_wait_h = env.now - called
+        if c.calls == 1:
+            c.first_call_wait_h = env.now - called
     yield m.hold(c, reps, "phone")
     reps.release()
     if not c.needs_exception:

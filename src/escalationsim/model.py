@@ -170,6 +170,7 @@ class Model:
         self.phone_patience_h = None if phone_patience is None else phone_patience / 3600.0
         self.email_patience_h = scenario.channels.email.patience_mean_h
         self.email_triage_h = scenario.channels.email.triage_mean_h
+        self.routine_fix_prob = scenario.behaviour.routine_fix_prob
         self.deadline_h = scenario.channels.ceo.response_deadline_days * 24.0
         self.ticket_social = self.policy.tracking.tracks(SOCIAL)
         self.ticket_ceo = self.policy.tracking.tracks(CEO)
@@ -326,7 +327,7 @@ class Model:
             ) in _chunks(block, lo, self.draws):
                 now = env.now
                 if t > now:
-                    yield env.timeout(t - now)
+                    yield simpy.Timeout(env, t - now)
                 if t >= rc.fix_time and rc.prevents(cause, up, t):
                     if i >= log.start:
                         log.prevented += 1

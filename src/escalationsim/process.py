@@ -52,12 +52,14 @@ class LightProcess:
             callbacks.append(self._resume)
 
     def _resume(self, event: simpy.Event) -> None:
+        # The event was processed, so its outcome is set: read it as simpy.Process does
+        # (``_ok``, ``_value``), without the checks of the public properties.
         try:
-            if event.ok:
-                nxt = self._generator.send(event.value)
+            if event._ok:
+                nxt = self._generator.send(event._value)
             else:
                 event.defused = True  # handed to the generator, which may handle it
-                nxt = self._generator.throw(event.value)
+                nxt = self._generator.throw(event._value)
         except StopIteration:
             return
         try:
