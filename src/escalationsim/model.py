@@ -63,15 +63,18 @@ class _Sampler:
         self.mu = math.log(self.mean_h) - 0.5 * s2
 
 
-def _chunks(pop: Population, first: int, draws: CustomerDraws, size: int = 4096) -> Iterator[tuple]:
-    """The customers of a block as tuples of Python values (index, arrival time,
-    attributes, the uniforms that decide word of mouth, churn and prevention, and the
-    block and row index of their private row in ``draws``), converted from numpy
-    ``size`` customers at a time."""
+def _chunks(
+    pop: Population, first: int, draws: CustomerDraws, size: int = 4096
+) -> Iterator[tuple[Customer, int, float, float]]:
+    """The customers of a block, ``size`` at a time: each as a new :class:`Customer`
+    (index, arrival time, attributes, and the block and row index of its private row in
+    ``draws``) with its cause and the uniforms that decide whether word of mouth sends it
+    to the CEO and whether a root-cause fix prevents it."""
     for lo in range(0, len(pop), size):
         hi = min(lo + size, len(pop))
         rows, row_index = draws.take(hi - lo)
-        yield from zip(
+        customers = map(
+            Customer,
             range(first + lo, first + hi),
             pop.arrival_h[lo:hi].tolist(),
             pop.followers[lo:hi].tolist(),
@@ -83,12 +86,15 @@ def _chunks(pop: Population, first: int, draws: CustomerDraws, size: int = 4096)
             pop.needs_exception[lo:hi].tolist(),
             pop.exception_value[lo:hi].tolist(),
             pop.clv[lo:hi].tolist(),
-            pop.cause[lo:hi].tolist(),
-            pop.u_direct[lo:hi].tolist(),
             pop.u_churn[lo:hi].tolist(),
-            pop.u_prevent[lo:hi].tolist(),
             rows,
             row_index,
+        )
+        yield from zip(
+            customers,
+            pop.cause[lo:hi].tolist(),
+            pop.u_direct[lo:hi].tolist(),
+            pop.u_prevent[lo:hi].tolist(),
             strict=True,
         )
 
@@ -306,40 +312,22 @@ class Model:
                 k = int(np.searchsorted(block.arrival_h, self.warmup_h))
                 if k < len(block):
                     log.start = lo + k
-            for (
-                i,
-                t,
-                fol,
-                pref,
-                soc,
-                kc,
-                pers,
-                pat,
-                exc,
-                val,
-                clv,
-                cause,
-                ud,
-                uc,
-                up,
-                rows,
-                row,
-            ) in _chunks(block, lo, self.draws):
+            for c, cause, ud, up in _chunks(block, lo, self.draws):
+                t = c.arrival
                 now = env.now
                 if t > now:
                     yield simpy.Timeout(env, t - now)
                 if t >= rc.fix_time and rc.prevents(cause, up, t):
-                    if i >= log.start:
+                    if c.idx >= log.start:
                         log.prevented += 1
                     continue
-                c = Customer(i, t, fol, pref, soc, kc, pers, pat, exc, val, clv, uc, rows, row)
-                start = pref
+                start = c.first_channel
                 if word_of_mouth and ud < fg.direct_share(t):
                     start = CEO
                     c.knows_ceo = True
                 if rc.enabled:
                     rc.observe(cause, tracks(start), t)
-                active[i] = c
+                active[c.idx] = c
                 LightProcess(journey(self, c, start))
             lo += len(block)
 

@@ -36,7 +36,10 @@ class LightProcess:
             event = generator.send(None)
         except StopIteration:
             return
-        self._wait(event)
+        try:
+            event.callbacks.append(self._resume)  # the usual case: a pending event
+        except AttributeError:  # processed already (callbacks is None), or not an event
+            self._wait(event)
 
     def _wait(self, event: Any) -> None:
         """Resume when ``event`` is processed (at once if it already was)."""
