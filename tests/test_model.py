@@ -171,3 +171,37 @@ def test_add_costs_matches_rates():
     assert out["cost_ceo"].iloc[0] == pytest.approx(0.1 * st.ceo.hourly_cost_usd)
     pub = 1000 * cfg.scenario.costs.cost_per_impression_usd
     assert out["cost_total"].iloc[0] == pytest.approx(staff + 500 + 20 + 300 + pub)
+
+
+def test_customer_draws_take_the_private_row_in_order_then_the_overflow_stream():
+    """uniform/expo/normal and the inlined draws of ``handle`` read the customer's own row
+    column by column, then the shared overflow stream once the row is used up."""
+    import math
+
+    from escalationsim.customer import Customer
+    from escalationsim.rng import N_NORMAL, N_UNIFORM, ROW, BlockDraws
+
+    cfg = small_config()
+    rngs = streams(3, 0)
+    pop = draw_population(cfg.scenario, 24.0, rngs["arrivals"], rngs["population"])
+    m = Model(cfg.scenario, cfg.policies["rigid_script"], pop, rngs, 24.0, 0.0)
+    block = np.random.default_rng(1).random((2, ROW))
+    c = Customer(0, 0.0, 1, 0, False, False, 0.5, 1.0, False, 0.0, 1.0, 0.5, block, 1)
+    overflow = streams(3, 0)["overflow"]  # the same stream as m's, untouched
+    want_u = BlockDraws(overflow, "uniform")
+
+    s = m._samplers["phone"]  # lognormal handling time: takes a normal
+    assert s.lognormal
+    assert m.handle("phone", c) == math.exp(s.mu + s.sigma * block[1, N_UNIFORM])
+    assert m.normal(c) == block[1, N_UNIFORM + 1]
+    assert m.uniform(c) == block[1, 0]
+    assert m.expo(c) == -math.log1p(-block[1, 1])
+    for k in range(2, N_UNIFORM):
+        assert m.uniform(c) == block[1, k]
+    assert m.uniform(c) == want_u()  # the row's uniforms are used up
+    for k in range(2, N_NORMAL):
+        assert m.normal(c) == block[1, N_UNIFORM + k]
+    want_z = BlockDraws(overflow, "normal")  # refilled after the uniforms, as in m
+    assert m.handle("phone", c) == math.exp(s.mu + s.sigma * want_z())  # row's normals used up
+    m._samplers["phone"].exponential, m._samplers["phone"].lognormal = True, False
+    assert m.handle("phone", c) == s.mean_h * -math.log1p(-want_u())

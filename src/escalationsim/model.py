@@ -237,10 +237,18 @@ class Model:
     def handle(self, task: str, c: Customer) -> float:
         """A handling time for ``task`` done for ``c``, in hours."""
         s = self._samplers[task]
-        if s.lognormal:
-            return math.exp(s.mu + s.sigma * self.normal(c))
-        if s.exponential:
-            return s.mean_h * -math.log1p(-self.uniform(c))
+        if s.lognormal:  # exp(mu + sigma * normal(c)), the draw inlined: this runs per task
+            n = c.nz
+            if n < ROW:
+                c.nz = n + 1
+                return math.exp(s.mu + s.sigma * c.draws.item(c.row, n))
+            return math.exp(s.mu + s.sigma * self._z_overflow())
+        if s.exponential:  # mean_h * expo(c), inlined likewise
+            n = c.nu
+            if n < N_UNIFORM:
+                c.nu = n + 1
+                return s.mean_h * -math.log1p(-c.draws.item(c.row, n))
+            return s.mean_h * -math.log1p(-self._u_overflow())
         return s.mean_h
 
     # ------------------------------------------------------------------ work and money
