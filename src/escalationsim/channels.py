@@ -18,7 +18,16 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from escalationsim.outcomes import ABANDONED, DENIED, NO_ANSWER, RESOLVED, UNRESOLVED, Role
+from escalationsim.outcomes import (
+    ABANDONED,
+    DENIED,
+    NO_ANSWER,
+    RESOLVED,
+    ROLE_REP,
+    ROLE_SOCIAL,
+    UNRESOLVED,
+    Role,
+)
 from escalationsim.staff import RENEGED
 
 if TYPE_CHECKING:
@@ -64,7 +73,7 @@ def phone(m: Model, c: Customer) -> Proc:
     yield m.hold(c, reps, "phone")
     reps.release()
     if not c.needs_exception:
-        return _routine_outcome(m, c, Role.rep)
+        return _routine_outcome(m, c, ROLE_REP)
     return (yield from m.policy.rep.exception(m, c, True))
 
 
@@ -83,7 +92,7 @@ def email(m: Model, c: Customer) -> Proc:
     yield m.hold(c, reps, "email")
     reps.release()
     if not c.needs_exception:
-        return _routine_outcome(m, c, Role.rep)
+        return _routine_outcome(m, c, ROLE_REP)
     return (yield from m.policy.rep.exception(m, c, False))
 
 
@@ -110,9 +119,9 @@ def social(m: Model, c: Customer) -> Proc:
     yield m.hold(c, pool, "social", ticket=m.ticket_social)
     pool.release()
     if not c.needs_exception:
-        return _routine_outcome(m, c, Role.social)
+        return _routine_outcome(m, c, ROLE_SOCIAL)
     if m.policy.social_grants and c.exception_value <= m.policy.social_budget:
-        m.grant(c, Role.social)
+        m.grant(c, ROLE_SOCIAL)
         return RESOLVED
     return DENIED
 

@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from escalationsim.outcomes import DENIED, RESOLVED, Role, Status
+from escalationsim.outcomes import (
+    DENIED,
+    RESOLVED,
+    ROLE_NONE,
+    STATUS_GAVE_UP,
+    STATUS_OPEN,
+    STATUS_RESOLVED,
+)
 from escalationsim.population import CEO, EMAIL, PHONE, SOCIAL
 from escalationsim.rng import N_UNIFORM
 
@@ -103,8 +110,8 @@ class Customer:
         self.nz = N_UNIFORM  # column of the row's next normal
         self.contacts = 0
         self.tried = 0  # bit mask of channels contacted
-        self.status = Status.open
-        self.resolved_by = Role.none
+        self.status = STATUS_OPEN
+        self.resolved_by = ROLE_NONE
         self.resolved_at = NAN
         self.compensation = 0.0
         self.hours = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # by staff role (STAFF_ROLES), then audits
@@ -146,11 +153,11 @@ def journey(m: Model, c: Customer, start: int) -> Generator[Any, Any, None]:
         outcome = yield from contact[channel](m, c)
         c.last_outcome = outcome
         if outcome == RESOLVED:
-            m.finish(c, Status.resolved)
+            m.finish(c, STATUS_RESOLVED)
             return
         nxt = next_channel(m, c, channel, outcome, retries)
         if nxt < 0 or m.uniform(c) >= c.persistence:
-            m.finish(c, Status.gave_up)
+            m.finish(c, STATUS_GAVE_UP)
             return
         if nxt == channel:
             retries += 1

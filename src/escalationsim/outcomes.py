@@ -26,3 +26,10 @@ class Status(IntEnum):
     open = 0
     resolved = 1
     gave_up = 2
+
+
+# The members again as module constants, for code that runs for every customer: reading a
+# member off its Enum class costs about 0.1 µs (a descriptor lookup), ten times a global.
+STATUS_OPEN, STATUS_RESOLVED, STATUS_GAVE_UP = Status.open, Status.resolved, Status.gave_up
+ROLE_NONE, ROLE_REP, ROLE_SOCIAL = Role.none, Role.rep, Role.social
+ROLE_MANAGER, ROLE_EXEC_OFFICE, ROLE_CEO = Role.manager, Role.exec_office, Role.ceo

@@ -23,7 +23,14 @@ from escalationsim.config import (
     SocialLever,
     SocialMode,
 )
-from escalationsim.outcomes import DENIED, RESOLVED, Role
+from escalationsim.outcomes import (
+    DENIED,
+    RESOLVED,
+    ROLE_CEO,
+    ROLE_EXEC_OFFICE,
+    ROLE_MANAGER,
+    ROLE_REP,
+)
 from escalationsim.population import CEO, SOCIAL
 
 if TYPE_CHECKING:
@@ -66,11 +73,11 @@ class EmpoweredAuthority:
         if c.exception_value <= self.budget:
             if self.audit_fraction > 0 and m.uniform(c) < self.audit_fraction:
                 m.audit(c)
-            m.grant(c, Role.rep)
+            m.grant(c, ROLE_REP)
             return RESOLVED
         yield from m.staff_task(c, m.managers, "supervisor", priority=0)
         if m.uniform(c) < self.manager_approval_prob:
-            m.grant(c, Role.manager)
+            m.grant(c, ROLE_MANAGER)
             return RESOLVED
         return DENIED
 
@@ -154,10 +161,10 @@ class OfficeOfCeo:
         yield from m.staff_task(c, m.exec_office, "office_case", priority=0)
         yield from m.staff_task(c, m.reps, "consult", priority=1)
         if not c.needs_exception:
-            m.resolve(c, Role.exec_office)
+            m.resolve(c, ROLE_EXEC_OFFICE)
             return RESOLVED
         if m.uniform(c) < self.override_prob:
-            m.grant(c, Role.exec_office)
+            m.grant(c, ROLE_EXEC_OFFICE)
             return RESOLVED
         return DENIED
 
@@ -174,10 +181,10 @@ class CeoResponds:
         yield from m.ceo_task(c, "ceo_answer")
         m.floodgates.register(self.visibility, m.env.now)
         if not c.needs_exception:
-            m.resolve(c, Role.ceo)
+            m.resolve(c, ROLE_CEO)
             return RESOLVED
         if m.uniform(c) < self.override_prob:
-            m.grant(c, Role.ceo)
+            m.grant(c, ROLE_CEO)
             return RESOLVED
         return DENIED
 
@@ -194,9 +201,9 @@ class CeoRedirects:
         m.floodgates.register(self.visibility, m.env.now)
         yield from m.staff_task(c, m.managers, "owner", priority=0)
         if c.needs_exception:
-            m.grant(c, Role.manager)
+            m.grant(c, ROLE_MANAGER)
         else:
-            m.resolve(c, Role.manager)
+            m.resolve(c, ROLE_MANAGER)
         return RESOLVED
 
 
