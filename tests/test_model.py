@@ -196,6 +196,8 @@ def test_customer_draws_take_the_private_row_in_order_then_the_overflow_stream()
     assert m.normal(c) == block[1, N_UNIFORM + 1]
     assert m.uniform(c) == block[1, 0]
     assert m.expo(c) == -math.log1p(-block[1, 1])
+    m.own_row(c)  # a copy of the row (a letter to the CEO): the draws go on unchanged
+    assert c.draws.shape == (1, ROW) and not np.shares_memory(c.draws, block)
     for k in range(2, N_UNIFORM):
         assert m.uniform(c) == block[1, k]
     assert m.uniform(c) == want_u()  # the row's uniforms are used up

@@ -32,6 +32,8 @@ def sweep(tmp_path_factory):
 def test_report_gathers_every_job_with_swept_columns(sweep):
     report, missing = build_report(sweep)
     assert missing == {}
+    # the sweep ran with the project's sweeper (a covering subset of jobs checked up front)
+    assert "CoveringSweeper" in (sweep / "multirun.yaml").read_text()
     kpis = pd.read_csv(sweep / "all_kpis.csv")
     assert sorted(kpis["scenario.volume_per_day"].unique()) == [100, 300]
     assert len(kpis) == 2 * 2 * 2  # jobs x policies x replications
@@ -96,3 +98,19 @@ def test_report_keeps_swept_values_numeric_when_some_jobs_lack_them(tmp_path):
     col = kpis["scenario.volume_per_day"]
     assert col.dropna().sort_values().unique().tolist() == [100, 1000]
     assert col.isna().sum() == 4
+
+
+def test_a_sweep_whose_jobs_all_failed_exits_non_zero_and_says_why(tmp_path):
+    """Every job fails validation: no report can be built, the command says which jobs
+    failed and why, and exits 1 (it used to crash in the report and exit 0)."""
+    root = tmp_path / "mr"
+    proc = run_cli(
+        ["--multirun", *TINY, "run.horizon_days=0.5", "scenario.volume_per_day=100,300"]
+        + [f"hydra.sweep.dir={root}"]
+    )
+    assert proc.returncode == 1
+    out = proc.stdout + proc.stderr
+    assert "2 job(s) failed" in out
+    assert "run.warmup_days = 1.0 is not allowed" in out
+    with pytest.raises(FileNotFoundError, match="no kpis.csv"):
+        build_report(root)

@@ -50,15 +50,24 @@ class SweepReport(Callback):
         try:
             report, failed = build_report(sweep, plots=self.plots)
         except FileNotFoundError:
+            from escalationsim.report import find_jobs
+
             log.error("no job of the sweep in %s produced results", sweep)
+            _, failed = find_jobs(sweep)
+            _report_failures(failed)
             raise SystemExit(1) from None
         log.info("sweep report: %s", report.resolve())
         print(f"sweep report written to {report.resolve()}")
         if failed:
-            for job, why in failed.items():
-                log.error("failed job %s: %s", job, why)
-            print(f"{len(failed)} job(s) failed: " + ", ".join(str(j) for j in failed))
+            _report_failures(failed)
             raise SystemExit(1)
+
+
+def _report_failures(failed: dict[Path, str]) -> None:
+    for job, why in failed.items():
+        log.error("failed job %s: %s", job, why)
+    if failed:
+        print(f"{len(failed)} job(s) failed: " + ", ".join(str(j) for j in failed))
 
 
 def count_jobs(config: DictConfig) -> int | None:

@@ -131,7 +131,7 @@ def gather(root: Path) -> Gathered:
         if any(not d.empty for d in dailies)
         else pd.DataFrame()
     )
-    for k in swept:
+    for k in swept if frames else ():  # no job with results: nothing to convert
         kpis[k] = _numeric(kpis[k])
         if not daily_all.empty:
             daily_all[k] = _numeric(daily_all[k])

@@ -1,0 +1,34 @@
+"""Checking a sweep's jobs before launching them, without composing every job.
+
+Hydra's basic sweeper composes the configuration of every job of a batch in the launching
+process before it launches any, so that a bad override fails at once rather than halfway
+through; each composition takes about 0.15 s here, all of it serial work that no launcher
+can spread over workers. :func:`covering_subset` picks jobs of the batch such that every
+override that occurs in it occurs in at least one picked job: for a grid of values that is
+as many jobs as the longest list of values (6 instead of 24 for a 6 x 4 grid). Every
+override is still composed once, so a misspelt key, a value of the wrong type or an
+unknown config option still fails before any job runs; what is not checked up front is
+a combination of overrides that only fails together, which then fails when its job runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def covering_subset(batch: Sequence[Sequence[str]]) -> list[Sequence[str]]:
+    """Jobs of ``batch`` (each a list of overrides) in which every override of the batch
+    occurs at least once, in batch order. Greedy passes: first the jobs that bring the
+    most overrides not yet covered, so a grid needs as many jobs as its longest axis."""
+    seen: set[str] = set()
+    chosen: set[int] = set()
+    widest = max((len(job) for job in batch), default=0)
+    for need in range(widest, 0, -1):
+        for i, job in enumerate(batch):
+            if i in chosen:
+                continue
+            new = [o for o in job if o not in seen]
+            if len(new) >= need:
+                chosen.add(i)
+                seen.update(new)
+    return [batch[i] for i in sorted(chosen)]
