@@ -167,6 +167,40 @@ def test_welch_and_paired_intervals_match_scipy() -> None:
     assert out["paired_ci_high"] - out["paired_ci_low"] < hi - lo
 
 
+def test_paired_differences_pair_by_replication_within_each_swept_group() -> None:
+    """Rows in any order, a replication missing for one policy, two swept groups: each
+    difference pairs the same replication of the same group, and only replications both
+    policies ran."""
+    import numpy as np
+    import pandas as pd
+
+    from escalationsim.aggregate import paired_differences
+
+    rows = []
+    for vol in (100, 300):
+        for pol, shift in (("base", 0.0), ("new", 5.0)):
+            for r in range(4):
+                if pol == "new" and vol == 300 and r == 2:
+                    continue  # this replication did not finish for "new"
+                rows.append(
+                    {
+                        "vol": vol,
+                        "policy": pol,
+                        "replication": r,
+                        "cost": vol + r**2 + shift * (1 + r),
+                    }
+                )
+    kpis = pd.DataFrame(rows).sample(frac=1.0, random_state=1)  # shuffled
+    out = paired_differences(kpis, "base", ("vol",)).set_index(["vol", "kpi"])
+    for vol, reps in ((100, [0, 1, 2, 3]), (300, [0, 1, 3])):
+        row = out.loc[(vol, "cost")]
+        diffs = np.array([5.0 * (1 + r) for r in reps])
+        assert row["n"] == len(reps)
+        assert row["diff"] == pytest.approx(diffs.mean())
+        assert row["policy"] == "new" and row["baseline"] == "base"
+    assert list(out.index.get_level_values("vol").unique()) == [100, 300]
+
+
 def test_bounded_kpis_have_clipped_intervals() -> None:
     import pandas as pd
 

@@ -82,8 +82,10 @@ def summarise(kpis: pd.DataFrame, policies: list[str] | None = None) -> pd.DataF
     names = policies if policies is not None else list(dict.fromkeys(kpis["policy"]))
     cols = kpi_columns(kpis)
     bounds = [kpi_bounds(col) for col in cols]
+    every = kpis[cols].astype(float).to_numpy()  # converted once, then rows per policy
+    policy = kpis["policy"].to_numpy()
     for name in names:
-        values = kpis.loc[kpis["policy"] == name, cols].astype(float).to_numpy()
+        values = every[policy == name]
         for j, col in enumerate(cols):
             x = values[:, j]
             m, lo, hi = mean_ci(x)
@@ -127,19 +129,24 @@ def paired_differences(
     with the paired 95% interval and, for comparison, the unpaired (Welch) one."""
     cols = [c for c in kpi_columns(kpis) if c not in keys]
     rows = []
+    kpis = kpis.reset_index(drop=True)  # row labels are positions in `every`
+    every = kpis[cols].astype(float).to_numpy()  # converted once, then rows per group
+    policies = kpis["policy"].to_numpy()
+    reps = kpis["replication"].to_numpy()
     groups = kpis.groupby(list(keys), dropna=False) if keys else [((), kpis)]
     for key, sub in groups:
         key = key if isinstance(key, tuple) else (key,)
-        base = sub[sub["policy"] == baseline].set_index("replication")
-        if base.empty:
+        idx = sub.index.to_numpy()
+        base = {reps[i]: i for i in idx if policies[i] == baseline}  # replication -> row
+        if not base:
             continue
-        for policy in dict.fromkeys(sub["policy"]):
+        for policy in dict.fromkeys(policies[idx]):
             if policy == baseline:
                 continue
-            other = sub[sub["policy"] == policy].set_index("replication")
-            common = base.index.intersection(other.index)
-            values_a = other.loc[common, cols].astype(float).to_numpy()
-            values_b = base.loc[common, cols].astype(float).to_numpy()
+            other = {reps[i]: i for i in idx if policies[i] == policy}
+            common = [r for r in base if r in other]  # in the baseline's order
+            values_a = every[[other[r] for r in common]]
+            values_b = every[[base[r] for r in common]]
             for j, col in enumerate(cols):
                 a, b = values_a[:, j], values_b[:, j]
                 with np.errstate(invalid="ignore"):  # inf - inf: left out as non-finite
