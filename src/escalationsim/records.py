@@ -149,7 +149,7 @@ _DTYPE = np.dtype(
 
 
 FLUSH_ROWS = 4096
-"""Closed complaints buffered as tuples before they are converted to numpy columns."""
+"""Closed complaints buffered (packed into bytes) before they are read as one numpy chunk."""
 
 
 def derive(
