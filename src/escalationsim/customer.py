@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from escalationsim.outcomes import (
     DENIED,
     RESOLVED,
@@ -27,6 +25,8 @@ from escalationsim.population import CEO, EMAIL, PHONE, SOCIAL
 from escalationsim.rng import N_UNIFORM
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from escalationsim.model import Model
 
 NAN = float("nan")

@@ -72,6 +72,7 @@ N_NORMAL = 12
 """Standard normals in a customer's private row (the columns after the uniforms)."""
 
 ROW = N_UNIFORM + N_NORMAL
+"""Values in a customer's private row."""
 
 
 class CustomerDraws:
