@@ -102,7 +102,7 @@ def _peak_rss_kib() -> int:
 def _time_model_run() -> list[float]:
     """Wrap ``Model.run`` (in this child only) to record the seconds spent in it: the
     event loop, as opposed to drawing the population and building frames and KPIs."""
-    from escalationsim import runner
+    from escalationsim.experiment import runner
 
     spent: list[float] = []
     original = runner.Model.run
@@ -119,8 +119,8 @@ def _time_model_run() -> list[float]:
 
 
 def _queue_config(n_customers: int, records: bool) -> Any:
+    from escalationsim.analysis.queue_only import QueueOnlyScenario
     from escalationsim.config import PolicyConfig, RunConfig, SimConfig
-    from escalationsim.queue_only import QueueOnlyScenario
 
     days = n_customers / (LAMBDA * 24.0)
     return SimConfig(
@@ -142,7 +142,7 @@ def _queue_config(n_customers: int, records: bool) -> Any:
 
 def child_project_queue(n: int, seed: int) -> dict[str, Any]:
     """The project as an M/M/c queue through ``simulate``."""
-    from escalationsim.runner import simulate
+    from escalationsim.experiment.runner import simulate
 
     warm = _queue_config(2_000, records=True)
     simulate(warm)
@@ -270,7 +270,7 @@ def _full_config(policy: str, n_complaints: int, records: bool, seed: int) -> An
 
 def child_full(policy: str, n: int, records: bool, seed: int) -> dict[str, Any]:
     """The default scenario under one policy, ``n`` expected complaints, one replication."""
-    from escalationsim.runner import simulate
+    from escalationsim.experiment.runner import simulate
 
     simulate(_full_config(policy, 500, records, seed + 1))  # warm-up: 1 day
     cfg = _full_config(policy, n, records, seed)
@@ -403,7 +403,7 @@ class Bench:
 
 
 def section_engine(b: Bench) -> None:
-    from escalationsim.analytic import erlang_c
+    from escalationsim.analysis.analytic import erlang_c
 
     n = b.engine_n
     print(f"\n== engine: M/M/{SERVERS}, lambda = {LAMBDA:g}/h, mu = {MU:g}/h per server, ", end="")
@@ -577,7 +577,7 @@ def section_memory(b: Bench) -> None:
 
 def _escalationsim_cmd() -> list[str]:
     exe = Path(sys.executable).with_name("escalationsim")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "escalationsim.cli"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "escalationsim.app.cli"]
 
 
 def _sweep_once(

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 
 from escalationsim import SimConfig, compose, simulate
-from escalationsim.runner import Results
+from escalationsim.experiment.runner import Results
 
 PRESETS = ["rigid_script", "empowered_rep", "ceo_responds", "ceo_redirects", "omnichannel"]
 
@@ -20,7 +20,7 @@ PRESETS = ["rigid_script", "empowered_rep", "ceo_responds", "ceo_redirects", "om
 def run_cli(args: list[str], cwd: Path | None = None, timeout: int = 600):
     """Run the ``escalationsim`` command in a subprocess, as a user would."""
     return subprocess.run(
-        [sys.executable, "-m", "escalationsim.cli", *args],
+        [sys.executable, "-m", "escalationsim.app.cli", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

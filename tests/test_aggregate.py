@@ -1,4 +1,4 @@
-"""Tests for escalationsim.aggregate (Student-t intervals and the summary table)."""
+"""Tests for escalationsim.analysis.aggregate (Student-t intervals and the summary table)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from escalationsim.aggregate import mean_ci, summarise
+from escalationsim.analysis.aggregate import mean_ci, summarise
 
 
 def _t_interval(x: list[float], level: float = 0.95) -> tuple[float, float, float]:
@@ -142,7 +142,7 @@ def test_welch_and_paired_intervals_match_scipy() -> None:
     import pandas as pd
     from scipy import stats
 
-    from escalationsim.aggregate import paired_differences, welch_ci
+    from escalationsim.analysis.aggregate import paired_differences, welch_ci
 
     rng = np.random.default_rng(3)
     a = rng.normal(10, 2, 6)
@@ -174,7 +174,7 @@ def test_paired_differences_pair_by_replication_within_each_swept_group() -> Non
     import numpy as np
     import pandas as pd
 
-    from escalationsim.aggregate import paired_differences
+    from escalationsim.analysis.aggregate import paired_differences
 
     rows = []
     for vol in (100, 300):
@@ -204,7 +204,7 @@ def test_paired_differences_pair_by_replication_within_each_swept_group() -> Non
 def test_bounded_kpis_have_clipped_intervals() -> None:
     import pandas as pd
 
-    from escalationsim.aggregate import kpi_bounds, summarise
+    from escalationsim.analysis.aggregate import kpi_bounds, summarise
 
     assert kpi_bounds("churn_rate") == (0.0, 1.0)
     assert kpi_bounds("util_ceo") == (0.0, 1.0)

@@ -1,4 +1,4 @@
-"""Tests for escalationsim.analytic (Erlang B/C/A formulas and staffing).
+"""Tests for escalationsim.analysis.analytic (Erlang B/C/A formulas and staffing).
 
 Rates are per hour and times in hours throughout, matching the module under test.
 """
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalationsim.analytic import (
+from escalationsim.analysis.analytic import (
     ErlangA,
     ErlangC,
     erlang_a,

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from escalationsim.customer import Customer, next_channel
-from escalationsim.outcomes import ABANDONED, DENIED, NO_ANSWER, UNRESOLVED
-from escalationsim.population import CEO, EMAIL, PHONE, SOCIAL
-from escalationsim.rng import ROW
+from escalationsim.engine.customer import Customer, next_channel
+from escalationsim.engine.population import CEO, EMAIL, PHONE, SOCIAL
+from escalationsim.kernel.codes import ABANDONED, DENIED, NO_ANSWER, UNRESOLVED
+from escalationsim.kernel.rng import ROW
 
 ROWS = np.zeros((1, ROW))
 

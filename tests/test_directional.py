@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from escalationsim import compose, simulate
-from escalationsim.aggregate import mean_ci
-from escalationsim.fairness import effective_ttr, top_share_mask
+from escalationsim.analysis.aggregate import mean_ci
+from escalationsim.analysis.fairness import effective_ttr, top_share_mask
 
 
 def _job(*overrides: str):

@@ -11,10 +11,10 @@ from hydra import compose as hydra_compose
 from hydra import initialize_config_module
 from omegaconf import OmegaConf, open_dict
 
-from escalationsim.cli import to_sim_config
+from escalationsim.app.cli import to_sim_config
+from escalationsim.app.report import build_report
+from escalationsim.app.report import main as report_main
 from escalationsim.config import validate
-from escalationsim.report import build_report
-from escalationsim.report import main as report_main
 from tests.conftest import run_cli
 
 EXPERIMENTS = sorted(
@@ -169,7 +169,7 @@ def test_report_command_on_a_sweep_folder(sweeps, tmp_path, capsys):
 
 
 def test_sweep_job_count_for_the_progress_bar():
-    from escalationsim.callbacks import count_jobs
+    from escalationsim.app.callbacks import count_jobs
 
     _, hydra = _compose("floodgates")
     cfg = OmegaConf.create({"hydra": OmegaConf.to_container(hydra, resolve=False)})

@@ -1,4 +1,4 @@
-"""Tests for escalationsim.fairness (Gini, Jain, medians with infinities, top-share mask)."""
+"""Tests for escalationsim.analysis.fairness (Gini, Jain, medians with infinities, top shares)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalationsim.fairness import (
+from escalationsim.analysis.fairness import (
     effective_ttr,
     gini,
     jain,

@@ -1,4 +1,4 @@
-"""Tests for escalationsim.files (atomic writes of tables, text and figures)."""
+"""Tests for escalationsim.app.files (atomic writes of tables, text and figures)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from escalationsim.files import (
-    atomic_write,
-    save_figure,
-    write_csv,
-    write_parquet,
-    write_text,
-)
+from escalationsim.app.files import atomic_write, save_figure, write_csv, write_parquet, write_text
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

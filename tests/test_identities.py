@@ -16,6 +16,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from escalationsim.analysis.metrics import add_costs
+from escalationsim.analysis.queue_only import QueueOnlyScenario, to_scenario
 from escalationsim.config import (
     CeoLever,
     CeoMode,
@@ -32,11 +34,9 @@ from escalationsim.config import (
     TrackingLever,
     validate,
 )
-from escalationsim.metrics import add_costs
-from escalationsim.model import Model
-from escalationsim.population import draw_population
-from escalationsim.queue_only import QueueOnlyScenario, to_scenario
-from escalationsim.rng import streams
+from escalationsim.engine.model import Model
+from escalationsim.engine.population import draw_population
+from escalationsim.kernel.rng import streams
 
 ROLES = ["reps", "social", "managers", "exec_office", "ceo"]
 

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from escalationsim import simulate
-from escalationsim.metrics import add_costs
-from escalationsim.model import Model
-from escalationsim.population import draw_population
-from escalationsim.rng import streams
+from escalationsim.analysis.metrics import add_costs
+from escalationsim.engine.model import Model
+from escalationsim.engine.population import draw_population
+from escalationsim.kernel.rng import streams
 from tests.conftest import PRESETS, small_config
 
 
@@ -178,8 +178,8 @@ def test_customer_draws_take_the_private_row_in_order_then_the_overflow_stream()
     column by column, then the shared overflow stream once the row is used up."""
     import math
 
-    from escalationsim.customer import Customer
-    from escalationsim.rng import N_NORMAL, N_UNIFORM, ROW, BlockDraws
+    from escalationsim.engine.customer import Customer
+    from escalationsim.kernel.rng import N_NORMAL, N_UNIFORM, ROW, BlockDraws
 
     cfg = small_config()
     rngs = streams(3, 0)

@@ -16,7 +16,8 @@ from escalationsim.config import (
     SocialLever,
     SocialMode,
 )
-from escalationsim.policies import (
+from escalationsim.engine.population import CEO, EMAIL, PHONE, SOCIAL
+from escalationsim.policy.policies import (
     CeoRedirects,
     CeoResponds,
     EmpoweredAuthority,
@@ -32,7 +33,6 @@ from escalationsim.policies import (
     build_rep,
     build_social,
 )
-from escalationsim.population import CEO, EMAIL, PHONE, SOCIAL
 from tests.conftest import PRESETS, small_config
 
 

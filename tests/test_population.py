@@ -1,4 +1,4 @@
-"""Tests for escalationsim.population: arrivals and customer attributes.
+"""Tests for escalationsim.engine.population: arrivals and customer attributes.
 
 Statistical checks use fixed seeds and a large horizon, and bands of 4 standard errors
 computed from the configured values (not from the code under test).
@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pytest
 
+from escalationsim.analysis.fairness import top_share_mask
 from escalationsim.config import ScenarioConfig
-from escalationsim.fairness import top_share_mask
-from escalationsim.population import CEO, CHANNELS, EMAIL, PHONE, SOCIAL, draw_population
+from escalationsim.engine.population import CEO, CHANNELS, EMAIL, PHONE, SOCIAL, draw_population
 
 DAYS = 200.0
 HORIZON_H = DAYS * 24.0
@@ -189,7 +189,7 @@ def test_zero_horizon_gives_empty_population(scenario: ScenarioConfig) -> None:
 
 def test_hourly_profile_shapes_arrivals_by_hour() -> None:
     from escalationsim.config import ArrivalsConfig
-    from escalationsim.population import arrival_times
+    from escalationsim.engine.population import arrival_times
 
     profile = [0.2] * 8 + [2.0] * 10 + [1.0] * 6  # night, office hours, evening
     s = ScenarioConfig(volume_per_day=2400.0, arrivals=ArrivalsConfig(hourly_profile=profile))
@@ -203,7 +203,7 @@ def test_hourly_profile_shapes_arrivals_by_hour() -> None:
 
 def test_incident_burst_multiplies_the_rate_in_its_window() -> None:
     from escalationsim.config import ArrivalsConfig, BurstConfig
-    from escalationsim.population import arrival_times
+    from escalationsim.engine.population import arrival_times
 
     burst = BurstConfig(start_day=10, duration_h=48, multiplier=4.0)
     s = ScenarioConfig(volume_per_day=1200.0, arrivals=ArrivalsConfig(bursts=[burst]))
@@ -231,7 +231,7 @@ def test_bad_arrival_settings_are_rejected() -> None:
 
 
 def test_blocks_make_up_the_table_and_a_longer_horizon_keeps_earlier_customers() -> None:
-    from escalationsim.population import block_hours, population_blocks
+    from escalationsim.engine.population import block_hours, population_blocks
 
     s = ScenarioConfig()
     ss = np.random.SeedSequence(9).spawn(2)
@@ -251,14 +251,14 @@ def test_blocks_make_up_the_table_and_a_longer_horizon_keeps_earlier_customers()
         np.testing.assert_array_equal(joined, getattr(whole, f.name))
         np.testing.assert_array_equal(getattr(longer, f.name)[:n], getattr(whole, f.name))
     # blocks hold about BLOCK_CUSTOMERS arrivals each
-    from escalationsim.population import BLOCK_CUSTOMERS
+    from escalationsim.engine.population import BLOCK_CUSTOMERS
 
     assert abs(len(blocks[0]) - BLOCK_CUSTOMERS) < 5 * math.sqrt(BLOCK_CUSTOMERS)
 
 
 @pytest.mark.parametrize(("slope", "share"), [(1.5, 0.3), (0.0, 0.5), (3.0, 0.05), (-1.0, 0.9)])
 def test_logistic_intercept_gives_the_share_on_average(slope: float, share: float) -> None:
-    from escalationsim.population import logistic_intercept
+    from escalationsim.engine.population import logistic_intercept
 
     a = logistic_intercept(slope, share)
     z = np.linspace(-9.0, 9.0, 200_001)  # integrate against the normal density

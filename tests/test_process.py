@@ -7,7 +7,7 @@ import math
 import pytest
 import simpy
 
-from escalationsim.process import LightProcess
+from escalationsim.kernel.process import LightProcess
 
 
 def _steps(env: simpy.Environment) -> int:

@@ -1,4 +1,4 @@
-"""Tests for escalationsim.records.repurchase_prob (TARP repurchase probabilities)."""
+"""Tests for escalationsim.engine.records.repurchase_prob (TARP repurchase probabilities)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from escalationsim.config import ChurnConfig
-from escalationsim.records import repurchase_prob
+from escalationsim.engine.records import repurchase_prob
 
 # TARP figures, written out here rather than read from the code under test.
 MINOR_QUICK, MINOR_FIXED, MINOR_UNFIXED = 0.95, 0.70, 0.46
@@ -79,7 +79,7 @@ def test_repurchase_prob_ordering(churn: ChurnConfig) -> None:
 
 
 def test_repurchase_probs_match_the_scalar_definition(churn: ChurnConfig) -> None:
-    from escalationsim.records import repurchase_probs
+    from escalationsim.engine.records import repurchase_probs
 
     cases = [
         (major, resolved, ttr)
@@ -94,7 +94,7 @@ def test_repurchase_probs_match_the_scalar_definition(churn: ChurnConfig) -> Non
 
 
 def _population(n: int):
-    from escalationsim.population import Population
+    from escalationsim.engine.population import Population
 
     idx = np.arange(n, dtype=float)
     return Population(
@@ -120,11 +120,11 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
     customer table by id; TTR, churn, channels reached and escalated to and tracking are
     derived correctly; rows
     before ``start`` are ignored."""
-    from escalationsim.customer import Customer
-    from escalationsim.outcomes import Role, Status
-    from escalationsim.population import CEO, SOCIAL
-    from escalationsim.records import _COLUMNS, ComplaintLog
-    from escalationsim.rng import ROW
+    from escalationsim.engine.customer import Customer
+    from escalationsim.engine.population import CEO, SOCIAL
+    from escalationsim.engine.records import _COLUMNS, ComplaintLog
+    from escalationsim.kernel.codes import Role, Status
+    from escalationsim.kernel.rng import ROW
 
     churn = ChurnConfig()
     pop = _population(6)
@@ -191,8 +191,8 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
 def test_packed_rows_read_back_as_the_structured_dtype() -> None:
     """Rows packed by ``row_struct`` and read with ``np.frombuffer`` hold the values numpy
     itself would store, NaN, enums and bools included; an aligned dtype is refused."""
-    from escalationsim.outcomes import Role, Status
-    from escalationsim.records import _DTYPE, row_struct
+    from escalationsim.engine.records import _DTYPE, row_struct
+    from escalationsim.kernel.codes import Role, Status
 
     rng = np.random.default_rng(3)
     rows = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from escalationsim.report import build_report, main
+from escalationsim.app.report import build_report, main
 from tests.conftest import run_cli
 
 TINY = [
@@ -69,7 +69,7 @@ def test_report_on_empty_folder_fails_cleanly(tmp_path, capsys):
 def test_pareto_front():
     import numpy as np
 
-    from escalationsim.plots import pareto_front
+    from escalationsim.app.plots import pareto_front
 
     cost = np.array([1.0, 2.0, 3.0, 2.5])
     unfair = np.array([3.0, 1.0, 0.5, 2.0])

@@ -1,4 +1,4 @@
-"""Tests for escalationsim.rng (named streams per replication, block draws)."""
+"""Tests for escalationsim.kernel.rng (named streams per replication, block draws)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalationsim.rng import (
+from escalationsim.kernel.rng import (
     N_NORMAL,
     N_UNIFORM,
     STREAMS,

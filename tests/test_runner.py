@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 
 from escalationsim import simulate
-from escalationsim.aggregate import paired_differences
-from escalationsim.model import Model
-from escalationsim.population import draw_population
-from escalationsim.rng import streams
+from escalationsim.analysis.aggregate import paired_differences
+from escalationsim.engine.model import Model
+from escalationsim.engine.population import draw_population
+from escalationsim.kernel.rng import streams
 from tests.conftest import small_config
 
 
@@ -92,7 +92,7 @@ OTHER_TOP_GROUP = {
 
 @pytest.mark.parametrize("policy", ["omnichannel", "ceo_responds"])
 def test_records_off_gives_the_same_kpis_without_rows(policy):
-    from escalationsim.stats import HIST_REL_ERROR
+    from escalationsim.analysis.stats import HIST_REL_ERROR
 
     on = small_config("run.horizon_days=8", policies=[policy])
     off = dataclasses.replace(on, run=dataclasses.replace(on.run, records=False))

@@ -1,4 +1,4 @@
-"""Tests for escalationsim.staff: interval overlap, staff pools and the CEO's desk.
+"""Tests for escalationsim.kernel.staff: interval overlap, staff pools and the CEO's desk.
 
 Time is in hours; day 0 is a Monday, a week is 168 h.
 """
@@ -13,7 +13,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalationsim.staff import CeoDesk, StaffPool, overlap
+from escalationsim.kernel.staff import CeoDesk, StaffPool, overlap
 
 WEEK = 168.0
 LETTER_H = 0.25
@@ -336,7 +336,7 @@ def test_request_with_patience_reneges_or_is_served() -> None:
     the timer firing later changes nothing."""
     import simpy
 
-    from escalationsim.staff import RENEGED, StaffPool
+    from escalationsim.kernel.staff import RENEGED, StaffPool
 
     env = simpy.Environment()
     pool = StaffPool(env, "reps", 1, 40.0, (0.0, 10.0))
@@ -365,7 +365,7 @@ def test_request_with_patience_reneges_or_is_served() -> None:
 
 def test_head_counts_fixed_unless_scaled() -> None:
     from escalationsim.config import ScenarioConfig
-    from escalationsim.staff import head_counts
+    from escalationsim.kernel.staff import head_counts
 
     s = ScenarioConfig(volume_per_day=5000.0)
     assert head_counts(s) == {
@@ -379,9 +379,9 @@ def test_head_counts_fixed_unless_scaled() -> None:
 def test_scaled_reps_are_the_fewest_meeting_the_abandonment_target() -> None:
     import math
 
-    from escalationsim.analytic import erlang_a
+    from escalationsim.analysis.analytic import erlang_a
     from escalationsim.config import ScenarioConfig
-    from escalationsim.staff import head_counts
+    from escalationsim.kernel.staff import head_counts
 
     for vol in (25.0, 500.0, 3200.0):
         s = ScenarioConfig(volume_per_day=vol)

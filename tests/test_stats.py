@@ -7,9 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from escalationsim.config import PopulationConfig
-from escalationsim.fairness import gini, jain
-from escalationsim.stats import (
+from escalationsim.analysis.fairness import gini, jain
+from escalationsim.analysis.stats import (
     HIST_REL_ERROR,
     ExactSample,
     HistSample,
@@ -17,6 +16,7 @@ from escalationsim.stats import (
     column_sums,
     top_followers_threshold,
 )
+from escalationsim.config import PopulationConfig
 
 
 def _ttrs(n: int, seed: int) -> np.ndarray:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalationsim.sweeps import covering_subset
+from escalationsim.app.sweeps import covering_subset
 from tests.conftest import run_cli
 
 

@@ -18,12 +18,12 @@ from escalationsim.config import (
     SimConfig,
     validate,
 )
-from escalationsim.runner import Results, simulate
+from escalationsim.experiment.runner import Results, simulate
 
 
 def compose(overrides: list[str] | None = None) -> SimConfig:
     """The packaged default job with Hydra-style overrides (e.g. ``run.seed=7``)."""
-    from escalationsim.cli import compose as _compose
+    from escalationsim.app.cli import compose as _compose
 
     return _compose(overrides)
 

@@ -684,7 +684,7 @@ MAX_COMPLAINTS_PER_RUN = 20_000_000
 
 def validate(cfg: SimConfig) -> None:
     """Check the whole job before anything runs; raise ConfigError naming the key."""
-    from escalationsim.queue_only import QueueOnlyScenario, validate_queue_only
+    from escalationsim.analysis.queue_only import QueueOnlyScenario, validate_queue_only
 
     validate_run(cfg.run, list(cfg.policies))
     if isinstance(cfg.scenario, QueueOnlyScenario):

@@ -65,7 +65,7 @@ TABLES = ("complaints", "kpis", "daily", "groups", "summary", "paired")
 def outputs(case: str) -> dict[str, pd.DataFrame]:
     """Every output table of ``case`` (those its run produces)."""
     from escalationsim import compose, simulate
-    from escalationsim.fairness import outcomes_by_group
+    from escalationsim.analysis.fairness import outcomes_by_group
 
     res = simulate(compose(CASES[case]))
     out = {"kpis": res.kpis, "daily": res.daily, "summary": res.summary, "paired": res.paired}

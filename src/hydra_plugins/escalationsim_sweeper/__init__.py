@@ -3,7 +3,7 @@
 Selected in ``escalationsim/conf/config.yaml`` (``override hydra/sweeper: covering``);
 ``hydra/sweeper=basic`` on the command line restores Hydra's own. Hydra only instantiates
 plugins defined under the ``hydra_plugins`` package, hence this thin module; the choice of
-jobs is :func:`escalationsim.sweeps.covering_subset`.
+jobs is :func:`escalationsim.app.sweeps.covering_subset`.
 
 No ``from __future__ import annotations`` here: Hydra's plugin scan executes this module
 without registering it in ``sys.modules``, where ``dataclass`` would look string
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from hydra._internal.core_plugins import basic_sweeper
 from hydra.core.config_store import ConfigStore
 
-from escalationsim.sweeps import covering_subset
+from escalationsim.app.sweeps import covering_subset
 
 
 @dataclass

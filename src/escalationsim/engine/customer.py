@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from escalationsim.outcomes import (
+from escalationsim.engine.population import CEO, EMAIL, PHONE, SOCIAL
+from escalationsim.kernel.codes import (
     DENIED,
     RESOLVED,
     ROLE_NONE,
@@ -21,13 +22,12 @@ from escalationsim.outcomes import (
     STATUS_OPEN,
     STATUS_RESOLVED,
 )
-from escalationsim.population import CEO, EMAIL, PHONE, SOCIAL
-from escalationsim.rng import N_UNIFORM
+from escalationsim.kernel.rng import N_UNIFORM
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from escalationsim.model import Model
+    from escalationsim.engine.model import Model
 
 NAN = float("nan")
 

@@ -16,14 +16,14 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from escalationsim.aggregate import paired_differences, summarise
+from escalationsim.analysis.aggregate import paired_differences, summarise
+from escalationsim.analysis.metrics import daily_series, run_kpis
+from escalationsim.analysis.queue_only import QueueOnlyScenario, queue_kpis, to_scenario
 from escalationsim.config import PolicyConfig, SimConfig, validate
-from escalationsim.metrics import daily_series, run_kpis
-from escalationsim.model import Model
-from escalationsim.population import population_blocks
-from escalationsim.queue_only import QueueOnlyScenario, queue_kpis, to_scenario
-from escalationsim.records import ComplaintLog
-from escalationsim.rng import streams
+from escalationsim.engine.model import Model
+from escalationsim.engine.population import population_blocks
+from escalationsim.engine.records import ComplaintLog
+from escalationsim.kernel.rng import streams
 
 
 @dataclass

@@ -20,16 +20,16 @@ from typing import Any
 import numpy as np
 import simpy
 
-from escalationsim import channels
 from escalationsim.config import Dist, HandleTime, PolicyConfig, ScenarioConfig
-from escalationsim.customer import Customer, journey
-from escalationsim.outcomes import Role, Status
-from escalationsim.policies import Floodgates, Policy, RootCause, build_policy
-from escalationsim.population import CEO, CHANNEL_CODES, SOCIAL, Population
-from escalationsim.process import LightProcess
-from escalationsim.records import ComplaintLog, ComplaintTally
-from escalationsim.rng import N_UNIFORM, ROW, BlockDraws, CustomerDraws
-from escalationsim.staff import AUDIT_SLOT, STAFF_ROLES, CeoDesk, StaffPool, head_counts
+from escalationsim.engine import channels
+from escalationsim.engine.customer import Customer, journey
+from escalationsim.engine.population import CEO, CHANNEL_CODES, SOCIAL, Population
+from escalationsim.engine.records import ComplaintLog, ComplaintTally
+from escalationsim.kernel.codes import Role, Status
+from escalationsim.kernel.process import LightProcess
+from escalationsim.kernel.rng import N_UNIFORM, ROW, BlockDraws, CustomerDraws
+from escalationsim.kernel.staff import AUDIT_SLOT, STAFF_ROLES, CeoDesk, StaffPool, head_counts
+from escalationsim.policy.policies import Floodgates, Policy, RootCause, build_policy
 
 
 @dataclass

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from escalationsim.config import ScenarioConfig
-from escalationsim.staff import STAFF_ROLES
+from escalationsim.kernel.staff import STAFF_ROLES
 
 
 def hourly_costs(scenario: ScenarioConfig) -> dict[str, float]:

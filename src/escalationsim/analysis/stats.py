@@ -24,10 +24,10 @@ from typing import Protocol
 
 import numpy as np
 
+from escalationsim.analysis.fairness import gini, jain, top_share_mask
 from escalationsim.config import PopulationConfig
-from escalationsim.fairness import gini, jain, top_share_mask
-from escalationsim.outcomes import Status
-from escalationsim.population import CEO, CHANNEL_CODES
+from escalationsim.engine.population import CEO, CHANNEL_CODES
+from escalationsim.kernel.codes import Status
 
 SERVICE_LEVEL_S = 20.0
 """Threshold of the reported phone service level, seconds."""

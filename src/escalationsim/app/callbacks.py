@@ -1,7 +1,7 @@
 """Hydra callbacks: aggregate a sweep as soon as it ends.
 
 Configured in ``conf/config.yaml`` under ``hydra.callbacks``. Jobs never raise (a failed
-job leaves a ``FAILED`` marker instead, see :mod:`escalationsim.cli`), so the sweep always
+job leaves a ``FAILED`` marker instead, see :mod:`escalationsim.app.cli`), so the sweep always
 reaches its end and the report covers every job that finished; the command then exits
 non-zero if any job failed.
 """
@@ -42,7 +42,7 @@ class SweepReport(Callback):
             self._bar.update(1)
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        from escalationsim.report import build_report
+        from escalationsim.app.report import build_report
 
         if self._bar is not None:
             self._bar.close()
@@ -50,7 +50,7 @@ class SweepReport(Callback):
         try:
             report, failed = build_report(sweep, plots=self.plots)
         except FileNotFoundError:
-            from escalationsim.report import find_jobs
+            from escalationsim.app.report import find_jobs
 
             log.error("no job of the sweep in %s produced results", sweep)
             _, failed = find_jobs(sweep)

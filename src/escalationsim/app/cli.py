@@ -1,4 +1,4 @@
-"""The ``escalationsim`` command: a Hydra app around :func:`escalationsim.runner.simulate`.
+"""The ``escalationsim`` command: a Hydra app around :func:`escalationsim.experiment.simulate`.
 
 Hydra composes ``conf/config.yaml`` (shipped inside the package, so an installed wheel
 finds it) with the user's overrides; the typed schema below rejects wrong types, and
@@ -26,6 +26,8 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from tqdm import tqdm
 
+from escalationsim.analysis.queue_only import QueueOnlyScenario
+from escalationsim.analysis.validation import ValidationConfig
 from escalationsim.config import (
     ConfigError,
     PolicyConfig,
@@ -34,8 +36,6 @@ from escalationsim.config import (
     SimConfig,
     validate,
 )
-from escalationsim.queue_only import QueueOnlyScenario
-from escalationsim.validation import ValidationConfig
 
 log = logging.getLogger("escalationsim")
 
@@ -113,9 +113,9 @@ def _fail(err: ConfigError) -> int:
 
 def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     """Compare ``run.policies`` on the scenario; write tables and plots."""
-    from escalationsim.output import write_outputs
-    from escalationsim.runner import simulate
-    from escalationsim.tables import headline_table, render
+    from escalationsim.app.output import write_outputs
+    from escalationsim.app.tables import headline_table, render
+    from escalationsim.experiment.runner import simulate
 
     try:
         validate(sim)
@@ -143,7 +143,7 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     written = write_outputs(
         outdir, sim, results, plots=app.output.plots, complaints=app.output.complaints
     )
-    from escalationsim.report import build_report
+    from escalationsim.app.report import build_report
 
     report, _ = build_report(outdir, plots=app.output.plots)
     written.append(report)
@@ -157,8 +157,8 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
 
 def validation_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     """Simulate the queue-only cases and compare them with Erlang C / Erlang A."""
-    from escalationsim.files import write_csv
-    from escalationsim.validation import run_validation, validate_validation
+    from escalationsim.analysis.validation import run_validation, validate_validation
+    from escalationsim.app.files import write_csv
 
     cfg = app.validation
     try:
@@ -202,12 +202,12 @@ def run_job(cfg: DictConfig, outdir: Path) -> int:
 
 
 def _mark_failed(outdir: Path, reason: str) -> None:
-    from escalationsim.files import write_text
+    from escalationsim.app.files import write_text
 
     write_text(reason + "\n", outdir / "FAILED")
 
 
-@hydra.main(version_base="1.3", config_path="conf", config_name="config")
+@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def _app(cfg: DictConfig) -> int:
     hc = HydraConfig.get()
     outdir = Path(hc.runtime.output_dir)

@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from escalationsim.analysis.costs import cost_columns
+from escalationsim.analysis.stats import ComplaintStats, StreamingStats, day_counts
 from escalationsim.config import ChurnConfig, ScenarioConfig
-from escalationsim.costs import cost_columns
-from escalationsim.outcomes import CONTACT_OUTCOMES, Role, Status
-from escalationsim.population import CEO, CHANNELS, SOCIAL, Population
-from escalationsim.staff import STAFF_ROLES
-from escalationsim.stats import ComplaintStats, StreamingStats, day_counts
+from escalationsim.engine.population import CEO, CHANNELS, SOCIAL, Population
+from escalationsim.kernel.codes import CONTACT_OUTCOMES, Role, Status
+from escalationsim.kernel.staff import STAFF_ROLES
 
 if TYPE_CHECKING:
-    from escalationsim.customer import Customer
+    from escalationsim.engine.customer import Customer
 
 _COLUMNS: dict[str, str] = {
     "complaint_id": "i8",
@@ -343,7 +343,7 @@ _TALLY_DTYPE = np.dtype(
 
 class ComplaintTally(_Recorder):
     """Aggregates only (``run.records=false``): each chunk of closed complaints is folded
-    into a :class:`~escalationsim.stats.StreamingStats` and per-day counts, then dropped,
+    into a :class:`~escalationsim.analysis.stats.StreamingStats` and per-day counts, then dropped,
     so memory does not grow with the horizon. The window starts at the first customer
     arriving after the warm-up; the model sets ``start`` when it reaches them."""
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from escalationsim.aggregate import paired_differences, summarise
-from escalationsim.files import write_csv, write_text
-from escalationsim.tables import headline_table, to_markdown
+from escalationsim.analysis.aggregate import paired_differences, summarise
+from escalationsim.app.files import write_csv, write_text
+from escalationsim.app.tables import headline_table, to_markdown
 
 PAIRED_KPIS = (
     "cost_per_complaint",
@@ -86,7 +86,7 @@ def _never_started(root: Path, started: list[Path]) -> list[Path]:
         return []
     from omegaconf import OmegaConf
 
-    from escalationsim.callbacks import count_jobs
+    from escalationsim.app.callbacks import count_jobs
 
     try:
         total = count_jobs(OmegaConf.load(path))
@@ -139,8 +139,8 @@ def gather(root: Path) -> Gathered:
 
 
 def _plots(g: Gathered, out: Path) -> list[Path]:
-    from escalationsim.files import save_figure
-    from escalationsim.plots import (
+    from escalationsim.app.files import save_figure
+    from escalationsim.app.plots import (
         SWEEP_KPIS,
         plot_cost_vs_fairness,
         plot_daily,

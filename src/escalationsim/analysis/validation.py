@@ -12,12 +12,12 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from escalationsim.aggregate import mean_ci
-from escalationsim.analytic import erlang_a, erlang_c
+from escalationsim.analysis.aggregate import mean_ci
+from escalationsim.analysis.analytic import erlang_a, erlang_c
+from escalationsim.analysis.queue_only import QueueOnlyScenario, validate_queue_only
+from escalationsim.analysis.stats import SERVICE_LEVEL_S
 from escalationsim.config import ConfigError, PolicyConfig, RunConfig, SimConfig, validate_run
-from escalationsim.queue_only import QueueOnlyScenario, validate_queue_only
-from escalationsim.runner import simulate
-from escalationsim.stats import SERVICE_LEVEL_S
+from escalationsim.experiment.runner import simulate
 
 METRICS: tuple[str, ...] = (
     "p_wait",

@@ -29,7 +29,7 @@ def head_counts(scenario: ScenarioConfig) -> dict[str, int]:
     scenario's call time and mean patience) at or below half the abandonment target, plus
     the email load in Erlangs rounded up. Other pools grow in proportion to volume.
     """
-    from escalationsim.analytic import staff_for_targets
+    from escalationsim.analysis.analytic import staff_for_targets
 
     st = scenario.staff
     counts = {name: getattr(st, name).count for name in STAFF_ROLES if name != "ceo"}

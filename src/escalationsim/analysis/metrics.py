@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from escalationsim.analysis.costs import cost_columns, hourly_costs
+from escalationsim.analysis.fairness import median_ratio
+from escalationsim.analysis.stats import ComplaintStats, Group
 from escalationsim.config import ScenarioConfig
-from escalationsim.costs import cost_columns, hourly_costs
-from escalationsim.fairness import median_ratio
-from escalationsim.model import RunResult
-from escalationsim.staff import STAFF_ROLES
-from escalationsim.stats import ComplaintStats, Group
+from escalationsim.engine.model import RunResult
+from escalationsim.kernel.staff import STAFF_ROLES
 
 MIN_GROUP = 30
 """Smallest first-channel group that enters the channel TTR ratio."""
@@ -170,7 +170,7 @@ def run_kpis(result: RunResult, scenario: ScenarioConfig, stats: ComplaintStats)
 def daily_series(result: RunResult, counts: np.ndarray) -> pd.DataFrame:
     """Per simulated day of the window: complaints arrived, the share that reached the
     CEO (by arrival day) and went straight there, and each queue's length at the start of
-    the day. ``counts`` are the window's :func:`escalationsim.stats.day_counts`."""
+    the day. ``counts`` are the window's :func:`escalationsim.analysis.stats.day_counts`."""
     lo, hi = result.window_h
     days = np.arange(int(lo // 24), int(np.ceil(hi / 24)))
     out = pd.DataFrame({"day": days})

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from escalationsim.outcomes import (
+from escalationsim.kernel.codes import (
     ABANDONED,
     DENIED,
     NO_ANSWER,
@@ -28,11 +28,11 @@ from escalationsim.outcomes import (
     UNRESOLVED,
     Role,
 )
-from escalationsim.staff import RENEGED
+from escalationsim.kernel.staff import RENEGED
 
 if TYPE_CHECKING:
-    from escalationsim.customer import Customer
-    from escalationsim.model import Model
+    from escalationsim.engine.customer import Customer
+    from escalationsim.engine.model import Model
 
 Proc = Generator[Any, Any, int]
 

@@ -2,7 +2,7 @@
 
 One phone channel, one pool of identical servers, first in first out, exponential
 service, optional exponential patience, no escalation, no churn, no publicity. It exists
-to check the engine against Erlang C and Erlang A (:mod:`escalationsim.analytic`): the
+to check the engine against Erlang C and Erlang A (:mod:`escalationsim.analysis.analytic`): the
 very same code paths that run the policy comparisons run here, only with every other
 feature switched off by configuration.
 """
@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from escalationsim.analysis.stats import ComplaintStats
 from escalationsim.config import (
     BehaviourConfig,
     ChannelsConfig,
@@ -27,7 +28,6 @@ from escalationsim.config import (
     ScenarioConfig,
     StaffConfig,
 )
-from escalationsim.stats import ComplaintStats
 
 
 @dataclass

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from escalationsim.analysis.fairness import outcomes_by_group
+from escalationsim.app.files import write_csv, write_parquet, write_text
+from escalationsim.app.tables import headline_table, to_markdown
 from escalationsim.config import SimConfig
-from escalationsim.fairness import outcomes_by_group
-from escalationsim.files import write_csv, write_parquet, write_text
-from escalationsim.runner import Results
-from escalationsim.tables import headline_table, to_markdown
+from escalationsim.experiment.runner import Results
 
 
 def write_outputs(
@@ -30,7 +30,7 @@ def write_outputs(
     table = headline_table(results.summary, sim.run.policies)
     written.append(write_text(to_markdown(table), outdir / "headline.md"))
     if plots:
-        from escalationsim.plots import write_plots
+        from escalationsim.app.plots import write_plots
 
         written += write_plots(outdir, results.kpis, results.complaints, sim.run.policies)
     return written

@@ -17,9 +17,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from escalationsim.aggregate import kpi_bounds, mean_ci  # noqa: E402
-from escalationsim.fairness import TIERS, follower_tier  # noqa: E402
-from escalationsim.files import save_figure  # noqa: E402
+from escalationsim.analysis.aggregate import kpi_bounds, mean_ci  # noqa: E402
+from escalationsim.analysis.fairness import TIERS, follower_tier  # noqa: E402
+from escalationsim.app.files import save_figure  # noqa: E402
 
 COST_PARTS: tuple[tuple[str, str], ...] = (
     ("cost_staff_reps", "reps"),

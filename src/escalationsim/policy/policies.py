@@ -23,7 +23,8 @@ from escalationsim.config import (
     SocialLever,
     SocialMode,
 )
-from escalationsim.outcomes import (
+from escalationsim.engine.population import CEO, SOCIAL
+from escalationsim.kernel.codes import (
     DENIED,
     RESOLVED,
     ROLE_CEO,
@@ -31,11 +32,10 @@ from escalationsim.outcomes import (
     ROLE_MANAGER,
     ROLE_REP,
 )
-from escalationsim.population import CEO, SOCIAL
 
 if TYPE_CHECKING:
-    from escalationsim.customer import Customer
-    from escalationsim.model import Model
+    from escalationsim.engine.customer import Customer
+    from escalationsim.engine.model import Model
 
 Proc = Generator[Any, Any, int]
 
