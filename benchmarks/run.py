@@ -119,8 +119,9 @@ def _time_model_run() -> list[float]:
 
 
 def _queue_config(n_customers: int, records: bool) -> Any:
-    from escalationsim.analysis.queue_only import QueueOnlyScenario
-    from escalationsim.config import PolicyConfig, RunConfig, SimConfig
+    from escalationsim.config.queue_only import QueueOnlyScenario
+    from escalationsim.experiment.job import RunConfig, SimConfig
+    from escalationsim.policy import PolicyConfig
 
     days = n_customers / (LAMBDA * 24.0)
     return SimConfig(

@@ -17,14 +17,23 @@ from escalationsim.experiment.runner import Results
 PRESETS = ["rigid_script", "empowered_rep", "ceo_responds", "ceo_redirects", "omnichannel"]
 
 
-def run_cli(args: list[str], cwd: Path | None = None, timeout: int = 600):
-    """Run the ``escalationsim`` command in a subprocess, as a user would."""
+FAILPOINT = Path(__file__).parent / "failpoint"
+
+
+def run_cli(args: list[str], cwd: Path | None = None, timeout: int = 600, fail_volumes: str = ""):
+    """Run the ``escalationsim`` command in a subprocess, as a user would; jobs whose
+    ``scenario.volume_per_day`` is in ``fail_volumes`` crash while running
+    (tests/failpoint)."""
+    env = dict(os.environ, HYDRA_FULL_ERROR="0")
+    if fail_volumes:
+        env["PYTHONPATH"] = os.pathsep.join([str(FAILPOINT), env.get("PYTHONPATH", "")])
+        env["ESCALATIONSIM_FAIL_VOLUMES"] = fail_volumes
     return subprocess.run(
         [sys.executable, "-m", "escalationsim.app.cli", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
-        env=dict(os.environ, HYDRA_FULL_ERROR="0"),
+        env=env,
         timeout=timeout,
     )
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from escalationsim.config import PolicyConfig, ScenarioConfig
+from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.policy import registry
 
 CONF = Path(__file__).resolve().parents[1] / "src" / "escalationsim" / "conf"
 NUMBER = re.compile(r":\s*-?\d")
@@ -48,16 +49,44 @@ def test_every_number_in_conf_cites_a_source_or_says_assumption():
 
 def test_default_scenario_sets_every_field():
     data = yaml.safe_load((CONF / "scenario" / "default.yaml").read_text())
+    data.pop("defaults")  # the schema it extends
     assert set(_yaml_leaves(data)) == set(_leaves(ScenarioConfig()))
 
 
-def test_every_policy_preset_sets_every_lever():
-    expected = set(_leaves(PolicyConfig())) - {"name"}
-    presets = sorted((CONF / "policy").glob("*.yaml"))
-    assert len(presets) >= 5
-    for path in presets:
-        data = yaml.safe_load(path.read_text())
-        assert set(_yaml_leaves(data)) == expected, path.name
+PRESETS = ["rigid_script", "empowered_rep", "ceo_responds", "ceo_redirects", "omnichannel"]
+
+
+def test_every_lever_mode_file_sets_every_field_of_its_mode():
+    """conf/policy/<slot>/<mode>.yaml (with the base's shared keys) states every field of
+    the mode's config dataclass, so every default in a preset is visible and sourced."""
+    base = yaml.safe_load((CONF / "policy" / "base.yaml").read_text())
+    for slot in registry.SLOTS:
+        files = sorted((CONF / "policy" / slot).glob("*.yaml"))
+        assert {f.stem for f in files} == set(registry.modes(slot)), slot
+        for path in files:
+            data = {**base.get(slot, {}), **yaml.safe_load(path.read_text())}
+            schema = registry.config_class(slot, path.stem)
+            assert set(data) == {f.name for f in fields(schema)}, path
+
+
+def test_presets_list_only_what_differs_from_the_base():
+    """A preset is the base plus overrides: its own lines are few, and composing it gives
+    one complete lever config per slot."""
+    from escalationsim import compose
+
+    sim = compose()
+    for name in PRESETS:
+        data = yaml.safe_load((CONF / "policy" / f"{name}.yaml").read_text())
+        assert data["defaults"][0] == "base", name
+        assert len(_own_lines(CONF / "policy" / f"{name}.yaml")) <= 8, name
+        p = sim.policies[name]
+        for slot in registry.SLOTS:
+            cfg = getattr(p, slot)
+            assert isinstance(cfg, registry.config_class(slot, cfg.mode)), (name, slot)
+
+
+def _own_lines(path: Path) -> list[str]:
+    return [ln for ln in path.read_text().splitlines() if ln.split("#")[0].strip()]
 
 
 def test_every_experiment_states_its_question():

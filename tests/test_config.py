@@ -10,14 +10,10 @@ from collections.abc import Callable
 import pytest
 
 from escalationsim import compose
-from escalationsim.config import (
-    ConfigError,
-    PolicyConfig,
-    RunConfig,
-    ScenarioConfig,
-    SimConfig,
-    validate,
-)
+from escalationsim.config.fields import ConfigError
+from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.experiment.job import RunConfig, SimConfig, validate
+from escalationsim.policy import PolicyConfig
 
 PRESETS = {"rigid_script", "empowered_rep", "ceo_responds", "ceo_redirects", "omnichannel"}
 
@@ -130,8 +126,8 @@ BAD_CASES = [
     pytest.param(_set_run(workers=0), "run.workers", "integer >= 1", id="zero-workers"),
     # probabilities out of [0, 1]
     pytest.param(
-        _setattr("policies.rigid_script.rep.audit_fraction", 1.5),
-        "policies.rigid_script.rep.audit_fraction",
+        _setattr("policies.empowered_rep.rep.audit_fraction", 1.5),
+        "policies.empowered_rep.rep.audit_fraction",
         "[0, 1]",
         id="prob-audit",
     ),
@@ -288,8 +284,21 @@ BAD_CASES = [
         "finite",
         id="inf-quick",
     ),
-    pytest.param(_set_run(warmup_days=NAN), "run.warmup_days", ">= 0", id="nan-warmup"),
-    pytest.param(_set_run(horizon_days=NAN), "run.horizon_days", "> 0", id="nan-horizon"),
+    pytest.param(_set_run(warmup_days=NAN), "run.warmup_days", "finite", id="nan-warmup"),
+    pytest.param(_set_run(horizon_days=NAN), "run.horizon_days", "finite", id="nan-horizon"),
+    # a lever's mode must be configured by that mode's dataclass
+    pytest.param(
+        _setattr("policies.rigid_script.rep.mode", "empowered"),
+        "policies.rigid_script.rep",
+        "EmpoweredRep",
+        id="mode-of-another-config",
+    ),
+    pytest.param(
+        _setattr("policies.rigid_script.rep.mode", "bogus"),
+        "policies.rigid_script.rep.mode",
+        "['empowered', 'script']",
+        id="unknown-mode",
+    ),
     # values that would overflow or misbehave mid-run are stopped up front
     pytest.param(
         _setattr("scenario.population.followers_sigma", 400.0),
@@ -368,7 +377,6 @@ GOOD_EDGES = [
     pytest.param(_set_run(replications=1), id="one-replication"),
     pytest.param(_set_run(policies=["omnichannel"]), id="one-policy"),
     pytest.param(_setattr("scenario.staff.ceo.hours_per_week", 120.0), id="ceo-all-day"),
-    pytest.param(_setattr("policies.rigid_script.rep.mode", "empowered"), id="mode-string"),
     pytest.param(_setattr("scenario.volume_per_day", 7), id="int-volume"),
 ]
 

@@ -7,23 +7,44 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from escalationsim.engine.customer import Customer, next_channel
-from escalationsim.engine.population import CEO, EMAIL, PHONE, SOCIAL
+from escalationsim.engine import channels
+from escalationsim.engine.customer import Customer
+from escalationsim.engine.journey import next_channel
 from escalationsim.kernel.codes import ABANDONED, DENIED, NO_ANSWER, UNRESOLVED
 from escalationsim.kernel.rng import ROW
+from tests.codes import CEO, EMAIL, PHONE, SOCIAL
 
 ROWS = np.zeros((1, ROW))
 
 
 def _model(max_retries: int = 1):
+    """The parts of a run context the ladder reads, from the channel registry."""
     return SimpleNamespace(
-        scenario=SimpleNamespace(behaviour=SimpleNamespace(max_retries=max_retries))
+        max_retries=max_retries,
+        retryable=[cls.retryable for cls in channels.channel_classes()],
+        ladder=[(1 << cls.code, cls.code, cls.requires) for cls in channels.ladder()],
     )
 
 
 def _customer(uses_social: bool = True, knows_ceo: bool = True, tried: int = 0) -> Customer:
     c = Customer(
-        0, 0.0, 100, PHONE, uses_social, knows_ceo, 0.5, 1.0, True, 50.0, 100.0, 0.5, ROWS, 0
+        0,
+        0.0,
+        100,
+        PHONE,
+        uses_social,
+        knows_ceo,
+        0.5,
+        1.0,
+        True,
+        50.0,
+        100.0,
+        0.5,
+        1,
+        0.5,
+        0.5,
+        ROWS,
+        0,
     )
     c.tried = tried
     return c

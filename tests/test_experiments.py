@@ -14,7 +14,7 @@ from omegaconf import OmegaConf, open_dict
 from escalationsim.app.cli import to_sim_config
 from escalationsim.app.report import build_report
 from escalationsim.app.report import main as report_main
-from escalationsim.config import validate
+from escalationsim.experiment.job import validate
 from tests.conftest import run_cli
 
 EXPERIMENTS = sorted(
@@ -103,8 +103,10 @@ def test_floodgates_moves_both_ceo_policies_together():
     assert sim.policies["ceo_redirects"].floodgates.strength == 0.123
 
 
-def _sweep(root: Path, *extra: str) -> subprocess.CompletedProcess:
-    return run_cli(["--multirun", *TINY, f"hydra.sweep.dir={root}", *extra])
+def _sweep(root: Path, *extra: str, fail_volumes: str = "") -> subprocess.CompletedProcess:
+    return run_cli(
+        ["--multirun", *TINY, f"hydra.sweep.dir={root}", *extra], fail_volumes=fail_volumes
+    )
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +115,7 @@ def sweeps(tmp_path_factory):
     grid = "scenario.volume_per_day=100,200,400"
     basic = _sweep(tmp / "basic", grid, "hydra/launcher=basic")
     joblib = _sweep(tmp / "joblib", grid, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
-    failing = _sweep(tmp / "failing", "scenario.volume_per_day=100,-5,300")
+    failing = _sweep(tmp / "failing", "scenario.volume_per_day=100,250,300", fail_volumes="250")
     return tmp, basic, joblib, failing
 
 
@@ -158,6 +160,19 @@ def test_a_failed_job_is_named_and_the_others_are_aggregated(sweeps):
     report = (root / "report.md").read_text()
     assert "Failed or unfinished jobs" in report and "`1`" in report
     assert "1 job(s) failed" in failing.stdout
+    assert "injected failure at volume_per_day=250" in (root / "1" / "FAILED").read_text()
+
+
+def test_a_bad_sweep_value_stops_the_sweep_before_any_job_runs(tmp_path):
+    """Each override value is checked as its job would check it (types and ranges) before
+    the sweep launches anything."""
+    for value, says in (("-5", "scenario.volume_per_day = -5"), ("abc", "volume_per_day")):
+        root = tmp_path / value
+        proc = _sweep(root, f"scenario.volume_per_day=100,{value},300")
+        assert proc.returncode != 0
+        assert says in proc.stderr, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert not any(p.is_dir() for p in root.glob("*")), "a job ran"
 
 
 def test_report_command_on_a_sweep_folder(sweeps, tmp_path, capsys):

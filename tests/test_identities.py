@@ -16,27 +16,28 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from escalationsim.analysis.complaints import ComplaintTable
 from escalationsim.analysis.metrics import add_costs
-from escalationsim.analysis.queue_only import QueueOnlyScenario, to_scenario
-from escalationsim.config import (
-    CeoLever,
-    CeoMode,
-    FloodgatesLever,
-    PolicyConfig,
-    RepLever,
-    RepMode,
-    RootCauseLever,
-    RunConfig,
-    ScenarioConfig,
-    SimConfig,
-    SocialLever,
-    SocialMode,
-    TrackingLever,
-    validate,
-)
+from escalationsim.config.queue_only import QueueOnlyScenario, to_scenario
+from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.engine.model import Model
 from escalationsim.engine.population import draw_population
+from escalationsim.experiment.job import RunConfig, SimConfig, validate
 from escalationsim.kernel.rng import streams
+from escalationsim.policy import (
+    EmpoweredRep,
+    FcfsSocial,
+    InfluenceSocial,
+    OfficeCeo,
+    PolicyConfig,
+    RedirectingCeo,
+    RespondingCeo,
+    ScriptRep,
+    Tickets,
+    TopCause,
+    WordOfMouth,
+    build_policy,
+)
 
 ROLES = ["reps", "social", "managers", "exec_office", "ceo"]
 
@@ -85,24 +86,46 @@ def scenarios(draw) -> ScenarioConfig:
 def policies(draw) -> PolicyConfig:
     return PolicyConfig(
         name="random",
-        rep=RepLever(
-            mode=draw(st.sampled_from(list(RepMode))),
-            budget_usd=draw(st.floats(0.0, 500.0)),
-            audit_fraction=draw(st.floats(0.0, 1.0)),
+        rep=draw(
+            st.sampled_from(
+                [
+                    ScriptRep(),
+                    EmpoweredRep(
+                        budget_usd=draw(st.floats(0.0, 500.0)),
+                        audit_fraction=draw(st.floats(0.0, 1.0)),
+                    ),
+                ]
+            )
         ),
-        social=SocialLever(
-            mode=draw(st.sampled_from(list(SocialMode))),
-            answer_prob=draw(st.floats(0.0, 1.0)),
-            grants_exceptions=draw(st.booleans()),
+        social=draw(
+            st.sampled_from(
+                [
+                    InfluenceSocial(grants_exceptions=draw(st.booleans())),
+                    FcfsSocial(
+                        answer_prob=draw(st.floats(0.0, 1.0)),
+                        grants_exceptions=draw(st.booleans()),
+                    ),
+                ]
+            )
         ),
-        ceo=CeoLever(
-            mode=draw(st.sampled_from(list(CeoMode))),
-            override_prob=draw(st.floats(0.0, 1.0)),
-            visibility=draw(st.floats(0.0, 1.0)),
+        ceo=draw(
+            st.sampled_from(
+                [
+                    OfficeCeo(
+                        override_prob=draw(st.floats(0.0, 1.0)),
+                        visibility=draw(st.floats(0.0, 1.0)),
+                    ),
+                    RespondingCeo(
+                        override_prob=draw(st.floats(0.0, 1.0)),
+                        visibility=draw(st.floats(0.0, 1.0)),
+                    ),
+                    RedirectingCeo(visibility=draw(st.floats(0.0, 1.0))),
+                ]
+            )
         ),
-        floodgates=FloodgatesLever(strength=draw(st.floats(0.0, 0.5))),
-        tracking=TrackingLever(all_channels=draw(st.booleans())),
-        root_cause=RootCauseLever(
+        floodgates=WordOfMouth(strength=draw(st.floats(0.0, 0.5))),
+        tracking=Tickets(all_channels=draw(st.booleans())),
+        root_cause=TopCause(
             enabled=draw(st.booleans()), detect_after=draw(st.integers(1, 50)), lead_days=0.5
         ),
     )
@@ -118,9 +141,10 @@ def _run(scenario, policy, seed: int, days: float = 4.0, warmup: float = 0.5):
     rngs = streams(seed, 0)
     h, w = days * 24, warmup * 24
     pop = draw_population(scenario, h, rngs["arrivals"], rngs["population"])
-    model = Model(scenario, policy, pop, rngs, h, w)
+    model = Model(scenario, build_policy(policy, scenario), pop, rngs, h, w)
     result = model.run()
-    return pop, result, add_costs(result.log.to_frame(), scenario)
+    table = ComplaintTable(result.log.columns, scenario, result.untracked)
+    return pop, result, add_costs(table.frame(), scenario)
 
 
 @settings(max_examples=25, deadline=None)
@@ -180,17 +204,18 @@ def test_littles_law_on_the_phone_queue():
     rngs = streams(11, 0)
     h, w = 5 * 24.0, 12.0
     pop = draw_population(scenario, h, rngs["arrivals"], rngs["population"])
-    model = Model(scenario, PolicyConfig(), pop, rngs, h, w)
+    model = Model(scenario, build_policy(PolicyConfig(), scenario), pop, rngs, h, w)
     samples: list[int] = []
 
     def sampler():
         yield model.env.timeout(w)
         while True:
-            samples.append(model.reps.queue_length)
+            samples.append(model.staff["reps"].queue_length)
             yield model.env.timeout(0.002)
 
     model.env.process(sampler())
-    df = model.run().log.to_frame()
+    result = model.run()
+    df = ComplaintTable(result.log.columns, scenario, result.untracked).frame()
     arrivals_per_h = len(df) / (h - w)
     wait = df["first_call_wait_h"].fillna(0.0).mean()
     L = float(np.mean(samples))

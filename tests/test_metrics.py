@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from escalationsim.analysis.metrics import queue_stable
+from escalationsim.analysis.kpis import queue_stable
 
 
 def test_flat_queue_is_stable():

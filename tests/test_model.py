@@ -11,6 +11,7 @@ from escalationsim.analysis.metrics import add_costs
 from escalationsim.engine.model import Model
 from escalationsim.engine.population import draw_population
 from escalationsim.kernel.rng import streams
+from escalationsim.policy import build_policy
 from tests.conftest import PRESETS, small_config
 
 
@@ -50,7 +51,8 @@ def test_population_identity_arrivals_equal_complaints_plus_prevented():
     rngs = streams(cfg.run.seed, 0)
     h, w = cfg.run.horizon_days * 24, cfg.run.warmup_days * 24
     pop = draw_population(cfg.scenario, h, rngs["arrivals"], rngs["population"])
-    res = Model(cfg.scenario, cfg.policies["omnichannel"], pop, rngs, h, w).run()
+    policy = build_policy(cfg.policies["omnichannel"], cfg.scenario)
+    res = Model(cfg.scenario, policy, pop, rngs, h, w).run()
     in_window = int((pop.arrival_h >= w).sum())
     assert res.log.prevented > 0
     assert len(res.log) + res.log.prevented == in_window
@@ -184,13 +186,16 @@ def test_customer_draws_take_the_private_row_in_order_then_the_overflow_stream()
     cfg = small_config()
     rngs = streams(3, 0)
     pop = draw_population(cfg.scenario, 24.0, rngs["arrivals"], rngs["population"])
-    m = Model(cfg.scenario, cfg.policies["rigid_script"], pop, rngs, 24.0, 0.0)
+    model = Model(
+        cfg.scenario, build_policy(cfg.policies["rigid_script"], cfg.scenario), pop, rngs, 24.0, 0.0
+    )
+    m = model.ctx.draws
     block = np.random.default_rng(1).random((2, ROW))
-    c = Customer(0, 0.0, 1, 0, False, False, 0.5, 1.0, False, 0.0, 1.0, 0.5, block, 1)
+    c = Customer(0, 0.0, 1, 0, False, False, 0.5, 1.0, False, 0.0, 1.0, 0.5, 0, 0.5, 0.5, block, 1)
     overflow = streams(3, 0)["overflow"]  # the same stream as m's, untouched
     want_u = BlockDraws(overflow, "uniform")
 
-    s = m._samplers["phone"]  # lognormal handling time: takes a normal
+    s = m.samplers["phone"]  # lognormal handling time: takes a normal
     assert s.lognormal
     assert m.handle("phone", c) == math.exp(s.mu + s.sigma * block[1, N_UNIFORM])
     assert m.normal(c) == block[1, N_UNIFORM + 1]
@@ -205,5 +210,5 @@ def test_customer_draws_take_the_private_row_in_order_then_the_overflow_stream()
         assert m.normal(c) == block[1, N_UNIFORM + k]
     want_z = BlockDraws(overflow, "normal")  # refilled after the uniforms, as in m
     assert m.handle("phone", c) == math.exp(s.mu + s.sigma * want_z())  # row's normals used up
-    m._samplers["phone"].exponential, m._samplers["phone"].lognormal = True, False
+    m.samplers["phone"].exponential, m.samplers["phone"].lognormal = True, False
     assert m.handle("phone", c) == s.mean_h * -math.log1p(-want_u())

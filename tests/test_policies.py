@@ -6,51 +6,50 @@ import math
 
 import pytest
 
-from escalationsim.config import (
-    CeoLever,
-    CeoMode,
-    FloodgatesLever,
-    RepLever,
-    RepMode,
-    RootCauseLever,
-    SocialLever,
-    SocialMode,
-)
-from escalationsim.engine.population import CEO, EMAIL, PHONE, SOCIAL
-from escalationsim.policy.policies import (
-    CeoRedirects,
-    CeoResponds,
-    EmpoweredAuthority,
-    FcfsTriage,
-    Floodgates,
-    InfluenceTriage,
-    OfficeOfCeo,
-    RootCause,
-    ScriptAuthority,
-    Tracking,
-    build_ceo,
+from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.engine import channels
+from escalationsim.policy import (
+    EmpoweredRep,
+    FcfsSocial,
+    InfluenceSocial,
+    OfficeCeo,
+    RedirectingCeo,
+    RespondingCeo,
+    ScriptRep,
+    Tickets,
+    TopCause,
+    WordOfMouth,
     build_policy,
-    build_rep,
-    build_social,
+    registry,
 )
+from escalationsim.policy.ceo import CeoRedirects, CeoResponds, OfficeOfCeo
+from escalationsim.policy.floodgates import Floodgates
+from escalationsim.policy.rep import EmpoweredAuthority, ScriptAuthority
+from escalationsim.policy.root_cause import RootCause
+from escalationsim.policy.social import FcfsTriage, InfluenceTriage
+from escalationsim.policy.tracking import Tracking
 from tests.conftest import PRESETS, small_config
+
+S = ScenarioConfig()
 
 
 def test_modes_map_to_lever_classes():
-    assert isinstance(build_rep(RepLever(mode=RepMode.script)), ScriptAuthority)
-    emp = build_rep(RepLever(mode=RepMode.empowered, budget_usd=50, audit_fraction=0.2))
+    assert isinstance(registry.build("rep", ScriptRep(), S), ScriptAuthority)
+    emp = registry.build("rep", EmpoweredRep(budget_usd=50, audit_fraction=0.2), S)
     assert isinstance(emp, EmpoweredAuthority) and emp.budget == 50
-    assert isinstance(build_social(SocialLever(mode=SocialMode.by_influence)), InfluenceTriage)
-    assert isinstance(build_social(SocialLever(mode=SocialMode.fcfs)), FcfsTriage)
-    assert isinstance(build_ceo(CeoLever(mode=CeoMode.office)), OfficeOfCeo)
-    assert isinstance(build_ceo(CeoLever(mode=CeoMode.responds)), CeoResponds)
-    assert isinstance(build_ceo(CeoLever(mode=CeoMode.redirects)), CeoRedirects)
-    # plain strings, as a hand-written config might give, work too
-    assert isinstance(build_ceo(CeoLever(mode="redirects")), CeoRedirects)  # type: ignore[arg-type]
+    assert isinstance(registry.build("social", InfluenceSocial(), S), InfluenceTriage)
+    assert isinstance(registry.build("social", FcfsSocial(), S), FcfsTriage)
+    assert isinstance(registry.build("ceo", OfficeCeo(), S), OfficeOfCeo)
+    assert isinstance(registry.build("ceo", RespondingCeo(), S), CeoResponds)
+    assert isinstance(registry.build("ceo", RedirectingCeo(), S), CeoRedirects)
+    assert set(registry.modes("ceo")) == {"office", "responds", "redirects"}
+    assert registry.config_class("rep", None) is ScriptRep  # the slot's default mode
+    with pytest.raises(TypeError):
+        registry.build("rep", FcfsSocial(), S)  # a config of another slot
 
 
 def test_influence_triage_favours_big_accounts():
-    t = InfluenceTriage(intercept=-2.6, slope=0.8)
+    t = InfluenceTriage(InfluenceSocial(influence_intercept=-2.6, influence_slope=0.8), S)
     probs = [t.answer_prob(f) for f in (0, 10, 100, 1_000, 100_000)]
     assert probs == sorted(probs) and probs[0] < 0.1 and probs[-1] > 0.75
     assert t.answer_prob(99) == pytest.approx(1 / (1 + math.exp(-(-2.6 + 0.8 * 2.0))))
@@ -58,13 +57,13 @@ def test_influence_triage_favours_big_accounts():
 
 
 def test_fcfs_triage_ignores_followers():
-    t = FcfsTriage(prob=0.7)
+    t = FcfsTriage(FcfsSocial(answer_prob=0.7), S)
     assert {t.answer_prob(f) for f in (0, 10**6)} == {0.7}
     assert {t.priority(f) for f in (0, 10**6)} == {0.0}
 
 
 def test_floodgates_share_formula_and_decay():
-    f = Floodgates(FloodgatesLever(strength=0.1, memory_days=10, max_share=0.3))
+    f = Floodgates(WordOfMouth(strength=0.1, memory_days=10, max_share=0.3), S)
     assert f.direct_share(0.0) == 0.0
     for _ in range(5):
         f.register(1.0, 0.0)
@@ -73,49 +72,52 @@ def test_floodgates_share_formula_and_decay():
     # after one memory time the remembered mass has decayed by e
     later = f.direct_share(240.0)
     assert later == pytest.approx(0.3 * (1 - math.exp(-0.1 * rate / math.e)))
-    off = Floodgates(FloodgatesLever(strength=0.0))
+    off = Floodgates(WordOfMouth(strength=0.0), S)
     off.register(1.0, 0.0)
     assert off.direct_share(1.0) == 0.0
 
 
 def test_tracking_channels():
-    assert [Tracking(False).tracks(c) for c in (PHONE, EMAIL, SOCIAL, CEO)] == [
+    classes = [
+        channels.channel_classes()[channels.code(n)] for n in ("phone", "email", "social", "ceo")
+    ]
+    assert [Tracking(Tickets(all_channels=False), S).tracks(c) for c in classes] == [
         True,
         True,
         False,
         False,
     ]
-    assert all(Tracking(True).tracks(c) for c in (PHONE, EMAIL, SOCIAL, CEO))
+    assert all(Tracking(Tickets(all_channels=True), S).tracks(c) for c in classes)
 
 
 def test_root_cause_detects_then_prevents_after_lead_time():
-    rc = RootCause(RootCauseLever(enabled=True, detect_after=3, lead_days=1, effectiveness=0.5))
-    rc.observe(0, tracked=False, now=0.0)  # untracked complaints are not seen
-    rc.observe(1, tracked=True, now=0.0)  # other causes are not counted
+    rc = RootCause(TopCause(enabled=True, detect_after=3, lead_days=1, effectiveness=0.5), S)
+    rc.saw(0, tracked=False, now=0.0)  # untracked complaints are not seen
+    rc.saw(1, tracked=True, now=0.0)  # other causes are not counted
     assert not rc.fixed
     for t in (1.0, 2.0, 3.0):
-        rc.observe(0, tracked=True, now=t)
+        rc.saw(0, tracked=True, now=t)
     assert rc.fixed and rc.fix_time == pytest.approx(3.0 + 24.0)
     assert not rc.prevents(0, 0.1, 26.0)  # before the fix ships
     assert rc.prevents(0, 0.1, 28.0)
     assert not rc.prevents(0, 0.9, 28.0)  # u above effectiveness
     assert not rc.prevents(1, 0.1, 28.0)  # other causes unaffected
-    off = RootCause(RootCauseLever(enabled=False, detect_after=1))
-    off.observe(0, tracked=True, now=0.0)
+    off = RootCause(TopCause(enabled=False, detect_after=1), S)
+    off.saw(0, tracked=True, now=0.0)
     assert not off.fixed
 
 
 @pytest.mark.parametrize("name", PRESETS)
 def test_presets_compose_from_config(name):
     cfg = small_config(policies=[name])
-    policy = build_policy(cfg.policies[name])
+    policy = build_policy(cfg.policies[name], cfg.scenario)
     assert policy.name == name
     assert cfg.policies[name].name == name
 
 
 def test_presets_differ_in_their_levers():
     cfg = small_config()
-    p = {n: build_policy(cfg.policies[n]) for n in PRESETS}
+    p = {n: build_policy(cfg.policies[n], cfg.scenario) for n in PRESETS}
     assert isinstance(p["rigid_script"].rep, ScriptAuthority)
     assert isinstance(p["empowered_rep"].rep, EmpoweredAuthority)
     assert isinstance(p["ceo_responds"].ceo, CeoResponds)

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 from escalationsim.analysis.fairness import top_share_mask
-from escalationsim.config import ScenarioConfig
-from escalationsim.engine.population import CEO, CHANNELS, EMAIL, PHONE, SOCIAL, draw_population
+from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.engine import channels
+from escalationsim.engine.population import draw_population
+from tests.codes import CEO, EMAIL, PHONE, SOCIAL
 
 DAYS = 200.0
 HORIZON_H = DAYS * 24.0
@@ -54,8 +56,8 @@ def _share_ok(observed: np.ndarray, p: float) -> None:
 
 
 def test_channel_codes() -> None:
-    assert CHANNELS[PHONE] == "phone" and CHANNELS[EMAIL] == "email"
-    assert CHANNELS[SOCIAL] == "social" and CHANNELS[CEO] == "ceo"
+    assert channels.names()[PHONE] == "phone" and channels.names()[EMAIL] == "email"
+    assert channels.names()[SOCIAL] == "social" and channels.names()[CEO] == "ceo"
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
@@ -188,7 +190,7 @@ def test_zero_horizon_gives_empty_population(scenario: ScenarioConfig) -> None:
 
 
 def test_hourly_profile_shapes_arrivals_by_hour() -> None:
-    from escalationsim.config import ArrivalsConfig
+    from escalationsim.config.scenario import ArrivalsConfig
     from escalationsim.engine.population import arrival_times
 
     profile = [0.2] * 8 + [2.0] * 10 + [1.0] * 6  # night, office hours, evening
@@ -202,7 +204,7 @@ def test_hourly_profile_shapes_arrivals_by_hour() -> None:
 
 
 def test_incident_burst_multiplies_the_rate_in_its_window() -> None:
-    from escalationsim.config import ArrivalsConfig, BurstConfig
+    from escalationsim.config.scenario import ArrivalsConfig, BurstConfig
     from escalationsim.engine.population import arrival_times
 
     burst = BurstConfig(start_day=10, duration_h=48, multiplier=4.0)
@@ -215,12 +217,8 @@ def test_incident_burst_multiplies_the_rate_in_its_window() -> None:
 
 
 def test_bad_arrival_settings_are_rejected() -> None:
-    from escalationsim.config import (
-        ArrivalsConfig,
-        BurstConfig,
-        ConfigError,
-        validate_scenario,
-    )
+    from escalationsim.config.fields import ConfigError
+    from escalationsim.config.scenario import ArrivalsConfig, BurstConfig, validate_scenario
 
     with pytest.raises(ConfigError, match=r"scenario\.arrivals\.hourly_profile"):
         validate_scenario(ScenarioConfig(arrivals=ArrivalsConfig(hourly_profile=[1.0] * 23)))

@@ -101,16 +101,16 @@ def test_report_keeps_swept_values_numeric_when_some_jobs_lack_them(tmp_path):
 
 
 def test_a_sweep_whose_jobs_all_failed_exits_non_zero_and_says_why(tmp_path):
-    """Every job fails validation: no report can be built, the command says which jobs
-    failed and why, and exits 1 (it used to crash in the report and exit 0)."""
+    """Every job crashes while running: no report can be built, the command says which
+    jobs failed and why, and exits 1 (it used to crash in the report and exit 0)."""
     root = tmp_path / "mr"
     proc = run_cli(
-        ["--multirun", *TINY, "run.horizon_days=0.5", "scenario.volume_per_day=100,300"]
-        + [f"hydra.sweep.dir={root}"]
+        ["--multirun", *TINY, "scenario.volume_per_day=100,300", f"hydra.sweep.dir={root}"],
+        fail_volumes="100,300",
     )
     assert proc.returncode == 1
     out = proc.stdout + proc.stderr
     assert "2 job(s) failed" in out
-    assert "run.warmup_days = 1.0 is not allowed" in out
+    assert "injected failure at volume_per_day=100" in out
     with pytest.raises(FileNotFoundError, match="no kpis.csv"):
         build_report(root)

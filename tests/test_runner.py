@@ -13,6 +13,7 @@ from escalationsim.analysis.aggregate import paired_differences
 from escalationsim.engine.model import Model
 from escalationsim.engine.population import draw_population
 from escalationsim.kernel.rng import streams
+from escalationsim.policy import build_policy
 from tests.conftest import small_config
 
 
@@ -75,7 +76,8 @@ def test_population_independent_of_policy_streams():
     assert r1["journey"].random() == r2["journey"].random()
     # running a model consumes the service stream but leaves the population as drawn
     before = p1.followers.copy()
-    Model(cfg.scenario, cfg.policies["rigid_script"], p1, r1, 100.0, 10.0).run()
+    policy = build_policy(cfg.policies["rigid_script"], cfg.scenario)
+    Model(cfg.scenario, policy, p1, r1, 100.0, 10.0).run()
     np.testing.assert_array_equal(before, p1.followers)
 
 

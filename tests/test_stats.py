@@ -16,7 +16,7 @@ from escalationsim.analysis.stats import (
     column_sums,
     top_followers_threshold,
 )
-from escalationsim.config import PopulationConfig
+from escalationsim.config.scenario import PopulationConfig
 
 
 def _ttrs(n: int, seed: int) -> np.ndarray:
@@ -103,7 +103,9 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
         cols[name] = rng.exponential(10.0, n)
     for name in ["calls", "abandoned_calls", "posts", "posts_answered", "deadline_breaches"]:
         cols[name] = rng.integers(0, 3, n)
-    for name in ["reached_ceo", "escalated_social", "escalated_ceo", "tracked", "churned"]:
+    for name in ["reached_social", "reached_ceo", "escalated_social", "escalated_ceo", "tracked"]:
+        cols[name] = rng.random(n) < 0.3
+    for name in ["churned"]:
         cols[name] = rng.random(n) < 0.3
     return cols
 

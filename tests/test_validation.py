@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import pytest
 
-from escalationsim.analysis.queue_only import QueueOnlyScenario
-from escalationsim.analysis.validation import (
+from escalationsim.config.fields import ConfigError
+from escalationsim.config.queue_only import QueueOnlyScenario
+from escalationsim.experiment.validation import (
     METRICS,
     ValidationConfig,
     analytic_values,
     compare_case,
     run_validation,
 )
-from escalationsim.config import ConfigError
 
 CASES = {
     "light": QueueOnlyScenario(arrivals_per_hour=100, servers=10, service_minutes=3),

@@ -7,18 +7,16 @@ From Python::
     results = simulate(cfg)          # results.kpis, results.summary, results.complaints
 
 ``compose`` reads the packaged Hydra configs; a :class:`SimConfig` can also be built by
-hand from the dataclasses in :mod:`escalationsim.config`.
+hand from the dataclasses in :mod:`escalationsim.config` (the scenario),
+:mod:`escalationsim.policy` (the levers) and :mod:`escalationsim.experiment` (the run).
+The package's layers, from the bottom: ``kernel``, ``config``, ``engine``, ``policy``,
+``analysis``, ``experiment``, ``app`` (docs/architecture.md).
 """
 
-from escalationsim.config import (
-    ConfigError,
-    PolicyConfig,
-    RunConfig,
-    ScenarioConfig,
-    SimConfig,
-    validate,
-)
-from escalationsim.experiment.runner import Results, simulate
+from escalationsim.config.fields import ConfigError
+from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.experiment import Results, RunConfig, SimConfig, simulate, validate
+from escalationsim.policy import PolicyConfig
 
 
 def compose(overrides: list[str] | None = None) -> SimConfig:

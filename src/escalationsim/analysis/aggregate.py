@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
+from escalationsim.analysis.kpis import bounds
+
 ID_COLUMNS = ("policy", "replication")
 
 
@@ -36,33 +38,11 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
-_UNIT_INTERVAL = {
-    "stable",
-    "meets_targets",
-    "first_contact_resolution",
-    "audit_coverage",
-    "gini_ttr",
-    "jain_ttr",
-    "p_wait",
-    "p_abandon",
-    "occupancy",
-    "service_level_20s",
-}
-
-
-_COUNTS = {"complaints", "prevented", "contacts_per_complaint", "impressions_per_complaint"}
-
-
 def kpi_bounds(kpi: str) -> tuple[float, float]:
     """The range a KPI cannot leave (shares, rates, utilisation, gaps between shares), so
-    that a t interval from a few replications is not reported outside it."""
-    if kpi in _UNIT_INTERVAL or kpi.startswith("util_") or "_rate" in kpi or kpi.endswith("_share"):
-        return 0.0, 1.0
-    if kpi.endswith("_gap"):
-        return -1.0, 1.0
-    if kpi.endswith(("_h", "_min")) or kpi.startswith(("cost_", "ceo_")) or kpi in _COUNTS:
-        return 0.0, math.inf
-    return -math.inf, math.inf
+    that a t interval from a few replications is not reported outside it: the KPI
+    registry's bounds, (-inf, inf) for any other column."""
+    return bounds(kpi)
 
 
 def kpi_columns(kpis: pd.DataFrame) -> list[str]:

@@ -8,26 +8,19 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from escalationsim.config import ScenarioConfig
-from escalationsim.kernel.staff import STAFF_ROLES
+from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.engine.staff import POOLS
 
 
 def hourly_costs(scenario: ScenarioConfig) -> dict[str, float]:
     """Loaded hourly cost by staff role (the CEO's is an opportunity cost)."""
-    st = scenario.staff
-    return {
-        "reps": st.reps.hourly_cost_usd,
-        "social": st.social.hourly_cost_usd,
-        "managers": st.managers.hourly_cost_usd,
-        "exec_office": st.exec_office.hourly_cost_usd,
-        "ceo": st.ceo.hourly_cost_usd,
-    }
+    return {name: getattr(scenario.staff, name).hourly_cost_usd for name in POOLS}
 
 
 def cost_columns(cols: Mapping[str, np.ndarray], scenario: ScenarioConfig) -> dict[str, np.ndarray]:
     """Per-complaint costs (USD): staff, CEO, publicity, churn, and the total."""
     rates = hourly_costs(scenario)
-    staff = sum(cols[f"hours_{r}"] * rates[r] for r in STAFF_ROLES if r != "ceo")
+    staff = sum(cols[f"hours_{r}"] * rates[r] for r in POOLS if r != "ceo")
     out = {
         "cost_staff": staff + cols["hours_audit"] * rates["managers"],
         "cost_ceo": cols["hours_ceo"] * rates["ceo"],

@@ -25,49 +25,50 @@ from typing import Protocol
 import numpy as np
 
 from escalationsim.analysis.fairness import gini, jain, top_share_mask
-from escalationsim.config import PopulationConfig
-from escalationsim.engine.population import CEO, CHANNEL_CODES
+from escalationsim.config.scenario import PopulationConfig
+from escalationsim.engine import channels
+from escalationsim.engine.staff import HOUR_COLUMNS
 from escalationsim.kernel.codes import Status
 
 SERVICE_LEVEL_S = 20.0
 """Threshold of the reported phone service level, seconds."""
 
-SUM_COLUMNS: tuple[str, ...] = (
-    "cost_staff",
-    "cost_ceo",
-    "compensation",
-    "cost_churn",
-    "cost_publicity",
-    "penalty",
-    "hours_reps",
-    "hours_social",
-    "hours_managers",
-    "hours_exec_office",
-    "hours_ceo",
-    "hours_audit",
-    "contacts",
-    "calls",
-    "abandoned_calls",
-    "posts",
-    "posts_answered",
-    "deadline_breaches",
-    "impressions",
-    "reached_ceo",
-    "escalated_social",
-    "escalated_ceo",
-    "tracked",
-    "churned",
-)
-"""Complaint columns whose totals enter the KPIs."""
+
+def sum_columns() -> tuple[str, ...]:
+    """Complaint columns whose totals enter the KPIs: costs, hours by pool, contacts and
+    their outcomes, and for every escalation channel of the channel registry whether
+    complaints reached it and escalated to it."""
+    ladder = [c.name for c in channels.channel_classes() if c.ladder_step is not None]
+    return (
+        "cost_staff",
+        "cost_ceo",
+        "compensation",
+        "cost_churn",
+        "cost_publicity",
+        "penalty",
+        *HOUR_COLUMNS,
+        "contacts",
+        "calls",
+        "abandoned_calls",
+        "posts",
+        "posts_answered",
+        "deadline_breaches",
+        "impressions",
+        *(f"reached_{n}" for n in ladder),
+        *(f"escalated_{n}" for n in ladder),
+        "tracked",
+        "churned",
+    )
+
 
 Columns = Mapping[str, np.ndarray]
 
 
 def column_sums(cols: Columns) -> dict[str, float]:
-    """Totals over the complaints in ``cols``: the :data:`SUM_COLUMNS`, and counts by
+    """Totals over the complaints in ``cols``: the :func:`sum_columns`, and counts by
     outcome, of CEO-channel waits and of first phone calls (waited, abandoned, answered
     within the service level)."""
-    sums = {name: float(np.sum(cols[name])) for name in SUM_COLUMNS}
+    sums = {name: float(np.sum(cols[name])) for name in sum_columns()}
     status = cols["status"]
     resolved = status == Status.resolved
     sums["resolved"] = float(np.count_nonzero(resolved))
@@ -297,7 +298,7 @@ class StreamingStats:
         self._add_group("top", top, resolved, ttr)
         self._add_group("rest", ~top, resolved, ttr)
         first = cols["first_channel"]
-        for ch in CHANNEL_CODES:
+        for ch in range(len(channels.names())):
             mask = first == ch
             if mask.any():
                 self._add_group(ch, mask, resolved, ttr)
@@ -307,25 +308,27 @@ class StreamingStats:
             count, res, sample = self._groups.get(key, [0, 0, HistSample()])
             return Group(count, res, sample)
 
-        sums = self.sums or column_sums(_EMPTY)
+        sums = self.sums or column_sums(_empty())
         return ComplaintStats(
             n=self.n,
             sums=sums,
             ttr=self.ttr,
             top=group("top"),
             rest=group("rest"),
-            channels={ch: group(ch) for ch in CHANNEL_CODES if ch in self._groups},
+            channels={ch: group(ch) for ch in range(len(channels.names())) if ch in self._groups},
         )
 
 
-_EMPTY: dict[str, np.ndarray] = {
-    **{name: np.zeros(0) for name in SUM_COLUMNS},
-    "status": np.zeros(0, dtype=np.int8),
-    "contacts": np.zeros(0, dtype=np.int32),
-    "ceo_wait_h": np.zeros(0),
-    "first_call_wait_h": np.zeros(0),
-    "first_call_abandoned": np.zeros(0, dtype=bool),
-}
+def _empty() -> dict[str, np.ndarray]:
+    """Columns of no complaints at all."""
+    return {
+        **{name: np.zeros(0) for name in sum_columns()},
+        "status": np.zeros(0, dtype=np.int8),
+        "contacts": np.zeros(0, dtype=np.int32),
+        "ceo_wait_h": np.zeros(0),
+        "first_call_wait_h": np.zeros(0),
+        "first_call_abandoned": np.zeros(0, dtype=bool),
+    }
 
 
 # --------------------------------------------------------------------------- by day
@@ -334,6 +337,7 @@ _EMPTY: dict[str, np.ndarray] = {
 def day_counts(cols: Columns, first_day: int, n_days: int) -> np.ndarray:
     """Per arrival day (from ``first_day``, ``n_days`` days): complaints, those that
     reached the CEO channel, and those that went straight to the CEO; shape (3, n_days)."""
+    ceo = channels.code("ceo")
     day = np.floor(cols["arrival_time"] / 24.0).astype(np.int64) - first_day
     inside = (day >= 0) & (day < n_days)
     day = day[inside]
@@ -341,6 +345,6 @@ def day_counts(cols: Columns, first_day: int, n_days: int) -> np.ndarray:
         [
             np.bincount(day, minlength=n_days),
             np.bincount(day, weights=cols["reached_ceo"][inside], minlength=n_days),
-            np.bincount(day, weights=cols["first_channel"][inside] == CEO, minlength=n_days),
+            np.bincount(day, weights=cols["first_channel"][inside] == ceo, minlength=n_days),
         ]
     )[:, :n_days].astype(np.int64)

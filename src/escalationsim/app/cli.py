@@ -26,16 +26,13 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from tqdm import tqdm
 
-from escalationsim.analysis.queue_only import QueueOnlyScenario
-from escalationsim.analysis.validation import ValidationConfig
-from escalationsim.config import (
-    ConfigError,
-    PolicyConfig,
-    RunConfig,
-    ScenarioConfig,
-    SimConfig,
-    validate,
-)
+from escalationsim.config.fields import ConfigError
+from escalationsim.config.queue_only import QueueOnlyScenario
+from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.experiment.job import RunConfig, SimConfig, validate
+from escalationsim.experiment.validation import ValidationConfig
+from escalationsim.policy import registry
+from escalationsim.policy.policy import PolicyConfig
 
 log = logging.getLogger("escalationsim")
 
@@ -53,18 +50,59 @@ class OutputConfig:
 
 @dataclass
 class AppConfig:
-    """The schema of the composed Hydra config. ``scenario`` is checked against the
-    schema its ``kind`` names (see SCENARIO_KINDS)."""
+    """The schema of the composed Hydra config. ``scenario`` is typed by its config
+    group's schema (``scenario/default.yaml`` extends ``escalation``, ``queue_only.yaml``
+    extends ``queue_only``: SCENARIO_KINDS), so Hydra type-checks it as it composes;
+    each policy's lever sections are typed by their modes' config dataclasses (the lever
+    registry) when the job starts, and for a sweep's covering subset before it starts."""
 
     job: str = "compare"
     scenario: Any = None
-    policies: dict[str, PolicyConfig] = field(default_factory=dict)
+    policies: dict[str, Any] = field(default_factory=dict)
     run: RunConfig = field(default_factory=RunConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     validation: ValidationConfig = field(default_factory=ValidationConfig)
 
 
 ConfigStore.instance().store(name="base_config", node=AppConfig)
+for _kind, _schema in SCENARIO_KINDS.items():
+    ConfigStore.instance().store(group="scenario", name=f"schema_{_kind}", node=_schema)
+
+
+def _typed(schema: type, node: Any, prefix: str) -> Any:
+    """``node`` merged into the structured config ``schema``: unknown keys and wrong
+    types raise a ConfigError naming the full key."""
+    try:
+        typed = OmegaConf.merge(OmegaConf.structured(schema), node)
+    except OmegaConfBaseException as err:
+        key = getattr(err, "full_key", "") or ""
+        msg = str(getattr(err, "msg", err)).strip()
+        raise ConfigError(f"{prefix}.{key}: {msg}" if key else f"{prefix}: {msg}") from None
+    return OmegaConf.to_object(typed)
+
+
+def typed_policy(name: str, node: Any) -> PolicyConfig:
+    """A policy config from its composed node: each lever section typed by the config
+    dataclass of the mode it names (its slot's default mode if it names none)."""
+    prefix = f"policies.{name}"
+    node = node if node is not None else {}
+    for key in node:
+        if key not in registry.SLOTS and key != "name":
+            raise ConfigError(
+                f"{prefix}.{key} is not a lever: must be one of {list(registry.SLOTS)}"
+            )
+    levers = {}
+    for slot, default in registry.SLOTS.items():
+        section = node.get(slot) or {}
+        mode = section.get("mode", default)
+        schema = registry.config_class(slot, mode)
+        if schema is None:
+            raise ConfigError(
+                f"{prefix}.{slot}.mode = {mode!r} is not allowed: must be one of "
+                f"{sorted(registry.modes(slot))}"
+            )
+        levers[slot] = _typed(schema, section, f"{prefix}.{slot}")
+    return PolicyConfig(name=name, **levers)
 
 
 def _scenario(node: Any) -> Any:
@@ -76,23 +114,34 @@ def _scenario(node: Any) -> Any:
         raise ConfigError(
             f"scenario.kind = {kind!r} is not allowed: must be one of {sorted(SCENARIO_KINDS)}"
         )
-    try:
-        typed = OmegaConf.merge(OmegaConf.structured(SCENARIO_KINDS[kind]), node)
-    except OmegaConfBaseException as err:
-        key = getattr(err, "full_key", "") or ""
-        msg = str(getattr(err, "msg", err)).strip()
-        raise ConfigError(f"scenario.{key}: {msg}") from None
-    return OmegaConf.to_object(typed)
+    return _typed(SCENARIO_KINDS[kind], node, "scenario")
 
 
 def to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
     """Turn the composed Hydra config into the core's typed config (and the app's)."""
     scenario = _scenario(cfg.get("scenario"))
+    nodes = cfg.get("policies") or {}
+    if isinstance(nodes, DictConfig):  # resolve interpolations against the whole config
+        nodes = OmegaConf.to_container(nodes, resolve=True)
+    policies = {name: typed_policy(name, node) for name, node in nodes.items()}
     app: AppConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
     app.scenario = scenario
-    for name, p in app.policies.items():
-        p.name = name
-    return SimConfig(scenario=scenario, policies=dict(app.policies), run=app.run), app
+    app.policies = policies
+    return SimConfig(scenario=scenario, policies=dict(policies), run=app.run), app
+
+
+def check_config(cfg: DictConfig) -> None:
+    """Everything a job checks before it simulates (types, ranges, names): raise a
+    ConfigError naming the key. Sweeps call it on their jobs before launching any."""
+    sim, app = to_sim_config(cfg)
+    if app.job not in JOBS:
+        raise ConfigError(f"job = {app.job!r} is not allowed: must be one of {sorted(JOBS)}")
+    if app.job == "validation":
+        from escalationsim.experiment.validation import validate_validation
+
+        validate_validation(app.validation)
+    else:
+        validate(sim)
 
 
 def compose(overrides: list[str] | None = None, config_name: str = "config") -> SimConfig:
@@ -157,8 +206,8 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
 
 def validation_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     """Simulate the queue-only cases and compare them with Erlang C / Erlang A."""
-    from escalationsim.analysis.validation import run_validation, validate_validation
     from escalationsim.app.files import write_csv
+    from escalationsim.experiment.validation import run_validation, validate_validation
 
     cfg = app.validation
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 from escalationsim.analysis.fairness import outcomes_by_group
 from escalationsim.app.files import write_csv, write_parquet, write_text
 from escalationsim.app.tables import headline_table, to_markdown
-from escalationsim.config import SimConfig
+from escalationsim.experiment.job import SimConfig
 from escalationsim.experiment.runner import Results
 
 

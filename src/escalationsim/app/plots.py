@@ -17,22 +17,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from escalationsim.analysis import kpis as kpi_registry  # noqa: E402
 from escalationsim.analysis.aggregate import kpi_bounds, mean_ci  # noqa: E402
 from escalationsim.analysis.fairness import TIERS, follower_tier  # noqa: E402
 from escalationsim.app.files import save_figure  # noqa: E402
 
-COST_PARTS: tuple[tuple[str, str], ...] = (
-    ("cost_staff_reps", "reps"),
-    ("cost_staff_social", "social team"),
-    ("cost_staff_managers", "managers"),
-    ("cost_staff_exec_office", "executive office"),
-    ("cost_ceo", "CEO time"),
-    ("cost_compensation", "compensation"),
-    ("cost_publicity", "publicity"),
-    ("cost_penalty", "deadline fines"),
-    ("cost_churn", "churned value"),
-    ("cost_fix", "root-cause fixes"),
-)
+
+def cost_parts() -> list[tuple[str, str]]:
+    """(KPI, legend label) of the stacked cost breakdown, from the KPI registry."""
+    return [(k.name, k.short) for k in kpi_registry.view("cost_parts")]
 
 
 def _per_complaint(kpis: pd.DataFrame, policies: list[str], col: str) -> np.ndarray:
@@ -47,7 +40,7 @@ def _per_complaint(kpis: pd.DataFrame, policies: list[str], col: str) -> np.ndar
 def _stacked(ax, kpis: pd.DataFrame, policies: list[str], parts, total_col: str | None) -> None:
     x = np.arange(len(policies))
     bottom = np.zeros(len(policies))
-    colors = dict(zip([c for c, _ in COST_PARTS], plt.get_cmap("tab10").colors, strict=False))
+    colors = dict(zip([c for c, _ in cost_parts()], plt.get_cmap("tab10").colors, strict=False))
     for col, label in parts:
         vals = _per_complaint(kpis, policies, col)
         if np.allclose(vals, 0):
@@ -71,10 +64,10 @@ def _stacked(ax, kpis: pd.DataFrame, policies: list[str], parts, total_col: str 
 def plot_cost_breakdown(kpis: pd.DataFrame, policies: list[str]) -> Figure:
     """Operating cost per complaint by component, and the total including churned value."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
-    operating = [p for p in COST_PARTS if p[0] not in ("cost_churn",)]
+    operating = [p for p in cost_parts() if p[0] not in ("cost_churn",)]
     _stacked(ax1, kpis, policies, operating, None)
     ax1.set_title("Operating cost: staff, CEO time, compensation, publicity, fines")
-    _stacked(ax2, kpis, policies, COST_PARTS, "cost_per_complaint")
+    _stacked(ax2, kpis, policies, cost_parts(), "cost_per_complaint")
     ax2.set_title("Total including churned customer value (bar: 95% CI)")
     handles, labels = [], []
     for ax in (ax1, ax2):
@@ -175,15 +168,10 @@ def write_plots(
 
 # --------------------------------------------------------------------------- sweeps
 
-SWEEP_KPIS: tuple[tuple[str, str], ...] = (
-    ("cost_per_complaint", "cost per complaint (USD)"),
-    ("util_ceo", "CEO utilisation (share of complaint hours)"),
-    ("ttr_p90_h", "P90 time to resolution (h)"),
-    ("ceo_channel_share", "share of complaints reaching the CEO"),
-    ("escalation_rate_ceo", "escalation rate to the CEO"),
-    ("churn_rate", "churn rate"),
-    ("meets_targets", "share of runs meeting service targets"),
-)
+
+def sweep_kpis() -> list[tuple[str, str]]:
+    """(KPI, axis label) plotted against a swept parameter, from the KPI registry."""
+    return [(k.name, k.plot_label or k.label) for k in kpi_registry.view("sweep")]
 
 
 def _tight(fig: Figure, **kwargs) -> None:

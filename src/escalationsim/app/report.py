@@ -19,18 +19,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import paired_differences, summarise
 from escalationsim.app.files import write_csv, write_text
 from escalationsim.app.tables import headline_table, to_markdown
-
-PAIRED_KPIS = (
-    "cost_per_complaint",
-    "resolution_rate",
-    "escalation_rate_ceo",
-    "churn_rate",
-    "ttr_p90_h",
-    "follower_resolution_gap",
-)
 
 
 @dataclass
@@ -141,11 +133,11 @@ def gather(root: Path) -> Gathered:
 def _plots(g: Gathered, out: Path) -> list[Path]:
     from escalationsim.app.files import save_figure
     from escalationsim.app.plots import (
-        SWEEP_KPIS,
         plot_cost_vs_fairness,
         plot_daily,
         plot_vs_param,
         plt,
+        sweep_kpis,
     )
 
     paths = []
@@ -153,7 +145,7 @@ def _plots(g: Gathered, out: Path) -> list[Path]:
     if numeric:
         x = max(numeric, key=lambda k: g.kpis[k].nunique())
         others = [k for k in g.swept if k != x]
-        for kpi, label in SWEEP_KPIS:
+        for kpi, label in sweep_kpis():
             if kpi not in g.kpis:
                 continue
             fig = plot_vs_param(g.kpis, x, kpi, label, others)
@@ -279,7 +271,7 @@ def build_report(
     if base in policies and len(policies) > 1:
         paired = paired_differences(kpis.drop(columns=["job"]), base, keys)
         write_csv(paired, out / "paired.csv")
-        shown = paired[paired["kpi"].isin(PAIRED_KPIS)].copy()
+        shown = paired[paired["kpi"].isin([k.name for k in kpi_registry.view("paired")])].copy()
         for c in ("diff", "paired_ci_low", "paired_ci_high", "unpaired_ci_low", "unpaired_ci_high"):
             shown[c] = shown[c].map(lambda v: f"{v:.4g}")
         lines += [

@@ -6,26 +6,13 @@ import math
 
 import pandas as pd
 
-HEADLINE: tuple[tuple[str, str, str], ...] = (
-    ("cost_per_complaint", "cost per complaint (USD)", "{:,.1f}"),
-    ("resolution_rate", "resolution rate", "{:.1%}"),
-    ("first_contact_resolution", "first-contact resolution", "{:.1%}"),
-    ("ttr_median_h", "median time to resolution (h)", "{:,.2f}"),
-    ("ttr_p90_h", "P90 time to resolution (h)", "{:,.1f}"),
-    ("escalation_rate_social", "escalated to social", "{:.2%}"),
-    ("escalation_rate_ceo", "escalated to CEO", "{:.2%}"),
-    ("ceo_channel_share", "reached the CEO", "{:.2%}"),
-    ("ceo_wait_mean_h", "wait for a CEO-channel answer (h)", "{:,.1f}"),
-    ("deadline_breach_rate", "CEO letters past the deadline", "{:.1%}"),
-    ("util_ceo", "CEO utilisation", "{:.0%}"),
-    ("stable", "queues stable (share of runs)", "{:.0%}"),
-    ("meets_targets", "meets service targets (share of runs)", "{:.0%}"),
-    ("follower_ttr_ratio", "TTR top 1% / rest (median)", "{:.2f}"),
-    ("follower_resolution_gap", "resolution rate, top 1% minus rest", "{:+.1%}"),
-    ("gini_ttr", "Gini of TTR", "{:.2f}"),
-    ("audit_coverage", "audit-trail coverage", "{:.0%}"),
-    ("churn_rate", "churn rate", "{:.1%}"),
-)
+from escalationsim.analysis import kpis as kpi_registry
+
+
+def headline_kpis() -> list[tuple[str, str, str]]:
+    """(KPI, label, format) of the headline table, from the KPI registry's ``headline``
+    view."""
+    return [(k.name, k.label, k.fmt) for k in kpi_registry.view("headline")]
 
 
 def _fmt(fmt: str, x: float) -> str:
@@ -38,7 +25,7 @@ def headline_table(summary: pd.DataFrame, policies: list[str]) -> pd.DataFrame:
     """KPIs as rows, policies as columns; each cell 'mean [ci_low, ci_high]'."""
     idx = summary.set_index(["policy", "kpi"])
     rows = []
-    for key, label, fmt in HEADLINE:
+    for key, label, fmt in headline_kpis():
         row = {"KPI": label}
         for p in policies:
             if (p, key) not in idx.index:

@@ -1,35 +1,41 @@
-"""A complaining customer and their journey up the escalation ladder.
-
-The journey: contact a channel, wait, get an outcome. A resolution ends it. After any
-failure the customer continues with probability ``persistence`` (else gives up), choosing
-the next rung: retry the same channel after a service failure (abandoned call,
-unanswered email, unfixed routine issue) up to ``max_retries`` times; otherwise, and
-always after a "no", go public on social media (if they use it and have not yet), then
-write to the CEO (if they know how and have not yet). With no rung left they give up.
-"""
+"""A complaining customer: their attributes (a row of the customer table) and what has
+happened to their complaint so far. The journey that moves them is in :mod:`.journey`."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from escalationsim.engine.population import CEO, EMAIL, PHONE, SOCIAL
+from escalationsim.engine.staff import HOUR_SLOTS
 from escalationsim.kernel.codes import (
-    DENIED,
-    RESOLVED,
     ROLE_NONE,
-    STATUS_GAVE_UP,
     STATUS_OPEN,
-    STATUS_RESOLVED,
 )
 from escalationsim.kernel.rng import N_UNIFORM
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from escalationsim.engine.model import Model
 
 NAN = float("nan")
+
+FROM_TABLE: tuple[str, ...] = (
+    "arrival_h",
+    "followers",
+    "first_channel",
+    "uses_social",
+    "knows_ceo",
+    "persistence",
+    "patience",
+    "needs_exception",
+    "exception_value",
+    "clv",
+    "u_churn",
+    "cause",
+    "u_direct",
+    "u_prevent",
+)
+"""The customer-table columns (engine.population.Population) a Customer is built from,
+in the order of its constructor's arguments after ``idx``."""
 
 
 class Customer:
@@ -47,6 +53,9 @@ class Customer:
         "exception_value",
         "clv",
         "u_churn",
+        "cause",
+        "u_direct",
+        "u_prevent",
         "first_channel",
         "final_channel",
         "contacts",
@@ -88,6 +97,9 @@ class Customer:
         exception_value: float,
         clv: float,
         u_churn: float,
+        cause: int,
+        u_direct: float,
+        u_prevent: float,
         draws: np.ndarray,
         row: int,
     ) -> None:
@@ -101,7 +113,10 @@ class Customer:
         self.needs_exception = needs_exception
         self.exception_value = exception_value
         self.clv = clv
-        self.u_churn = u_churn  # decides churn when the complaint closes (records.derive)
+        self.u_churn = u_churn  # decides churn when the complaint closes (analysis.churn)
+        self.cause = cause  # the issue's root cause (0: the most frequent)
+        self.u_direct = u_direct  # decides whether word of mouth sends it to the CEO first
+        self.u_prevent = u_prevent  # decides whether a root-cause fix prevents it
         self.first_channel = first_channel
         self.final_channel = first_channel
         self.draws = draws  # the block holding the customer's private row (rng.CustomerDraws)
@@ -114,7 +129,7 @@ class Customer:
         self.resolved_by = ROLE_NONE
         self.resolved_at = NAN
         self.compensation = 0.0
-        self.hours = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]  # by staff role (STAFF_ROLES), then audits
+        self.hours = [0.0] * HOUR_SLOTS  # by staff pool (engine.staff.POOLS), then audits
         self.impressions = 0.0
         self.penalty = 0.0
         self.abandoned_calls = 0
@@ -127,46 +142,3 @@ class Customer:
         self.ceo_since = -1.0  # when the pending CEO-channel contact began (-1: none)
         self.ceo_wait_h = NAN  # time from writing to the CEO to the final answer
         self.last_outcome = -1  # outcome code of the latest finished contact (outcomes.py)
-
-
-def next_channel(m: Model, c: Customer, channel: int, outcome: int, retries: int) -> int:
-    """The next rung of the ladder after a failed contact, or -1 if none is left."""
-    if outcome != DENIED and channel <= EMAIL and retries < m.scenario.behaviour.max_retries:
-        return channel
-    if c.uses_social and not c.tried & (1 << SOCIAL):
-        return SOCIAL
-    if c.knows_ceo and not c.tried & (1 << CEO):
-        return CEO
-    return -1
-
-
-def journey(m: Model, c: Customer, start: int) -> Generator[Any, Any, None]:
-    """Contact, wait, outcome; escalate or give up after each failure."""
-    channel = start
-    c.first_channel = start
-    retries = 0
-    contact = m.contact
-    while True:
-        c.contacts += 1
-        c.tried |= 1 << channel  # which channels it reached, escalated to, kept tracked on
-        c.final_channel = channel
-        outcome = yield from contact[channel](m, c)
-        c.last_outcome = outcome
-        if outcome == RESOLVED:
-            m.finish(c, STATUS_RESOLVED)
-            return
-        nxt = next_channel(m, c, channel, outcome, retries)
-        if nxt < 0 or m.uniform(c) >= c.persistence:
-            m.finish(c, STATUS_GAVE_UP)
-            return
-        if nxt == channel:
-            retries += 1
-            delay = m.scenario.behaviour.retry_delay_mean_h * m.expo(c)
-        else:
-            retries = 0
-            delay = m.scenario.behaviour.escalate_delay_mean_h * m.expo(c)
-        yield m.env.timeout(delay)
-        channel = nxt
-
-
-__all__ = ["Customer", "journey", "next_channel", "PHONE", "EMAIL", "SOCIAL", "CEO"]

@@ -19,11 +19,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from escalationsim.config import PopulationConfig, ScenarioConfig
-
-PHONE, EMAIL, SOCIAL, CEO = 0, 1, 2, 3
-CHANNELS: tuple[str, ...] = ("phone", "email", "social", "ceo")
-CHANNEL_CODES: tuple[int, ...] = (PHONE, EMAIL, SOCIAL, CEO)
+from escalationsim.config.scenario import PopulationConfig, ScenarioConfig
+from escalationsim.engine import channels
 
 
 @dataclass
@@ -167,8 +164,9 @@ def _attributes(
     p_first_social = p.first_channel_social / p.uses_social_share if p.uses_social_share else 0.0
     u_first = rng.random(n)
     p_phone = p.first_channel_phone / max(p.first_channel_phone + p.first_channel_email, 1e-12)
-    first = np.where(u_first < p_phone, PHONE, EMAIL).astype(np.int8)
-    first[uses_social & (rng.random(n) < p_first_social)] = SOCIAL
+    phone, email, social = (channels.code(name) for name in ("phone", "email", "social"))
+    first = np.where(u_first < p_phone, phone, email).astype(np.int8)
+    first[uses_social & (rng.random(n) < p_first_social)] = social
     knows_ceo = rng.random(n) < p.knows_ceo_share
     a = p.persistence_mean * p.persistence_concentration
     b = (1.0 - p.persistence_mean) * p.persistence_concentration

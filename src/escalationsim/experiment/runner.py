@@ -17,13 +17,16 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from escalationsim.analysis.aggregate import paired_differences, summarise
+from escalationsim.analysis.complaints import ComplaintTable, StreamingSummary
 from escalationsim.analysis.metrics import daily_series, run_kpis
-from escalationsim.analysis.queue_only import QueueOnlyScenario, queue_kpis, to_scenario
-from escalationsim.config import PolicyConfig, SimConfig, validate
+from escalationsim.config.queue_only import QueueOnlyScenario, to_scenario
 from escalationsim.engine.model import Model
 from escalationsim.engine.population import population_blocks
-from escalationsim.engine.records import ComplaintLog
+from escalationsim.engine.recorder import ComplaintLog
+from escalationsim.experiment.job import SimConfig, validate
+from escalationsim.experiment.staffing import head_counts
 from escalationsim.kernel.rng import streams
+from escalationsim.policy.policy import PolicyConfig, build_policy
 
 
 @dataclass
@@ -52,23 +55,35 @@ def run_one(
     rngs = streams(cfg.run.seed, replication)
     blocks = population_blocks(scenario, horizon_h, rngs["arrivals"], rngs["population"])
     drain_h = cfg.run.drain_days * 24.0
+    first_day = int(warmup_h // 24)
+    n_days = math.ceil(horizon_h / 24) - first_day
+    summary = None if keep_records else StreamingSummary(scenario, first_day, n_days)
     model = Model(
-        scenario, policy, blocks, rngs, horizon_h, warmup_h, replication, drain_h, keep_records
+        scenario,
+        build_policy(policy, scenario),
+        blocks,
+        rngs,
+        horizon_h,
+        warmup_h,
+        replication,
+        drain_h,
+        records=keep_records,
+        fold=summary,
+        staff_counts=head_counts(scenario),
     )
+    if summary is not None:
+        summary.untracked = model.untracked
     result = model.run()
-    stats = result.log.stats(scenario)
-    row = run_kpis(result, scenario, stats)
-    if queue:
-        row.update(queue_kpis(stats, result.utilisation["reps"]))
-    lo, hi = result.window_h
-    first_day = int(lo // 24)
-    daily = daily_series(result, result.log.day_counts(first_day, math.ceil(hi / 24) - first_day))
-    if not keep_records:
+    table = None
+    if summary is None:
+        assert isinstance(result.log, ComplaintLog)
+        table = ComplaintTable(result.log.columns, scenario, result.untracked)
+    source = table if table is not None else summary
+    row = run_kpis(result, scenario, source.stats(), queue_only=queue)
+    daily = daily_series(result, source.day_counts(first_day, n_days))
+    if table is None:
         return row, None, daily
-    assert isinstance(result.log, ComplaintLog)
-    df = result.log.to_frame()
-    for name, values in result.log.costs(scenario).items():  # as metrics.add_costs would
-        df[name] = values
+    df = table.frame()
     df.insert(0, "replication", replication)
     df.insert(0, "policy", policy.name)
     return row, df, daily

@@ -14,10 +14,12 @@ import pandas as pd
 
 from escalationsim.analysis.aggregate import mean_ci
 from escalationsim.analysis.analytic import erlang_a, erlang_c
-from escalationsim.analysis.queue_only import QueueOnlyScenario, validate_queue_only
 from escalationsim.analysis.stats import SERVICE_LEVEL_S
-from escalationsim.config import ConfigError, PolicyConfig, RunConfig, SimConfig, validate_run
+from escalationsim.config.fields import Check, ConfigError, is_int, is_num, param, validate_tree
+from escalationsim.config.queue_only import QueueOnlyScenario
+from escalationsim.experiment.job import RunConfig, SimConfig
 from escalationsim.experiment.runner import simulate
+from escalationsim.policy.policy import PolicyConfig
 
 METRICS: tuple[str, ...] = (
     "p_wait",
@@ -33,10 +35,16 @@ class ValidationConfig:
     """The cases and the sampling effort of a validation run."""
 
     cases: dict[str, QueueOnlyScenario] = field(default_factory=dict)
-    replications: int = 10
+    replications: int = param(
+        10,
+        Check(
+            lambda v: is_int(v) and v >= 2,
+            "an integer >= 2 (a confidence interval needs two replications)",
+        ),
+    )
     horizon_days: float = 4.0
     warmup_days: float = 0.5
-    level: float = 0.99
+    level: float = param(0.99, Check(lambda v: is_num(v) and 0 < v < 1, "in (0, 1)"))
     seed: int = 20261122
     workers: int = 1
 
@@ -94,12 +102,6 @@ def compare_case(
     ``theory`` is the queue whose analytic values are compared (default: ``q`` itself);
     giving a different one shows whether a wrong model would be caught.
     """
-    load = q.arrivals_per_hour * q.service_minutes / 60.0
-    if load >= q.servers and q.patience_minutes is None:
-        raise ConfigError(
-            f"validation.cases.{name}: offered load {load:g} >= servers ({q.servers}) has no "
-            "steady state without patience: must be < servers"
-        )
     kpis = simulate_case(cfg, q)
     expected = analytic_values(theory or q)
     rows = []
@@ -121,22 +123,20 @@ def compare_case(
 
 
 def validate_validation(cfg: ValidationConfig) -> None:
-    """Raise ConfigError naming the key if the validation settings are out of range."""
+    """Raise ConfigError naming the key if the validation settings or a case are out of
+    range, or a case has no steady state: all before any case is simulated."""
     if not cfg.cases:
         raise ConfigError("validation.cases is empty: must name at least one queue-only case")
-    if not (isinstance(cfg.replications, int) and cfg.replications >= 2):
-        raise ConfigError(
-            f"validation.replications = {cfg.replications!r} is not allowed: must be an "
-            "integer >= 2 (a confidence interval needs two replications)"
-        )
-    if not 0 < cfg.level < 1:
-        raise ConfigError(f"validation.level = {cfg.level!r} is not allowed: must be in (0, 1)")
-    try:
-        validate_run(_run_config(cfg))
-    except ConfigError as err:
-        raise ConfigError(str(err).replace("run.", "validation.", 1)) from None
-    for name, case in cfg.cases.items():
-        validate_queue_only(case, prefix=f"validation.cases.{name}")
+    validate_tree(cfg, "validation")
+    validate_tree(_run_config(cfg), "validation")
+    for name, q in cfg.cases.items():
+        validate_tree(q, f"validation.cases.{name}")
+        load = q.arrivals_per_hour * q.service_minutes / 60.0
+        if load >= q.servers and q.patience_minutes is None:
+            raise ConfigError(
+                f"validation.cases.{name}: offered load {load:g} >= servers ({q.servers}) has "
+                "no steady state without patience: must be < servers"
+            )
 
 
 def run_validation(

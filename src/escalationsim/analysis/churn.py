@@ -1,0 +1,50 @@
+"""Churn after a complaint: TARP's repurchase probabilities by problem size and outcome.
+
+Routine issues count as minor problems, issues needing an exception as major ones. Each
+complaint's own uniform (``u_churn`` of the customer table) is compared with its
+repurchase probability, so churn is decided by common random numbers too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from escalationsim.config.scenario import ChurnConfig
+
+
+def repurchase_prob(churn: ChurnConfig, major: bool, resolved: bool, ttr_h: float) -> float:
+    """TARP repurchase probability: quickly fixed, fixed, or not fixed; minor or major."""
+    if resolved and ttr_h <= churn.quick_resolution_h:
+        return churn.major_quick if major else churn.minor_quick
+    if resolved:
+        return churn.major_fixed if major else churn.minor_fixed
+    return churn.major_unfixed if major else churn.minor_unfixed
+
+
+def repurchase_probs(
+    churn: ChurnConfig, major: np.ndarray, resolved: np.ndarray, ttr: np.ndarray
+) -> np.ndarray:
+    """:func:`repurchase_prob` for arrays of complaints at once."""
+    with np.errstate(invalid="ignore"):
+        quick = resolved & (ttr <= churn.quick_resolution_h)
+    return np.where(
+        quick,
+        np.where(major, churn.major_quick, churn.minor_quick),
+        np.where(
+            resolved,
+            np.where(major, churn.major_fixed, churn.minor_fixed),
+            np.where(major, churn.major_unfixed, churn.minor_unfixed),
+        ),
+    )
+
+
+def churned(
+    churn: ChurnConfig,
+    major: np.ndarray,
+    resolved: np.ndarray,
+    ttr: np.ndarray,
+    u_churn: np.ndarray,
+) -> np.ndarray:
+    """Whether each customer churns: their uniform at or above their repurchase
+    probability."""
+    return u_churn >= repurchase_probs(churn, major, resolved, ttr)

@@ -1,0 +1,141 @@
+"""The complaint table: the columns derived from a run's recorded journeys, per-complaint
+costs, and the tidy DataFrame; and the streaming summary used when records are off.
+
+Derived columns: time to resolution, churn (:mod:`.churn`), whether the complaint stayed
+tracked (used no channel without tickets), and for every escalation channel of the
+channel registry whether the complaint reached it (``reached_<channel>``) and escalated
+to it (reached it after a first contact elsewhere: each is contacted at most once).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from escalationsim.analysis.churn import churned
+from escalationsim.analysis.costs import cost_columns
+from escalationsim.analysis.stats import ComplaintStats, StreamingStats, day_counts
+from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.engine import channels
+from escalationsim.engine.recorder import COLUMNS
+from escalationsim.kernel.codes import CONTACT_OUTCOMES, Role, Status
+
+
+def channel_columns() -> list[tuple[str, str]]:
+    """(column, dtype) of the per-channel columns: ``reached_<c>`` for every escalation
+    channel, then ``escalated_<c>``."""
+    ladder = [cls.name for cls in channels.channel_classes() if cls.ladder_step is not None]
+    return [(f"reached_{n}", "?") for n in ladder] + [(f"escalated_{n}", "?") for n in ladder]
+
+
+def output_columns() -> list[tuple[str, str]]:
+    """(column, dtype) of the complaint table, in order."""
+    return [(c.name, c.dtype) for c in COLUMNS] + channel_columns()
+
+
+def derive(cols: dict[str, np.ndarray], scenario: ScenarioConfig, untracked: int) -> None:
+    """Add the derived columns (see the module doc) to the recorded ``cols`` (which hold
+    ``resolved_at``, ``tried`` and ``u_churn``); ``untracked`` is the bit mask of the
+    channels without tickets."""
+    resolved = cols["status"] == Status.resolved
+    cols["time_to_resolution_h"] = np.where(
+        resolved, cols["resolved_at"] - cols["arrival_time"], math.nan
+    )
+    cols["churned"] = churned(
+        scenario.churn,
+        cols["needs_exception"],
+        resolved,
+        cols["time_to_resolution_h"],
+        cols["u_churn"],
+    )
+    tried = cols["tried"]
+    first = cols["first_channel"]
+    for cls in channels.channel_classes():
+        if cls.ladder_step is None:
+            continue
+        reached = (tried & (1 << cls.code)) != 0
+        cols[f"reached_{cls.name}"] = reached
+        cols[f"escalated_{cls.name}"] = reached & (first != cls.code)
+    cols["tracked"] = (tried & untracked) == 0
+
+
+class ComplaintTable:
+    """A records-on run's complaints: every column, the costs, the KPIs' summary."""
+
+    def __init__(self, recorded: dict[str, np.ndarray], scenario: ScenarioConfig, untracked: int):
+        cols = dict(recorded)
+        derive(cols, scenario, untracked)
+        self.columns = {
+            name: cols[name].astype(dtype, copy=False) for name, dtype in output_columns()
+        }
+        self.costs = cost_columns(self.columns, scenario)
+
+    def stats(self) -> ComplaintStats:
+        """Exact summary of the complaints for the KPIs."""
+        return ComplaintStats.exact({**self.columns, **self.costs})
+
+    def day_counts(self, first_day: int, n_days: int) -> np.ndarray:
+        """Complaints, CEO-channel and direct-to-CEO complaints per arrival day."""
+        return day_counts(self.columns, first_day, n_days)
+
+    def __len__(self) -> int:
+        return len(self.columns["complaint_id"])
+
+    def frame(self) -> pd.DataFrame:
+        """The complaints as a tidy DataFrame with readable category labels, then the
+        cost columns."""
+        df = to_frame(self.columns)
+        for name, values in self.costs.items():
+            df[name] = values
+        return df
+
+
+def to_frame(cols: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """The complaint columns as a DataFrame with readable category labels."""
+    df = pd.DataFrame(cols, copy=False)
+    chan = pd.CategoricalDtype(list(channels.names()))
+    for col in ("preferred_channel", "first_channel", "final_channel"):
+        df[col] = pd.Categorical.from_codes(df[col].to_numpy(), dtype=chan)
+    df["status"] = pd.Categorical.from_codes(
+        df["status"].to_numpy(), dtype=pd.CategoricalDtype([s.name for s in Status])
+    )
+    df["resolved_by"] = pd.Categorical.from_codes(
+        df["resolved_by"].to_numpy(), dtype=pd.CategoricalDtype([r.name for r in Role])
+    )
+    df.insert(df.columns.get_loc("status") + 1, "resolved", df["status"] == "resolved")
+    # -1 (no contact finished yet, e.g. still in a queue) shows as missing
+    df["last_outcome"] = pd.Categorical.from_codes(
+        df["last_outcome"].to_numpy(), dtype=pd.CategoricalDtype(list(CONTACT_OUTCOMES))
+    )
+    return df
+
+
+class StreamingSummary:
+    """The records-off fold: each chunk of closed complaints gets its derived columns and
+    costs, is added to a :class:`~.stats.StreamingStats` and to per-day counts, and is
+    dropped, so memory does not grow with the horizon."""
+
+    def __init__(self, scenario: ScenarioConfig, first_day: int, n_days: int) -> None:
+        self.scenario = scenario
+        self.untracked = 0  # set once the run has built its channels
+        self.first_day = first_day
+        self._stats = StreamingStats(scenario.population)
+        self._days = np.zeros((3, n_days), dtype=np.int64)
+
+    def __call__(self, cols: dict[str, np.ndarray]) -> None:
+        derive(cols, self.scenario, self.untracked)
+        cols.update(cost_columns(cols, self.scenario))
+        self._stats.add(cols)
+        self._days += day_counts(cols, self.first_day, self._days.shape[1])
+
+    def stats(self) -> ComplaintStats:
+        """Streaming summary of the complaints for the KPIs."""
+        return self._stats.result()
+
+    def day_counts(self, first_day: int, n_days: int) -> np.ndarray:
+        """Complaints, CEO-channel and direct-to-CEO complaints per arrival day."""
+        assert first_day == self.first_day and n_days == self._days.shape[1]
+        return self._days

@@ -1,0 +1,696 @@
+"""The KPI registry: every KPI of a run, in ``kpis.csv`` column order, with how it is
+computed, its label, unit, display format, the range it cannot leave, and which tables
+and plots show it.
+
+A new KPI is one :class:`Kpi` entry (or a :class:`Family` of entries, e.g. one per
+staff pool or per escalation channel): it then appears in ``kpis.csv``, ``summary.csv``,
+the paired differences, and in every table or plot its ``views`` name. Definitions are
+written out in docs/metrics.md.
+
+Views: ``headline`` (the KPI table printed after a run and in ``headline.md``),
+``paired`` (the differences shown in the report), ``cost_parts`` (the stacked cost
+breakdown plot), ``sweep`` (KPIs plotted against a swept parameter). Each view lists its
+KPIs by rank (the value in ``views``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from escalationsim.analysis.costs import hourly_costs
+from escalationsim.analysis.fairness import median_ratio
+from escalationsim.analysis.stats import ComplaintStats, Group
+from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.engine import channels
+from escalationsim.engine.staff import POOLS
+
+if TYPE_CHECKING:
+    from escalationsim.engine.model import RunResult
+
+INF = math.inf
+SHARE = (0.0, 1.0)
+GAP = (-1.0, 1.0)
+NONNEG = (0.0, INF)
+ANY = (-INF, INF)
+
+MIN_GROUP = 30
+"""Smallest first-channel group that enters the channel TTR ratio."""
+
+
+def ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else math.nan
+
+
+def queue_stable(backlog: np.ndarray, inflow: int) -> tuple[bool, float]:
+    """Whether a queue is stable over the window, and its backlog growth.
+
+    Growth is the mean daily backlog over the last 7 days minus that over the first 7
+    (or the last and first halves when fewer than 14 snapshots). A queue is unstable when
+    it grew by more than 5% of the requests that entered it in the window, plus 5.
+    """
+    n = len(backlog)
+    if n < 2:
+        return True, 0.0
+    k = 7 if n >= 14 else n // 2
+    growth = float(backlog[-k:].mean() - backlog[:k].mean())
+    return growth <= 0.05 * inflow + 5, growth
+
+
+def channel_fairness(groups: Mapping[int, Group]) -> tuple[float, float]:
+    """Largest over smallest median TTR of resolved complaints across first channels, and
+    largest minus smallest resolution rate (channels with at least MIN_GROUP complaints)."""
+    medians, rates = [], []
+    for g in groups.values():
+        if g.count < MIN_GROUP:
+            continue
+        rates.append(g.resolved / g.count)
+        if g.resolved >= MIN_GROUP:
+            medians.append(g.ttr.quantile(0.5))
+    r = max(medians) / min(medians) if len(medians) >= 2 and min(medians) > 0 else math.nan
+    gap = float(max(rates) - min(rates)) if len(rates) >= 2 else math.nan
+    return r, gap
+
+
+@dataclass
+class KpiInputs:
+    """What a run's KPIs are computed from, with the intermediate figures several KPIs
+    share computed once."""
+
+    result: RunResult
+    scenario: ScenarioConfig
+    stats: ComplaintStats
+    queue_only: bool = False
+
+    @property
+    def n(self) -> int:
+        return self.stats.n
+
+    @property
+    def sums(self) -> dict[str, float]:
+        return self.stats.sums
+
+    @cached_property
+    def rates(self) -> dict[str, float]:
+        return hourly_costs(self.scenario)
+
+    @cached_property
+    def costs(self) -> dict[str, float]:
+        """The parts of the total cost (USD over the window)."""
+        s = self.sums
+        return {
+            "cost_staff": s["cost_staff"],
+            "cost_ceo": s["cost_ceo"],
+            "cost_compensation": s["compensation"],
+            "cost_churn": s["cost_churn"],
+            "cost_publicity": s["cost_publicity"],
+            "cost_penalty": s["penalty"],
+            "cost_fix": float(self.result.counters.get("fix_cost", 0.0)),
+        }
+
+    @cached_property
+    def queues(self) -> tuple[bool, list[str], dict[str, float]]:
+        """All queues stable?, the unstable ones, and each one's backlog growth."""
+        unstable, growth = [], {}
+        for pool in POOLS:
+            ok, g = queue_stable(self.result.backlog[pool], self.result.inflow[pool])
+            growth[pool] = g
+            if not ok:
+                unstable.append(pool)
+        return not unstable, unstable, growth
+
+    @cached_property
+    def by_channel(self) -> tuple[float, float]:
+        return channel_fairness(self.stats.channels)
+
+    @property
+    def window_h(self) -> float:
+        lo, hi = self.result.window_h
+        return hi - lo
+
+
+Compute = Callable[[KpiInputs, dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI. ``compute(inputs, row)`` gets the run's inputs and the KPIs computed so
+    far (those before it in the registry)."""
+
+    name: str
+    compute: Compute
+    label: str
+    unit: str = ""
+    fmt: str = "{:.4g}"
+    bounds: tuple[float, float] = ANY
+    views: Mapping[str, int] = field(default_factory=dict)
+    short: str = ""
+    """Legend label in plots that show parts (e.g. the cost breakdown)."""
+    plot_label: str = ""
+    """Axis label in sweep plots (default: ``label``)."""
+    queue_only: bool = False
+    """Computed only for the queue-only scenario."""
+
+
+@dataclass(frozen=True)
+class Family:
+    """Several KPIs made when the registry is read (e.g. one per staff pool or per
+    escalation channel of the channel registry, so that a new pool or channel gets its
+    KPIs without another entry)."""
+
+    make: Callable[[], Iterable[Kpi]]
+
+
+def _sum(col: str) -> Compute:
+    return lambda inp, row: ratio(inp.sums[col], inp.n)
+
+
+def _cost(part: str) -> Compute:
+    return lambda inp, row: inp.costs[part]
+
+
+def _cost_parts() -> Iterable[Kpi]:
+    yield Kpi("cost_staff", _cost("cost_staff"), "staff cost (USD)", "USD", bounds=NONNEG)
+    yield Kpi(
+        "cost_ceo",
+        _cost("cost_ceo"),
+        "CEO time (USD)",
+        "USD",
+        bounds=NONNEG,
+        views={"cost_parts": 4},
+        short="CEO time",
+    )
+    yield Kpi(
+        "cost_compensation",
+        _cost("cost_compensation"),
+        "compensation (USD)",
+        "USD",
+        bounds=NONNEG,
+        views={"cost_parts": 5},
+        short="compensation",
+    )
+    yield Kpi(
+        "cost_churn",
+        _cost("cost_churn"),
+        "churned customer value (USD)",
+        "USD",
+        bounds=NONNEG,
+        views={"cost_parts": 8},
+        short="churned value",
+    )
+    yield Kpi(
+        "cost_publicity",
+        _cost("cost_publicity"),
+        "publicity (USD)",
+        "USD",
+        bounds=NONNEG,
+        views={"cost_parts": 6},
+        short="publicity",
+    )
+    yield Kpi(
+        "cost_penalty",
+        _cost("cost_penalty"),
+        "deadline fines (USD)",
+        "USD",
+        bounds=NONNEG,
+        views={"cost_parts": 7},
+        short="deadline fines",
+    )
+    yield Kpi(
+        "cost_fix",
+        _cost("cost_fix"),
+        "root-cause fixes (USD)",
+        "USD",
+        bounds=NONNEG,
+        views={"cost_parts": 9},
+        short="root-cause fixes",
+    )
+
+
+_POOL_SHORT = {
+    "reps": "reps",
+    "social": "social team",
+    "managers": "managers",
+    "exec_office": "executive office",
+}
+
+
+def _staff_by_pool() -> Iterable[Kpi]:
+    def compute(pool: str) -> Compute:
+        def f(inp: KpiInputs, row: dict[str, Any]) -> float:
+            v = inp.sums[f"hours_{pool}"] * inp.rates[pool]
+            if pool == "managers":  # audits are managers' time too
+                v += inp.sums["hours_audit"] * inp.rates["managers"]
+            return v
+
+        return f
+
+    for i, pool in enumerate(p for p in POOLS if p != "ceo"):
+        yield Kpi(
+            f"cost_staff_{pool}",
+            compute(pool),
+            f"staff cost, {pool} (USD)",
+            "USD",
+            bounds=NONNEG,
+            views={"cost_parts": i},
+            short=_POOL_SHORT.get(pool, pool),
+        )
+
+
+def _escalations() -> Iterable[Kpi]:
+    views = {"social": {"headline": 5}, "ceo": {"headline": 6, "paired": 2, "sweep": 4}}
+    for cls in channels.ladder():
+        label = "escalated to CEO" if cls.name == "ceo" else f"escalated to {cls.name}"
+        yield Kpi(
+            f"escalation_rate_{cls.name}",
+            _sum(f"escalated_{cls.name}"),
+            label,
+            "share",
+            "{:.2%}",
+            SHARE,
+            views=views.get(cls.name, {}),
+            plot_label="escalation rate to the CEO" if cls.name == "ceo" else "",
+        )
+
+
+def _utilisation() -> Iterable[Kpi]:
+    for pool in POOLS:
+        name = "util_exec" if pool == "exec_office" else f"util_{pool}"
+        ceo = pool == "ceo"
+        yield Kpi(
+            name,
+            (lambda p: lambda inp, row: inp.result.utilisation[p])(pool),
+            "CEO utilisation" if ceo else f"utilisation, {pool}",
+            "share",
+            "{:.0%}",
+            SHARE,
+            views={"headline": 10, "sweep": 1} if ceo else {},
+            plot_label="CEO utilisation (share of complaint hours)" if ceo else "",
+        )
+
+
+def _growth() -> Iterable[Kpi]:
+    for pool in POOLS:
+        yield Kpi(
+            f"backlog_growth_{pool}",
+            (lambda p: lambda inp, row: inp.queues[2][p])(pool),
+            f"backlog growth, {pool} (requests)",
+        )
+
+
+def _meets_targets(inp: KpiInputs, row: dict[str, Any]) -> bool:
+    t = inp.scenario.targets
+    abandon = row["phone_abandon_rate"]
+    breach = row["deadline_breach_rate"]
+    return bool(
+        inp.queues[0]
+        and (math.isnan(abandon) or abandon <= t.phone_abandon_max)
+        and not row["ttr_p90_h"] > t.ttr_p90_max_h
+        and (math.isnan(breach) or breach <= t.deadline_breach_max)
+    )
+
+
+def _capacity(inp: KpiInputs, row: dict[str, Any]) -> float:
+    counts, rates = inp.result.staff_count, inp.rates
+    paid = sum(counts[p] * inp.window_h * rates[p] for p in POOLS if p != "ceo")
+    return ratio(paid, inp.n)
+
+
+def _follower_gap(inp: KpiInputs, row: dict[str, Any]) -> float:
+    top, rest = inp.stats.top, inp.stats.rest
+    if top.count and rest.count:
+        return top.resolved / top.count - rest.resolved / rest.count
+    return math.nan
+
+
+def _queue(key: str) -> Compute:
+    def f(inp: KpiInputs, row: dict[str, Any]) -> float:
+        s = inp.sums
+        n = s["first_calls"]
+        if n == 0:
+            return math.nan
+        if key == "occupancy":
+            return inp.result.utilisation["reps"]
+        if key == "mean_wait_min":
+            return s["first_call_wait_h"] / n * 60.0
+        return s[key] / n
+
+    return f
+
+
+REGISTRY: list[Kpi | Family] = [
+    Kpi(
+        "complaints", lambda inp, row: inp.n, "complaints measured", "complaints", "{:,.0f}", NONNEG
+    ),
+    Kpi(
+        "prevented",
+        lambda inp, row: inp.result.log.prevented,
+        "complaints prevented by root-cause fixes",
+        "complaints",
+        "{:,.0f}",
+        NONNEG,
+    ),
+    Kpi(
+        "cost_total",
+        lambda inp, row: sum(inp.costs.values()),
+        "total cost (USD)",
+        "USD",
+        "{:,.0f}",
+        NONNEG,
+    ),
+    Kpi(
+        "cost_per_complaint",
+        lambda inp, row: ratio(row["cost_total"], inp.n),
+        "cost per complaint (USD)",
+        "USD",
+        "{:,.1f}",
+        NONNEG,
+        views={"headline": 0, "paired": 0, "sweep": 0},
+    ),
+    Kpi(
+        "cost_per_day",
+        lambda inp, row: ratio(row["cost_total"], inp.window_h / 24.0),
+        "cost per day (USD)",
+        "USD",
+        "{:,.0f}",
+        NONNEG,
+    ),
+    Family(_cost_parts),
+    Family(_staff_by_pool),
+    Kpi(
+        "resolution_rate",
+        _sum("resolved"),
+        "resolution rate",
+        "share",
+        "{:.1%}",
+        SHARE,
+        views={"headline": 1, "paired": 1},
+    ),
+    Kpi(
+        "first_contact_resolution",
+        _sum("first_contact_resolved"),
+        "first-contact resolution",
+        "share",
+        "{:.1%}",
+        SHARE,
+        views={"headline": 2},
+    ),
+    Kpi("gave_up_rate", _sum("gave_up"), "gave up", "share", "{:.1%}", SHARE),
+    Kpi("open_rate", _sum("open"), "still open at the end", "share", "{:.1%}", SHARE),
+    Kpi(
+        "contacts_per_complaint",
+        _sum("contacts"),
+        "contacts per complaint",
+        "contacts",
+        "{:.2f}",
+        NONNEG,
+    ),
+    Family(_escalations),
+    Kpi(
+        "ceo_channel_share",
+        _sum("reached_ceo"),
+        "reached the CEO",
+        "share",
+        "{:.2%}",
+        SHARE,
+        views={"headline": 7, "sweep": 3},
+        plot_label="share of complaints reaching the CEO",
+    ),
+    Kpi(
+        "ttr_mean_h",
+        lambda inp, row: inp.stats.ttr.mean(),
+        "mean time to resolution (h)",
+        "h",
+        "{:,.2f}",
+        NONNEG,
+    ),
+    Kpi(
+        "ttr_median_h",
+        lambda inp, row: inp.stats.ttr.quantile(0.5),
+        "median time to resolution (h)",
+        "h",
+        "{:,.2f}",
+        NONNEG,
+        views={"headline": 3},
+    ),
+    Kpi(
+        "ttr_p90_h",
+        lambda inp, row: inp.stats.ttr.quantile(0.9),
+        "P90 time to resolution (h)",
+        "h",
+        "{:,.1f}",
+        NONNEG,
+        views={"headline": 4, "paired": 4, "sweep": 2},
+    ),
+    Kpi(
+        "phone_abandon_rate",
+        lambda inp, row: ratio(inp.sums["abandoned_calls"], inp.sums["calls"]),
+        "phone calls abandoned",
+        "share",
+        "{:.1%}",
+        SHARE,
+    ),
+    Kpi(
+        "social_answer_rate",
+        lambda inp, row: ratio(inp.sums["posts_answered"], inp.sums["posts"]),
+        "public posts answered",
+        "share",
+        "{:.1%}",
+        SHARE,
+    ),
+    Kpi(
+        "staff_cost_per_contact",
+        lambda inp, row: ratio(inp.costs["cost_staff"], inp.sums["contacts"]),
+        "staff cost per contact (USD)",
+        "USD",
+        "{:.2f}",
+    ),
+    Kpi(
+        "deadline_breach_rate",
+        lambda inp, row: ratio(inp.sums["deadline_breaches"], inp.sums["reached_ceo"]),
+        "CEO letters past the deadline",
+        "share",
+        "{:.1%}",
+        SHARE,
+        views={"headline": 9},
+    ),
+    Kpi(
+        "impressions_per_complaint",
+        _sum("impressions"),
+        "negative impressions per complaint",
+        "impressions",
+        "{:,.0f}",
+        NONNEG,
+    ),
+    Family(_utilisation),
+    Kpi(
+        "stable",
+        lambda inp, row: inp.queues[0],
+        "queues stable (share of runs)",
+        "share",
+        "{:.0%}",
+        SHARE,
+        views={"headline": 11},
+    ),
+    Kpi(
+        "meets_targets",
+        _meets_targets,
+        "meets service targets (share of runs)",
+        "share",
+        "{:.0%}",
+        SHARE,
+        views={"headline": 12, "sweep": 6},
+        plot_label="share of runs meeting service targets",
+    ),
+    Kpi(
+        "cost_capacity_per_complaint",
+        _capacity,
+        "paid staff capacity per complaint (USD)",
+        "USD",
+        "{:,.1f}",
+        NONNEG,
+    ),
+    Kpi("unstable_queues", lambda inp, row: ",".join(inp.queues[1]), "unstable queues"),
+    Kpi(
+        "ceo_backlog_end",
+        lambda inp, row: int(inp.result.counters.get("ceo_letters_at_horizon", 0)),
+        "letters in the CEO's inbox at the horizon",
+        "letters",
+        "{:,.0f}",
+        NONNEG,
+    ),
+    Kpi(
+        "ceo_hours_owed",
+        lambda inp, row: float(inp.result.counters.get("ceo_hours_owed", 0.0)),
+        "CEO hours owed at the horizon",
+        "h",
+        "{:,.1f}",
+        NONNEG,
+    ),
+    Kpi(
+        "ceo_wait_mean_h",
+        lambda inp, row: ratio(inp.sums["ceo_wait_h"], inp.sums["ceo_waits"]),
+        "wait for a CEO-channel answer (h)",
+        "h",
+        "{:,.1f}",
+        NONNEG,
+        views={"headline": 8},
+    ),
+    Family(_growth),
+    Kpi(
+        "follower_ttr_ratio",
+        lambda inp, row: median_ratio(
+            inp.stats.top.median_effective(), inp.stats.rest.median_effective()
+        ),
+        "TTR top 1% / rest (median)",
+        "ratio",
+        "{:.2f}",
+        views={"headline": 13},
+    ),
+    Kpi(
+        "follower_ttr_ratio_resolved",
+        lambda inp, row: ratio(
+            inp.stats.top.ttr.quantile(0.5) if inp.stats.top.resolved else math.nan,
+            inp.stats.rest.ttr.quantile(0.5) if inp.stats.rest.resolved else math.nan,
+        ),
+        "TTR top 1% / rest (median, resolved only)",
+        "ratio",
+        "{:.2f}",
+    ),
+    Kpi(
+        "follower_resolution_gap",
+        _follower_gap,
+        "resolution rate, top 1% minus rest",
+        "share",
+        "{:+.1%}",
+        GAP,
+        views={"headline": 14, "paired": 5},
+    ),
+    Kpi(
+        "channel_ttr_ratio",
+        lambda inp, row: inp.by_channel[0],
+        "TTR slowest / fastest first channel (median)",
+        "ratio",
+        "{:.2f}",
+    ),
+    Kpi(
+        "channel_resolution_gap",
+        lambda inp, row: inp.by_channel[1],
+        "resolution rate, best minus worst first channel",
+        "share",
+        "{:+.1%}",
+        GAP,
+    ),
+    Kpi(
+        "gini_ttr",
+        lambda inp, row: inp.stats.ttr.gini(),
+        "Gini of TTR",
+        "index",
+        "{:.2f}",
+        SHARE,
+        views={"headline": 15},
+    ),
+    Kpi(
+        "jain_ttr",
+        lambda inp, row: inp.stats.ttr.jain(),
+        "Jain's index of TTR",
+        "index",
+        "{:.2f}",
+        SHARE,
+    ),
+    Kpi(
+        "audit_coverage",
+        _sum("tracked"),
+        "audit-trail coverage",
+        "share",
+        "{:.0%}",
+        SHARE,
+        views={"headline": 16},
+    ),
+    Kpi(
+        "churn_rate",
+        _sum("churned"),
+        "churn rate",
+        "share",
+        "{:.1%}",
+        SHARE,
+        views={"headline": 17, "paired": 3, "sweep": 5},
+    ),
+    Kpi(
+        "p_wait",
+        _queue("first_calls_waited"),
+        "P(wait > 0)",
+        "share",
+        "{:.4f}",
+        SHARE,
+        queue_only=True,
+    ),
+    Kpi(
+        "mean_wait_min",
+        _queue("mean_wait_min"),
+        "mean wait (min)",
+        "min",
+        "{:.4f}",
+        NONNEG,
+        queue_only=True,
+    ),
+    Kpi(
+        "p_abandon",
+        _queue("first_calls_abandoned"),
+        "P(abandon)",
+        "share",
+        "{:.4f}",
+        SHARE,
+        queue_only=True,
+    ),
+    Kpi("occupancy", _queue("occupancy"), "occupancy", "share", "{:.4f}", SHARE, queue_only=True),
+    Kpi(
+        "service_level_20s",
+        _queue("first_calls_in_service_level"),
+        "served within 20 s",
+        "share",
+        "{:.4f}",
+        SHARE,
+        queue_only=True,
+    ),
+]
+"""Every KPI in ``kpis.csv`` order (after ``policy`` and ``replication``)."""
+
+
+def kpis() -> list[Kpi]:
+    """The registry with every family expanded, in order."""
+    out: list[Kpi] = []
+    for entry in REGISTRY:
+        out.extend(entry.make() if isinstance(entry, Family) else [entry])
+    return out
+
+
+def by_name() -> dict[str, Kpi]:
+    return {k.name: k for k in kpis()}
+
+
+def view(name: str) -> list[Kpi]:
+    """The KPIs a table or plot shows, in its order."""
+    shown = [k for k in kpis() if name in k.views]
+    return sorted(shown, key=lambda k: k.views[name])
+
+
+def bounds(name: str) -> tuple[float, float]:
+    """The range KPI ``name`` cannot leave ((-inf, inf) for a name not in the registry)."""
+    k = by_name().get(name)
+    return k.bounds if k else ANY
+
+
+def compute(inputs: KpiInputs) -> dict[str, Any]:
+    """One row of KPIs for a run: ``policy``, ``replication``, then every KPI."""
+    row: dict[str, Any] = {"policy": inputs.result.policy, "replication": inputs.result.replication}
+    for k in kpis():
+        if k.queue_only and not inputs.queue_only:
+            continue
+        row[k.name] = k.compute(inputs, row)
+    return row

@@ -1,0 +1,335 @@
+"""The scenario: the world a policy is tried in (customers, channels, staff, costs,
+targets), as typed dataclasses with each field's allowed range declared beside it.
+
+Units are explicit in every field name: ``_h`` hours, ``_min`` minutes, ``_s`` seconds,
+``_days`` days, ``_usd`` US dollars. Simulated time is in hours. The figures behind every
+default are cited in ``conf/scenario/default.yaml``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from escalationsim.config.fields import (
+    NONNEG,
+    POSITIVE,
+    PROB,
+    Check,
+    check,
+    int_min,
+    is_int,
+    is_num,
+    one_of,
+    optional,
+    param,
+    validate_tree,
+    within,
+)
+
+
+class Dist(str, Enum):
+    """Shape of a handling-time distribution."""
+
+    lognormal = "lognormal"
+    exponential = "exponential"
+    constant = "constant"
+
+
+@dataclass
+class HandleTime:
+    """Handling time of one task: mean in minutes, coefficient of variation and shape.
+
+    Lognormal by default: Brown et al. (JASA 2005) found call-centre service times close
+    to lognormal. ``exponential`` ignores ``cv`` (it is 1); ``constant`` ignores it too.
+    """
+
+    mean_min: float = param(8.0, POSITIVE)
+    cv: float = param(1.0, within(0, 10))
+    dist: Dist = param(Dist.lognormal, one_of(Dist))
+
+
+@dataclass
+class BurstConfig:
+    """An incident: arrivals run ``multiplier`` times faster for ``duration_h`` hours from
+    the start of day ``start_day``."""
+
+    start_day: float = param(0.0, NONNEG)
+    duration_h: float = param(24.0, POSITIVE)
+    multiplier: float = param(
+        3.0, Check(lambda v: is_num(v) and 0 < v <= 100, "a number in (0, 100]")
+    )
+
+
+@dataclass
+class ArrivalsConfig:
+    """How the complaint rate varies in time. ``hourly_profile``: 24 relative weights by
+    hour of day (normalised to mean 1; empty: flat); ``bursts``: incidents on top."""
+
+    hourly_profile: list[float] = field(default_factory=list)
+    bursts: list[BurstConfig] = field(default_factory=list)
+
+    def check_rules(self, prefix: str) -> None:
+        profile = self.hourly_profile
+        if profile:
+            check(
+                f"{prefix}.hourly_profile",
+                list(profile),
+                len(profile) == 24
+                and all(is_num(w) and w >= 0 for w in profile)
+                and sum(profile) > 0,
+                "empty (flat) or 24 weights >= 0, not all 0",
+            )
+
+
+@dataclass
+class PopulationConfig:
+    """Distribution of customer attributes. Every figure: see conf/scenario/default.yaml."""
+
+    followers_median: float = param(
+        150.0, Check(lambda v: is_num(v) and 0 < v <= 1e7, "a number in (0, 1e7]")
+    )
+    followers_sigma: float = param(
+        2.0,
+        within(0, 5, "a number in [0, 5] (a log-sd; 5 already spans 13 orders of magnitude)"),
+    )
+    first_channel_phone: float = param(0.60, PROB)
+    first_channel_email: float = param(0.36, PROB)
+    first_channel_social: float = param(0.04, PROB)
+    uses_social_share: float = param(0.30, PROB)
+    uses_social_follower_slope: float = param(1.5, NONNEG)
+    knows_ceo_share: float = param(0.15, PROB)
+    persistence_mean: float = param(
+        0.55, Check(lambda v: is_num(v) and 0 < v < 1, "a number in the open interval (0, 1)")
+    )
+    persistence_concentration: float = param(4.0, POSITIVE)
+    patience_sigma: float = param(0.5, NONNEG)
+    clv_median_usd: float = param(600.0, POSITIVE)
+    clv_sigma: float = param(0.8, NONNEG)
+    exception_share: float = param(0.25, PROB)
+    exception_value_median_usd: float = param(80.0, POSITIVE)
+    exception_value_sigma: float = param(0.9, NONNEG)
+    causes: int = param(10, int_min(1))
+    cause_zipf_s: float = param(1.0, NONNEG)
+
+    def check_rules(self, prefix: str) -> None:
+        mix = self.first_channel_phone + self.first_channel_email + self.first_channel_social
+        check(
+            f"{prefix}.first_channel_*",
+            round(mix, 9),
+            abs(mix - 1.0) < 1e-6,
+            "shares (phone, email, social) summing to 1",
+        )
+        check(
+            f"{prefix}.uses_social_share",
+            self.uses_social_share,
+            self.uses_social_share >= self.first_channel_social,
+            f">= population.first_channel_social ({self.first_channel_social}): everyone who "
+            "posts first on social uses social",
+        )
+
+
+@dataclass
+class PhoneConfig:
+    """Synchronous phone queue with abandonment (``patience_mean_s: null``: callers never
+    hang up)."""
+
+    patience_mean_s: float | None = param(90.0, optional(POSITIVE))
+
+
+@dataclass
+class EmailConfig:
+    """Asynchronous email/web-form backlog; the customer stops waiting after a patience.
+
+    An email waits ``triage_mean_h`` (exponential) before it reaches the reps' queue:
+    routing, batching and business hours that a 24/7 rep pool does not model.
+    """
+
+    patience_mean_h: float = param(48.0, POSITIVE)
+    triage_mean_h: float = param(12.0, NONNEG)
+
+
+@dataclass
+class SocialConfig:
+    """Public complaints on social media: unanswered posts accrue negative impressions."""
+
+    patience_h: float = param(24.0, POSITIVE)
+    post_lifetime_h: float = param(48.0, POSITIVE)
+    impressions_per_follower_h: float = param(0.02, NONNEG)
+
+
+@dataclass
+class CeoInboxConfig:
+    """The CEO's inbox / office of the CEO, and the regulator's response deadline."""
+
+    response_deadline_days: float = param(15.0, POSITIVE)
+    deadline_fine_usd: float = param(500.0, NONNEG)
+
+
+@dataclass
+class ChannelsConfig:
+    """Per-channel settings, one section per channel of the channel registry that has any
+    (:mod:`escalationsim.engine.channels`)."""
+
+    phone: PhoneConfig = field(default_factory=PhoneConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
+    social: SocialConfig = field(default_factory=SocialConfig)
+    ceo: CeoInboxConfig = field(default_factory=CeoInboxConfig)
+
+
+@dataclass
+class PoolConfig:
+    """A pool of identical staff: head count (working 24/7 in shifts) and loaded hourly cost."""
+
+    count: int = param(1, int_min(1))
+    hourly_cost_usd: float = param(40.0, NONNEG)
+
+
+@dataclass
+class CeoConfig:
+    """The CEO: a single person with a weekly time budget for complaints."""
+
+    hours_per_week: float = 4.0
+    days_per_week: int = param(
+        5, Check(lambda v: is_int(v) and 1 <= v <= 7, "an integer in [1, 7]")
+    )
+    start_hour: float = param(
+        9.0, Check(lambda v: is_num(v) and 0 <= v < 24, "an hour of day in [0, 24)")
+    )
+    hourly_cost_usd: float = param(5000.0, NONNEG)
+
+    def check_rules(self, prefix: str) -> None:
+        days = self.days_per_week
+        check(
+            f"{prefix}.hours_per_week",
+            self.hours_per_week,
+            is_num(self.hours_per_week) and 0 < self.hours_per_week <= 24 * days,
+            f"a number in (0, {24 * days}] (24 h x days_per_week)",
+        )
+        block = self.hours_per_week / days
+        check(
+            f"{prefix}.start_hour",
+            self.start_hour,
+            self.start_hour + block <= 24,
+            f"early enough that the daily block of {block:g} h ends by midnight",
+        )
+
+
+@dataclass
+class StaffConfig:
+    """Staff pools. Reps answer phone (first) and email (second) from one pool.
+
+    With ``scale_with_volume`` the pools grow with the business and the CEO does not:
+    reps are staffed by Erlang A for the phone load (abandonment at most half of
+    ``targets.phone_abandon_max``) plus the email load in Erlangs, rounded up; the other
+    pools are sized ``ceil(count x volume_per_day / reference_volume_per_day)``, at
+    least 1 (see ``escalationsim.experiment.staffing.head_counts``).
+    """
+
+    reps: PoolConfig = field(default_factory=lambda: PoolConfig(count=5, hourly_cost_usd=40.0))
+    social: PoolConfig = field(default_factory=lambda: PoolConfig(count=2, hourly_cost_usd=45.0))
+    managers: PoolConfig = field(default_factory=lambda: PoolConfig(count=2, hourly_cost_usd=70.0))
+    exec_office: PoolConfig = field(
+        default_factory=lambda: PoolConfig(count=2, hourly_cost_usd=90.0)
+    )
+    ceo: CeoConfig = field(default_factory=CeoConfig)
+    scale_with_volume: bool = False
+    reference_volume_per_day: float = param(500.0, POSITIVE)
+
+
+@dataclass
+class HandleTimesConfig:
+    """Handling time of each task (lognormal, mean in minutes)."""
+
+    phone: HandleTime = field(default_factory=lambda: HandleTime(8.0, 1.0))
+    email: HandleTime = field(default_factory=lambda: HandleTime(6.0, 1.0))
+    social: HandleTime = field(default_factory=lambda: HandleTime(12.0, 1.0))
+    supervisor: HandleTime = field(default_factory=lambda: HandleTime(15.0, 0.8))
+    audit: HandleTime = field(default_factory=lambda: HandleTime(10.0, 0.8))
+    owner: HandleTime = field(default_factory=lambda: HandleTime(30.0, 0.8))
+    office_case: HandleTime = field(default_factory=lambda: HandleTime(45.0, 0.8))
+    consult: HandleTime = field(default_factory=lambda: HandleTime(15.0, 0.8))
+    ceo_answer: HandleTime = field(default_factory=lambda: HandleTime(10.0, 0.6))
+    ceo_ack: HandleTime = field(default_factory=lambda: HandleTime(3.0, 0.6))
+    ticketing: HandleTime = field(default_factory=lambda: HandleTime(2.0, 0.5))
+
+
+@dataclass
+class BehaviourConfig:
+    """How customers and frontline staff behave after each contact."""
+
+    routine_fix_prob: float = param(0.85, PROB)
+    retry_delay_mean_h: float = param(4.0, POSITIVE)
+    escalate_delay_mean_h: float = param(12.0, POSITIVE)
+    max_retries: int = param(1, int_min(0))
+    supervisor_request_prob: float = param(0.3, PROB)
+
+
+@dataclass
+class ChurnConfig:
+    """Repurchase probability after a complaint (TARP), by problem size and outcome.
+
+    Routine issues count as minor problems, issues needing an exception as major ones.
+    """
+
+    quick_resolution_h: float = param(24.0, POSITIVE)
+    minor_quick: float = param(0.95, PROB)
+    minor_fixed: float = param(0.70, PROB)
+    minor_unfixed: float = param(0.46, PROB)
+    major_quick: float = param(0.82, PROB)
+    major_fixed: float = param(0.54, PROB)
+    major_unfixed: float = param(0.19, PROB)
+
+    def check_rules(self, prefix: str) -> None:
+        for stage in ("minor", "major"):
+            q, f, u = (getattr(self, f"{stage}_{x}") for x in ("quick", "fixed", "unfixed"))
+            check(
+                f"{prefix}.{stage}_*",
+                (q, f, u),
+                q >= f >= u,
+                f"ordered {stage}_quick >= {stage}_fixed >= {stage}_unfixed (repurchase is "
+                "likelier the better the outcome)",
+            )
+
+
+@dataclass
+class CostsConfig:
+    """Money that is not staff time: publicity and one-off fixes."""
+
+    cost_per_impression_usd: float = param(0.01, NONNEG)
+
+
+@dataclass
+class TargetsConfig:
+    """The service a policy must deliver; ``meets_targets`` in kpis.csv checks them."""
+
+    phone_abandon_max: float = param(0.12, PROB)
+    ttr_p90_max_h: float = param(72.0, POSITIVE)
+    deadline_breach_max: float = param(0.05, PROB)
+
+
+@dataclass
+class ScenarioConfig:
+    """Everything about the world a policy is tried in: customers, channels, staff, costs."""
+
+    kind: str = "escalation"
+    name: str = "default"
+    volume_per_day: float = param(500.0, POSITIVE)
+    arrivals: ArrivalsConfig = field(default_factory=ArrivalsConfig)
+    population: PopulationConfig = field(default_factory=PopulationConfig)
+    channels: ChannelsConfig = field(default_factory=ChannelsConfig)
+    staff: StaffConfig = field(default_factory=StaffConfig)
+    handle_times: HandleTimesConfig = field(default_factory=HandleTimesConfig)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    churn: ChurnConfig = field(default_factory=ChurnConfig)
+    costs: CostsConfig = field(default_factory=CostsConfig)
+    targets: TargetsConfig = field(default_factory=TargetsConfig)
+
+    def expected_per_day(self) -> float:
+        """Expected complaints per day (before word of mouth and root-cause fixes)."""
+        return self.volume_per_day
+
+
+def validate_scenario(s: ScenarioConfig, prefix: str = "scenario") -> None:
+    """Raise ConfigError naming the key if any scenario value is out of range."""
+    validate_tree(s, prefix)

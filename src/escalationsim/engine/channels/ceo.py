@@ -1,0 +1,53 @@
+"""The CEO's inbox: a letter to the CEO, handled as the policy's CEO involvement says.
+
+Letters are never withdrawn. A final answer later than the regulator's response
+deadline, or none by the end of the run once the deadline has passed, costs a fine.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from escalationsim.engine.channels.registry import Channel, Contact, register
+
+if TYPE_CHECKING:
+    from escalationsim.config.scenario import ScenarioConfig
+    from escalationsim.engine.context import RunContext
+    from escalationsim.engine.customer import Customer
+
+
+@register
+class Ceo(Channel):
+    name = "ceo"
+    ladder_step = 2
+    requires = "knows_ceo"
+
+    def __init__(self, ctx: RunContext, scenario: ScenarioConfig, tracked: bool) -> None:
+        super().__init__(ctx, scenario, tracked)
+        cfg = scenario.channels.ceo
+        self.deadline_h = cfg.response_deadline_days * 24.0
+        self.fine = cfg.deadline_fine_usd
+
+    def contact(self, c: Customer) -> Contact:
+        ctx = self.ctx
+        sent = ctx.env.now
+        c.ceo_since = sent
+        ctx.own_row(c)
+        outcome = yield from ctx.policy.ceo.handle(ctx, c, self)
+        c.ceo_since = -1.0
+        c.ceo_wait_h = ctx.env.now - sent
+        if ctx.env.now - sent > self.deadline_h:
+            self._breach(c)
+        return outcome
+
+    def close_open(self, c: Customer, end_h: float) -> None:
+        """A letter still unanswered at the end: its wait so far (a lower bound), and the
+        fine if the deadline has passed."""
+        if c.ceo_since >= 0:
+            c.ceo_wait_h = end_h - c.ceo_since
+            if c.ceo_wait_h > self.deadline_h:
+                self._breach(c)
+
+    def _breach(self, c: Customer) -> None:
+        c.penalty += self.fine
+        c.deadline_breaches += 1

@@ -1,0 +1,61 @@
+"""Phone: a call to the rep queue, highest priority; the caller hangs up when patience
+runs out (abandoned). An exception request goes to the policy's rep authority."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from escalationsim.engine.channels.registry import Channel, Contact, register
+from escalationsim.kernel.codes import ABANDONED, ROLE_REP
+from escalationsim.kernel.staff_pool import RENEGED
+
+if TYPE_CHECKING:
+    from escalationsim.config.scenario import ScenarioConfig
+    from escalationsim.engine.context import RunContext
+    from escalationsim.engine.customer import Customer
+
+PHONE_PRIORITY = 0
+"""Calls are served before emails by the same reps."""
+
+
+@register
+class Phone(Channel):
+    name = "phone"
+    retryable = True
+    live = True
+    always_tracked = True
+
+    def __init__(self, ctx: RunContext, scenario: ScenarioConfig, tracked: bool) -> None:
+        super().__init__(ctx, scenario, tracked)
+        patience = scenario.channels.phone.patience_mean_s
+        self.patience_h = None if patience is None else patience / 3600.0
+        self.reps = ctx.pools["reps"]
+
+    def contact(self, c: Customer) -> Contact:
+        ctx = self.ctx
+        reps = self.reps
+        c.calls += 1
+        if self.patience_h is None:
+            wait = reps.request(PHONE_PRIORITY)
+        else:
+            patience = ctx.expo(c) * self.patience_h * c.patience
+            wait = reps.request_with_patience(PHONE_PRIORITY, patience)
+        if wait is None:  # a rep was free
+            if c.calls == 1:
+                c.first_call_wait_h = 0.0
+        else:
+            env = ctx.env
+            called = env.now
+            if (yield wait) is RENEGED:
+                c.abandoned_calls += 1
+                if c.calls == 1:
+                    c.first_call_wait_h = env.now - called
+                    c.first_call_abandoned = True
+                return ABANDONED
+            if c.calls == 1:
+                c.first_call_wait_h = env.now - called
+        yield ctx.hold(c, reps, "phone")
+        reps.release()
+        if not c.needs_exception:
+            return ctx.routine(c, ROLE_REP)
+        return (yield from ctx.policy.rep.exception(ctx, c, self))

@@ -1,0 +1,55 @@
+"""Social media: a public post. The policy's social triage decides whether the social
+team answers it and in what order (bigger accounts first under ``by_influence``). While
+unanswered, the post accrues negative impressions at ``impressions_per_follower_h`` x
+followers, up to the post's lifetime."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from escalationsim.engine.channels.registry import Channel, Contact, register
+from escalationsim.kernel.codes import NO_ANSWER, ROLE_SOCIAL
+from escalationsim.kernel.staff_pool import RENEGED
+
+if TYPE_CHECKING:
+    from escalationsim.config.scenario import ScenarioConfig
+    from escalationsim.engine.context import RunContext
+    from escalationsim.engine.customer import Customer
+
+
+@register
+class Social(Channel):
+    name = "social"
+    ladder_step = 1
+    requires = "uses_social"
+
+    def __init__(self, ctx: RunContext, scenario: ScenarioConfig, tracked: bool) -> None:
+        super().__init__(ctx, scenario, tracked)
+        self.cfg = scenario.channels.social
+        self.team = ctx.pools["social"]
+
+    def contact(self, c: Customer) -> Contact:
+        ctx = self.ctx
+        env = ctx.env
+        posted = env.now
+        cfg = self.cfg
+        triage = ctx.policy.social
+        per_h = cfg.impressions_per_follower_h * c.followers
+        patience = ctx.expo(c) * cfg.patience_h * c.patience
+        c.posts += 1
+        if ctx.uniform(c) >= triage.answer_prob(c.followers):
+            c.impressions += per_h * cfg.post_lifetime_h
+            yield env.timeout(patience)
+            return NO_ANSWER
+        pool = self.team
+        wait = pool.request_with_patience(triage.priority(c.followers), patience)
+        if wait is not None and (yield wait) is RENEGED:
+            c.impressions += per_h * cfg.post_lifetime_h
+            return NO_ANSWER
+        c.impressions += per_h * min(env.now - posted, cfg.post_lifetime_h)
+        c.posts_answered += 1
+        yield ctx.hold(c, pool, "social", ticket=self.tracked)
+        pool.release()
+        if not c.needs_exception:
+            return ctx.routine(c, ROLE_SOCIAL)
+        return triage.exception(ctx, c)

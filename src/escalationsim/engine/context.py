@@ -1,0 +1,139 @@
+"""The run as the journey, the channels and the policy's levers see it.
+
+A :class:`RunContext` is the narrow interface between a run and the code that acts in
+it: the clock, a customer's private random numbers, the staff pools, the CEO's inbox,
+and the few things that change a complaint (hold a worker, resolve, grant an exception,
+audit, publicise, close). Channels and levers get this object and nothing else of the
+run; the :class:`~escalationsim.engine.model.Model` builds it and owns everything else
+(arrivals, the recorder, the measurement window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from escalationsim.engine.staff import AUDIT_SLOT
+from escalationsim.kernel.codes import RESOLVED, UNRESOLVED, Role
+from escalationsim.kernel.draws import PrivateDraws
+from escalationsim.kernel.process import LightProcess
+
+if TYPE_CHECKING:
+    from escalationsim.engine.channels.registry import Channel
+    from escalationsim.engine.customer import Customer
+    from escalationsim.engine.levers import Policy
+    from escalationsim.kernel.ceo_desk import CeoDesk
+    from escalationsim.kernel.staff_pool import StaffPool
+
+
+class RunContext:
+    """What channels and levers may use of a run (see the module doc)."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        draws: PrivateDraws,
+        pools: dict[str, Any],
+        policy: Policy,
+        routine_fix_prob: float,
+        max_retries: int,
+        retry_delay_h: float,
+        escalate_delay_h: float,
+        finish: Callable[[Customer, int], None],
+    ) -> None:
+        self.env = env
+        self.draws = draws
+        # a customer's private draws, bound once (they run several times per contact)
+        self.uniform = draws.uniform
+        self.expo = draws.expo
+        self.normal = draws.normal
+        self.handle = draws.handle
+        self.own_row = draws.own_row
+        self.pools: dict[str, StaffPool] = {k: v for k, v in pools.items() if k != "ceo"}
+        self.ceo: CeoDesk = pools["ceo"]
+        self.policy = policy
+        self.routine_fix_prob = routine_fix_prob
+        self.max_retries = max_retries
+        self.retry_delay_h = retry_delay_h
+        self.escalate_delay_h = escalate_delay_h
+        self.finish = finish  # close a complaint with a status (the model records it)
+        # Set by the model once the channels are built:
+        self.channels: dict[str, Channel] = {}
+        self.contact: list[Callable[[Customer], Any]] = []  # contact process by code
+        self.retryable: list[bool] = []  # by code
+        self.tracked: list[bool] = []  # tickets kept on the channel, by code
+        self.ladder: list[tuple[int, int, str | None]] = []  # (bit, code, requires)
+        self._publicity: list[Callable[[float, float], None]] = []
+
+    # ------------------------------------------------------------------ work
+
+    def hold(self, c: Customer, pool: StaffPool, task: str, ticket: bool = False) -> simpy.Event:
+        """A granted worker of ``pool`` handles ``task`` for ``c`` (plus a ticket if
+        ``ticket``): the event to yield until the worker is done."""
+        handle = self.handle
+        d = handle(task, c)
+        if ticket:
+            d += handle("ticketing", c)
+        c.hours[pool.index] += d
+        return pool.work(d)
+
+    def staff_task(
+        self,
+        c: Customer,
+        pool: StaffPool,
+        task: str,
+        priority: float = 0.0,
+        ticket: bool = False,
+    ) -> Generator[Any, Any, None]:
+        """Queue for ``pool`` without reneging, then handle ``task`` for ``c``."""
+        wait = pool.request(priority)
+        if wait is not None:
+            yield wait
+        yield self.hold(c, pool, task, ticket=ticket)
+        pool.release()
+
+    def audit(self, c: Customer) -> None:
+        """A manager audits a granted exception later, at low priority; the customer does
+        not wait for it. Its hours are booked to the complaint now."""
+        d = self.handle("audit", c)
+        c.hours[AUDIT_SLOT] += d
+        LightProcess(self.pools["managers"].serve(d, priority=1))
+
+    def ceo_task(self, c: Customer, task: str, ticket: bool) -> Generator[Any, Any, None]:
+        """A letter in the CEO's inbox (ticketed first by the executive office if
+        ``ticket``); returns when the CEO has finished it."""
+        if ticket:
+            yield from self.staff_task(c, self.pools["exec_office"], "ticketing", priority=0)
+        yield self.ceo.send(self.handle(task, c), c.hours)
+
+    # ------------------------------------------------------------------ outcomes
+
+    def resolve(self, c: Customer, role: Role) -> None:
+        """``role`` resolves the complaint now."""
+        c.resolved_by = role
+        c.resolved_at = self.env.now
+
+    def grant(self, c: Customer, role: Role) -> None:
+        """Resolve by granting the exception the customer needs."""
+        c.compensation += c.exception_value
+        self.resolve(c, role)
+
+    def routine(self, c: Customer, role: Role) -> int:
+        """A routine issue (no exception needed) is fixed with the routine fix
+        probability; returns the contact's outcome."""
+        if self.uniform(c) < self.routine_fix_prob:
+            self.resolve(c, role)
+            return RESOLVED
+        return UNRESOLVED
+
+    def publicise(self, weight: float) -> None:
+        """A visible answer of weight ``weight`` happened now (word of mouth hears it)."""
+        now = self.env.now
+        for listener in self._publicity:
+            listener(weight, now)
+
+    def on_publicity(self, listener: Callable[[float, float], None]) -> None:
+        """Call ``listener(weight, now)`` for every visible answer."""
+        self._publicity.append(listener)

@@ -1,0 +1,61 @@
+"""A customer's journey up the escalation ladder.
+
+Contact a channel, wait, get an outcome. A resolution ends it. After any failure the
+customer continues with probability ``persistence`` (else gives up), choosing the next
+rung: retry the same channel after a service failure (abandoned call, unanswered email,
+unfixed routine issue) if the channel is ``retryable``, up to ``max_retries`` times;
+otherwise, and always after a "no", the first channel of the escalation ladder (social,
+then the CEO, as the channel registry orders them) that the customer can reach and has
+not tried yet. With no rung left they give up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from escalationsim.kernel.codes import DENIED, RESOLVED, STATUS_GAVE_UP, STATUS_RESOLVED
+
+if TYPE_CHECKING:
+    from escalationsim.engine.context import RunContext
+    from escalationsim.engine.customer import Customer
+
+
+def next_channel(ctx: RunContext, c: Customer, channel: int, outcome: int, retries: int) -> int:
+    """The next rung of the ladder after a failed contact, or -1 if none is left."""
+    if outcome != DENIED and ctx.retryable[channel] and retries < ctx.max_retries:
+        return channel
+    tried = c.tried
+    for bit, code, requires in ctx.ladder:
+        if not tried & bit and (requires is None or getattr(c, requires)):
+            return code
+    return -1
+
+
+def journey(ctx: RunContext, c: Customer, start: int) -> Generator[Any, Any, None]:
+    """Contact, wait, outcome; escalate or give up after each failure."""
+    channel = start
+    c.first_channel = start
+    retries = 0
+    contact = ctx.contact
+    while True:
+        c.contacts += 1
+        c.tried |= 1 << channel  # which channels it reached, escalated to, kept tracked on
+        c.final_channel = channel
+        outcome = yield from contact[channel](c)
+        c.last_outcome = outcome
+        if outcome == RESOLVED:
+            ctx.finish(c, STATUS_RESOLVED)
+            return
+        nxt = next_channel(ctx, c, channel, outcome, retries)
+        if nxt < 0 or ctx.uniform(c) >= c.persistence:
+            ctx.finish(c, STATUS_GAVE_UP)
+            return
+        if nxt == channel:
+            retries += 1
+            delay = ctx.retry_delay_h * ctx.expo(c)
+        else:
+            retries = 0
+            delay = ctx.escalate_delay_h * ctx.expo(c)
+        yield ctx.env.timeout(delay)
+        channel = nxt

@@ -1,0 +1,121 @@
+"""The CEO's desk: one person who reads an inbox only in daily time blocks that add up to
+a weekly budget of hours. Work on a letter may continue in the next block, so the CEO
+never spends more than the weekly budget on complaints."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from escalationsim.kernel.staff_pool import overlap
+
+
+class _Letter:
+    __slots__ = ("work_left", "done", "account")
+
+    def __init__(self, work_h: float, done: simpy.Event, account: list[float] | None) -> None:
+        self.work_left = work_h
+        self.done = done
+        self.account = account
+
+
+class CeoDesk:
+    """The CEO: reads the inbox first in, first out, only inside daily time blocks.
+
+    Blocks start at ``start_hour`` on the first ``days_per_week`` days of each week
+    (day 0 is a Monday) and last ``hours_per_week / days_per_week`` hours.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        index: int,
+        hours_per_week: float,
+        days_per_week: int,
+        start_hour: float,
+        hourly_cost: float,
+        window: tuple[float, float],
+    ) -> None:
+        self.env = env
+        self.name = "ceo"
+        self.index = index  # slot of the CEO in a customer's ``hours``
+        self.hourly_cost = hourly_cost
+        self.block_h = hours_per_week / days_per_week
+        self.days_per_week = days_per_week
+        self.start_hour = start_hour
+        self.lo, self.hi = window
+        self.inbox: deque[_Letter] = deque()
+        self.busy_h = 0.0
+        self.inflow = 0
+        self._wake: simpy.Event | None = None
+        env.process(self._work())
+
+    def send(self, work_h: float, account: list[float] | None = None) -> simpy.Event:
+        """Put a letter needing ``work_h`` hours of CEO time in the inbox; the returned
+        event fires when the CEO has finished it. CEO time is added to
+        ``account[self.index]`` as it is spent, so unworked letters cost nothing."""
+        done = self.env.event()
+        self.inbox.append(_Letter(work_h, done, account))
+        if self.lo <= self.env.now < self.hi:
+            self.inflow += 1
+        if self._wake is not None and not self._wake.triggered:
+            self._wake.succeed()
+        return done
+
+    @property
+    def queue_length(self) -> int:
+        """Letters not yet finished (including one the CEO has started)."""
+        return len(self.inbox)
+
+    def hours_owed(self) -> float:
+        """CEO hours still needed for the letters in the inbox."""
+        return sum(letter.work_left for letter in self.inbox)
+
+    def available_h(self, lo: float, hi: float) -> float:
+        """CEO complaint hours scheduled inside [lo, hi]."""
+        total = 0.0
+        day = int(lo // 24)
+        while day * 24 < hi:
+            if day % 7 < self.days_per_week:
+                start = day * 24 + self.start_hour
+                total += overlap(start, start + self.block_h, lo, hi)
+            day += 1
+        return total
+
+    def utilisation(self) -> float:
+        avail = self.available_h(self.lo, self.hi)
+        return self.busy_h / avail if avail > 0 else float("nan")
+
+    def _work(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        day = 0
+        while True:
+            if day % 7 < self.days_per_week:
+                start = day * 24 + self.start_hour
+                if start > env.now:
+                    yield env.timeout(start - env.now)
+                end = start + self.block_h
+                while env.now < end:
+                    if not self.inbox:
+                        self._wake = env.event()
+                        yield self._wake | env.timeout(end - env.now)
+                        self._wake = None
+                        continue
+                    letter = self.inbox[0]
+                    spend = min(letter.work_left, end - env.now)
+                    now = env.now
+                    self.busy_h += overlap(now, now + spend, self.lo, self.hi)
+                    yield env.timeout(spend)
+                    letter.work_left -= spend
+                    if letter.account is not None:
+                        letter.account[self.index] += spend
+                    if letter.work_left <= 1e-12:
+                        self.inbox.popleft()
+                        letter.done.succeed()
+            day += 1
+            next_start = day * 24.0
+            if next_start > env.now:
+                yield env.timeout(next_start - env.now)

@@ -1,0 +1,137 @@
+"""A pool of interchangeable workers in front of one priority queue, without SimPy
+resource events.
+
+This is one of the kernel's speed tricks: a SimPy ``PriorityResource`` costs a request
+and a release event per use; here a request that finds a worker free takes it at once
+with no event at all (``request`` returns ``None``), and a waiting request gets a plain
+event fired by :meth:`StaffPool.release`. The order is SimPy's own (priority, then time
+of request). About a fifth of a run's time at the time it was introduced.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+
+def overlap(start: float, end: float, lo: float, hi: float) -> float:
+    """Length of the intersection of [start, end] with the window [lo, hi]."""
+    a = start if start > lo else lo
+    b = end if end < hi else hi
+    return b - a if b > a else 0.0
+
+
+RENEGED = "reneged"
+"""Value of a request whose customer's patience ran out before a worker was free."""
+
+
+class StaffPool:
+    """``count`` identical workers and one queue, served lowest priority value first,
+    then first come, first served.
+
+    A lightweight replacement for a SimPy ``PriorityResource`` with the same order: a
+    request that finds a worker free takes it at once and needs no event; one that has to
+    wait gets a plain event, fired when a worker is handed to it on release. The pool also
+    measures how busy it is inside the measurement window and how many requests entered
+    its queue.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        name: str,
+        index: int,
+        count: int,
+        hourly_cost: float,
+        window: tuple[float, float],
+    ) -> None:
+        self.env = env
+        self.name = name
+        self.index = index  # slot of this pool in a customer's ``hours``
+        self.count = count
+        self.hourly_cost = hourly_cost
+        self.free = count  # idle workers
+        self.lo, self.hi = window
+        self.busy_h = 0.0  # busy time inside the window
+        self.inflow = 0  # requests made inside the window
+        self._heap: list[tuple[float, float, int, simpy.Event]] = []
+        self._seq = itertools.count()
+        self._waiting = 0  # requests in the queue that have not reneged
+
+    def request(self, priority: float = 0.0) -> simpy.Event | None:
+        """Ask for a worker: ``None`` if one was free (it is now taken), else an event to
+        yield that fires when a worker is handed over."""
+        env = self.env
+        now = env.now
+        if self.lo <= now < self.hi:
+            self.inflow += 1
+        if self.free:
+            self.free -= 1
+            return None
+        ev = simpy.Event(env)
+        heapq.heappush(self._heap, (priority, now, next(self._seq), ev))
+        self._waiting += 1
+        return ev
+
+    def request_with_patience(self, priority: float, patience_h: float) -> simpy.Event | None:
+        """As :meth:`request`, but leave the queue after ``patience_h`` hours if no worker
+        was handed over by then: the event's value is then :data:`RENEGED`. One timer with
+        a callback per waiting request, no condition event."""
+        ev = self.request(priority)
+        if ev is not None:
+            self.env.timeout(patience_h).callbacks.append(lambda _t, e=ev: self._renege(e))
+        return ev
+
+    def _renege(self, ev: simpy.Event) -> None:
+        if not ev.triggered:  # still queued: leave (its heap entry is skipped later)
+            self._waiting -= 1
+            ev.succeed(RENEGED)
+
+    def release(self) -> None:
+        """A worker finished: hand it to the first live request in the queue, or idle."""
+        heap = self._heap
+        while heap:
+            ev = heapq.heappop(heap)[3]
+            if not ev.triggered:
+                self._waiting -= 1
+                ev.succeed()
+                return
+        self.free += 1
+
+    def work(self, duration_h: float) -> simpy.Timeout:
+        """Time one granted worker spends on a task; accounts it to the window."""
+        env = self.env
+        now = env.now
+        end = now + duration_h
+        if self.lo <= now and end <= self.hi:  # the usual case: all inside the window
+            self.busy_h += end - now
+        else:
+            self.busy_h += overlap(now, end, self.lo, self.hi)
+        return simpy.Timeout(env, duration_h)
+
+    def serve(self, duration_h: float, priority: float = 0.0) -> Generator[Any, Any, None]:
+        """Wait for a worker, work for ``duration_h``, release (no reneging)."""
+        wait = self.request(priority)
+        if wait is not None:
+            yield wait
+        yield self.work(duration_h)
+        self.release()
+
+    @property
+    def queue_length(self) -> int:
+        """Requests waiting for a worker."""
+        return self._waiting
+
+    @property
+    def busy(self) -> int:
+        """Workers currently busy."""
+        return self.count - self.free
+
+    def utilisation(self) -> float:
+        """Busy worker-hours over available worker-hours in the window."""
+        span = (self.hi - self.lo) * self.count
+        return self.busy_h / span if span > 0 else float("nan")

@@ -1,0 +1,121 @@
+"""CEO involvement: what happens to a complaint that reaches the CEO's inbox.
+
+- ``office``: executive staff ask customer service what happened (a rep's time) and
+  usually repeat its answer; they override with ``override_prob``. Routine issues are
+  fixed. An anonymous office reply does not spread by word of mouth.
+- ``responds``: the CEO answers personally, from the CEO's weekly complaint hours, and
+  overrides customer service with ``override_prob``.
+- ``redirects``: the CEO acknowledges quickly and routes the case to an empowered owner
+  (a manager), who fixes it, granting any exception needed.
+
+``visibility`` is how much one answer counts towards word of mouth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from escalationsim.config.fields import NONNEG, PROB, param
+from escalationsim.engine.levers import Proc
+from escalationsim.kernel.codes import (
+    DENIED,
+    RESOLVED,
+    ROLE_CEO,
+    ROLE_EXEC_OFFICE,
+    ROLE_MANAGER,
+)
+from escalationsim.policy.registry import lever
+
+if TYPE_CHECKING:
+    from escalationsim.config.scenario import ScenarioConfig
+    from escalationsim.engine.channels.registry import Channel
+    from escalationsim.engine.context import RunContext
+    from escalationsim.engine.customer import Customer
+
+
+@dataclass
+class OfficeCeo:
+    """The office of the CEO answers for the CEO."""
+
+    mode: str = "office"
+    override_prob: float = param(0.15, PROB)
+    visibility: float = param(0.0, NONNEG)
+
+
+@lever("ceo", "office", OfficeCeo)
+class OfficeOfCeo:
+    """Executive staff consult customer service and usually repeat its answer."""
+
+    def __init__(self, cfg: OfficeCeo, scenario: ScenarioConfig) -> None:
+        self.override_prob = cfg.override_prob
+        self.visibility = cfg.visibility
+
+    def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
+        pools = ctx.pools
+        yield from ctx.staff_task(c, pools["exec_office"], "office_case", ticket=channel.tracked)
+        yield from ctx.staff_task(c, pools["reps"], "consult", priority=1)
+        if not c.needs_exception:
+            ctx.resolve(c, ROLE_EXEC_OFFICE)
+            return RESOLVED
+        if ctx.uniform(c) < self.override_prob:
+            ctx.grant(c, ROLE_EXEC_OFFICE)
+            return RESOLVED
+        return DENIED
+
+
+@dataclass
+class RespondingCeo:
+    """The CEO answers personally."""
+
+    mode: str = "responds"
+    override_prob: float = param(0.15, PROB)
+    visibility: float = param(0.0, NONNEG)
+
+
+@lever("ceo", "responds", RespondingCeo)
+class CeoResponds:
+    """The CEO answers from the weekly complaint hours and overrides customer service
+    with ``override_prob``; the answer is visible."""
+
+    def __init__(self, cfg: RespondingCeo, scenario: ScenarioConfig) -> None:
+        self.override_prob = cfg.override_prob
+        self.visibility = cfg.visibility
+
+    def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
+        yield from ctx.ceo_task(c, "ceo_answer", ticket=channel.tracked)
+        ctx.publicise(self.visibility)
+        if not c.needs_exception:
+            ctx.resolve(c, ROLE_CEO)
+            return RESOLVED
+        if ctx.uniform(c) < self.override_prob:
+            ctx.grant(c, ROLE_CEO)
+            return RESOLVED
+        return DENIED
+
+
+@dataclass
+class RedirectingCeo:
+    """The CEO acknowledges and hands the case to an owner."""
+
+    mode: str = "redirects"
+    visibility: float = param(0.0, NONNEG)
+
+
+@lever("ceo", "redirects", RedirectingCeo)
+class CeoRedirects:
+    """The CEO acknowledges quickly and routes the case to an empowered owner (a
+    manager), who fixes it, granting any exception needed."""
+
+    def __init__(self, cfg: RedirectingCeo, scenario: ScenarioConfig) -> None:
+        self.visibility = cfg.visibility
+
+    def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
+        yield from ctx.ceo_task(c, "ceo_ack", ticket=channel.tracked)
+        ctx.publicise(self.visibility)
+        yield from ctx.staff_task(c, ctx.pools["managers"], "owner", priority=0)
+        if c.needs_exception:
+            ctx.grant(c, ROLE_MANAGER)
+        else:
+            ctx.resolve(c, ROLE_MANAGER)
+        return RESOLVED

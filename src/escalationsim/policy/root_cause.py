@@ -1,0 +1,71 @@
+"""Root-cause fixing: once ``detect_after`` tracked complaints of the most frequent cause
+(cause 0) were seen, a fix ships ``lead_days`` later and prevents that share
+(``effectiveness``) of its later complaints, for a one-off ``fix_cost_usd``.
+``enabled: false`` turns it off."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from escalationsim.config.fields import NONNEG, PROB, int_min, param
+from escalationsim.policy.registry import lever
+
+if TYPE_CHECKING:
+    from escalationsim.config.scenario import ScenarioConfig
+    from escalationsim.engine.context import RunContext
+    from escalationsim.engine.customer import Customer
+
+
+@dataclass
+class TopCause:
+    """Detect and fix the most frequent cause."""
+
+    mode: str = "top_cause"
+    enabled: bool = False
+    detect_after: int = param(200, int_min(1))
+    lead_days: float = param(14.0, NONNEG)
+    effectiveness: float = param(0.8, PROB)
+    fix_cost_usd: float = param(20000.0, NONNEG)
+
+
+@lever("root_cause", "top_cause", TopCause)
+class RootCause:
+    """Counts tracked complaints of cause 0 as they start; prevents a share of those that
+    arrive once the fix has shipped (their own uniform ``u_prevent`` decides)."""
+
+    def __init__(self, cfg: TopCause, scenario: ScenarioConfig) -> None:
+        self.active = self.enabled = cfg.enabled
+        self.detect_after = cfg.detect_after
+        self.lead_h = cfg.lead_days * 24.0
+        self.effectiveness = cfg.effectiveness
+        self.fix_cost = cfg.fix_cost_usd
+        self.seen = 0
+        self.fix_time = math.inf
+
+    def admit(self, c: Customer, t: float) -> bool:
+        return not (t >= self.fix_time and self.prevents(c.cause, c.u_prevent, t))
+
+    def observe(self, ctx: RunContext, c: Customer, start: int, t: float) -> None:
+        self.saw(c.cause, ctx.tracked[start], t)
+
+    def saw(self, cause: int, tracked: bool, now: float) -> None:
+        """A complaint of ``cause`` started now, on a tracked channel or not."""
+        if self.enabled and tracked and cause == 0 and self.fix_time == math.inf:
+            self.seen += 1
+            if self.seen >= self.detect_after:
+                self.fix_time = now + self.lead_h
+
+    def prevents(self, cause: int, u: float, now: float) -> bool:
+        return cause == 0 and now >= self.fix_time and u < self.effectiveness
+
+    @property
+    def fixed(self) -> bool:
+        return self.fix_time < math.inf
+
+    def counters(self, lo: float, hi: float) -> dict[str, float]:
+        return {
+            "root_cause_fixed_at_h": self.fix_time,
+            "fix_cost": self.fix_cost if lo <= self.fix_time < hi else 0.0,
+        }

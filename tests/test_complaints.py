@@ -1,0 +1,109 @@
+"""Tests for escalationsim.analysis.complaints: the complaint table derived from a run's
+recorded journeys (time to resolution, churn, channels reached and escalated to,
+tracking)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from escalationsim.analysis.churn import repurchase_prob
+from escalationsim.analysis.complaints import ComplaintTable, output_columns
+from escalationsim.config.scenario import ChurnConfig, ScenarioConfig
+from escalationsim.engine.customer import Customer
+from escalationsim.engine.population import Population
+from escalationsim.engine.recorder import ComplaintLog
+from escalationsim.kernel.codes import Role, Status
+from escalationsim.kernel.rng import ROW
+from tests.codes import CEO, SOCIAL
+
+
+def _population(n: int):
+    idx = np.arange(n, dtype=float)
+    return Population(
+        arrival_h=idx * 10.0,
+        followers=np.arange(n, dtype=np.int64) * 100,
+        first_channel=np.array([i % 4 for i in range(n)], dtype=np.int8),
+        uses_social=np.array([i % 2 == 0 for i in range(n)]),
+        knows_ceo=np.zeros(n, dtype=bool),
+        persistence=np.full(n, 0.5),
+        patience=np.ones(n),
+        clv=1000.0 + idx,
+        needs_exception=np.array([i % 3 == 0 for i in range(n)]),
+        exception_value=50.0 + idx,
+        cause=np.arange(n, dtype=np.int16),
+        u_direct=np.full(n, 0.5),
+        u_churn=np.linspace(0.0, 0.99, n),
+        u_prevent=np.full(n, 0.5),
+    )
+
+
+def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> None:
+    """Rows written out of order come back in complaint order; attributes come from the
+    customer table by id; TTR, churn, channels reached and escalated to and tracking are
+    derived correctly; rows
+    before ``start`` are ignored."""
+    churn = ChurnConfig()
+    pop = _population(6)
+    log = ComplaintLog(pop, start=2, stop=6)
+    closed = {}
+    for i in (5, 0, 3, 2):  # closing order; 0 is before the window
+        c = Customer(
+            i,
+            float(pop.arrival_h[i]),
+            int(pop.followers[i]),
+            int(pop.first_channel[i]),
+            True,
+            False,
+            0.5,
+            1.0,
+            bool(pop.needs_exception[i]),
+            float(pop.exception_value[i]),
+            float(pop.clv[i]),
+            float(pop.u_churn[i]),
+            int(pop.cause[i]),
+            0.5,
+            0.5,
+            np.zeros((1, ROW)),
+            0,
+        )
+        c.contacts = i + 1
+        c.hours[0] = 0.25 * i
+        c.hours[5] = 0.01 * i
+        if i in (3, 5):
+            c.status = Status.resolved
+            c.resolved_by = Role.rep
+            c.resolved_at = float(pop.arrival_h[i]) + 2.0 * i
+        else:
+            c.status = Status.gave_up
+        c.tried = (1 << SOCIAL) | (1 << CEO) if i == 5 else 1 << int(pop.first_channel[i])
+        log.record(c)
+        closed[i] = c
+    log.finalise()
+    assert len(log) == 3
+    cols = ComplaintTable(log.columns, ScenarioConfig(churn=churn), untracked=1 << CEO).columns
+    assert list(cols) == [name for name, _ in output_columns()]
+    assert cols["complaint_id"].tolist() == [2, 3, 5]
+    assert cols["arrival_time"].tolist() == [20.0, 30.0, 50.0]
+    assert cols["clv"].tolist() == [1002.0, 1003.0, 1005.0]
+    assert cols["cause"].tolist() == [2, 3, 5]
+    assert cols["preferred_channel"].tolist() == [2, 3, 1]
+    assert cols["contacts"].tolist() == [3, 4, 6]
+    assert cols["hours_reps"].tolist() == [0.5, 0.75, 1.25]
+    assert cols["hours_audit"].tolist() == [0.02, 0.03, 0.05]
+    ttr = cols["time_to_resolution_h"]
+    assert math.isnan(ttr[0]) and ttr[1:].tolist() == [6.0, 10.0]
+    assert cols["reached_social"].tolist() == [True, False, True]
+    assert cols["reached_ceo"].tolist() == [False, True, True]
+    # escalated: reached after the first contact; tracked: no contact on an untracked channel
+    assert cols["escalated_social"].tolist() == [False, False, True]
+    assert cols["escalated_ceo"].tolist() == [False, False, True]
+    assert cols["tracked"].tolist() == [True, False, False]
+    for k, i in enumerate((2, 3, 5)):
+        c = closed[i]
+        resolved = c.status == Status.resolved
+        p = repurchase_prob(churn, bool(pop.needs_exception[i]), resolved, float(ttr[k]))
+        assert cols["churned"][k] == (pop.u_churn[i] >= p)
+    for name, dtype in output_columns():
+        assert cols[name].dtype == np.dtype(dtype), name
