@@ -21,6 +21,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 
 ## Regenerate the reference results shown in the README (small files only).
 results: $(STAMP)
@@ -42,6 +43,7 @@ test-slow: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache

@@ -184,7 +184,7 @@ def test_report_command_on_a_sweep_folder(sweeps, tmp_path, capsys):
 
 
 def test_sweep_job_count_for_the_progress_bar():
-    from escalationsim.app.callbacks import count_jobs
+    from escalationsim.app.sweeps import count_jobs
 
     _, hydra = _compose("floodgates")
     cfg = OmegaConf.create({"hydra": OmegaConf.to_container(hydra, resolve=False)})

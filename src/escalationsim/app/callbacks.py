@@ -15,6 +15,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from escalationsim.app.sweeps import count_jobs
+
 log = logging.getLogger("escalationsim")
 
 
@@ -68,20 +70,3 @@ def _report_failures(failed: dict[Path, str]) -> None:
         log.error("failed job %s: %s", job, why)
     if failed:
         print(f"{len(failed)} job(s) failed: " + ", ".join(str(j) for j in failed))
-
-
-def count_jobs(config: DictConfig) -> int | None:
-    """How many jobs the sweep will run: the product of the sizes of its sweep overrides
-    (from the sweeper's params and the command line), or None if it cannot be told."""
-    try:
-        from hydra.core.override_parser.overrides_parser import OverridesParser
-
-        params = [f"{k}={v}" for k, v in (config.hydra.sweeper.get("params") or {}).items()]
-        params += list(config.hydra.overrides.task)
-        total = 1
-        for o in OverridesParser.create().parse_overrides(params):
-            if o.is_sweep_override():
-                total *= len(list(o.sweep_string_iterator()))
-        return total
-    except Exception:  # a sweeper with other semantics: no bar rather than a wrong one
-        return None

@@ -78,7 +78,7 @@ def _never_started(root: Path, started: list[Path]) -> list[Path]:
         return []
     from omegaconf import OmegaConf
 
-    from escalationsim.app.callbacks import count_jobs
+    from escalationsim.app.sweeps import count_jobs
 
     try:
         total = count_jobs(OmegaConf.load(path))

@@ -1,4 +1,5 @@
-"""Checking a sweep's jobs before launching them, without composing every job.
+"""Sweeps: which jobs to check before launching them (without composing every job), and
+how many jobs a sweep has (for its progress bar).
 
 Hydra's basic sweeper composes the configuration of every job of a batch in the launching
 process before it launches any, so that a bad override fails at once rather than halfway
@@ -14,6 +15,8 @@ a combination of overrides that only fails together, which then fails when its j
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+from omegaconf import DictConfig
 
 
 def covering_subset(batch: Sequence[Sequence[str]]) -> list[Sequence[str]]:
@@ -32,3 +35,20 @@ def covering_subset(batch: Sequence[Sequence[str]]) -> list[Sequence[str]]:
                 chosen.add(i)
                 seen.update(new)
     return [batch[i] for i in sorted(chosen)]
+
+
+def count_jobs(config: DictConfig) -> int | None:
+    """How many jobs the sweep will run: the product of the sizes of its sweep overrides
+    (from the sweeper's params and the command line), or None if it cannot be told."""
+    try:
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        params = [f"{k}={v}" for k, v in (config.hydra.sweeper.get("params") or {}).items()]
+        params += list(config.hydra.overrides.task)
+        total = 1
+        for o in OverridesParser.create().parse_overrides(params):
+            if o.is_sweep_override():
+                total *= len(list(o.sweep_string_iterator()))
+        return total
+    except Exception:  # a sweeper with other semantics: no bar rather than a wrong one
+        return None

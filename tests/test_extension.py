@@ -1,0 +1,155 @@
+"""The worked examples of docs/architecture.md: a lever mode, a channel and a KPI added
+from outside the package (here, in a test), without touching the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from escalationsim import ConfigError, simulate, validate
+from escalationsim.analysis import kpis
+from escalationsim.config.fields import PROB, param
+from escalationsim.engine import channels
+from escalationsim.kernel.codes import DENIED, NO_ANSWER, RESOLVED, ROLE_EXEC_OFFICE, ROLE_REP
+from escalationsim.policy import registry
+from tests.conftest import small_config
+
+# --------------------------------------------------------------------------- a lever mode
+
+
+@dataclass
+class CoinFlipRep:
+    """Reps grant an exception with probability ``grant_prob``, whatever it costs."""
+
+    mode: str = "coin_flip"
+    grant_prob: float = param(0.5, PROB)
+
+
+class CoinFlipAuthority:
+    def __init__(self, cfg: CoinFlipRep, scenario: Any) -> None:
+        self.grant_prob = cfg.grant_prob
+
+    def exception(self, ctx, c, channel) -> Generator[Any, Any, int]:
+        if ctx.uniform(c) < self.grant_prob:
+            ctx.grant(c, ROLE_REP)
+            return RESOLVED
+        return DENIED
+        yield  # a generator, like every rep authority
+
+
+@pytest.fixture
+def coin_flip():
+    with registry.registered("rep", "coin_flip", CoinFlipRep, CoinFlipAuthority):
+        yield
+
+
+def _with_rep(cfg, rep) -> Any:
+    policies = dict(cfg.policies)
+    policies["rigid_script"] = replace(policies["rigid_script"], rep=rep)
+    return replace(cfg, policies=policies)
+
+
+def test_a_new_lever_mode_is_one_class_and_its_config(coin_flip) -> None:
+    cfg = small_config("run.horizon_days=5", policies=["rigid_script"])
+    res = {p: simulate(_with_rep(cfg, CoinFlipRep(grant_prob=p))) for p in (0, 1)}
+
+    def rep_grants(r) -> int:
+        df = r.complaints
+        return int(((df["resolved_by"] == "rep") & (df["compensation"] > 0)).sum())
+
+    assert rep_grants(res[0]) == 0 == rep_grants(simulate(cfg))  # like the script
+    assert rep_grants(res[1]) > 100
+    k0, k1 = (res[p].kpis.iloc[0] for p in (0, 1))
+    assert k1["resolution_rate"] > k0["resolution_rate"] + 0.1
+    # its range is checked by the one validator, naming the key
+    with pytest.raises(ConfigError, match=r"policies\.rigid_script\.rep\.grant_prob = 1\.5"):
+        validate(_with_rep(cfg, CoinFlipRep(grant_prob=1.5)))
+
+
+def test_a_new_lever_mode_is_found_from_the_command_line_config(coin_flip) -> None:
+    from escalationsim import compose
+
+    sim = compose(
+        ["policies.rigid_script.rep.mode=coin_flip", "+policies.rigid_script.rep.grant_prob=0.2"]
+    )
+    assert sim.policies["rigid_script"].rep == CoinFlipRep(grant_prob=0.2)
+
+
+# --------------------------------------------------------------------------- a channel
+
+
+class Regulator(channels.Channel):
+    """The last rung: a complaint to the regulator, which makes the executive office
+    settle half of them after a week."""
+
+    name = "regulator"
+    ladder_step = 3  # after social (1) and the CEO (2)
+
+    def __init__(self, ctx, scenario, tracked) -> None:
+        super().__init__(ctx, scenario, tracked)
+        self.office = ctx.pools["exec_office"]
+
+    def contact(self, c) -> Generator[Any, Any, int]:
+        ctx = self.ctx
+        yield ctx.env.timeout(7 * 24.0)
+        if ctx.uniform(c) < 0.5:
+            yield from ctx.staff_task(c, self.office, "office_case", ticket=self.tracked)
+            ctx.resolve(c, ROLE_EXEC_OFFICE)
+            return RESOLVED
+        return NO_ANSWER
+
+
+def test_a_new_channel_is_one_class_and_one_registry_entry() -> None:
+    cfg = small_config("run.horizon_days=8", "run.drain_days=10", policies=["rigid_script"])
+    before = simulate(cfg)
+    with channels.registered(Regulator):
+        after = simulate(cfg)
+    assert "regulator" not in channels.names()  # unregistered again
+    df = after.complaints
+    assert {"reached_regulator", "escalated_regulator"} <= set(df.columns)
+    assert "regulator" in df["final_channel"].cat.categories
+    reached = df["reached_regulator"]
+    assert reached.sum() > 20  # customers who ran out of rungs went on to the regulator
+    assert df.loc[reached, "escalated_regulator"].all()
+    assert not df.loc[reached, "tracked"].any()  # not always tracked: no ticket there
+    k = after.kpis.iloc[0]
+    assert 0 < k["escalation_rate_regulator"] == pytest.approx(reached.mean())
+    assert k["resolution_rate"] > before.kpis.iloc[0]["resolution_rate"]
+    assert "escalation_rate_regulator" not in before.kpis.columns
+
+
+# --------------------------------------------------------------------------- a KPI
+
+
+def test_a_new_kpi_is_one_registry_entry(monkeypatch, tmp_path) -> None:
+    from escalationsim.app.output import write_outputs
+    from escalationsim.app.report import build_report
+
+    entry = kpis.Kpi(
+        "calls_per_complaint",
+        lambda inp, row: kpis.ratio(inp.sums["calls"], inp.n),
+        "phone calls per complaint",
+        "calls",
+        "{:.3f}",
+        kpis.NONNEG,
+        views={"headline": 99, "paired": 99},
+    )
+    monkeypatch.setattr(kpis, "REGISTRY", [*kpis.REGISTRY, entry])
+    cfg = small_config("run.replications=2", policies=["rigid_script", "empowered_rep"])
+    res = simulate(cfg)
+    assert (res.kpis["calls_per_complaint"] > 0.5).all()
+    assert set(res.summary.loc[res.summary.kpi == "calls_per_complaint", "policy"]) == {
+        "rigid_script",
+        "empowered_rep",
+    }
+    write_outputs(tmp_path, cfg, res, plots=False, complaints=False)
+    build_report(tmp_path, plots=False)
+    assert "calls_per_complaint" in pd.read_csv(tmp_path / "kpis.csv").columns
+    assert "calls_per_complaint" in set(pd.read_csv(tmp_path / "summary.csv")["kpi"])
+    assert "phone calls per complaint" in (tmp_path / "headline.md").read_text()
+    report = (tmp_path / "report.md").read_text()
+    assert "phone calls per complaint" in report and "calls_per_complaint" in report
