@@ -12,6 +12,7 @@ from escalationsim import simulate
 from escalationsim.analysis.aggregate import paired_differences
 from escalationsim.engine.model import Model
 from escalationsim.engine.population import draw_population
+from escalationsim.experiment import runner
 from escalationsim.kernel.rng import streams
 from escalationsim.policy import build_policy
 from tests.conftest import small_config
@@ -28,6 +29,68 @@ def test_results_do_not_depend_on_the_number_of_workers():
     one = small_config("run.replications=3", "run.workers=1", policies=["empowered_rep"])
     two = dataclasses.replace(one, run=dataclasses.replace(one.run, workers=2))
     pd.testing.assert_frame_equal(simulate(one).kpis, simulate(two).kpis)
+
+
+def test_pairs_of_one_replication_are_spread_over_workers(monkeypatch):
+    """Three policies and one replication: the (policy, replication) pairs run in two
+    worker processes, with every table identical to the serial run."""
+    policies = ["rigid_script", "omnichannel", "ceo_responds"]
+    one = small_config("run.replications=1", "run.workers=1", policies=policies)
+    two = dataclasses.replace(one, run=dataclasses.replace(one.run, workers=2))
+    a = simulate(one)
+    real, made = runner.ProcessPoolExecutor, []
+
+    def pool(max_workers: int):
+        made.append(max_workers)
+        return real(max_workers=max_workers)
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", pool)
+    b = simulate(two)
+    assert made == [2]
+    for table in ("kpis", "complaints", "daily", "summary", "paired"):
+        pd.testing.assert_frame_equal(getattr(a, table), getattr(b, table))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_reports_simulated_days_and_pairs_without_changing_results(workers):
+    cfg = small_config(
+        "run.replications=2", f"run.workers={workers}", policies=["rigid_script", "ceo_responds"]
+    )
+    seen: list[runner.Progress] = []
+    with_bar = simulate(cfg, progress=seen.append)
+    without = simulate(cfg)
+    for table in ("kpis", "complaints", "daily"):
+        pd.testing.assert_frame_equal(getattr(with_bar, table), getattr(without, table))
+    total = 4 * (cfg.run.horizon_days + cfg.run.drain_days)
+    assert seen[-1] == runner.Progress(total, total, 4, 4)
+    assert all(p.days_total == total and p.pairs_total == 4 for p in seen)
+    assert any(0 < p.days_done < total for p in seen)  # days reported while pairs ran
+    done = [p.days_done for p in seen if p.pairs_done == seen[-1].pairs_done or workers == 1]
+    assert done == sorted(done)
+
+
+def test_progress_bar_shows_days_and_pairs_on_a_terminal(monkeypatch):
+    import io
+
+    from escalationsim.app import progress as bar_module
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    monkeypatch.setattr(bar_module, "DELAY_S", 0.0)
+    monkeypatch.setattr("sys.stderr", screen)
+    with bar_module.ProgressBar() as bar:
+        bar(runner.Progress(30.0, 120.0, 1, 4))
+        bar(runner.Progress(120.0, 120.0, 4, 4))
+    out = screen.getvalue()
+    assert "simulated days" in out and "120/120" in out and "pairs 4/4" in out
+    quiet = Terminal()
+    monkeypatch.setattr("sys.stderr", quiet)
+    with bar_module.ProgressBar(enabled=False) as bar:  # output.progress=false
+        bar(runner.Progress(30.0, 120.0, 1, 4))
+    assert quiet.getvalue() == ""
 
 
 def test_different_seeds_differ():

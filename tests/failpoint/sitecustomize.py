@@ -11,12 +11,12 @@ _VOLUMES = {float(v) for v in os.environ.get("ESCALATIONSIM_FAIL_VOLUMES", "").s
 if _VOLUMES:
     from escalationsim.experiment import runner
 
-    _run_replication = runner.run_replication
+    _run_pair = runner.run_pair
 
-    def _failing(cfg, replication):
+    def _failing(cfg, *args, **kwargs):
         volume = getattr(cfg.scenario, "volume_per_day", None)
         if volume in _VOLUMES:
             raise RuntimeError(f"injected failure at volume_per_day={volume:g}")
-        return _run_replication(cfg, replication)
+        return _run_pair(cfg, *args, **kwargs)
 
-    runner.run_replication = _failing
+    runner.run_pair = _failing

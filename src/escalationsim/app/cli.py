@@ -24,8 +24,8 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
-from tqdm import tqdm
 
+from escalationsim.app.progress import ProgressBar
 from escalationsim.config.fields import ConfigError
 from escalationsim.config.queue_only import QueueOnlyScenario
 from escalationsim.config.scenario import ScenarioConfig
@@ -46,6 +46,7 @@ class OutputConfig:
 
     plots: bool = True
     complaints: bool = True
+    progress: bool = True
 
 
 @dataclass
@@ -179,16 +180,8 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
         sim.scenario.name,
     )
     t0 = time.perf_counter()
-    bar = tqdm(total=sim.run.replications, desc="replications", unit="rep", disable=None)
-
-    def progress(done: int, total: int) -> None:
-        bar.update(done - bar.n)
-        log.debug("replication %d/%d done (%.1f s)", done, total, time.perf_counter() - t0)
-
-    try:
-        results = simulate(sim, progress=progress)
-    finally:
-        bar.close()
+    with ProgressBar(enabled=app.output.progress) as bar:
+        results = simulate(sim, progress=bar)
     written = write_outputs(
         outdir, sim, results, plots=app.output.plots, complaints=app.output.complaints
     )

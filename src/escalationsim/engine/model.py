@@ -56,7 +56,8 @@ class Model:
     ``staff_counts``: workers per pool (the experiment layer's staffing when the
     scenario scales staff with volume); by default the configured head counts.
     ``records=False`` keeps no complaint rows: closed complaints are handed, a chunk at
-    a time, to ``fold`` (the analysis layer's streaming summary).
+    a time, to ``fold`` (the analysis layer's streaming summary). ``on_day(days)`` is
+    called after every simulated day (for a progress bar; it must not touch the model).
     """
 
     def __init__(
@@ -72,6 +73,7 @@ class Model:
         records: bool = True,
         fold: Callable[[dict[str, np.ndarray]], None] | None = None,
         staff_counts: dict[str, int] | None = None,
+        on_day: Callable[[float], None] | None = None,
     ) -> None:
         if staff_counts is None:
             if scenario.staff.scale_with_volume:
@@ -132,6 +134,7 @@ class Model:
                 raise ValueError("records=False needs a fold for the closed complaints")
             self.log = ComplaintTally(fold)
         self._snapshots: dict[str, list[int]] = {k: [] for k in self.staff}
+        self.on_day = on_day
 
     def finish(self, c: Customer, status: int) -> None:
         """Close a complaint: record it (if inside the window)."""
@@ -149,12 +152,21 @@ class Model:
                 self._snapshots[k].append(q.queue_length)
             yield env.timeout(24.0)
 
+    def _ticker(self, end: float) -> Generator[Any, Any, None]:
+        """Report each simulated day to ``on_day`` (changes nothing in the model)."""
+        env = self.env
+        while env.now < end:
+            yield env.timeout(min(24.0, end - env.now))
+            self.on_day(env.now / 24.0)
+
     def run(self) -> RunResult:
         """Simulate to the horizon, let measured complaints finish for the drain period
         (no new arrivals), and collect the results."""
         LightProcess(arrivals(self))
         self.env.process(self._monitor())
         end = self.horizon_h + self.drain_h
+        if self.on_day is not None:
+            LightProcess(self._ticker(end))
         ceo = self.staff["ceo"]
         with fewer_collections():
             self.env.run(until=self.horizon_h)

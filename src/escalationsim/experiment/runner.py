@@ -9,10 +9,12 @@ so results do not depend on the number of workers.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
@@ -42,7 +44,11 @@ class Results:
 
 
 def run_one(
-    cfg: SimConfig, policy: PolicyConfig, replication: int, keep_records: bool = True
+    cfg: SimConfig,
+    policy: PolicyConfig,
+    replication: int,
+    keep_records: bool = True,
+    on_day: Callable[[float], None] | None = None,
 ) -> tuple[dict, pd.DataFrame | None, pd.DataFrame]:
     """Simulate one policy in one replication; return its KPI row, complaint frame (None
     without records) and daily series. Without records the customer table is read and
@@ -70,6 +76,7 @@ def run_one(
         records=keep_records,
         fold=summary,
         staff_counts=head_counts(scenario),
+        on_day=on_day,
     )
     if summary is not None:
         summary.untracked = model.untracked
@@ -92,39 +99,67 @@ def run_one(
 Part = tuple[dict, pd.DataFrame | None, pd.DataFrame]
 
 
+@dataclass(frozen=True)
+class Progress:
+    """How far a job has got: simulated days over all (policy, replication) pairs, and
+    pairs finished."""
+
+    days_done: float
+    days_total: float
+    pairs_done: int
+    pairs_total: int
+
+
+def run_pair(
+    cfg: SimConfig,
+    name: str,
+    replication: int,
+    report: Callable[[float], None] | Any | None = None,
+) -> Part:
+    """One policy in one replication (its customers drawn from the replication's own
+    streams, so the result does not depend on which process runs it). ``report`` gets
+    the simulated days done: a callable, or a queue (from a worker process) that is sent
+    ``(name, replication, days)``."""
+    policy = replace(cfg.policies[name], name=name)
+    on_day = report
+    if report is not None and not callable(report):
+        queue = report
+
+        def on_day(days: float) -> None:
+            queue.put((name, replication, days))
+
+    return run_one(cfg, policy, replication, cfg.run.records, on_day)
+
+
 def run_replication(cfg: SimConfig, replication: int) -> list[Part]:
     """Every selected policy on the same customers of one replication."""
-    out = []
-    for name in cfg.run.policies:
-        policy = replace(cfg.policies[name], name=name)
-        out.append(run_one(cfg, policy, replication, cfg.run.records))
-    return out
+    return [run_pair(cfg, name, replication) for name in cfg.run.policies]
 
 
-def simulate(cfg: SimConfig, progress: Callable[[int, int], None] | None = None) -> Results:
-    """Validate ``cfg``, run all policies x replications, and return the results.
+def simulate(cfg: SimConfig, progress: Callable[[Progress], None] | None = None) -> Results:
+    """Validate ``cfg``, run every (policy, replication) pair, and return the results.
 
-    ``progress(done, total)`` is called after each replication, if given.
+    Pairs run in up to ``run.workers`` processes, handed out as workers free up (never
+    more than two per worker waiting, so memory does not grow with the number of
+    replications); results are the same whatever the number of workers. ``progress`` is
+    called as simulated days and pairs complete, if given.
     """
     validate(cfg)
-    reps = list(range(cfg.run.replications))
-    workers = min(cfg.run.workers, len(reps), os.cpu_count() or 1)
-    parts: list[list[Part]] = []
+    pairs = [(name, r) for r in range(cfg.run.replications) for name in cfg.run.policies]
+    days_each = cfg.run.horizon_days + cfg.run.drain_days
+    tracker = _Tracker(progress, len(pairs), days_each)
+    workers = min(cfg.run.workers, len(pairs), os.cpu_count() or 1)
+    results: dict[tuple[str, int], Part] = {}
     if workers <= 1:
-        for i, r in enumerate(reps):
-            parts.append(run_replication(cfg, r))
-            if progress:
-                progress(i + 1, len(reps))
+        for name, r in pairs:
+            results[name, r] = run_pair(cfg, name, r, tracker.day(name, r) if progress else None)
+            tracker.finished(name, r)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(run_replication, cfg, r) for r in reps]
-            for i, fut in enumerate(futures):
-                parts.append(fut.result())
-                if progress:
-                    progress(i + 1, len(reps))
-    rows = [row for part in parts for row, _, _ in part]
-    frames = [df for part in parts for _, df, _ in part if df is not None]
-    daily = pd.concat([d for part in parts for _, _, d in part], ignore_index=True)
+        _run_in_workers(cfg, pairs, workers, results, tracker if progress else None)
+    parts = [results[pair] for pair in pairs]  # replication-major, policies in run order
+    rows = [row for row, _, _ in parts]
+    frames = [df for _, df, _ in parts if df is not None]
+    daily = pd.concat([d for _, _, d in parts], ignore_index=True)
     kpis = pd.DataFrame(rows)
     order = {name: i for i, name in enumerate(cfg.run.policies)}
     kpis = kpis.sort_values(
@@ -140,3 +175,71 @@ def simulate(cfg: SimConfig, progress: Callable[[int, int], None] | None = None)
         paired=paired_differences(kpis, cfg.run.policies[0]),
         daily=daily,
     )
+
+
+class _Tracker:
+    """Adds up simulated days per pair and tells ``progress``."""
+
+    def __init__(
+        self, progress: Callable[[Progress], None] | None, pairs: int, days_each: float
+    ) -> None:
+        self.progress = progress
+        self.pairs = pairs
+        self.days_each = days_each
+        self.days: dict[tuple[str, int], float] = {}
+        self.done = 0
+
+    def day(self, name: str, replication: int) -> Callable[[float], None]:
+        return lambda days: self.update(name, replication, days)
+
+    def update(self, name: str, replication: int, days: float) -> None:
+        self.days[name, replication] = days
+        self._tell()
+
+    def finished(self, name: str, replication: int) -> None:
+        self.days[name, replication] = self.days_each
+        self.done += 1
+        self._tell()
+
+    def _tell(self) -> None:
+        if self.progress is not None:
+            total = self.pairs * self.days_each
+            self.progress(Progress(sum(self.days.values()), total, self.done, self.pairs))
+
+
+def _run_in_workers(
+    cfg: SimConfig,
+    pairs: list[tuple[str, int]],
+    workers: int,
+    results: dict[tuple[str, int], Part],
+    tracker: _Tracker | None,
+) -> None:
+    """Run ``pairs`` in a pool of ``workers`` processes, submitting as workers free up."""
+    manager = multiprocessing.Manager() if tracker is not None else None
+    queue = manager.Queue() if manager is not None else None
+    todo = iter(pairs)
+    running: dict[Future, tuple[str, int]] = {}
+    try:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+
+            def submit_more() -> None:
+                while len(running) < 2 * workers:
+                    pair = next(todo, None)
+                    if pair is None:
+                        return
+                    running[pool.submit(run_pair, cfg, *pair, queue)] = pair
+
+            submit_more()
+            while running:
+                finished, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
+                while queue is not None and not queue.empty():
+                    tracker.update(*queue.get())
+                for fut in finished:
+                    pair = running.pop(fut)
+                    results[pair] = fut.result()
+                    if tracker is not None:
+                        tracker.finished(*pair)
+                submit_more()
+    finally:
+        if manager is not None:
+            manager.shutdown()
