@@ -153,3 +153,20 @@ def test_a_new_kpi_is_one_registry_entry(monkeypatch, tmp_path) -> None:
     assert "phone calls per complaint" in (tmp_path / "headline.md").read_text()
     report = (tmp_path / "report.md").read_text()
     assert "phone calls per complaint" in report and "calls_per_complaint" in report
+
+
+def test_plugins_declared_by_entry_points_are_loaded_once(monkeypatch) -> None:
+    """A package's module under the ``escalationsim.plugins`` entry-point group is
+    imported (registering what it defines) by the command and by worker processes."""
+    from importlib.metadata import EntryPoint
+
+    from escalationsim.experiment import plugins
+
+    ep = EntryPoint("mine", "tests.test_extension", plugins.GROUP)
+    monkeypatch.setattr(
+        plugins, "entry_points", lambda group: [ep] if group == plugins.GROUP else []
+    )
+    monkeypatch.setattr(plugins, "_loaded", set())
+    assert plugins.load_plugins() == ["mine"]
+    assert plugins.load_plugins() == ["mine"]
+    assert plugins._loaded == {"tests.test_extension"}

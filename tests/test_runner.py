@@ -40,9 +40,9 @@ def test_pairs_of_one_replication_are_spread_over_workers(monkeypatch):
     a = simulate(one)
     real, made = runner.ProcessPoolExecutor, []
 
-    def pool(max_workers: int):
+    def pool(max_workers: int, **kwargs):
         made.append(max_workers)
-        return real(max_workers=max_workers)
+        return real(max_workers=max_workers, **kwargs)
 
     monkeypatch.setattr(runner, "ProcessPoolExecutor", pool)
     b = simulate(two)

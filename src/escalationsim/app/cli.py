@@ -30,6 +30,7 @@ from escalationsim.config.fields import ConfigError
 from escalationsim.config.queue_only import QueueOnlyScenario
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.experiment.job import RunConfig, SimConfig, validate
+from escalationsim.experiment.plugins import load_plugins
 from escalationsim.experiment.validation import ValidationConfig
 from escalationsim.policy import registry
 from escalationsim.policy.policy import PolicyConfig
@@ -147,6 +148,7 @@ def check_config(cfg: DictConfig) -> None:
 
 def compose(overrides: list[str] | None = None, config_name: str = "config") -> SimConfig:
     """The default job's SimConfig with Hydra-style overrides, for use from Python."""
+    load_plugins()
     from hydra import compose as hydra_compose
     from hydra import initialize_config_module
 
@@ -247,6 +249,9 @@ def _mark_failed(outdir: Path, reason: str) -> None:
     from escalationsim.app.files import write_text
 
     write_text(reason + "\n", outdir / "FAILED")
+
+
+load_plugins()  # before Hydra composes: plugins' lever modes type policies' sections
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")

@@ -26,6 +26,7 @@ from escalationsim.engine.model import Model
 from escalationsim.engine.population import population_blocks
 from escalationsim.engine.recorder import ComplaintLog
 from escalationsim.experiment.job import SimConfig, validate
+from escalationsim.experiment.plugins import load_plugins
 from escalationsim.experiment.staffing import head_counts
 from escalationsim.kernel.rng import streams
 from escalationsim.policy.policy import PolicyConfig, build_policy
@@ -220,7 +221,7 @@ def _run_in_workers(
     todo = iter(pairs)
     running: dict[Future, tuple[str, int]] = {}
     try:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=load_plugins) as pool:
 
             def submit_more() -> None:
                 while len(running) < 2 * workers:
