@@ -26,34 +26,27 @@ _SHORT = [
     "scenario.volume_per_day=250",
 ]
 
+_QUEUE = [
+    "scenario=queue_only",
+    "run.policies=[rigid_script]",
+    "run.replications=2",
+    "run.horizon_days=3",
+    "run.warmup_days=0.5",
+    "run.drain_days=0",
+    "run.workers=1",
+    "scenario.servers=4",
+]
+
 CASES: dict[str, list[str]] = {
     # all five presets on the default scenario, complaint rows kept
     "presets": [f"run.policies=[{','.join(PRESETS)}]", *_SHORT],
     # the same presets with records off (aggregates streamed a block at a time)
     "records_off": [f"run.policies=[{','.join(PRESETS)}]", *_SHORT, "run.records=false"],
     # the engine configured down to an M/M/c queue, and to an M/M/c+M queue
-    "queue_erlang_c": [
-        "scenario=queue_only",
-        "run.policies=[rigid_script]",
-        "run.replications=2",
-        "run.horizon_days=3",
-        "run.warmup_days=0.5",
-        "run.drain_days=0",
-        "run.workers=1",
-        "scenario.arrivals_per_hour=60",
-        "scenario.servers=4",
-        "scenario.service_minutes=3.5",
-    ],
+    "queue_erlang_c": [*_QUEUE, "scenario.arrivals_per_hour=60", "scenario.service_minutes=3.5"],
     "queue_erlang_a": [
-        "scenario=queue_only",
-        "run.policies=[rigid_script]",
-        "run.replications=2",
-        "run.horizon_days=3",
-        "run.warmup_days=0.5",
-        "run.drain_days=0",
-        "run.workers=1",
+        *_QUEUE,
         "scenario.arrivals_per_hour=90",
-        "scenario.servers=4",
         "scenario.service_minutes=3",
         "scenario.patience_minutes=2",
     ],

@@ -35,12 +35,18 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class OfficeCeo:
+class _Answers:
+    """Whoever answers may override customer service's "no"; the answer may be seen."""
+
+    override_prob: float = param(0.15, PROB)
+    visibility: float = param(0.0, NONNEG)
+
+
+@dataclass
+class OfficeCeo(_Answers):
     """The office of the CEO answers for the CEO."""
 
     mode: str = "office"
-    override_prob: float = param(0.15, PROB)
-    visibility: float = param(0.0, NONNEG)
 
 
 @lever("ceo", "office", OfficeCeo)
@@ -65,12 +71,10 @@ class OfficeOfCeo:
 
 
 @dataclass
-class RespondingCeo:
+class RespondingCeo(_Answers):
     """The CEO answers personally."""
 
     mode: str = "responds"
-    override_prob: float = param(0.15, PROB)
-    visibility: float = param(0.0, NONNEG)
 
 
 @lever("ceo", "responds", RespondingCeo)

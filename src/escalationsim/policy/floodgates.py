@@ -68,6 +68,8 @@ class Floodgates:
         return self.max_share * (1.0 - math.exp(-self.strength * rate_per_day))
 
     def route(self, c: Customer, start: int, t: float) -> int:
+        if self._mass <= 0:  # nothing visible yet (direct_share would be 0): runs per arrival
+            return start
         if c.u_direct < self.direct_share(t):
             c.knows_ceo = True
             return self.ceo
