@@ -6,6 +6,7 @@ import re
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
+import pytest
 import yaml
 
 from escalationsim.config.scenario import ScenarioConfig
@@ -94,3 +95,24 @@ def test_every_experiment_states_its_question():
         lines = path.read_text().splitlines()
         assert lines[0] == "# @package _global_", path.name
         assert lines[1].startswith(f"# experiment={path.stem}"), path.name
+
+
+def test_lever_mode_defaults_in_python_are_those_of_the_mode_files():
+    """`EmpoweredRep()` is what `conf/policy/rep/empowered.yaml` says, and so on, so a
+    policy built by hand from Python and the same policy from the configs agree; with the
+    base's shared keys, `PolicyConfig()` is `rigid_script`."""
+    from dataclasses import asdict
+
+    from escalationsim import compose
+    from escalationsim.policy import PolicyConfig
+
+    base = yaml.safe_load((CONF / "policy" / "base.yaml").read_text())
+    for slot in registry.SLOTS:
+        for mode, lever in registry.modes(slot).items():
+            data = {
+                **base.get(slot, {}),
+                **yaml.safe_load((CONF / "policy" / slot / f"{mode}.yaml").read_text()),
+            }
+            assert asdict(lever.config()) == pytest.approx(data), (slot, mode)
+    rigid = compose().policies["rigid_script"]
+    assert PolicyConfig(name="rigid_script") == rigid

@@ -95,7 +95,7 @@ BAD_CASES = [
     pytest.param(
         _setattr("scenario.channels.social.impressions_per_follower_h", -0.1),
         "scenario.channels.social.impressions_per_follower_h",
-        ">= 0",
+        "[0, 1000",
         id="negative-impression-rate",
     ),
     pytest.param(

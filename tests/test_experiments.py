@@ -11,9 +11,9 @@ from hydra import compose as hydra_compose
 from hydra import initialize_config_module
 from omegaconf import OmegaConf, open_dict
 
-from escalationsim.app.cli import to_sim_config
 from escalationsim.app.report import build_report
 from escalationsim.app.report import main as report_main
+from escalationsim.app.schema import to_sim_config
 from escalationsim.experiment.job import validate
 from tests.conftest import run_cli
 

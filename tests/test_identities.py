@@ -17,7 +17,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalationsim.analysis.complaints import ComplaintTable
-from escalationsim.analysis.metrics import add_costs
 from escalationsim.config.queue_only import QueueOnlyScenario, to_scenario
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.engine.model import Model
@@ -144,7 +143,7 @@ def _run(scenario, policy, seed: int, days: float = 4.0, warmup: float = 0.5):
     model = Model(scenario, build_policy(policy, scenario), pop, rngs, h, w)
     result = model.run()
     table = ComplaintTable(result.log.columns, scenario, result.untracked)
-    return pop, result, add_costs(table.frame(), scenario)
+    return pop, result, table.frame()
 
 
 @settings(max_examples=25, deadline=None)

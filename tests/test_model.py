@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from escalationsim import simulate
-from escalationsim.analysis.metrics import add_costs
+from escalationsim.analysis.costs import cost_columns
 from escalationsim.engine.model import Model
 from escalationsim.engine.population import draw_population
 from escalationsim.kernel.rng import streams
@@ -149,7 +149,7 @@ def test_ceo_never_exceeds_weekly_hours():
     assert k["ceo_backlog_end"] > 100
 
 
-def test_add_costs_matches_rates():
+def test_cost_columns_match_rates():
     cfg = small_config(policies=["rigid_script"])
     df = pd.DataFrame(
         {
@@ -166,13 +166,13 @@ def test_add_costs_matches_rates():
             "penalty": [0.0],
         }
     )
-    out = add_costs(df, cfg.scenario)
+    out = cost_columns({k: df[k].to_numpy() for k in df}, cfg.scenario)
     st = cfg.scenario.staff
     staff = 1.0 * st.reps.hourly_cost_usd + 0.75 * st.managers.hourly_cost_usd
-    assert out["cost_staff"].iloc[0] == pytest.approx(staff)
-    assert out["cost_ceo"].iloc[0] == pytest.approx(0.1 * st.ceo.hourly_cost_usd)
+    assert out["cost_staff"][0] == pytest.approx(staff)
+    assert out["cost_ceo"][0] == pytest.approx(0.1 * st.ceo.hourly_cost_usd)
     pub = 1000 * cfg.scenario.costs.cost_per_impression_usd
-    assert out["cost_total"].iloc[0] == pytest.approx(staff + 500 + 20 + 300 + pub)
+    assert out["cost_total"][0] == pytest.approx(staff + 500 + 20 + 300 + pub)
 
 
 def test_customer_draws_take_the_private_row_in_order_then_the_overflow_stream():

@@ -217,14 +217,17 @@ def test_incident_burst_multiplies_the_rate_in_its_window() -> None:
 
 
 def test_bad_arrival_settings_are_rejected() -> None:
-    from escalationsim.config.fields import ConfigError
-    from escalationsim.config.scenario import ArrivalsConfig, BurstConfig, validate_scenario
+    from escalationsim.config.fields import ConfigError, validate_tree
+    from escalationsim.config.scenario import ArrivalsConfig, BurstConfig
 
     with pytest.raises(ConfigError, match=r"scenario\.arrivals\.hourly_profile"):
-        validate_scenario(ScenarioConfig(arrivals=ArrivalsConfig(hourly_profile=[1.0] * 23)))
+        validate_tree(
+            ScenarioConfig(arrivals=ArrivalsConfig(hourly_profile=[1.0] * 23)), "scenario"
+        )
     with pytest.raises(ConfigError, match=r"scenario\.arrivals\.bursts\[0\]\.multiplier"):
-        validate_scenario(
-            ScenarioConfig(arrivals=ArrivalsConfig(bursts=[BurstConfig(multiplier=-1.0)]))
+        validate_tree(
+            ScenarioConfig(arrivals=ArrivalsConfig(bursts=[BurstConfig(multiplier=-1.0)])),
+            "scenario",
         )
 
 

@@ -44,6 +44,7 @@ MIN_GROUP = 30
 
 
 def ratio(num: float, den: float) -> float:
+    """num / den, NaN when there is nothing to divide by."""
     return num / den if den > 0 else math.nan
 
 
@@ -89,10 +90,12 @@ class KpiInputs:
 
     @property
     def n(self) -> int:
+        """Complaints measured."""
         return self.stats.n
 
     @property
     def sums(self) -> dict[str, float]:
+        """Totals over the measured complaints (:func:`~.stats.column_sums`)."""
         return self.stats.sums
 
     @cached_property
@@ -303,7 +306,9 @@ def _growth() -> Iterable[Kpi]:
         )
 
 
-def _meets_targets(inp: KpiInputs, row: dict[str, Any]) -> bool:
+def _meets_targets(inp: KpiInputs, row: dict[str, Any]) -> bool | float:
+    if inp.n == 0:
+        return math.nan  # nothing measured: no verdict
     t = inp.scenario.targets
     abandon = row["phone_abandon_rate"]
     breach = row["deadline_breach_rate"]
@@ -671,6 +676,7 @@ def kpis() -> list[Kpi]:
 
 
 def by_name() -> dict[str, Kpi]:
+    """The expanded registry by KPI name."""
     return {k.name: k for k in kpis()}
 
 

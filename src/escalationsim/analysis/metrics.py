@@ -13,21 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from escalationsim.analysis.costs import cost_columns
-from escalationsim.analysis.kpis import KpiInputs, compute, queue_stable
+from escalationsim.analysis.kpis import KpiInputs, compute
 from escalationsim.analysis.stats import ComplaintStats
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.engine.model import RunResult
-from escalationsim.engine.staff import HOUR_COLUMNS
-
-
-def add_costs(df: pd.DataFrame, scenario: ScenarioConfig) -> pd.DataFrame:
-    """Add the per-complaint cost columns of :func:`cost_columns` to a complaint frame."""
-    needed = ("impressions", "churned", "clv", "compensation", "penalty")
-    cols = {name: df[name].to_numpy() for name in (*HOUR_COLUMNS, *needed)}
-    for name, values in cost_columns(cols, scenario).items():
-        df[name] = values
-    return df
 
 
 def run_kpis(
@@ -35,9 +24,6 @@ def run_kpis(
 ) -> dict[str, Any]:
     """One row of KPIs for a run, from the summary of its complaints."""
     return compute(KpiInputs(result, scenario, stats, queue_only))
-
-
-__all__ = ["add_costs", "daily_series", "queue_stable", "run_kpis"]
 
 
 def daily_series(result: RunResult, counts: np.ndarray) -> pd.DataFrame:

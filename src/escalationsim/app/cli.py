@@ -1,9 +1,10 @@
 """The ``escalationsim`` command: a Hydra app around :func:`escalationsim.experiment.simulate`.
 
 Hydra composes ``conf/config.yaml`` (shipped inside the package, so an installed wheel
-finds it) with the user's overrides; the typed schema below rejects wrong types, and
-:func:`escalationsim.config.validate` rejects out-of-range values, both before anything
-is simulated. Results go to Hydra's run directory (``hydra.run.dir=...`` to choose).
+finds it) with the user's overrides; the typed schema (:mod:`escalationsim.app.schema`) rejects
+unknown keys and wrong types, and :func:`escalationsim.experiment.job.validate` rejects
+out-of-range values, both before anything is simulated. Results go to Hydra's run
+directory (``hydra.run.dir=...`` to choose).
 """
 
 from __future__ import annotations
@@ -13,123 +14,21 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import hydra
 import pandas as pd
-from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig, OmegaConf
-from omegaconf.errors import OmegaConfBaseException
+from omegaconf import DictConfig
 
 from escalationsim.app.progress import ProgressBar
+from escalationsim.app.schema import AppConfig, to_sim_config
 from escalationsim.config.fields import ConfigError
-from escalationsim.config.queue_only import QueueOnlyScenario
-from escalationsim.config.scenario import ScenarioConfig
-from escalationsim.experiment.job import RunConfig, SimConfig, validate
+from escalationsim.experiment.job import SimConfig, validate
 from escalationsim.experiment.plugins import load_plugins
-from escalationsim.experiment.validation import ValidationConfig
-from escalationsim.policy import registry
-from escalationsim.policy.policy import PolicyConfig
 
 log = logging.getLogger("escalationsim")
-
-SCENARIO_KINDS: dict[str, type] = {"escalation": ScenarioConfig, "queue_only": QueueOnlyScenario}
-"""Schema of ``scenario`` by its ``kind`` key."""
-
-
-@dataclass
-class OutputConfig:
-    """What to write besides kpis.csv, summary.csv and headline.md."""
-
-    plots: bool = True
-    complaints: bool = True
-    progress: bool = True
-
-
-@dataclass
-class AppConfig:
-    """The schema of the composed Hydra config. ``scenario`` is typed by its config
-    group's schema (``scenario/default.yaml`` extends ``escalation``, ``queue_only.yaml``
-    extends ``queue_only``: SCENARIO_KINDS), so Hydra type-checks it as it composes;
-    each policy's lever sections are typed by their modes' config dataclasses (the lever
-    registry) when the job starts, and for a sweep's covering subset before it starts."""
-
-    job: str = "compare"
-    scenario: Any = None
-    policies: dict[str, Any] = field(default_factory=dict)
-    run: RunConfig = field(default_factory=RunConfig)
-    output: OutputConfig = field(default_factory=OutputConfig)
-    validation: ValidationConfig = field(default_factory=ValidationConfig)
-
-
-ConfigStore.instance().store(name="base_config", node=AppConfig)
-for _kind, _schema in SCENARIO_KINDS.items():
-    ConfigStore.instance().store(group="scenario", name=f"schema_{_kind}", node=_schema)
-
-
-def _typed(schema: type, node: Any, prefix: str) -> Any:
-    """``node`` merged into the structured config ``schema``: unknown keys and wrong
-    types raise a ConfigError naming the full key."""
-    try:
-        typed = OmegaConf.merge(OmegaConf.structured(schema), node)
-    except OmegaConfBaseException as err:
-        key = getattr(err, "full_key", "") or ""
-        msg = str(getattr(err, "msg", err)).strip()
-        raise ConfigError(f"{prefix}.{key}: {msg}" if key else f"{prefix}: {msg}") from None
-    return OmegaConf.to_object(typed)
-
-
-def typed_policy(name: str, node: Any) -> PolicyConfig:
-    """A policy config from its composed node: each lever section typed by the config
-    dataclass of the mode it names (its slot's default mode if it names none)."""
-    prefix = f"policies.{name}"
-    node = node if node is not None else {}
-    for key in node:
-        if key not in registry.SLOTS and key != "name":
-            raise ConfigError(
-                f"{prefix}.{key} is not a lever: must be one of {list(registry.SLOTS)}"
-            )
-    levers = {}
-    for slot, default in registry.SLOTS.items():
-        section = node.get(slot) or {}
-        mode = section.get("mode", default)
-        schema = registry.config_class(slot, mode)
-        if schema is None:
-            raise ConfigError(
-                f"{prefix}.{slot}.mode = {mode!r} is not allowed: must be one of "
-                f"{sorted(registry.modes(slot))}"
-            )
-        levers[slot] = _typed(schema, section, f"{prefix}.{slot}")
-    return PolicyConfig(name=name, **levers)
-
-
-def _scenario(node: Any) -> Any:
-    """The typed scenario of a composed config, checked against its kind's schema."""
-    if node is None:
-        raise ConfigError("scenario is missing: must be set (e.g. scenario=default)")
-    kind = node.get("kind", "escalation")
-    if kind not in SCENARIO_KINDS:
-        raise ConfigError(
-            f"scenario.kind = {kind!r} is not allowed: must be one of {sorted(SCENARIO_KINDS)}"
-        )
-    return _typed(SCENARIO_KINDS[kind], node, "scenario")
-
-
-def to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
-    """Turn the composed Hydra config into the core's typed config (and the app's)."""
-    scenario = _scenario(cfg.get("scenario"))
-    nodes = cfg.get("policies") or {}
-    if isinstance(nodes, DictConfig):  # resolve interpolations against the whole config
-        nodes = OmegaConf.to_container(nodes, resolve=True)
-    policies = {name: typed_policy(name, node) for name, node in nodes.items()}
-    app: AppConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
-    app.scenario = scenario
-    app.policies = policies
-    return SimConfig(scenario=scenario, policies=dict(policies), run=app.run), app
 
 
 def check_config(cfg: DictConfig) -> None:

@@ -21,6 +21,7 @@ from escalationsim.analysis import kpis as kpi_registry  # noqa: E402
 from escalationsim.analysis.aggregate import kpi_bounds, mean_ci  # noqa: E402
 from escalationsim.analysis.fairness import TIERS, follower_tier  # noqa: E402
 from escalationsim.app.files import save_figure  # noqa: E402
+from escalationsim.engine import channels  # noqa: E402
 
 
 def cost_parts() -> list[tuple[str, str]]:
@@ -136,9 +137,7 @@ def plot_ttr_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) -> 
 
 
 def plot_ttr_by_channel(complaints: pd.DataFrame, policies: list[str]) -> Figure:
-    order = [
-        c for c in ("phone", "email", "social", "ceo") if (complaints.first_channel == c).any()
-    ]
+    order = [c for c in channels.names() if (complaints.first_channel == c).any()]
     df = complaints[["policy", "replication", "first_channel", "time_to_resolution_h", "resolved"]]
     return _group_panels(
         df,

@@ -23,6 +23,7 @@ from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import paired_differences, summarise
 from escalationsim.app.files import write_csv, write_text
 from escalationsim.app.tables import headline_table, to_markdown
+from escalationsim.experiment.plugins import load_plugins
 
 
 @dataclass
@@ -309,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-plots", action="store_true", help="tables and report.md only")
     args = parser.parse_args(argv)
+    load_plugins()  # plugins' KPIs appear in the tables and bounds of the report
     if not args.dir.is_dir():
         print(f"escalationsim-report: {args.dir} is not a folder", file=sys.stderr)
         return 2

@@ -16,8 +16,12 @@ dataclasses; metadata keeps each range beside its field without a second model c
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
-from collections.abc import Callable
+import numbers
+import types
+import typing
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from enum import Enum
 from typing import Any
@@ -37,13 +41,23 @@ def check(key: str, value: Any, ok: bool, allowed: str) -> None:
         fail(key, value, allowed)
 
 
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, bool) or type(v).__name__ == "bool_"  # numpy's bool too
+
+
+def is_real(v: Any) -> bool:
+    """An int or float of any kind (numpy's too), not a bool."""
+    return isinstance(v, numbers.Real) and not _is_bool(v)
+
+
 def is_num(v: Any) -> bool:
-    """A finite int or float (not a bool)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A finite int or float (numpy's too; not a bool)."""
+    return is_real(v) and math.isfinite(v)
 
 
 def is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    """An integer (numpy's too; not a bool)."""
+    return isinstance(v, numbers.Integral) and not _is_bool(v)
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,18 @@ class Check:
 PROB = Check(lambda v: is_num(v) and 0.0 <= v <= 1.0, "a probability in [0, 1]")
 POSITIVE = Check(lambda v: is_num(v) and v > 0, "a number > 0")
 NONNEG = Check(lambda v: is_num(v) and v >= 0, "a number >= 0")
+
+
+def usd(hi: float) -> Check:
+    """An amount of money in [0, hi] USD (bounded, so that totals cannot overflow)."""
+    return Check(lambda v: is_num(v) and 0 <= v <= hi, f"an amount in [0, {hi:,.0f}] USD")
+
+
+LOG_SD = Check(
+    lambda v: is_num(v) and 0 <= v <= 5,
+    "a number in [0, 5] (a log-sd; 5 already spans 13 orders of magnitude)",
+)
+"""The log-standard deviation of a lognormal attribute."""
 
 
 def int_min(lo: int) -> Check:
@@ -89,22 +115,84 @@ def param(default: Any = dataclasses.MISSING, check: Check | None = None, **kw: 
     return dataclasses.field(default=default, metadata={"check": check} if check else {}, **kw)
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _describe(t: Any) -> str:
+    """What a value of annotation ``t`` is, in words."""
+    args = typing.get_args(t)
+    if typing.get_origin(t) in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        words = " or ".join(_describe(a) for a in inner)
+        return f"{words} (or null)" if type(None) in args else words
+    if typing.get_origin(t) in (list, tuple):
+        item = _describe(args[0]) if args else "a value"
+        plural = {"a number": "numbers", "an integer": "integers", "a string": "strings"}
+        return "a list of " + plural.get(item, item.split(" ", 1)[-1] + " items")
+    if typing.get_origin(t) is dict or t is dict:
+        return "a mapping"
+    if isinstance(t, type) and issubclass(t, Enum):
+        return f"one of {[e.value for e in t]}"
+    if isinstance(t, type) and is_dataclass(t):
+        return f"a {t.__name__}"
+    return {float: "a number", int: "an integer", bool: "true or false", str: "a string"}.get(
+        t, f"a {getattr(t, '__name__', t)}"
+    )
+
+
+def _has_type(v: Any, t: Any) -> bool:
+    """Whether ``v`` is a value of annotation ``t`` (numbers of any kind for ``float``;
+    any sequence but a string or mapping for a list)."""
+    if t is Any:
+        return True
+    origin, args = typing.get_origin(t), typing.get_args(t)
+    if origin in (typing.Union, types.UnionType):
+        return any(_has_type(v, a) for a in args)
+    if t is type(None):
+        return v is None
+    if origin in (list, tuple):
+        seq = not isinstance(v, str | bytes | Mapping) and hasattr(v, "__len__")
+        return seq and (not args or all(_has_type(x, args[0]) for x in v))
+    if origin is dict or t is dict:
+        return isinstance(v, Mapping)
+    if t is float:
+        return is_real(v)
+    if t is int:
+        return is_int(v)
+    if t is bool:
+        return _is_bool(v)
+    if isinstance(t, type) and issubclass(t, Enum):
+        return True  # its values are checked by one_of
+    if isinstance(t, type):
+        return isinstance(v, t)
+    return True
+
+
 def validate_tree(obj: Any, prefix: str) -> None:
-    """Check every field of the dataclass ``obj`` (recursively): numbers finite, declared
-    checks, then ``obj.check_rules(prefix)`` for rules across fields."""
+    """Check every field of the dataclass ``obj`` (recursively): each value of its
+    declared type, numbers finite, declared checks, then ``obj.check_rules(prefix)`` for
+    rules across fields."""
+    hints = _hints(type(obj))
     for f in fields(obj):
         v = getattr(obj, f.name)
         key = f"{prefix}.{f.name}"
+        t = hints.get(f.name, Any)
+        rule = f.metadata.get("check")
+        # a declared range says more than the type alone ("an integer >= 1")
+        check(key, v, _has_type(v, t), rule.allowed if rule else _describe(t))
         if is_dataclass(v):
             validate_tree(v, key)
             continue
-        if isinstance(v, list):
+        if isinstance(v, list | tuple):
             for i, item in enumerate(v):
                 if is_dataclass(item):
                     validate_tree(item, f"{key}[{i}]")
-        elif isinstance(v, float | int) and not isinstance(v, bool):
+                elif is_real(item):
+                    check(f"{key}[{i}]", item, math.isfinite(item), "a finite number")
+        elif is_real(v):
             check(key, v, math.isfinite(v), "a finite number")
-        rule = f.metadata.get("check")
         if rule is not None:
             rule(key, v)
     rules = getattr(obj, "check_rules", None)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from escalationsim.config.fields import (
+    LOG_SD,
     NONNEG,
     POSITIVE,
     PROB,
@@ -23,7 +24,7 @@ from escalationsim.config.fields import (
     one_of,
     optional,
     param,
-    validate_tree,
+    usd,
     within,
 )
 
@@ -71,7 +72,7 @@ class ArrivalsConfig:
 
     def check_rules(self, prefix: str) -> None:
         profile = self.hourly_profile
-        if profile:
+        if len(profile):
             check(
                 f"{prefix}.hourly_profile",
                 list(profile),
@@ -89,10 +90,7 @@ class PopulationConfig:
     followers_median: float = param(
         150.0, Check(lambda v: is_num(v) and 0 < v <= 1e7, "a number in (0, 1e7]")
     )
-    followers_sigma: float = param(
-        2.0,
-        within(0, 5, "a number in [0, 5] (a log-sd; 5 already spans 13 orders of magnitude)"),
-    )
+    followers_sigma: float = param(2.0, LOG_SD)
     first_channel_phone: float = param(0.60, PROB)
     first_channel_email: float = param(0.36, PROB)
     first_channel_social: float = param(0.04, PROB)
@@ -103,12 +101,16 @@ class PopulationConfig:
         0.55, Check(lambda v: is_num(v) and 0 < v < 1, "a number in the open interval (0, 1)")
     )
     persistence_concentration: float = param(4.0, POSITIVE)
-    patience_sigma: float = param(0.5, NONNEG)
-    clv_median_usd: float = param(600.0, POSITIVE)
-    clv_sigma: float = param(0.8, NONNEG)
+    patience_sigma: float = param(0.5, LOG_SD)
+    clv_median_usd: float = param(
+        600.0, Check(lambda v: is_num(v) and 0 < v <= 1e9, "an amount in (0, 1,000,000,000] USD")
+    )
+    clv_sigma: float = param(0.8, LOG_SD)
     exception_share: float = param(0.25, PROB)
-    exception_value_median_usd: float = param(80.0, POSITIVE)
-    exception_value_sigma: float = param(0.9, NONNEG)
+    exception_value_median_usd: float = param(
+        80.0, Check(lambda v: is_num(v) and 0 < v <= 1e9, "an amount in (0, 1,000,000,000] USD")
+    )
+    exception_value_sigma: float = param(0.9, LOG_SD)
     causes: int = param(10, int_min(1))
     cause_zipf_s: float = param(1.0, NONNEG)
 
@@ -155,7 +157,7 @@ class SocialConfig:
 
     patience_h: float = param(24.0, POSITIVE)
     post_lifetime_h: float = param(48.0, POSITIVE)
-    impressions_per_follower_h: float = param(0.02, NONNEG)
+    impressions_per_follower_h: float = param(0.02, within(0, 1e3))
 
 
 @dataclass
@@ -163,7 +165,7 @@ class CeoInboxConfig:
     """The CEO's inbox / office of the CEO, and the regulator's response deadline."""
 
     response_deadline_days: float = param(15.0, POSITIVE)
-    deadline_fine_usd: float = param(500.0, NONNEG)
+    deadline_fine_usd: float = param(500.0, usd(1e9))
 
 
 @dataclass
@@ -182,7 +184,7 @@ class PoolConfig:
     """A pool of identical staff: head count (working 24/7 in shifts) and loaded hourly cost."""
 
     count: int = param(1, int_min(1))
-    hourly_cost_usd: float = param(40.0, NONNEG)
+    hourly_cost_usd: float = param(40.0, usd(1e6))
 
 
 @dataclass
@@ -196,7 +198,7 @@ class CeoConfig:
     start_hour: float = param(
         9.0, Check(lambda v: is_num(v) and 0 <= v < 24, "an hour of day in [0, 24)")
     )
-    hourly_cost_usd: float = param(5000.0, NONNEG)
+    hourly_cost_usd: float = param(5000.0, usd(1e6))
 
     def check_rules(self, prefix: str) -> None:
         days = self.days_per_week
@@ -296,7 +298,7 @@ class ChurnConfig:
 class CostsConfig:
     """Money that is not staff time: publicity and one-off fixes."""
 
-    cost_per_impression_usd: float = param(0.01, NONNEG)
+    cost_per_impression_usd: float = param(0.01, usd(1e3))
 
 
 @dataclass
@@ -328,8 +330,3 @@ class ScenarioConfig:
     def expected_per_day(self) -> float:
         """Expected complaints per day (before word of mouth and root-cause fixes)."""
         return self.volume_per_day
-
-
-def validate_scenario(s: ScenarioConfig, prefix: str = "scenario") -> None:
-    """Raise ConfigError naming the key if any scenario value is out of range."""
-    validate_tree(s, prefix)

@@ -23,7 +23,7 @@ from escalationsim.kernel.process import LightProcess
 if TYPE_CHECKING:
     from escalationsim.engine.channels.registry import Channel
     from escalationsim.engine.customer import Customer
-    from escalationsim.engine.levers import Policy
+    from escalationsim.engine.levers import Levers
     from escalationsim.kernel.ceo_desk import CeoDesk
     from escalationsim.kernel.staff_pool import StaffPool
 
@@ -36,7 +36,7 @@ class RunContext:
         env: simpy.Environment,
         draws: PrivateDraws,
         pools: dict[str, Any],
-        policy: Policy,
+        policy: Levers,
         routine_fix_prob: float,
         max_retries: int,
         retry_delay_h: float,

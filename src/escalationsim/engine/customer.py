@@ -141,4 +141,4 @@ class Customer:
         self.first_call_abandoned = False
         self.ceo_since = -1.0  # when the pending CEO-channel contact began (-1: none)
         self.ceo_wait_h = NAN  # time from writing to the CEO to the final answer
-        self.last_outcome = -1  # outcome code of the latest finished contact (outcomes.py)
+        self.last_outcome = -1  # outcome code of the latest finished contact (kernel.codes)

@@ -3,6 +3,17 @@
 The engine calls these methods and never asks which preset or lever mode it is running;
 the policy layer (:mod:`escalationsim.policy`) provides the classes, one module per
 lever, chosen from the config through its registry.
+
+Besides its slot's interface, any lever may define these optional hooks (found by
+``hasattr``):
+
+- ``active``: a bool; an inactive lever's arrival hooks are not called (word of mouth
+  with strength 0, root-cause fixing switched off);
+- ``bind(ctx)``: called once when the run starts (e.g. to listen to publicity);
+- ``admit(c, t) -> bool``: on arrival; ``False`` prevents the complaint;
+- ``route(c, start, t) -> int``: on arrival; the channel code the customer starts on;
+- ``observe(ctx, c, start, t)``: on arrival, after routing;
+- ``counters(lo, hi) -> dict``: run-level figures for the KPIs at the end.
 """
 
 from __future__ import annotations
@@ -41,19 +52,9 @@ class CeoInvolvement(Protocol):
     def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc: ...
 
 
-class Lever(Protocol):
-    """Any lever. The optional hooks a lever may define (found by ``hasattr``):
-
-    - ``bind(ctx)``: called once when the run starts (e.g. to listen to publicity);
-    - ``admit(c, t) -> bool``: on arrival; ``False`` prevents the complaint;
-    - ``route(c, start, t) -> int``: on arrival; the channel the customer starts on;
-    - ``observe(ctx, c, start, t)``: on arrival, after routing;
-    - ``counters(lo, hi) -> dict``: run-level figures for the KPIs at the end.
-    """
-
-
-class Policy(Protocol):
-    """A complaint policy ready to run: one lever object per lever slot."""
+class Levers(Protocol):
+    """A complaint policy ready to run, as the engine sees it: one lever object per
+    slot (the concrete class is :class:`escalationsim.policy.policy.Policy`)."""
 
     name: str
     rep: RepAuthority

@@ -22,7 +22,7 @@ from escalationsim.engine import channels
 from escalationsim.engine.arrivals import arrivals
 from escalationsim.engine.context import RunContext
 from escalationsim.engine.customer import Customer
-from escalationsim.engine.levers import Policy
+from escalationsim.engine.levers import Levers
 from escalationsim.engine.population import Population
 from escalationsim.engine.recorder import ComplaintLog, ComplaintTally
 from escalationsim.engine.staff import build_staff, configured_counts
@@ -63,7 +63,7 @@ class Model:
     def __init__(
         self,
         scenario: ScenarioConfig,
-        policy: Policy,
+        policy: Levers,
         population: Population | Iterable[Population],
         rngs: dict[str, np.random.Generator],
         horizon_h: float,

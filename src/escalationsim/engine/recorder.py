@@ -173,7 +173,7 @@ class ComplaintTally:
     """Aggregates only (``run.records=false``): each chunk of closed complaints is handed
     to ``fold`` (the analysis layer's streaming summary) and dropped, so memory does not
     grow with the horizon. The window starts at the first customer arriving after the
-    warm-up; the model sets ``start`` when it reaches them."""
+    warm-up; the arrivals loop sets ``start`` when it reaches them."""
 
     def __init__(self, fold: Callable[[dict[str, np.ndarray]], None]) -> None:
         self.start = sys.maxsize

@@ -4,7 +4,7 @@ building them from the scenario.
 Pools are named in the plural (``reps``, ``managers``: the ``hours_<pool>``,
 ``cost_staff_<pool>``, ``util_<pool>`` and ``queue_<pool>`` columns), while who
 *resolved* a complaint is a :class:`~escalationsim.kernel.codes.Role` in the singular
-(``rep``, ``manager``: the ``resolved_by`` column); :data:`RESOLVER` maps one to the other.
+(``rep``, ``manager``: the ``resolved_by`` column).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from escalationsim.kernel.ceo_desk import CeoDesk
-from escalationsim.kernel.codes import Role
 from escalationsim.kernel.staff_pool import StaffPool
 
 if TYPE_CHECKING:
@@ -31,15 +30,6 @@ HOUR_SLOTS = AUDIT_SLOT + 1
 
 HOUR_COLUMNS: tuple[str, ...] = tuple(f"hours_{p}" for p in (*POOLS, "audit"))
 """Complaint columns of handling hours, by slot."""
-
-RESOLVER: dict[str, Role] = {
-    "reps": Role.rep,
-    "social": Role.social,
-    "managers": Role.manager,
-    "exec_office": Role.exec_office,
-    "ceo": Role.ceo,
-}
-"""The role recorded in ``resolved_by`` when a member of each pool resolves a complaint."""
 
 
 def configured_counts(scenario: ScenarioConfig) -> dict[str, int]:

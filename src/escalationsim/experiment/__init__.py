@@ -1,6 +1,8 @@
 """The experiment layer: a whole job (:mod:`.job`), staffing decided before a run
-(:mod:`.staffing`), and running every (policy, replication) pair on common random
-numbers, in worker processes if asked (:mod:`.runner`)."""
+(:mod:`.staffing`), running every (policy, replication) pair on common random numbers,
+in worker processes if asked (:mod:`.runner`), simulation against Erlang C / A
+(:mod:`.validation`), and other packages' lever modes, channels and KPIs
+(:mod:`.plugins`)."""
 
 from escalationsim.experiment.job import RunConfig, SimConfig, validate
 from escalationsim.experiment.runner import Results, simulate

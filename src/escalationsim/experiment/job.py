@@ -22,6 +22,23 @@ from escalationsim.policy.policy import PolicyConfig, validate_policy
 
 
 @dataclass
+class LimitsConfig:
+    """Bounds on the work one job may ask for, checked before anything runs so that a
+    typo (``run.drain_days=1e8``) stops at once instead of running for days or filling
+    memory. Raise them here (``run.limits.max_days=100000``) for a job that really
+    needs more."""
+
+    max_days: float = param(36_500.0, POSITIVE)
+    """Simulated days per replication, drain included (100 years)."""
+    max_complaints: float = param(20_000_000.0, POSITIVE)
+    """Expected complaints per replication, incidents included (memory: about 200 bytes
+    each with records on)."""
+    max_replications: int = param(100_000, int_min(1))
+    max_staff: int = param(100_000, int_min(1))
+    """Workers in any one pool, after scaling with volume."""
+
+
+@dataclass
 class RunConfig:
     """Which policies to compare, for how long, how often, from which seed."""
 
@@ -35,6 +52,7 @@ class RunConfig:
     seed: int = param(12345, int_min(0))
     workers: int = param(1, int_min(1))
     records: bool = True
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
 
     def check_rules(self, prefix: str) -> None:
         check(
@@ -50,6 +68,20 @@ class RunConfig:
             self.policies,
             len(self.policies) >= 1,
             "a non-empty list of policy names",
+        )
+        lim = self.limits
+        days = self.horizon_days + self.drain_days
+        check(
+            f"{prefix}.horizon_days + {prefix}.drain_days",
+            days,
+            days <= lim.max_days,
+            f"at most {prefix}.limits.max_days = {lim.max_days:g} simulated days",
+        )
+        check(
+            f"{prefix}.replications",
+            self.replications,
+            self.replications <= lim.max_replications,
+            f"at most {prefix}.limits.max_replications = {lim.max_replications}",
         )
         check(
             f"{prefix}.policies",
@@ -79,8 +111,17 @@ class SimConfig:
     run: RunConfig = field(default_factory=RunConfig)
 
 
-MAX_COMPLAINTS_PER_RUN = 20_000_000
-"""Upper bound on expected complaints per replication (memory: about 200 bytes each)."""
+def expected_complaints(
+    scenario: ScenarioConfig | QueueOnlyScenario, lo_h: float, hi_h: float
+) -> float:
+    """Expected arrivals in [lo_h, hi_h), incidents included (before word of mouth and
+    root-cause fixes)."""
+    per_h = scenario.expected_per_day() / 24.0
+    n = per_h * max(hi_h - lo_h, 0.0)
+    for b in getattr(getattr(scenario, "arrivals", None), "bursts", []):
+        start, end = b.start_day * 24.0, b.start_day * 24.0 + b.duration_h
+        n += per_h * (b.multiplier - 1.0) * max(min(end, hi_h) - max(start, lo_h), 0.0)
+    return n
 
 
 def validate(cfg: SimConfig) -> None:
@@ -92,12 +133,47 @@ def validate(cfg: SimConfig) -> None:
             "QueueOnlyScenario"
         )
     validate_tree(cfg.scenario, "scenario")
-    expected = cfg.scenario.expected_per_day() * cfg.run.horizon_days
+    run, lim = cfg.run, cfg.run.limits
+    horizon_h, warmup_h = run.horizon_days * 24.0, run.warmup_days * 24.0
+    expected = expected_complaints(cfg.scenario, 0.0, horizon_h)
     check(
         "scenario.volume_per_day x run.horizon_days",
-        round(expected),
-        expected <= MAX_COMPLAINTS_PER_RUN,
-        f"at most {MAX_COMPLAINTS_PER_RUN:,} complaints per replication",
+        f"{expected:.3g} expected complaints",
+        expected <= lim.max_complaints,
+        f"at most run.limits.max_complaints = {lim.max_complaints:,.0f} per replication "
+        "(incidents included)",
     )
-    for name in cfg.run.policies:
-        validate_policy(cfg.policies[name], f"policies.{name}")
+    measured = expected_complaints(cfg.scenario, warmup_h, horizon_h)
+    check(
+        "scenario.volume_per_day x (run.horizon_days - run.warmup_days)",
+        f"{measured:.3g} expected measured complaints",
+        measured >= 1.0,
+        "at least 1 (nothing would be measured)",
+    )
+    if isinstance(cfg.scenario, ScenarioConfig):
+        _check_staff(cfg.scenario, lim)
+    for name, policy in cfg.policies.items():  # every one defined, run or not
+        validate_policy(policy, f"policies.{name}")
+
+
+def _check_staff(scenario: ScenarioConfig, lim: LimitsConfig) -> None:
+    """Head counts after scaling with volume stay within ``run.limits.max_staff``."""
+    from escalationsim.experiment.staffing import head_counts
+
+    st = scenario.staff
+    if st.scale_with_volume:
+        factor = scenario.volume_per_day / st.reference_volume_per_day
+        check(
+            "scenario.volume_per_day / scenario.staff.reference_volume_per_day",
+            factor,
+            factor * max(p.count for p in (st.reps, st.social, st.managers, st.exec_office))
+            <= lim.max_staff,
+            f"small enough that no scaled pool exceeds run.limits.max_staff = {lim.max_staff}",
+        )
+    for pool, n in head_counts(scenario).items():
+        check(
+            f"scenario.staff.{pool}.count",
+            n,
+            n <= lim.max_staff,
+            f"at most run.limits.max_staff = {lim.max_staff} (after scaling with volume)",
+        )

@@ -2,8 +2,9 @@
 
 :func:`simulate` is the one function a notebook needs: it takes a :class:`SimConfig` and
 returns the complaint rows, one KPI row per (policy, replication) and the summary across
-replications. Replications can run in worker processes; each is seeded by its own index,
-so results do not depend on the number of workers.
+replications. (Policy, replication) pairs can run in worker processes; each pair draws its
+customers from its replication's own streams, so results do not depend on the number of
+workers.
 """
 
 from __future__ import annotations
@@ -130,11 +131,6 @@ def run_pair(
             queue.put((name, replication, days))
 
     return run_one(cfg, policy, replication, cfg.run.records, on_day)
-
-
-def run_replication(cfg: SimConfig, replication: int) -> list[Part]:
-    """Every selected policy on the same customers of one replication."""
-    return [run_pair(cfg, name, replication) for name in cfg.run.policies]
 
 
 def simulate(cfg: SimConfig, progress: Callable[[Progress], None] | None = None) -> Results:

@@ -83,8 +83,8 @@ class CustomerDraws:
     for the whole block first, then normals) so memory stays flat; row ``i`` is the same
     whatever the policy. Rows are handed out in customer order as (block, row index)
     pairs: a customer keeps a reference to its block and reads its values one at a time
-    when it needs them (``Model.uniform``), so only the values actually used become Python
-    floats.
+    when it needs them (``kernel.draws.PrivateDraws.uniform``), so only the values
+    actually used become Python floats.
     """
 
     def __init__(self, rng: np.random.Generator, block: int = 4096) -> None:

@@ -61,6 +61,7 @@ class OfficeOfCeo:
         pools = ctx.pools
         yield from ctx.staff_task(c, pools["exec_office"], "office_case", ticket=channel.tracked)
         yield from ctx.staff_task(c, pools["reps"], "consult", priority=1)
+        ctx.publicise(self.visibility)  # 0 by default: an office reply is anonymous
         if not c.needs_exception:
             ctx.resolve(c, ROLE_EXEC_OFFICE)
             return RESOLVED
@@ -72,9 +73,11 @@ class OfficeOfCeo:
 
 @dataclass
 class RespondingCeo(_Answers):
-    """The CEO answers personally."""
+    """The CEO answers personally (defaults as ``conf/policy/ceo/responds.yaml``)."""
 
     mode: str = "responds"
+    override_prob: float = param(0.9, PROB)
+    visibility: float = param(1.0, NONNEG)
 
 
 @lever("ceo", "responds", RespondingCeo)
@@ -103,7 +106,7 @@ class RedirectingCeo:
     """The CEO acknowledges and hands the case to an owner."""
 
     mode: str = "redirects"
-    visibility: float = param(0.0, NONNEG)
+    visibility: float = param(0.5, NONNEG)
 
 
 @lever("ceo", "redirects", RedirectingCeo)

@@ -26,7 +26,7 @@ class WordOfMouth:
     """Visible answers per day raise the share of new customers who write to the CEO."""
 
     mode: str = "word_of_mouth"
-    strength: float = param(0.0, NONNEG)
+    strength: float = param(0.05, NONNEG)
     memory_days: float = param(14.0, POSITIVE)
     max_share: float = param(0.3, PROB)
 
@@ -68,6 +68,7 @@ class Floodgates:
         return self.max_share * (1.0 - math.exp(-self.strength * rate_per_day))
 
     def route(self, c: Customer, start: int, t: float) -> int:
+        """Arrival hook: the CEO's inbox, with the current direct share, else ``start``."""
         if self._mass <= 0:  # nothing visible yet (direct_share would be 0): runs per arrival
             return start
         if c.u_direct < self.direct_share(t):

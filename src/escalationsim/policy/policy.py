@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 class PolicyConfig:
     """A complaint policy: a composition of levers, one config per slot of
     :data:`~escalationsim.policy.registry.SLOTS`; each is the config dataclass of one of
-    the slot's registered modes (e.g. ``rep=EmpoweredRep(budget_usd=500)``)."""
+    the slot's registered modes (e.g. ``rep=EmpoweredRep(budget_usd=500)``). Every
+    dataclass's defaults are those of its ``conf/policy/<slot>/<mode>.yaml`` (tested), so
+    ``PolicyConfig()`` is the base policy, ``rigid_script``."""
 
     name: str = "custom"
     rep: Any = field(default_factory=ScriptRep)

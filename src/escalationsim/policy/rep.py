@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalationsim.config.fields import NONNEG, PROB, param
+from escalationsim.config.fields import PROB, param, usd
 from escalationsim.engine.levers import Proc
 from escalationsim.kernel.codes import DENIED, RESOLVED, ROLE_MANAGER, ROLE_REP
 from escalationsim.policy.registry import lever
@@ -52,7 +52,7 @@ class EmpoweredRep:
     ``manager_approval_prob``; managers audit ``audit_fraction`` of the reps' grants."""
 
     mode: str = "empowered"
-    budget_usd: float = param(200.0, NONNEG)
+    budget_usd: float = param(200.0, usd(1e9))
     audit_fraction: float = param(0.1, PROB)
     manager_approval_prob: float = param(0.5, PROB)
 

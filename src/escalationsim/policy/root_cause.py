@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalationsim.config.fields import NONNEG, PROB, int_min, param
+from escalationsim.config.fields import NONNEG, PROB, int_min, param, usd
 from escalationsim.policy.registry import lever
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class TopCause:
     detect_after: int = param(200, int_min(1))
     lead_days: float = param(14.0, NONNEG)
     effectiveness: float = param(0.8, PROB)
-    fix_cost_usd: float = param(20000.0, NONNEG)
+    fix_cost_usd: float = param(20000.0, usd(1e12))
 
 
 @lever("root_cause", "top_cause", TopCause)
@@ -45,9 +45,11 @@ class RootCause:
         self.fix_time = math.inf
 
     def admit(self, c: Customer, t: float) -> bool:
+        """Arrival hook: False if the shipped fix prevents this complaint."""
         return not (t >= self.fix_time and self.prevents(c.cause, c.u_prevent, t))
 
     def observe(self, ctx: RunContext, c: Customer, start: int, t: float) -> None:
+        """Arrival hook: count the complaint if its first channel keeps tickets."""
         self.saw(c.cause, ctx.tracked[start], t)
 
     def saw(self, cause: int, tracked: bool, now: float) -> None:

@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalationsim.config.fields import NONNEG, PROB, Check, is_num, param
+from escalationsim.config.fields import PROB, Check, is_num, param, usd
 from escalationsim.kernel.codes import DENIED, RESOLVED, ROLE_SOCIAL
 from escalationsim.policy.registry import lever
 
@@ -30,10 +30,12 @@ class SocialGrants:
     """What the social team may grant once it answers (shared by every social mode)."""
 
     grants_exceptions: bool = True
-    budget_usd: float = param(300.0, NONNEG)
+    budget_usd: float = param(300.0, usd(1e9))
 
 
 class _Grants:
+    """Granting an exception once the social team answers (every social mode)."""
+
     def __init__(self, cfg: SocialGrants) -> None:
         self.grants = cfg.grants_exceptions
         self.budget = cfg.budget_usd

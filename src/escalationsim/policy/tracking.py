@@ -24,6 +24,8 @@ class Tickets:
 
 @lever("tracking", "tickets", Tickets)
 class Tracking:
+    """Whether a channel keeps tickets under this policy."""
+
     def __init__(self, cfg: Tickets, scenario: ScenarioConfig) -> None:
         self.all_channels = cfg.all_channels
 

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 @register
 class Ceo(Channel):
+    """Letters to the CEO; the last rung of the ladder, under a response deadline."""
+
     name = "ceo"
     ladder_step = 2
     requires = "knows_ceo"

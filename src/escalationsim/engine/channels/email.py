@@ -21,6 +21,8 @@ EMAIL_PRIORITY = 1
 
 @register
 class Email(Channel):
+    """Emails and web forms to the reps, after calls."""
+
     name = "email"
     retryable = True
     always_tracked = True

@@ -20,6 +20,8 @@ PHONE_PRIORITY = 0
 
 @register
 class Phone(Channel):
+    """Calls to the reps; a live channel (a caller may ask for a supervisor)."""
+
     name = "phone"
     retryable = True
     live = True

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 @register
 class Social(Channel):
+    """Public posts, answered (or not) by the social team; first rung of the ladder."""
+
     name = "social"
     ladder_step = 1
     requires = "uses_social"

@@ -1,0 +1,198 @@
+"""The composed Hydra configuration and its typing: the schema Hydra composes into, the
+conversion to the core's typed config, and the check that every key given is one the
+schema knows (a misspelt key added with ``+`` stops the run, naming it and the key that
+was probably meant)."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from escalationsim.config.fields import ConfigError
+from escalationsim.config.queue_only import QueueOnlyScenario
+from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.experiment.job import RunConfig, SimConfig
+from escalationsim.experiment.validation import ValidationConfig
+from escalationsim.policy import registry
+from escalationsim.policy.policy import PolicyConfig
+
+SCENARIO_KINDS: dict[str, type] = {"escalation": ScenarioConfig, "queue_only": QueueOnlyScenario}
+"""Schema of ``scenario`` by its ``kind`` key."""
+
+
+@dataclass
+class OutputConfig:
+    """What to write besides kpis.csv, summary.csv and headline.md."""
+
+    plots: bool = True
+    complaints: bool = True
+    progress: bool = True
+
+
+@dataclass
+class AppConfig:
+    """The schema of the composed Hydra config. ``scenario`` is typed by its config
+    group's schema (``scenario/default.yaml`` extends ``escalation``, ``queue_only.yaml``
+    extends ``queue_only``: SCENARIO_KINDS), so Hydra type-checks it as it composes;
+    each policy's lever sections are typed by their modes' config dataclasses (the lever
+    registry) when the job starts, and for a sweep's covering subset before it starts."""
+
+    job: str = "compare"
+    scenario: Any = None
+    policies: dict[str, Any] = field(default_factory=dict)
+    run: RunConfig = field(default_factory=RunConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+    validation: ValidationConfig = field(default_factory=ValidationConfig)
+
+
+ConfigStore.instance().store(name="base_config", node=AppConfig)
+for _kind, _schema in SCENARIO_KINDS.items():
+    ConfigStore.instance().store(group="scenario", name=f"schema_{_kind}", node=_schema)
+
+
+def _typed(schema: type, node: Any, prefix: str) -> Any:
+    """``node`` merged into the structured config ``schema``: unknown keys and wrong
+    types raise a ConfigError naming the full key."""
+    try:
+        typed = OmegaConf.merge(OmegaConf.structured(schema), node)
+    except OmegaConfBaseException as err:
+        key = getattr(err, "full_key", "") or ""
+        msg = str(getattr(err, "msg", err)).strip()
+        raise ConfigError(f"{prefix}.{key}: {msg}" if key else f"{prefix}: {msg}") from None
+    return OmegaConf.to_object(typed)
+
+
+def typed_policy(name: str, node: Any) -> PolicyConfig:
+    """A policy config from its composed node: each lever section typed by the config
+    dataclass of the mode it names (its slot's default mode if it names none)."""
+    prefix = f"policies.{name}"
+    node = node if node is not None else {}
+    for key in node:
+        if key not in registry.SLOTS and key != "name":
+            raise ConfigError(
+                f"{prefix}.{key} is not a lever: must be one of {list(registry.SLOTS)}"
+            )
+    levers = {}
+    for slot, default in registry.SLOTS.items():
+        section = node.get(slot) or {}
+        mode = section.get("mode", default)
+        schema = registry.config_class(slot, mode)
+        if schema is None:
+            raise ConfigError(
+                f"{prefix}.{slot}.mode = {mode!r} is not allowed: must be one of "
+                f"{sorted(registry.modes(slot))}"
+            )
+        levers[slot] = _typed(schema, section, f"{prefix}.{slot}")
+    return PolicyConfig(name=name, **levers)
+
+
+def _scenario(node: Any) -> Any:
+    """The typed scenario of a composed config, checked against its kind's schema."""
+    if node is None:
+        raise ConfigError("scenario is missing: must be set (e.g. scenario=default)")
+    kind = node.get("kind", "escalation")
+    if kind not in SCENARIO_KINDS:
+        raise ConfigError(
+            f"scenario.kind = {kind!r} is not allowed: must be one of {sorted(SCENARIO_KINDS)}"
+        )
+    return _typed(SCENARIO_KINDS[kind], node, "scenario")
+
+
+def to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
+    """Turn the composed Hydra config into the core's typed config (and the app's),
+    after checking that every key is one the schema knows."""
+    check_keys(cfg)
+    scenario = _scenario(cfg.get("scenario"))
+    nodes = cfg.get("policies") or {}
+    if isinstance(nodes, DictConfig):  # resolve interpolations against the whole config
+        nodes = OmegaConf.to_container(nodes, resolve=True)
+    policies = {name: typed_policy(name, node) for name, node in nodes.items()}
+    app: AppConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
+    app.scenario = scenario
+    app.policies = policies
+    return SimConfig(scenario=scenario, policies=dict(policies), run=app.run), app
+
+
+# --------------------------------------------------------------------------- unknown keys
+
+
+def _unknown(
+    prefix: str, key: str, known: list[str], note: str = "", similar: list[str] | None = None
+) -> ConfigError:
+    close = difflib.get_close_matches(key, similar or known, n=1, cutoff=0.6)
+    hint = f"; did you mean {prefix}{close[0]}?" if close else ""
+    where = prefix.rstrip(".") or "the top level"
+    return ConfigError(
+        f"{prefix}{key} is not a configuration key{hint}{note} "
+        f"(keys under {where}: {', '.join(sorted(known))})"
+    )
+
+
+def _check_node(node: Any, schema: Any, prefix: str) -> None:
+    """Raise for the first key of ``node`` that ``schema`` (a dataclass, or a
+    ``dict[str, X]``) does not have, recursively."""
+    if not isinstance(node, DictConfig | dict):
+        return
+    origin = typing.get_origin(schema)
+    if origin is dict:
+        value_type = typing.get_args(schema)[1]
+        for key in node:
+            _check_node(node[key], value_type, f"{prefix}{key}.")
+        return
+    if not (isinstance(schema, type) and is_dataclass(schema)):
+        return
+    hints = typing.get_type_hints(schema)
+    known = [f.name for f in fields(schema)]
+    for key in node:
+        if key not in known:
+            raise _unknown(prefix, str(key), known)
+        _check_node(node[key], hints[key], f"{prefix}{key}.")
+
+
+def check_keys(cfg: DictConfig) -> None:
+    """Every key of the composed config is one of the schema's: the app's, the scenario
+    kind's, each lever mode's. Raise a ConfigError naming the first unknown key."""
+    top = [f.name for f in fields(AppConfig)]
+    for key in cfg:
+        if key not in top:
+            raise _unknown("", str(key), top)
+    for key in ("run", "output", "validation"):
+        if key in cfg:
+            _check_node(cfg[key], typing.get_type_hints(AppConfig)[key], f"{key}.")
+    scenario = cfg.get("scenario")
+    if scenario is not None:
+        kind = scenario.get("kind", "escalation")
+        if kind in SCENARIO_KINDS:
+            _check_node(scenario, SCENARIO_KINDS[kind], "scenario.")
+    for name, policy in (cfg.get("policies") or {}).items():
+        prefix = f"policies.{name}."
+        for slot in policy or {}:
+            if slot not in registry.SLOTS and slot != "name":
+                raise _unknown(prefix, str(slot), list(registry.SLOTS))
+            section = policy[slot] if slot != "name" else None
+            if isinstance(section, DictConfig | dict):
+                _check_lever(section, slot, f"{prefix}{slot}.")
+
+
+def _check_lever(section: Any, slot: str, prefix: str) -> None:
+    """A lever section's keys are its mode's fields; a key of another mode of the slot
+    is named as such."""
+    mode = section.get("mode", registry.SLOTS[slot])
+    schema = registry.config_class(slot, mode)
+    if schema is None:
+        return  # an unknown mode: reported, with the modes allowed, when typed
+    known = [f.name for f in fields(schema)]
+    for key in section:
+        if key in known:
+            continue
+        every = {m: [f.name for f in fields(lm.config)] for m, lm in registry.modes(slot).items()}
+        owners = [m for m, keys in every.items() if key in keys]
+        note = f" for mode {mode!r} (it is a key of mode {' and '.join(map(repr, owners))})"
+        similar = sorted({k for keys in every.values() for k in keys})
+        raise _unknown(prefix, str(key), known, note if owners else "", similar)
