@@ -177,7 +177,7 @@ def test_a_bad_sweep_value_stops_the_sweep_before_any_job_runs(tmp_path):
 
 def test_report_command_on_a_sweep_folder(sweeps, tmp_path, capsys):
     tmp, *_ = sweeps
-    assert report_main([str(tmp / "failing"), "--out", str(tmp_path), "--no-plots"]) == 0
+    assert report_main([str(tmp / "failing"), "--out", str(tmp_path), "--no-plots"]) == 1
     err = capsys.readouterr().err
     assert "failing/1" in err or "failing\\1" in err
     assert (tmp_path / "report.md").exists()

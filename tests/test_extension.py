@@ -147,7 +147,7 @@ def test_a_new_kpi_is_one_registry_entry(monkeypatch, tmp_path) -> None:
         "empowered_rep",
     }
     write_outputs(tmp_path, cfg, res, plots=False, complaints=False)
-    build_report(tmp_path, plots=False)
+    build_report(tmp_path, plots=False, current=tmp_path)
     assert "calls_per_complaint" in pd.read_csv(tmp_path / "kpis.csv").columns
     assert "calls_per_complaint" in set(pd.read_csv(tmp_path / "summary.csv")["kpi"])
     assert "phone calls per complaint" in (tmp_path / "headline.md").read_text()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from escalationsim.app import manifest
 from escalationsim.app.report import build_report, main
 from tests.conftest import run_cli
 
@@ -46,24 +47,49 @@ def test_report_gathers_every_job_with_swept_columns(sweep):
     assert "scenario.volume_per_day=100" in text and "scenario.volume_per_day=300" in text
 
 
-def test_report_lists_jobs_without_results(sweep, tmp_path, capsys):
-    broken = sweep / "99" / ".hydra"
-    broken.mkdir(parents=True)
-    (broken / "config.yaml").write_text("run: {}\n")
-    try:
-        code = main([str(sweep), "--out", str(tmp_path)])
-    finally:
-        (broken / "config.yaml").unlink()
-        broken.rmdir()
-        broken.parent.rmdir()
-    assert code == 0
-    assert "99" in capsys.readouterr().err
-    assert "Failed or unfinished jobs" in (tmp_path / "report.md").read_text()
+def _copy(sweep, tmp_path):
+    import shutil
+
+    root = tmp_path / "copy"
+    shutil.copytree(sweep, root)
+    return root
+
+
+def test_report_names_a_damaged_kpis_file_and_exits_non_zero(sweep, tmp_path, capsys):
+    """A kpis.csv truncated after its run finished no longer matches its manifest: the
+    report names it, leaves it out, covers the other job, and exits 1."""
+    root = _copy(sweep, tmp_path)
+    path = root / "1" / "kpis.csv"
+    path.write_bytes(path.read_bytes()[:1000])
+    assert main([str(root), "--no-plots"]) == 1
+    err = capsys.readouterr().err
+    assert "copy/1: kpis.csv does not match its manifest" in err
+    assert "Failed or unfinished jobs" in (root / "report.md").read_text()
+    assert set(pd.read_csv(root / "all_kpis.csv")["job"].astype(str)) == {"0"}
+
+
+def test_report_reads_only_the_jobs_of_the_sweeps_grid(sweep, tmp_path):
+    """A job folder left by an earlier, larger sweep in the same folder is not read."""
+    import shutil
+
+    root = _copy(sweep, tmp_path)
+    shutil.copytree(root / "1", root / "7")
+    report, failed = build_report(root, plots=False)
+    assert failed == {}
+    assert set(pd.read_csv(root / "all_kpis.csv")["job"].astype(str)) == {"0", "1"}
+
+
+def test_report_refuses_results_without_a_manifest(tmp_path, capsys):
+    """A kpis.csv from elsewhere (no manifest) is not read; nothing is written."""
+    pd.DataFrame({"a": [1, 2], "b": [3, 4]}).to_csv(tmp_path / "kpis.csv", index=False)
+    assert main([str(tmp_path)]) == 1
+    assert "kpis.csv has no manifest" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == ["kpis.csv"]
 
 
 def test_report_on_empty_folder_fails_cleanly(tmp_path, capsys):
     assert main([str(tmp_path)]) == 1
-    assert "no kpis.csv" in capsys.readouterr().err
+    assert "no results to report" in capsys.readouterr().err
 
 
 def test_pareto_front():
@@ -93,6 +119,8 @@ def test_report_keeps_swept_values_numeric_when_some_jobs_lack_them(tmp_path):
                 "cost_per_complaint": [1.0, 2.0, 1.5, 2.5],
             }
         ).to_csv(job / "kpis.csv", index=False)
+        record = manifest.new_manifest("test", over)
+        manifest.complete(job, record, [job / "kpis.csv"])
     build_report(tmp_path, plots=False)
     kpis = pd.read_csv(tmp_path / "all_kpis.csv")
     col = kpis["scenario.volume_per_day"]
@@ -112,5 +140,5 @@ def test_a_sweep_whose_jobs_all_failed_exits_non_zero_and_says_why(tmp_path):
     out = proc.stdout + proc.stderr
     assert "2 job(s) failed" in out
     assert "injected failure at volume_per_day=100" in out
-    with pytest.raises(FileNotFoundError, match="no kpis.csv"):
+    with pytest.raises(FileNotFoundError, match="no results to report"):
         build_report(root)

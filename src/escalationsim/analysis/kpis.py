@@ -495,7 +495,7 @@ REGISTRY: list[Kpi | Family] = [
     Family(_utilisation),
     Kpi(
         "stable",
-        lambda inp, row: inp.queues[0],
+        lambda inp, row: inp.queues[0] if inp.n else math.nan,  # nothing measured: no verdict
         "queues stable (share of runs)",
         "share",
         "{:.0%}",

@@ -1,20 +1,25 @@
 """Hydra callbacks: aggregate a sweep as soon as it ends.
 
 Configured in ``conf/config.yaml`` under ``hydra.callbacks``. Jobs never raise (a failed
-job leaves a ``FAILED`` marker instead, see :mod:`escalationsim.app.cli`), so the sweep always
-reaches its end and the report covers every job that finished; the command then exits
-non-zero if any job failed.
+job leaves a ``FAILED`` marker instead, see :mod:`escalationsim.app.cli`), so the sweep
+always reaches its end and the report covers every job that finished; the command then
+exits non-zero if any job failed. It also says how many jobs a resumed sweep skipped, and
+stops the sweep's worker processes when the sweep is sent SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
 from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from escalationsim.app import manifest
 from escalationsim.app.sweeps import count_jobs
 
 log = logging.getLogger("escalationsim")
@@ -26,8 +31,13 @@ class SweepReport(Callback):
     def __init__(self, plots: bool = True) -> None:
         self.plots = plots
         self._bar: Any = None
+        self._started = ""
+        self._handlers: dict[int, Any] = {}
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        self._started = manifest.now()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._handlers[sig] = signal.signal(sig, _stop_workers)
         total = count_jobs(config)
         if total:
             from tqdm import tqdm
@@ -48,7 +58,15 @@ class SweepReport(Callback):
 
         if self._bar is not None:
             self._bar.close()
+        for sig, handler in self._handlers.items():
+            signal.signal(sig, handler)
         sweep = Path(config.hydra.sweep.dir)
+        skipped = _skipped(sweep, self._started)
+        if skipped:
+            print(
+                f"{skipped} job(s) skipped: their results were complete for the same "
+                "configuration (output.resume=false reruns them)"
+            )
         try:
             report, failed = build_report(sweep, plots=self.plots)
         except FileNotFoundError:
@@ -63,6 +81,49 @@ class SweepReport(Callback):
         if failed:
             _report_failures(failed)
             raise SystemExit(1)
+
+
+def _skipped(sweep: Path, started: str) -> int:
+    """Jobs of the sweep whose complete results were there before it started."""
+    n = 0
+    for path in sweep.glob(f"*/{manifest.MANIFEST}"):
+        try:
+            m = manifest.read(path.parent)
+        except manifest.FolderError:
+            continue
+        if m is not None and m.complete and m.finished < started:
+            n += 1
+    return n
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant process of ``pid`` (from /proc; empty where there is none)."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _stop_workers(signum: int, frame: Any) -> None:
+    """SIGTERM or SIGINT to a sweep: stop its worker processes (the joblib launcher's
+    loky workers would otherwise go on running jobs for minutes), then end as the signal
+    says. Jobs that had not finished have no complete manifest: rerunning the same
+    command resumes the sweep."""
+    for pid in _children(os.getpid()):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    log.error("sweep stopped by signal %d; rerun the same command to resume it", signum)
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
 
 
 def _report_failures(failed: dict[Path, str]) -> None:

@@ -22,6 +22,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
+from escalationsim.app import manifest
 from escalationsim.app.progress import ProgressBar
 from escalationsim.app.schema import AppConfig, to_sim_config
 from escalationsim.config.fields import ConfigError
@@ -31,9 +32,10 @@ from escalationsim.experiment.plugins import load_plugins
 log = logging.getLogger("escalationsim")
 
 
-def check_config(cfg: DictConfig) -> None:
-    """Everything a job checks before it simulates (types, ranges, names): raise a
-    ConfigError naming the key. Sweeps call it on their jobs before launching any."""
+def check_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
+    """Everything a job checks before it simulates or writes anything (keys, types,
+    ranges, names, work bounds): raise a ConfigError naming the key. Sweeps call it on
+    their jobs before launching any."""
     sim, app = to_sim_config(cfg)
     if app.job not in JOBS:
         raise ConfigError(f"job = {app.job!r} is not allowed: must be one of {sorted(JOBS)}")
@@ -43,6 +45,7 @@ def check_config(cfg: DictConfig) -> None:
         validate_validation(app.validation)
     else:
         validate(sim)
+    return sim, app
 
 
 def compose(overrides: list[str] | None = None, config_name: str = "config") -> SimConfig:
@@ -68,10 +71,6 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     from escalationsim.app.tables import headline_table, render
     from escalationsim.experiment.runner import simulate
 
-    try:
-        validate(sim)
-    except ConfigError as err:
-        return _fail(err)
     log.info(
         "policies %s x %d replications, %g days (%g warm-up), scenario %s",
         ", ".join(sim.run.policies),
@@ -88,7 +87,7 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     )
     from escalationsim.app.report import build_report
 
-    report, _ = build_report(outdir, plots=app.output.plots)
+    report, _ = build_report(outdir, plots=app.output.plots, current=outdir)
     written.append(report)
     print()
     print(render(headline_table(results.summary, sim.run.policies)))
@@ -101,13 +100,9 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
 def validation_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     """Simulate the queue-only cases and compare them with Erlang C / Erlang A."""
     from escalationsim.app.files import write_csv
-    from escalationsim.experiment.validation import run_validation, validate_validation
+    from escalationsim.experiment.validation import run_validation
 
     cfg = app.validation
-    try:
-        validate_validation(cfg)
-    except ConfigError as err:
-        return _fail(err)
     t0 = time.perf_counter()
 
     def progress(case: str) -> None:
@@ -131,17 +126,52 @@ JOBS: dict[str, Callable[[SimConfig, AppConfig, Path], int]] = {
 }
 
 
-def run_job(cfg: DictConfig, outdir: Path) -> int:
-    """Type-check the composed config and run the job it names; return an exit code."""
+def run_job(
+    cfg: DictConfig, outdir: Path, overrides: list[str] | None = None, sweeping: bool = False
+) -> int:
+    """Check the composed config, take the output folder (manifest and lock:
+    :mod:`escalationsim.app.manifest`), run the job it names and record what it wrote;
+    return an exit code. Nothing is written before the checks pass."""
     try:
-        sim, app = to_sim_config(cfg)
+        sim, app = check_config(cfg)
     except ConfigError as err:
         return _fail(err)
-    if app.job not in JOBS:
-        return _fail(
-            ConfigError(f"job = {app.job!r} is not allowed: must be one of {sorted(JOBS)}")
+    overrides = list(overrides or [])
+    with manifest.locked(outdir):
+        digest = manifest.config_hash(cfg)
+        decision, removed = manifest.prepare(
+            outdir,
+            digest,
+            sweeping=sweeping,
+            resume=app.output.resume,
+            overwrite=app.output.overwrite,
         )
-    return JOBS[app.job](sim, app, outdir)
+        if decision == manifest.SKIP:
+            log.info("results complete for this configuration in %s: skipped", outdir)
+            print(f"{outdir}: results complete for this configuration, skipped")
+            return 0
+        if removed:
+            log.info("removed a previous run's files from %s: %s", outdir, ", ".join(removed))
+        _write_record(cfg, outdir, overrides)
+        record = manifest.new_manifest(digest, overrides)
+        manifest.write(outdir, record)
+        code = JOBS[app.job](sim, app, outdir)
+        if code == 0:
+            present = manifest.results_present(outdir)
+            manifest.complete(outdir, record, [outdir / name for name in present])
+    return code
+
+
+def _write_record(cfg: DictConfig, outdir: Path, overrides: list[str]) -> None:
+    """The composed configuration and the overrides, for reproducing the run
+    (``.hydra/``, as Hydra would write them; Hydra's own writing is off so that nothing
+    is written before the folder is checked)."""
+    from omegaconf import OmegaConf
+
+    from escalationsim.app.files import write_text
+
+    write_text(OmegaConf.to_yaml(cfg), outdir / ".hydra" / "config.yaml")
+    write_text(OmegaConf.to_yaml(OmegaConf.create(overrides)), outdir / ".hydra" / "overrides.yaml")
 
 
 def _mark_failed(outdir: Path, reason: str) -> None:
@@ -159,7 +189,15 @@ def _app(cfg: DictConfig) -> int:
     outdir = Path(hc.runtime.output_dir)
     sweeping = hc.mode == RunMode.MULTIRUN
     try:
-        code = run_job(cfg, outdir)
+        code = run_job(cfg, outdir, list(hc.overrides.task), sweeping)
+    except manifest.FolderError as err:  # the folder is not ours: write no results into it
+        log.error("%s", err)
+        print(f"escalationsim: {err}", file=sys.stderr)
+        if not sweeping:
+            sys.exit(2)
+        if not isinstance(err, manifest.FolderBusy):  # a job of this sweep's own folder
+            _mark_failed(outdir, str(err))
+        return 2
     except Exception as err:
         if not sweeping:
             raise
@@ -174,8 +212,32 @@ def _app(cfg: DictConfig) -> int:
     return code
 
 
+def _output_dir_problem(argv: list[str]) -> str | None:
+    """Why an output folder given on the command line (``hydra.run.dir=``,
+    ``hydra.sweep.dir=``) cannot be created, before Hydra tries (its own failure is a
+    traceback); None if it can."""
+    for arg in argv:
+        key, sep, value = arg.partition("=")
+        if sep and key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir") and "${" not in value:
+            path = Path(value)
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+                probe = path / ".escalationsim.write-test"
+                probe.touch()
+                probe.unlink()
+            except OSError as err:
+                return (
+                    f"{key} = {value!r} cannot be used as an output folder: {err.strerror or err}"
+                )
+    return None
+
+
 def main() -> None:
     """Console-script entry point."""
+    problem = _output_dir_problem(sys.argv[1:])
+    if problem:
+        print(f"escalationsim: {problem}", file=sys.stderr)
+        sys.exit(2)
     _app()
 
 

@@ -1,12 +1,14 @@
 """``escalationsim-report DIR``: gather the results of a run or a sweep folder.
 
-Every job folder under DIR that holds a ``kpis.csv`` is read; the overrides Hydra recorded
-for it (``.hydra/overrides.yaml``) that differ between jobs become columns, so swept
-parameters appear next to the KPIs. Job folders with a ``.hydra`` record but no
-``kpis.csv`` (or a ``FAILED`` marker) are listed as failed or unfinished; the others are
-aggregated anyway. Writes into DIR (or ``--out``): ``all_kpis.csv``, ``summary.csv``
-(mean and 95% CI per swept setting and policy), ``paired.csv`` (differences against a
-baseline policy, paired and unpaired intervals), ``report.md`` and PNG plots.
+Every job folder under DIR whose manifest says it is complete, and whose ``kpis.csv`` still
+matches the manifest, is read (in a sweep folder, only the jobs of its grid); the
+overrides recorded for it (``.hydra/overrides.yaml``) that differ between jobs become
+columns, so swept parameters appear next to the KPIs. Jobs that failed, did not finish,
+never started or hold results that cannot be trusted are listed with the reason, the
+others are aggregated anyway, and the command exits 1. Writes into DIR (or ``--out``):
+``all_kpis.csv``, ``summary.csv`` (mean and 95% CI per swept setting and policy),
+``paired.csv`` (differences against a baseline policy, paired and unpaired intervals),
+``report.md`` and PNG plots.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import yaml
 
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import paired_differences, summarise
+from escalationsim.app import manifest
 from escalationsim.app.files import write_csv, write_text
 from escalationsim.app.tables import headline_table, to_markdown
 from escalationsim.experiment.plugins import load_plugins
@@ -52,41 +55,98 @@ def _overrides(job: Path) -> dict[str, str]:
     return out
 
 
-def find_jobs(root: Path) -> tuple[list[Path], dict[Path, str]]:
-    """Job folders with results, and job folders that failed or left no results (with
-    the reason when the job recorded one)."""
-    done = sorted({p.parent for p in root.rglob("kpis.csv")})
-    other = {p.parent for p in root.rglob("validation.csv")}  # other kinds of job: not ours
-    started = sorted({p.parent.parent for p in root.rglob(".hydra/config.yaml")})
+def find_jobs(root: Path, current: Path | None = None) -> tuple[list[Path], dict[Path, str]]:
+    """Job folders whose results may be read, and job folders that failed, left no
+    results or hold results that cannot be trusted (with the reason).
+
+    Results are read only from a folder whose manifest says the run is complete and
+    whose ``kpis.csv`` (and ``daily.csv``) still match the manifest's record; the
+    folder ``current`` (the run now writing its own report) is read as it is. In a sweep
+    folder only the jobs of its grid (``multirun.yaml``) count."""
+    root = Path(root)
+    total = _grid_size(root)
+    markers = ("kpis.csv", manifest.MANIFEST, "FAILED", ".hydra/config.yaml")
+    found = {p.parent for m in markers for p in root.rglob(m)}
+    found = {j.parent if j.name == ".hydra" else j for j in found}
+    grid: set[Path] = set()
+    if total is not None:
+        grid = {root / str(i) for i in range(total)}
+        found = {j for j in found if j in grid}
+    done: list[Path] = []
     failed: dict[Path, str] = {}
-    for job in started:
-        marker = job / "FAILED"
-        if marker.exists():
-            lines = marker.read_text().strip().splitlines()
-            failed[job] = lines[-1] if lines else "failed"
-        elif job not in done and job not in other:
-            failed[job] = "no results (still running, killed, or crashed)"
-    for job in _never_started(root, started):
+    for job in sorted(found):
+        why = _untrusted(job, current)
+        if why is None:
+            done.append(job)
+        elif why:
+            failed[job] = why
+    for job in sorted(grid - found, key=lambda j: int(j.name)):
         failed[job] = "never started (the sweep was stopped before it)"
-    done = [j for j in done if j not in failed]
     return done, failed
 
 
-def _never_started(root: Path, started: list[Path]) -> list[Path]:
-    """Job folders a sweep's grid (its multirun.yaml) promises but that do not exist."""
+def _untrusted(job: Path, current: Path | None) -> str | None:
+    """Why the job's results cannot be read (None: they can; "": not a job of ours)."""
+    marker = job / "FAILED"
+    if marker.exists():
+        lines = marker.read_text().strip().splitlines()
+        return lines[-1] if lines else "failed"
+    if current is not None and job.resolve() == Path(current).resolve():
+        return None if (job / "kpis.csv").exists() else "no results"
+    try:
+        m = manifest.read(job)
+    except manifest.FolderError as err:
+        return str(err)
+    if m is None:
+        if (job / "kpis.csv").exists():
+            return (
+                "kpis.csv has no manifest (not written by this version of escalationsim, "
+                "or copied in): not read"
+            )
+        return "no results (still running, killed, or crashed)"
+    if not m.complete:
+        return "no results: the run did not finish (killed or crashed, or still running)"
+    if "kpis.csv" not in m.files:
+        return "" if "validation.csv" in m.files else "no kpis.csv among its results"
+    for name in ("kpis.csv", "daily.csv"):
+        if name in m.files:
+            path = job / name
+            if not path.exists():
+                return f"{name} is missing (its manifest lists it)"
+            if manifest.record(path)["sha256"] != m.files[name]["sha256"]:
+                return f"{name} does not match its manifest (damaged or replaced): not read"
+    return None
+
+
+def _grid_size(root: Path) -> int | None:
+    """How many jobs a sweep's grid (its multirun.yaml) has; None for a run folder."""
     path = root / "multirun.yaml"
     if not path.exists():
-        return []
+        return None
     from omegaconf import OmegaConf
 
     from escalationsim.app.sweeps import count_jobs
 
     try:
-        total = count_jobs(OmegaConf.load(path))
-    except Exception:  # an unreadable record: say nothing rather than something wrong
-        return []
-    names = {j.name for j in started}
-    return [root / str(i) for i in range(total or 0) if str(i) not in names]
+        return count_jobs(OmegaConf.load(path))
+    except Exception:  # an unreadable record: treat the folder as a plain tree
+        return None
+
+
+KPI_ID_COLUMNS = ("policy", "replication")
+
+
+def _read_kpis(job: Path) -> pd.DataFrame:
+    """A job's kpis.csv, checked: readable, with the id columns and at least one row."""
+    path = job / "kpis.csv"
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} cannot be read as a table ({err})") from None
+    missing = [c for c in KPI_ID_COLUMNS if c not in df.columns]
+    if missing or df.empty:
+        raise ValueError(f"{path} is not a kpis.csv of escalationsim (no {missing or 'rows'})")
+    return df
 
 
 def _numeric(series: pd.Series) -> pd.Series:
@@ -95,13 +155,20 @@ def _numeric(series: pd.Series) -> pd.Series:
     return conv if conv.notna().sum() == series.notna().sum() else series
 
 
-def gather(root: Path) -> Gathered:
-    """All KPI rows (and daily series) under ``root`` with swept parameters as columns."""
-    done, failed = find_jobs(root)
+def gather(root: Path, current: Path | None = None) -> Gathered:
+    """All KPI rows (and daily series) under ``root`` with swept parameters as columns:
+    only the jobs whose results can be trusted (:func:`find_jobs`)."""
+    done, failed = find_jobs(root, current)
     frames, dailies, overrides = [], [], []
+    readable = []
     for job in done:
+        try:
+            df = _read_kpis(job)
+        except ValueError as err:
+            failed[job] = str(err)
+            continue
+        readable.append(job)
         name = str(job.relative_to(root)) if job != root else "."
-        df = pd.read_csv(job / "kpis.csv")
         df.insert(0, "job", name)
         frames.append(df)
         daily_path = job / "daily.csv"
@@ -110,7 +177,10 @@ def gather(root: Path) -> Gathered:
             daily.insert(0, "job", name)
         dailies.append(daily)
         overrides.append(_overrides(job))
-    every = overrides + [_overrides(job) for job in failed]  # failed jobs show the grid too
+    done = readable
+    # failed jobs that recorded their overrides show the grid too; jobs that never
+    # started recorded none and say nothing about which parameters vary
+    every = [o for o in overrides + [_overrides(job) for job in failed] if o]
     keys = sorted({k for o in every for k in o})
     swept = [k for k in keys if len({o.get(k) for o in every}) > 1]
     for df, daily, o in zip(frames, dailies, overrides, strict=True):
@@ -233,15 +303,23 @@ def _group_tables(root: Path, g: Gathered) -> list[str]:
 
 
 def build_report(
-    root: Path, out: Path | None = None, baseline: str | None = None, plots: bool = True
+    root: Path,
+    out: Path | None = None,
+    baseline: str | None = None,
+    plots: bool = True,
+    current: Path | None = None,
 ) -> tuple[Path, dict[Path, str]]:
     """Aggregate ``root`` and write the report files; return the report path and the
-    failed or unfinished jobs with their reasons."""
+    failed or unfinished jobs with their reasons. Everything is read and checked before
+    anything is written. ``current``: the run folder that is writing its own report."""
     root = Path(root)
     out = Path(out) if out else root
-    g = gather(root)
+    g = gather(root, current)
     if g.kpis.empty:
-        raise FileNotFoundError(f"no kpis.csv found under {root}")
+        reasons = "; ".join(f"{j}: {why}" for j, why in list(g.failed.items())[:3])
+        raise FileNotFoundError(
+            f"no results to report under {root}" + (f" ({reasons})" if reasons else "")
+        )
     kpis = g.kpis
     write_csv(kpis, out / "all_kpis.csv")
     policies = list(dict.fromkeys(kpis["policy"]))
@@ -314,14 +392,23 @@ def main(argv: list[str] | None = None) -> int:
     if not args.dir.is_dir():
         print(f"escalationsim-report: {args.dir} is not a folder", file=sys.stderr)
         return 2
+    out = args.out or args.dir
     try:
-        report, failed = build_report(args.dir, args.out, args.baseline, not args.no_plots)
-    except (FileNotFoundError, ValueError) as err:
+        with manifest.locked(out):  # not while a run writes into that folder
+            report, failed = build_report(args.dir, args.out, args.baseline, not args.no_plots)
+    except (FileNotFoundError, ValueError, manifest.FolderError, OSError) as err:
         print(f"escalationsim-report: {err}", file=sys.stderr)
         return 1
     for job, why in failed.items():
-        print(f"failed or unfinished job: {job}: {why}", file=sys.stderr)
+        print(f"failed, unfinished or unreadable job: {job}: {why}", file=sys.stderr)
     print(f"report written to {report.resolve()}")
+    if failed:
+        print(
+            f"escalationsim-report: {len(failed)} job(s) could not be read (see above); the "
+            "report covers the others",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

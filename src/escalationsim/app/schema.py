@@ -33,6 +33,8 @@ class OutputConfig:
     plots: bool = True
     complaints: bool = True
     progress: bool = True
+    resume: bool = True
+    overwrite: bool = False
 
 
 @dataclass

@@ -15,6 +15,7 @@ a combination of overrides that only fails together, which then fails when its j
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from omegaconf import DictConfig
 
@@ -52,3 +53,45 @@ def count_jobs(config: DictConfig) -> int | None:
         return total
     except Exception:  # a sweeper with other semantics: no bar rather than a wrong one
         return None
+
+
+def _identity(overrides: Sequence[str]) -> list[str]:
+    """A job's overrides without those that do not change its results (hydra.*, and the
+    settings of :data:`escalationsim.app.manifest.NOT_IN_HASH`), sorted."""
+    from escalationsim.app.manifest import NOT_IN_HASH
+
+    skip = {f"{a}.{b}" for a, b in NOT_IN_HASH}
+    out = []
+    for o in overrides:
+        key = o.split("=", 1)[0].lstrip("+~")
+        if key.startswith("hydra.") or key in skip:
+            continue
+        out.append(o)
+    return sorted(out)
+
+
+def check_sweep_folder(sweep_dir: Path, jobs: Sequence[Sequence[str]], overwrite: bool) -> None:
+    """Raise a ConfigError if job folders of ``sweep_dir`` (``<dir>/<job number>``) hold
+    the results of jobs other than this sweep's ``jobs`` (by their recorded overrides),
+    unless ``overwrite`` (each job then replaces its folder's results)."""
+    from escalationsim.app import manifest
+    from escalationsim.config.fields import ConfigError
+
+    if overwrite or not sweep_dir.exists():
+        return
+    for i, job in enumerate(jobs):
+        folder = sweep_dir / str(i)
+        try:
+            m = manifest.read(folder)
+        except manifest.FolderError as err:
+            raise ConfigError(str(err)) from None
+        present = [n for n in manifest.results_present(folder) if n != "FAILED"]
+        if m is None and not present:
+            continue
+        if m is None or _identity(m.overrides) != _identity(job):
+            ran = " ".join(m.overrides) if m is not None else "results without a manifest"
+            raise ConfigError(
+                f"{sweep_dir} holds another sweep's results (job {i} ran with: {ran}; this "
+                f"sweep's job {i} is: {' '.join(job)}); set output.overwrite=true to replace "
+                "them, or choose another hydra.sweep.dir"
+            )

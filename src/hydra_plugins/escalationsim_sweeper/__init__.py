@@ -1,10 +1,9 @@
-"""Hydra sweeper plugin: the basic sweeper, validating a covering subset of each batch.
+"""Hydra sweeper plugin: the basic sweeper, checking its jobs and its folder first.
 
 Selected in ``escalationsim/conf/config.yaml`` (``override hydra/sweeper: covering``);
 ``hydra/sweeper=basic`` on the command line restores Hydra's own. Hydra only instantiates
-plugins defined under the ``hydra_plugins`` package, hence this thin module; the choice of
-jobs is :func:`escalationsim.app.sweeps.covering_subset`; each is checked by
-:func:`escalationsim.app.cli.check_config`.
+plugins defined under the ``hydra_plugins`` package, hence this thin module; the logic is
+in :mod:`escalationsim.app.sweeps`.
 
 No ``from __future__ import annotations`` here: Hydra's plugin scan executes this module
 without registering it in ``sys.modules``, where ``dataclass`` would look string
@@ -13,11 +12,14 @@ annotations up.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from hydra._internal.core_plugins import basic_sweeper
 from hydra.core.config_store import ConfigStore
-
-from escalationsim.app.sweeps import covering_subset
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import ConfigCompositionException
+from omegaconf import OmegaConf
 
 
 @dataclass
@@ -33,22 +35,56 @@ ConfigStore.instance().store(
 
 
 class CoveringSweeper(basic_sweeper.BasicSweeper):
-    """Hydra's basic sweeper (same grid, same order, same batches), except that before a
-    batch is launched a covering subset of its jobs is composed and checked as each job
-    would check itself (types, ranges, names: ``escalationsim.app.cli.check_config``)."""
+    """Hydra's basic sweeper (same grid, same order, same batches), except that before
+    anything is written or launched (1) a covering subset of all its jobs is composed and
+    checked as each job would check itself (``escalationsim.app.cli.check_config``), and
+    (2) its folder is checked: job folders that hold another sweep's results stop it
+    unless ``output.overwrite=true`` (``escalationsim.app.sweeps.check_sweep_folder``)."""
+
+    def sweep(self, arguments: list[str]) -> Any:
+        from escalationsim.app.sweeps import check_sweep_folder
+        from escalationsim.config.fields import ConfigError
+
+        params_conf = self._parse_config()
+        params_conf.extend(arguments)
+        parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)
+        self.overrides = self.split_arguments(
+            parser.parse_overrides(params_conf), self.max_batch_size
+        )
+        jobs = [list(job) for batch in self.overrides for job in batch]
+        self._check_jobs(jobs)
+        sweep_dir = Path(self.config.hydra.sweep.dir)
+        overwrite = bool(OmegaConf.select(self.config, "output.overwrite", default=False))
+        try:
+            check_sweep_folder(sweep_dir, jobs, overwrite)
+        except ConfigError as err:
+            raise ConfigCompositionException(str(err)) from None
+        sweep_dir.mkdir(parents=True, exist_ok=True)
+        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        returns = []
+        initial_job_idx = 0
+        while not self.is_done():
+            batch = self.get_job_batch()
+            results = self.launcher.launch(batch, initial_job_idx=initial_job_idx)
+            for r in results:
+                _ = r.return_value  # raises if the job failed in a way Hydra reports
+            initial_job_idx += len(batch)
+            returns.append(results)
+        return returns
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
-        from hydra.errors import ConfigCompositionException
+        self._check_jobs([list(job) for job in batch])
+
+    def _check_jobs(self, jobs: list[list[str]]) -> None:
         from omegaconf import open_dict
 
         from escalationsim.app.cli import check_config
+        from escalationsim.app.sweeps import covering_subset
         from escalationsim.config.fields import ConfigError
 
         loader = self.hydra_context.config_loader if self.hydra_context else self.config_loader
-        for overrides in covering_subset(batch):
-            cfg = loader.load_sweep_config(
-                master_config=self.config, sweep_overrides=list(overrides)
-            )
+        for overrides in covering_subset(jobs):
+            cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=overrides)
             with open_dict(cfg):  # the job's own config, as its task function gets it
                 cfg.pop("hydra", None)
             try:

@@ -1,0 +1,234 @@
+"""What a run folder holds, and who may write to it: the manifest and the lock.
+
+The rule (docs/reliability.md): a run writes ``manifest.json`` into its folder, naming
+its run id, a hash of its configuration, its status (``running``, then ``complete``) and
+every file it wrote with its size, SHA-256 and row count. A folder belongs to one run at
+a time:
+
+- a second writer is stopped by a lock (``.escalationsim.lock``, ``flock``);
+- a folder holding another configuration's results (or results without a manifest) is
+  refused unless ``output.overwrite=true``, which removes those results first;
+- a folder holding this configuration's results is rerun in place, or, for a job of a
+  sweep with ``output.resume=true`` (the default), skipped when its results are complete;
+- an interrupted run (status ``running``) leaves its partial files listed, and the next
+  run of the folder removes them before writing;
+- readers (``escalationsim-report``) read only files listed in a complete manifest and
+  check them against it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import io
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from omegaconf import DictConfig, OmegaConf
+
+from escalationsim.app.files import write_text
+
+MANIFEST = "manifest.json"
+LOCK = ".escalationsim.lock"
+VERSION = 1
+
+RESULT_FILES = (
+    "complaints.parquet",
+    "kpis.csv",
+    "summary.csv",
+    "paired.csv",
+    "daily.csv",
+    "groups.csv",
+    "headline.md",
+    "report.md",
+    "all_kpis.csv",
+    "validation.csv",
+    "FAILED",
+)
+"""Files this program writes into a run folder (and PNG plots): what counts as results
+when a folder has no manifest, and what ``output.overwrite`` removes."""
+
+NOT_IN_HASH = (
+    ("run", "workers"),
+    ("output", "progress"),
+    ("output", "resume"),
+    ("output", "overwrite"),
+)
+"""Settings that do not change a run's results, left out of its configuration hash (a
+resumed sweep may use another number of workers)."""
+
+
+class FolderError(RuntimeError):
+    """A run folder cannot be used as asked: the message says why and what to do."""
+
+
+class FolderBusy(FolderError):
+    """Another run holds the folder's lock."""
+
+
+def config_hash(cfg: DictConfig | dict[str, Any]) -> str:
+    """SHA-256 of the resolved configuration, keys sorted, without the settings of
+    :data:`NOT_IN_HASH`."""
+    data = OmegaConf.to_container(cfg, resolve=True) if isinstance(cfg, DictConfig) else cfg
+    data = json.loads(json.dumps(data, default=str))  # a deep copy of plain values
+    data.pop("hydra", None)
+    for section, key in NOT_IN_HASH:
+        if isinstance(data.get(section), dict):
+            data[section].pop(key, None)
+    text = yaml.safe_dump(data, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass
+class Manifest:
+    """The record of one run in its folder."""
+
+    run_id: str
+    config_hash: str
+    status: str = "running"
+    started: str = ""
+    finished: str = ""
+    overrides: list[str] = field(default_factory=list)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    version: int = VERSION
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complete"
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def new_manifest(cfg_hash: str, overrides: list[str]) -> Manifest:
+    return Manifest(uuid.uuid4().hex, cfg_hash, "running", now(), "", list(overrides))
+
+
+def read(folder: Path) -> Manifest | None:
+    """The folder's manifest, None if it has none; a FolderError if it is damaged."""
+    path = Path(folder) / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        return Manifest(**data)
+    except (ValueError, TypeError) as err:
+        raise FolderError(f"{path} is damaged ({err}); remove it, or use another folder") from None
+
+
+def write(folder: Path, manifest: Manifest) -> Path:
+    return write_text(
+        json.dumps(asdict(manifest), indent=1, sort_keys=True) + "\n", Path(folder) / MANIFEST
+    )
+
+
+def record(path: Path) -> dict[str, Any]:
+    """Size, SHA-256 and (for tables) row count of a file."""
+    data = Path(path).read_bytes()
+    out: dict[str, Any] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    if path.suffix == ".csv":
+        import pandas as pd
+
+        out["rows"] = len(pd.read_csv(io.BytesIO(data))) if data.strip() else 0
+    elif path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        out["rows"] = pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
+    return out
+
+
+def complete(folder: Path, manifest: Manifest, paths: list[Path]) -> Manifest:
+    """Record the files written and mark the run complete."""
+    folder = Path(folder)
+    for p in paths:
+        p = Path(p)
+        name = str(p.relative_to(folder)) if p.is_absolute() or folder in p.parents else p.name
+        manifest.files[name] = record(folder / name)
+    manifest.status = "complete"
+    manifest.finished = now()
+    write(folder, manifest)
+    return manifest
+
+
+def results_present(folder: Path) -> list[str]:
+    """Result files in ``folder`` (by name, or PNG plots)."""
+    folder = Path(folder)
+    found = [n for n in RESULT_FILES if (folder / n).exists()]
+    found += sorted(p.name for p in folder.glob("*.png"))
+    return found
+
+
+def clear(folder: Path, manifest: Manifest | None) -> list[str]:
+    """Remove a previous run's results from ``folder``: the files its manifest lists,
+    every result file by name, leftover temporary files, and the manifest."""
+    folder = Path(folder)
+    names = set(results_present(folder)) | set(manifest.files if manifest else ())
+    names |= {p.name for p in folder.glob(".*.tmp")}
+    removed = []
+    for name in sorted(names):
+        path = folder / name
+        if path.is_file():
+            path.unlink()
+            removed.append(name)
+    (folder / MANIFEST).unlink(missing_ok=True)
+    return removed
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[None]:
+    """Hold the folder's lock for the block; a FolderError if another run holds it."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise FolderBusy(
+                f"{folder} is being written by another run (it holds {LOCK}); wait for it "
+                "to finish, or choose another folder"
+            ) from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+SKIP, RUN = "skip", "run"
+
+
+def prepare(
+    folder: Path, cfg_hash: str, *, sweeping: bool, resume: bool, overwrite: bool
+) -> tuple[str, list[str]]:
+    """Decide what to do with ``folder`` before a run writes to it (hold its lock):
+    ``(SKIP, [])`` for a sweep job whose results are complete for this configuration,
+    else ``(RUN, removed)`` after removing a previous run's results that this run may
+    replace. Raise FolderError for another configuration's results without
+    ``overwrite``."""
+    m = read(folder)
+    same = m is not None and m.config_hash == cfg_hash
+    if same and m.complete and sweeping and resume:
+        return SKIP, []
+    if not same and not overwrite:
+        present = [n for n in results_present(folder) if n != "FAILED"]
+        if m is not None or present:
+            what = (
+                f"the results of another configuration (run {m.run_id[:8]}, {m.status})"
+                if m is not None
+                else f"results without a manifest ({', '.join(present[:4])}"
+                + (", ..." if len(present) > 4 else "")
+                + ")"
+            )
+            raise FolderError(
+                f"{folder} holds {what}; set output.overwrite=true to replace them, or "
+                "choose another folder (hydra.run.dir / hydra.sweep.dir)"
+            )
+    return RUN, clear(folder, m)

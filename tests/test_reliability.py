@@ -1,0 +1,379 @@
+"""Runs and sweeps that never mix results, resume after a crash, stay within bounds, and
+refuse bad input by name: each finding of the reliability issue, as a test."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalationsim import ConfigError, compose, validate
+from escalationsim.app import manifest
+from tests.conftest import run_cli
+
+FAST = [
+    "run.replications=2",
+    "run.horizon_days=3",
+    "run.warmup_days=1",
+    "run.drain_days=1",
+    "run.workers=1",
+    "output.plots=false",
+    "scenario.volume_per_day=150",
+]
+
+
+def _no_traceback(proc: subprocess.CompletedProcess) -> None:
+    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+
+
+def _refused(proc: subprocess.CompletedProcess, *words: str) -> None:
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    _no_traceback(proc)
+    for w in words:
+        assert w in proc.stderr, (w, proc.stderr)
+
+
+# --------------------------------------------------------------------------- 1. unknown keys
+
+
+@pytest.mark.parametrize(
+    ("override", "named", "meant"),
+    [
+        ("+run.replicatons=50", "run.replicatons", "run.replications"),
+        ("+policies.rigid_script.rep.budjet_usd=100", "rep.budjet_usd", "rep.budget_usd"),
+        ("+run.foo=1", "run.foo", None),
+        ("+output.foo=1", "output.foo", None),
+        ("+foo=1", "foo", None),
+    ],
+)
+def test_a_misspelt_key_stops_the_run_naming_it(tmp_path, override, named, meant):
+    proc = run_cli([override, *FAST, f"hydra.run.dir={tmp_path / 'out'}"])
+    _refused(proc, f"{named} is not a configuration key")
+    if meant:
+        assert f"did you mean {meant.split('.')[0]}" in proc.stderr or meant in proc.stderr
+    assert not (tmp_path / "out" / "kpis.csv").exists()
+
+
+def test_a_key_of_another_lever_mode_is_named_as_such():
+    with pytest.raises(ConfigError, match="it is a key of mode 'empowered'"):
+        compose(["+policies.rigid_script.rep.budget_usd=100"])
+
+
+# --------------------------------------------------------------------------- 2. one folder, one run
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def test_another_configuration_into_a_used_folder_is_refused_then_replaced(tmp_path):
+    out = tmp_path / "run"
+    first = run_cli([*FAST, "run.policies=[rigid_script]", f"hydra.run.dir={out}"])
+    assert first.returncode == 0, first.stderr
+    before = _files(out)
+    assert json.loads(before["manifest.json"])["status"] == "complete"
+    second = run_cli(
+        [*FAST, "run.policies=[empowered_rep]", "output.complaints=false", f"hydra.run.dir={out}"]
+    )
+    _refused(second, "holds the results of another configuration", "output.overwrite=true")
+    after = _files(out)
+    after.pop("cli.log", None), before.pop("cli.log", None)
+    assert after == before  # nothing of the refused run was written
+    third = run_cli(
+        [*FAST, "run.policies=[empowered_rep]", "output.complaints=false"]
+        + ["output.overwrite=true", f"hydra.run.dir={out}"]
+    )
+    assert third.returncode == 0, third.stderr
+    assert not (out / "complaints.parquet").exists()  # the first run's file went first
+    assert set(pd.read_csv(out / "kpis.csv")["policy"]) == {"empowered_rep"}
+    m = manifest.read(out)
+    assert m.complete and "complaints.parquet" not in m.files and "kpis.csv" in m.files
+
+
+def test_the_same_configuration_reruns_in_place(tmp_path):
+    out = tmp_path / "run"
+    args = [*FAST, "run.policies=[rigid_script]", f"hydra.run.dir={out}"]
+    assert run_cli(args).returncode == 0
+    first = manifest.read(out)
+    again = run_cli([*args, "run.workers=2"])  # workers do not change results
+    assert again.returncode == 0, again.stderr
+    second = manifest.read(out)
+    assert second.run_id != first.run_id and second.config_hash == first.config_hash
+    assert second.files["kpis.csv"]["sha256"] == first.files["kpis.csv"]["sha256"]
+
+
+def test_a_second_writer_is_stopped_by_the_lock(tmp_path):
+    out = tmp_path / "run"
+    with manifest.locked(out):
+        proc = run_cli([*FAST, f"hydra.run.dir={out}"])
+    _refused(proc, "is being written by another run")
+    assert not (out / "kpis.csv").exists()
+
+
+def test_results_without_a_manifest_are_not_mixed_with_a_new_run(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "groups.csv").write_text("stale\n")
+    proc = run_cli([*FAST, f"hydra.run.dir={out}"])
+    _refused(proc, "results without a manifest (groups.csv)")
+
+
+def test_a_run_killed_while_writing_is_reported_unfinished_and_redone(tmp_path):
+    """A run killed mid-way leaves a manifest that says so; the report does not read the
+    folder; the same command then removes the partial files and completes."""
+    from escalationsim.app.report import find_jobs
+
+    out = tmp_path / "run"
+    args = [*FAST, "run.policies=[rigid_script]", f"hydra.run.dir={out}"]
+    assert run_cli(args).returncode == 0
+    m = manifest.read(out)
+    m.status = "running"  # as a run killed after writing some files leaves it
+    manifest.write(out, m)
+    (out / ".kpis.csv.abc.tmp").write_text("half")
+    done, failed = find_jobs(out)
+    assert not done and "did not finish" in failed[out]
+    assert run_cli(args).returncode == 0
+    assert manifest.read(out).complete and not list(out.glob(".*.tmp"))
+
+
+def test_a_smaller_sweep_into_an_old_sweep_folder_is_refused(tmp_path):
+    root = tmp_path / "mr"
+    grid = ["--multirun", *FAST, f"hydra.sweep.dir={root}", "hydra/launcher=basic"]
+    assert run_cli([*grid, "scenario.volume_per_day=100,200,300"]).returncode == 0
+    proc = run_cli([*grid, "scenario.volume_per_day=400,500"])
+    assert proc.returncode != 0
+    assert "holds another sweep's results" in proc.stderr and "output.overwrite" in proc.stderr
+    assert "scenario.volume_per_day=100" in (root / "multirun.yaml").read_text()  # untouched
+
+
+# --------------------------------------------------------------------------- resume
+
+
+def _sweep_args(root: Path, *extra: str) -> list[str]:
+    return [
+        "--multirun",
+        *FAST,
+        "scenario.volume_per_day=100,150,200,250",
+        "run.seed=1,2",
+        f"hydra.sweep.dir={root}",
+        *extra,
+    ]
+
+
+def _popen(args: list[str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "escalationsim.app.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, workers included
+        env=dict(os.environ, HYDRA_FULL_ERROR="0"),
+    )
+
+
+def _complete_jobs(root: Path) -> int:
+    n = 0
+    for path in root.glob(f"*/{manifest.MANIFEST}"):
+        try:
+            m = manifest.read(path.parent)
+        except manifest.FolderError:
+            continue
+        n += bool(m and m.complete)
+    return n
+
+
+def _wait_for(pred, timeout: float = 120.0) -> None:
+    t0 = time.monotonic()
+    while not pred():
+        if time.monotonic() - t0 > timeout:
+            raise TimeoutError("condition not met in time")
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    root = tmp_path_factory.mktemp("full") / "mr"
+    proc = run_cli(_sweep_args(root, "hydra/launcher=basic"))
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+@pytest.mark.parametrize(
+    "launcher", [["hydra/launcher=basic"], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]]
+)
+def test_a_killed_sweep_resumes_to_the_same_results(tmp_path, uninterrupted, launcher):
+    root = tmp_path / "mr"
+    proc = _popen(_sweep_args(root, *launcher))
+    try:
+        _wait_for(lambda: _complete_jobs(root) >= 2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    done_before = _complete_jobs(root)
+    assert 2 <= done_before < 8, "kill the sweep while some jobs are still to run"
+    resumed = run_cli(_sweep_args(root, *launcher))
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{done_before} job(s) skipped" in resumed.stdout
+    for name in ("all_kpis.csv", "summary.csv"):
+        assert (root / name).read_bytes() == (uninterrupted / name).read_bytes(), name
+    # and a forced full rerun gives the same again
+    again = run_cli(_sweep_args(root, *launcher, "output.resume=false"))
+    assert again.returncode == 0 and "skipped" not in again.stdout
+    assert (root / "summary.csv").read_bytes() == (uninterrupted / "summary.csv").read_bytes()
+
+
+def _children(pid: int) -> list[int]:
+    from escalationsim.app.callbacks import _children as children
+
+    return children(pid)
+
+
+def test_sigterm_stops_a_parallel_sweeps_workers_and_leaves_it_resumable(tmp_path):
+    root = tmp_path / "mr"
+    args = _sweep_args(root, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+    proc = _popen(args)
+    try:
+        _wait_for(lambda: _complete_jobs(root) >= 1 and len(_children(proc.pid)) >= 2)
+        workers = _children(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode != 0
+    _wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in workers), timeout=10)
+    resumed = run_cli(args)
+    assert resumed.returncode == 0, resumed.stderr
+    assert _complete_jobs(root) == 8
+
+
+# --------------------------------------------------------------------------- 3. bounds
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["run.replications=10000000"], "run.limits.max_replications"),
+        (["run.drain_days=1e8"], "run.limits.max_days"),
+        (["run.horizon_days=1e8", "scenario.volume_per_day=0.001"], "run.limits.max_days"),
+        (
+            [
+                "scenario.volume_per_day=300000",
+                "run.horizon_days=60",
+                "+scenario.arrivals.bursts=[{start_day:1,duration_h:48,multiplier:100}]",
+            ],
+            "incidents included",
+        ),
+        (
+            [
+                "scenario.staff.scale_with_volume=true",
+                "scenario.staff.reference_volume_per_day=1e-300",
+            ],
+            "run.limits.max_staff",
+        ),
+    ],
+)
+def test_work_is_bounded_before_anything_runs(tmp_path, args, says):
+    t0 = time.monotonic()
+    proc = run_cli([*args, f"hydra.run.dir={tmp_path / 'out'}"], timeout=120)
+    _refused(proc, says)
+    assert time.monotonic() - t0 < 60
+    assert not (tmp_path / "out" / "kpis.csv").exists()
+
+
+def test_a_bound_can_be_raised():
+    sim = compose(["run.drain_days=40000", "run.limits.max_days=50000"])
+    validate(sim)
+
+
+def test_replications_are_handed_to_workers_lazily(monkeypatch):
+    """At most two (policy, replication) pairs per worker wait at any time."""
+    from escalationsim.experiment import runner
+
+    sim = compose(
+        ["run.replications=12", "run.horizon_days=2", "run.warmup_days=1", "run.drain_days=0"]
+        + ["run.workers=2", "run.policies=[rigid_script]", "scenario.volume_per_day=50"]
+    )
+    real, most = runner.wait, []
+
+    def watch(running, **kw):
+        most.append(len(running))
+        return real(running, **kw)
+
+    monkeypatch.setattr(runner, "wait", watch)
+    runner.simulate(sim)
+    assert max(most) <= 4
+
+
+# --------------------------------------------------------------------------- 5, 6. messages
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["scenario.volume_per_day=1e308"], "scenario.volume_per_day"),
+        (["scenario.volume_per_day=1e-9"], "at least 1 (nothing would be measured)"),
+        (["run.horizon_days=0.001", "run.warmup_days=0"], "at least 1 (nothing would be measured)"),
+        (["scenario.staff.reps.hourly_cost_usd=1e308"], "scenario.staff.reps.hourly_cost_usd"),
+        (
+            ["experiment=validation", "validation.cases.many_servers.arrivals_per_hour=5000"],
+            "validation.cases.many_servers: offered load",
+        ),
+    ],
+)
+def test_nonsense_is_refused_with_a_message(tmp_path, args, says):
+    proc = run_cli([*args, f"hydra.run.dir={tmp_path / 'out'}"], timeout=120)
+    _refused(proc, says)
+    assert not (tmp_path / "out" / "validation.csv").exists()
+
+
+@pytest.mark.parametrize("where", ["file", "proc"])
+def test_an_output_folder_that_cannot_be_made_is_a_message(tmp_path, where):
+    if where == "file":
+        (tmp_path / "f").write_text("")
+        target = tmp_path / "f" / "out"
+    else:
+        target = Path("/proc/escalationsim-test/out")
+    proc = run_cli([f"hydra.run.dir={target}"])
+    _refused(proc, "cannot be used as an output folder")
+
+
+def _api(mutate) -> str:
+    sim = compose(["run.replications=2"])
+    mutate(sim)
+    with pytest.raises(ConfigError) as info:
+        validate(sim)
+    return str(info.value)
+
+
+def test_python_api_bad_types_get_messages_and_numpy_numbers_are_accepted():
+    bursts = _api(lambda s: setattr(s.scenario.arrivals, "bursts", [{"start_day": 1}]))
+    assert "scenario.arrivals.bursts" in bursts and "BurstConfig" in bursts
+    assert "run.policies" in _api(lambda s: setattr(s.run, "policies", "rigid_script"))
+    assert "true or false" in _api(lambda s: setattr(s.run, "records", "no"))
+    sim = compose(["run.replications=2"])
+    sim.run.replications = np.int64(2)
+    sim.scenario.arrivals.hourly_profile = np.ones(24)
+    validate(sim)
+
+
+def test_zero_measured_complaints_give_no_verdict():
+    """When, by chance, nothing is measured (seed 2: about 1.2 complaints expected in the
+    window, none arrive), neither stability nor meeting the targets is claimed."""
+    from escalationsim import simulate
+
+    sim = compose(
+        ["run.replications=1", "run.horizon_days=1.2", "run.warmup_days=1", "run.drain_days=0"]
+        + ["run.policies=[rigid_script]", "scenario.volume_per_day=6", "run.seed=2"]
+    )
+    k = simulate(sim).kpis.iloc[0]
+    assert k["complaints"] == 0
+    assert np.isnan(k["stable"]) and np.isnan(k["meets_targets"])
