@@ -10,11 +10,10 @@ import typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
-from hydra.core.config_store import ConfigStore
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from escalationsim.config.fields import ConfigError
+from escalationsim.config.fields import ConfigError, describe, has_type
 from escalationsim.config.queue_only import QueueOnlyScenario
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.experiment.job import RunConfig, SimConfig
@@ -39,11 +38,11 @@ class OutputConfig:
 
 @dataclass
 class AppConfig:
-    """The schema of the composed Hydra config. ``scenario`` is typed by its config
-    group's schema (``scenario/default.yaml`` extends ``escalation``, ``queue_only.yaml``
-    extends ``queue_only``: SCENARIO_KINDS), so Hydra type-checks it as it composes;
-    each policy's lever sections are typed by their modes' config dataclasses (the lever
-    registry) when the job starts, and for a sweep's covering subset before it starts."""
+    """The schema of the composed config. Hydra composes it untyped; the job types it
+    (:func:`to_sim_config`: every key known, every value of its type, ``scenario`` by
+    the schema its ``kind`` names, each lever section by its mode's config dataclass),
+    and a sweep does the same for a covering subset of its jobs before any starts, so
+    that every bad value, whatever its kind, gets the same message and exit code 2."""
 
     job: str = "compare"
     scenario: Any = None
@@ -51,11 +50,6 @@ class AppConfig:
     run: RunConfig = field(default_factory=RunConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     validation: ValidationConfig = field(default_factory=ValidationConfig)
-
-
-ConfigStore.instance().store(name="base_config", node=AppConfig)
-for _kind, _schema in SCENARIO_KINDS.items():
-    ConfigStore.instance().store(group="scenario", name=f"schema_{_kind}", node=_schema)
 
 
 def _typed(schema: type, node: Any, prefix: str) -> Any:
@@ -66,7 +60,8 @@ def _typed(schema: type, node: Any, prefix: str) -> Any:
     except OmegaConfBaseException as err:
         key = getattr(err, "full_key", "") or ""
         msg = str(getattr(err, "msg", err)).strip()
-        raise ConfigError(f"{prefix}.{key}: {msg}" if key else f"{prefix}: {msg}") from None
+        full = ".".join(p for p in (prefix, str(key)) if p)
+        raise ConfigError(f"{full}: {msg}" if full else msg) from None
     return OmegaConf.to_object(typed)
 
 
@@ -115,7 +110,8 @@ def to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
     if isinstance(nodes, DictConfig):  # resolve interpolations against the whole config
         nodes = OmegaConf.to_container(nodes, resolve=True)
     policies = {name: typed_policy(name, node) for name, node in nodes.items()}
-    app: AppConfig = OmegaConf.to_object(cfg)  # type: ignore[assignment]
+    rest = {k: cfg[k] for k in cfg if k not in ("scenario", "policies")}
+    app: AppConfig = _typed(AppConfig, OmegaConf.create(rest), "")
     app.scenario = scenario
     app.policies = policies
     return SimConfig(scenario=scenario, policies=dict(policies), run=app.run), app
@@ -154,7 +150,14 @@ def _check_node(node: Any, schema: Any, prefix: str) -> None:
     for key in node:
         if key not in known:
             raise _unknown(prefix, str(key), known)
-        _check_node(node[key], hints[key], f"{prefix}{key}.")
+        value = node[key]
+        if not isinstance(value, DictConfig | dict | ListConfig | list) and not has_type(
+            value, hints[key]
+        ):  # a value as given (before OmegaConf would convert it, e.g. 3 to true)
+            raise ConfigError(
+                f"{prefix}{key} = {value!r} is not allowed: must be {describe(hints[key])}"
+            )
+        _check_node(value, hints[key], f"{prefix}{key}.")
 
 
 def check_keys(cfg: DictConfig) -> None:
@@ -198,3 +201,4 @@ def _check_lever(section: Any, slot: str, prefix: str) -> None:
         note = f" for mode {mode!r} (it is a key of mode {' and '.join(map(repr, owners))})"
         similar = sorted({k for keys in every.values() for k in keys})
         raise _unknown(prefix, str(key), known, note if owners else "", similar)
+    _check_node(section, schema, prefix)  # and each value of its type

@@ -120,15 +120,15 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def _describe(t: Any) -> str:
+def describe(t: Any) -> str:
     """What a value of annotation ``t`` is, in words."""
     args = typing.get_args(t)
     if typing.get_origin(t) in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
-        words = " or ".join(_describe(a) for a in inner)
+        words = " or ".join(describe(a) for a in inner)
         return f"{words} (or null)" if type(None) in args else words
     if typing.get_origin(t) in (list, tuple):
-        item = _describe(args[0]) if args else "a value"
+        item = describe(args[0]) if args else "a value"
         plural = {"a number": "numbers", "an integer": "integers", "a string": "strings"}
         return "a list of " + plural.get(item, item.split(" ", 1)[-1] + " items")
     if typing.get_origin(t) is dict or t is dict:
@@ -142,19 +142,19 @@ def _describe(t: Any) -> str:
     )
 
 
-def _has_type(v: Any, t: Any) -> bool:
+def has_type(v: Any, t: Any) -> bool:
     """Whether ``v`` is a value of annotation ``t`` (numbers of any kind for ``float``;
     any sequence but a string or mapping for a list)."""
     if t is Any:
         return True
     origin, args = typing.get_origin(t), typing.get_args(t)
     if origin in (typing.Union, types.UnionType):
-        return any(_has_type(v, a) for a in args)
+        return any(has_type(v, a) for a in args)
     if t is type(None):
         return v is None
     if origin in (list, tuple):
         seq = not isinstance(v, str | bytes | Mapping) and hasattr(v, "__len__")
-        return seq and (not args or all(_has_type(x, args[0]) for x in v))
+        return seq and (not args or all(has_type(x, args[0]) for x in v))
     if origin is dict or t is dict:
         return isinstance(v, Mapping)
     if t is float:
@@ -181,7 +181,7 @@ def validate_tree(obj: Any, prefix: str) -> None:
         t = hints.get(f.name, Any)
         rule = f.metadata.get("check")
         # a declared range says more than the type alone ("an integer >= 1")
-        check(key, v, _has_type(v, t), rule.allowed if rule else _describe(t))
+        check(key, v, has_type(v, t), rule.allowed if rule else describe(t))
         if is_dataclass(v):
             validate_tree(v, key)
             continue
