@@ -36,8 +36,9 @@ results: $(STAMP)
 	find results -name hydra.yaml -path '*/.hydra/*' -delete
 	rm -f results/scalability/multirun.yaml
 
-## Long statistical and scale tests.
+## Long statistical, scale and cluster tests (installs the Ray extra for the Ray launcher test).
 test-slow: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,ray]"
 	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP)

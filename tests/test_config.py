@@ -89,7 +89,7 @@ BAD_CASES = [
     pytest.param(
         _setattr("scenario.behaviour.retry_delay_mean_h", -1.0),
         "scenario.behaviour.retry_delay_mean_h",
-        "> 0",
+        "(0, 100000]",
         id="negative-delay",
     ),
     pytest.param(
@@ -101,7 +101,7 @@ BAD_CASES = [
     pytest.param(
         _setattr("policies.ceo_responds.floodgates.strength", -0.05),
         "policies.ceo_responds.floodgates.strength",
-        ">= 0",
+        "[0, 1000]",
         id="negative-strength",
     ),
     # negative counts
@@ -114,7 +114,7 @@ BAD_CASES = [
     pytest.param(
         _setattr("scenario.behaviour.max_retries", -1),
         "scenario.behaviour.max_retries",
-        "integer >= 0",
+        "integer in [0, 100]",
         id="negative-retries",
     ),
     pytest.param(

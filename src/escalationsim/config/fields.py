@@ -88,6 +88,21 @@ LOG_SD = Check(
 """The log-standard deviation of a lognormal attribute."""
 
 
+def positive_at_most(hi: float, what: str = "") -> Check:
+    """A number in (0, hi]: bounded so that nothing derived from it overflows."""
+    return Check(lambda v: is_num(v) and 0 < v <= hi, f"a number in (0, {hi:g}]{what}")
+
+
+def nonneg_at_most(hi: float, what: str = "") -> Check:
+    """A number in [0, hi]."""
+    return Check(lambda v: is_num(v) and 0 <= v <= hi, f"a number in [0, {hi:g}]{what}")
+
+
+def int_in(lo: int, hi: int) -> Check:
+    """An integer in [lo, hi]."""
+    return Check(lambda v: is_int(v) and lo <= v <= hi, f"an integer in [{lo}, {hi}]")
+
+
 def int_min(lo: int) -> Check:
     """An integer >= ``lo``."""
     return Check(lambda v: is_int(v) and v >= lo, f"an integer >= {lo}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from escalationsim.config.fields import POSITIVE, int_min, optional, param
+from escalationsim.config.fields import POSITIVE, int_in, optional, param, positive_at_most
 from escalationsim.config.scenario import (
     BehaviourConfig,
     ChannelsConfig,
@@ -34,9 +34,9 @@ class QueueOnlyScenario:
     kind: str = "queue_only"
     name: str = "queue_only"
     arrivals_per_hour: float = param(200.0, POSITIVE)
-    servers: int = param(14, int_min(1))
-    service_minutes: float = param(3.0, POSITIVE)
-    patience_minutes: float | None = param(None, optional(POSITIVE))
+    servers: int = param(14, int_in(1, 100_000))
+    service_minutes: float = param(3.0, positive_at_most(1e5, " minutes"))
+    patience_minutes: float | None = param(None, optional(positive_at_most(1e5, " minutes")))
 
     def expected_per_day(self) -> float:
         """Expected arrivals per day."""

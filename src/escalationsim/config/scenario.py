@@ -13,17 +13,19 @@ from enum import Enum
 
 from escalationsim.config.fields import (
     LOG_SD,
-    NONNEG,
     POSITIVE,
     PROB,
     Check,
     check,
+    int_in,
     int_min,
     is_int,
     is_num,
+    nonneg_at_most,
     one_of,
     optional,
     param,
+    positive_at_most,
     usd,
     within,
 )
@@ -45,7 +47,7 @@ class HandleTime:
     to lognormal. ``exponential`` ignores ``cv`` (it is 1); ``constant`` ignores it too.
     """
 
-    mean_min: float = param(8.0, POSITIVE)
+    mean_min: float = param(8.0, positive_at_most(1e5, " minutes"))
     cv: float = param(1.0, within(0, 10))
     dist: Dist = param(Dist.lognormal, one_of(Dist))
 
@@ -55,8 +57,8 @@ class BurstConfig:
     """An incident: arrivals run ``multiplier`` times faster for ``duration_h`` hours from
     the start of day ``start_day``."""
 
-    start_day: float = param(0.0, NONNEG)
-    duration_h: float = param(24.0, POSITIVE)
+    start_day: float = param(0.0, nonneg_at_most(1e6, " days"))
+    duration_h: float = param(24.0, positive_at_most(1e6, " hours"))
     multiplier: float = param(
         3.0, Check(lambda v: is_num(v) and 0 < v <= 100, "a number in (0, 100]")
     )
@@ -95,12 +97,12 @@ class PopulationConfig:
     first_channel_email: float = param(0.36, PROB)
     first_channel_social: float = param(0.04, PROB)
     uses_social_share: float = param(0.30, PROB)
-    uses_social_follower_slope: float = param(1.5, NONNEG)
+    uses_social_follower_slope: float = param(1.5, nonneg_at_most(50))
     knows_ceo_share: float = param(0.15, PROB)
     persistence_mean: float = param(
         0.55, Check(lambda v: is_num(v) and 0 < v < 1, "a number in the open interval (0, 1)")
     )
-    persistence_concentration: float = param(4.0, POSITIVE)
+    persistence_concentration: float = param(4.0, positive_at_most(1e6))
     patience_sigma: float = param(0.5, LOG_SD)
     clv_median_usd: float = param(
         600.0, Check(lambda v: is_num(v) and 0 < v <= 1e9, "an amount in (0, 1,000,000,000] USD")
@@ -111,8 +113,8 @@ class PopulationConfig:
         80.0, Check(lambda v: is_num(v) and 0 < v <= 1e9, "an amount in (0, 1,000,000,000] USD")
     )
     exception_value_sigma: float = param(0.9, LOG_SD)
-    causes: int = param(10, int_min(1))
-    cause_zipf_s: float = param(1.0, NONNEG)
+    causes: int = param(10, int_in(1, 10_000))
+    cause_zipf_s: float = param(1.0, nonneg_at_most(20))
 
     def check_rules(self, prefix: str) -> None:
         mix = self.first_channel_phone + self.first_channel_email + self.first_channel_social
@@ -136,7 +138,7 @@ class PhoneConfig:
     """Synchronous phone queue with abandonment (``patience_mean_s: null``: callers never
     hang up)."""
 
-    patience_mean_s: float | None = param(90.0, optional(POSITIVE))
+    patience_mean_s: float | None = param(90.0, optional(positive_at_most(1e7, " seconds")))
 
 
 @dataclass
@@ -147,16 +149,16 @@ class EmailConfig:
     routing, batching and business hours that a 24/7 rep pool does not model.
     """
 
-    patience_mean_h: float = param(48.0, POSITIVE)
-    triage_mean_h: float = param(12.0, NONNEG)
+    patience_mean_h: float = param(48.0, positive_at_most(1e5, " hours"))
+    triage_mean_h: float = param(12.0, nonneg_at_most(1e5, " hours"))
 
 
 @dataclass
 class SocialConfig:
     """Public complaints on social media: unanswered posts accrue negative impressions."""
 
-    patience_h: float = param(24.0, POSITIVE)
-    post_lifetime_h: float = param(48.0, POSITIVE)
+    patience_h: float = param(24.0, positive_at_most(1e5, " hours"))
+    post_lifetime_h: float = param(48.0, positive_at_most(1e5, " hours"))
     impressions_per_follower_h: float = param(0.02, within(0, 1e3))
 
 
@@ -164,7 +166,7 @@ class SocialConfig:
 class CeoInboxConfig:
     """The CEO's inbox / office of the CEO, and the regulator's response deadline."""
 
-    response_deadline_days: float = param(15.0, POSITIVE)
+    response_deadline_days: float = param(15.0, positive_at_most(3650, " days"))
     deadline_fine_usd: float = param(500.0, usd(1e9))
 
 
@@ -261,9 +263,9 @@ class BehaviourConfig:
     """How customers and frontline staff behave after each contact."""
 
     routine_fix_prob: float = param(0.85, PROB)
-    retry_delay_mean_h: float = param(4.0, POSITIVE)
-    escalate_delay_mean_h: float = param(12.0, POSITIVE)
-    max_retries: int = param(1, int_min(0))
+    retry_delay_mean_h: float = param(4.0, positive_at_most(1e5, " hours"))
+    escalate_delay_mean_h: float = param(12.0, positive_at_most(1e5, " hours"))
+    max_retries: int = param(1, int_in(0, 100))
     supervisor_request_prob: float = param(0.3, PROB)
 
 
@@ -274,7 +276,7 @@ class ChurnConfig:
     Routine issues count as minor problems, issues needing an exception as major ones.
     """
 
-    quick_resolution_h: float = param(24.0, POSITIVE)
+    quick_resolution_h: float = param(24.0, positive_at_most(1e5, " hours"))
     minor_quick: float = param(0.95, PROB)
     minor_fixed: float = param(0.70, PROB)
     minor_unfixed: float = param(0.46, PROB)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalationsim.config.fields import NONNEG, PROB, param
+from escalationsim.config.fields import PROB, nonneg_at_most, param
 from escalationsim.engine.levers import Proc
 from escalationsim.kernel.codes import (
     DENIED,
@@ -39,7 +39,7 @@ class _Answers:
     """Whoever answers may override customer service's "no"; the answer may be seen."""
 
     override_prob: float = param(0.15, PROB)
-    visibility: float = param(0.0, NONNEG)
+    visibility: float = param(0.0, nonneg_at_most(1e3))
 
 
 @dataclass
@@ -77,7 +77,7 @@ class RespondingCeo(_Answers):
 
     mode: str = "responds"
     override_prob: float = param(0.9, PROB)
-    visibility: float = param(1.0, NONNEG)
+    visibility: float = param(1.0, nonneg_at_most(1e3))
 
 
 @lever("ceo", "responds", RespondingCeo)
@@ -106,7 +106,7 @@ class RedirectingCeo:
     """The CEO acknowledges and hands the case to an owner."""
 
     mode: str = "redirects"
-    visibility: float = param(0.5, NONNEG)
+    visibility: float = param(0.5, nonneg_at_most(1e3))
 
 
 @lever("ceo", "redirects", RedirectingCeo)

@@ -11,7 +11,12 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalationsim.config.fields import NONNEG, POSITIVE, PROB, param
+from escalationsim.config.fields import (
+    PROB,
+    nonneg_at_most,
+    param,
+    positive_at_most,
+)
 from escalationsim.engine import channels
 from escalationsim.policy.registry import lever
 
@@ -26,8 +31,8 @@ class WordOfMouth:
     """Visible answers per day raise the share of new customers who write to the CEO."""
 
     mode: str = "word_of_mouth"
-    strength: float = param(0.05, NONNEG)
-    memory_days: float = param(14.0, POSITIVE)
+    strength: float = param(0.05, nonneg_at_most(1e3))
+    memory_days: float = param(14.0, positive_at_most(3650, " days"))
     max_share: float = param(0.3, PROB)
 
 

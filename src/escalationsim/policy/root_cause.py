@@ -9,7 +9,13 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalationsim.config.fields import NONNEG, PROB, int_min, param, usd
+from escalationsim.config.fields import (
+    PROB,
+    int_min,
+    nonneg_at_most,
+    param,
+    usd,
+)
 from escalationsim.policy.registry import lever
 
 if TYPE_CHECKING:
@@ -25,7 +31,7 @@ class TopCause:
     mode: str = "top_cause"
     enabled: bool = False
     detect_after: int = param(200, int_min(1))
-    lead_days: float = param(14.0, NONNEG)
+    lead_days: float = param(14.0, nonneg_at_most(36500, " days"))
     effectiveness: float = param(0.8, PROB)
     fix_cost_usd: float = param(20000.0, usd(1e12))
 
