@@ -34,6 +34,7 @@ results: $(STAMP)
 	# drop logs and Hydra's runtime records: they hold this machine's paths
 	find results -name cli.log -delete
 	find results -name hydra.yaml -path '*/.hydra/*' -delete
+	find results -name .escalationsim.lock -delete
 	rm -f results/scalability/multirun.yaml
 
 ## Long statistical, scale and cluster tests (installs the Ray extra for the Ray launcher test).

@@ -142,3 +142,16 @@ def test_a_sweep_whose_jobs_all_failed_exits_non_zero_and_says_why(tmp_path):
     assert "injected failure at volume_per_day=100" in out
     with pytest.raises(FileNotFoundError, match="no results to report"):
         build_report(root)
+
+
+def test_on_a_partial_sweep_only_varying_parameters_count_as_swept(sweep, tmp_path):
+    """Jobs that never started recorded no overrides: they do not make the fixed ones
+    (run.replications, ...) look swept, and the report exits non-zero."""
+    import shutil
+
+    root = _copy(sweep, tmp_path)
+    shutil.rmtree(root / "1")
+    assert main([str(root), "--no-plots"]) == 1
+    kpis = pd.read_csv(root / "all_kpis.csv")
+    assert "run.replications" not in kpis.columns
+    assert "never started" in (root / "report.md").read_text()

@@ -24,6 +24,7 @@ from escalationsim.kernel.codes import (
     ROLE_CEO,
     ROLE_EXEC_OFFICE,
     ROLE_MANAGER,
+    Role,
 )
 from escalationsim.policy.registry import lever
 
@@ -62,13 +63,19 @@ class OfficeOfCeo:
         yield from ctx.staff_task(c, pools["exec_office"], "office_case", ticket=channel.tracked)
         yield from ctx.staff_task(c, pools["reps"], "consult", priority=1)
         ctx.publicise(self.visibility)  # 0 by default: an office reply is anonymous
-        if not c.needs_exception:
-            ctx.resolve(c, ROLE_EXEC_OFFICE)
-            return RESOLVED
-        if ctx.uniform(c) < self.override_prob:
-            ctx.grant(c, ROLE_EXEC_OFFICE)
-            return RESOLVED
-        return DENIED
+        return _answer(ctx, c, ROLE_EXEC_OFFICE, self.override_prob)
+
+
+def _answer(ctx: RunContext, c: Customer, role: Role, override_prob: float) -> int:
+    """The answer of whoever handles a letter: a routine issue is fixed; an exception is
+    granted with ``override_prob`` (overriding customer service's "no"), else refused."""
+    if not c.needs_exception:
+        ctx.resolve(c, role)
+        return RESOLVED
+    if ctx.uniform(c) < override_prob:
+        ctx.grant(c, role)
+        return RESOLVED
+    return DENIED
 
 
 @dataclass
@@ -92,13 +99,7 @@ class CeoResponds:
     def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
         yield from ctx.ceo_task(c, "ceo_answer", ticket=channel.tracked)
         ctx.publicise(self.visibility)
-        if not c.needs_exception:
-            ctx.resolve(c, ROLE_CEO)
-            return RESOLVED
-        if ctx.uniform(c) < self.override_prob:
-            ctx.grant(c, ROLE_CEO)
-            return RESOLVED
-        return DENIED
+        return _answer(ctx, c, ROLE_CEO, self.override_prob)
 
 
 @dataclass
