@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## Set up and run the headline comparison (rigid_script, empowered_rep, ceo_responds).
 run: $(STAMP)
-	$(BIN)/escalationsim hydra.run.dir=outputs/headline
+	$(BIN)/escalationsim hydra.run.dir=outputs/headline output.overwrite=true
 
 ## Set up and run the fast test suite (what CI runs), then lint.
 test: $(STAMP)

@@ -377,3 +377,138 @@ def test_zero_measured_complaints_give_no_verdict():
     k = simulate(sim).kpis.iloc[0]
     assert k["complaints"] == 0
     assert np.isnan(k["stable"]) and np.isnan(k["meets_targets"])
+
+
+# ------------------------------------------------------------- found by a hostile tester
+
+
+def test_a_manifest_cannot_make_a_run_delete_files_outside_its_folder(tmp_path):
+    folder, victim = tmp_path / "run", tmp_path / "victim.txt"
+    folder.mkdir()
+    victim.write_text("keep")
+    m = manifest.new_manifest("x", [])
+    m.files = {"../victim.txt": {"sha256": "0"}, str(victim): {"sha256": "0"}}
+    manifest.write(folder, m)
+    manifest.clear(folder, manifest.read(folder))
+    assert victim.read_text() == "keep"
+
+
+def test_a_damaged_manifest_is_named_not_a_traceback(tmp_path):
+    for files in ({"kpis.csv": {}}, ["kpis.csv"]):
+        folder = tmp_path / str(len(str(files)))
+        folder.mkdir()
+        m = json.loads(json.dumps(manifest.new_manifest("x", []).__dict__))
+        m["files"], m["status"] = files, "complete"
+        (folder / manifest.MANIFEST).write_text(json.dumps(m))
+        with pytest.raises(manifest.FolderError, match="is damaged"):
+            manifest.read(folder)
+
+
+def test_resume_reruns_a_job_whose_files_no_longer_match(tmp_path):
+    out = tmp_path / "job"
+    m = manifest.new_manifest("h", [])
+    out.mkdir()
+    (out / "kpis.csv").write_text("policy,replication\na,0\n")
+    manifest.complete(out, m, [out / "kpis.csv"])
+    (out / "FAILED").write_text("a refused try\n")
+    assert manifest.prepare(out, "h", sweeping=True, resume=True, overwrite=False)[0] == "skip"
+    assert not (out / "FAILED").exists()  # the stale marker is gone
+    (out / "kpis.csv").unlink()
+    assert manifest.prepare(out, "h", sweeping=True, resume=True, overwrite=False)[0] == "run"
+
+
+def test_a_run_reports_on_its_own_folder_only(tmp_path):
+    parent = tmp_path / "nest"
+    child = parent / "child"
+    args = [*FAST, "run.policies=[rigid_script]"]
+    assert run_cli([*args, "run.seed=5", f"hydra.run.dir={child}"]).returncode == 0
+    assert run_cli([*args, "run.seed=7", f"hydra.run.dir={parent}"]).returncode == 0
+    assert len(pd.read_csv(parent / "all_kpis.csv")) == 2  # its 2 replications, not 4
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["hydra.run.dir="], "hydra.run.dir is empty"),
+        (["run.seed=${nope}"], "run.seed: Interpolation key 'nope' not found"),
+        (["+validation.replications=-5"], "validation.replications"),
+        (["policies.empowered_rep=null"], "policies.empowered_rep = None is not allowed"),
+        (["+policies.new=abc"], "policies.new = 'abc' is not allowed"),
+        (
+            ["+scenario.arrivals.bursts=[{start_day:1,bogus:2}]"],
+            "scenario.arrivals.bursts[0].bogus",
+        ),
+        (["+policy@policies.NA=empowered_rep"], "policies.NA"),
+        (
+            ["experiment=validation", "~validation.cases"]
+            + ["+validation.cases={big:{arrivals_per_hour:1e9,servers:1,service_minutes:3}}"],
+            "validation.cases.big",
+        ),
+        (["--multirun", "run.seed=1,2", "hydra.sweep.subdir=job${hydra.job.num}"], "subdir"),
+    ],
+)
+def test_hostile_inputs_are_refused_before_anything_is_written(tmp_path, args, says):
+    out = tmp_path / "out"
+    where = "hydra.sweep.dir" if "--multirun" in args else "hydra.run.dir"
+    dirs = [] if any(a.startswith("hydra.run.dir=") for a in args) else [f"{where}={out}"]
+    proc = run_cli([*FAST, *args, *dirs])
+    assert proc.returncode != 0 and says in proc.stderr, proc.stderr[-1500:]
+    _no_traceback(proc)
+    assert not out.exists() or {p.name for p in out.iterdir()} <= {"cli.log"}
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("scenario.arrivals.hourly_profile", [1e308] * 24),
+        ("scenario.population.persistence_concentration", 5e-324),
+        ("scenario.handle_times.phone.mean_min", 5e-324),
+        ("scenario.volume_per_day", 1e301),
+        ("run.seed", 10**400),
+        ("scenario.arrivals.hourly_profile", set(range(1, 25))),
+    ],
+)
+def test_values_that_would_crash_a_run_are_refused(key, value):
+    from tests.test_fuzz import _set
+
+    sim = compose(FAST)
+    _set(sim, key, value)
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        validate(sim)
+
+
+def test_python_api_misuse_gets_config_errors():
+    from escalationsim import SimConfig
+
+    with pytest.raises(ConfigError):
+        validate(None)  # type: ignore[arg-type]
+    sim = compose(FAST)
+    sim.policies["rigid_script"] = None
+    with pytest.raises(ConfigError, match="policies.rigid_script"):
+        validate(sim)
+    ok = compose(FAST)
+    ok.run.records = np.False_  # numpy's booleans are booleans
+    ok.scenario.arrivals.hourly_profile = np.ones(24)
+    validate(ok)
+    from escalationsim import simulate
+
+    assert len(simulate(ok).kpis) == len(ok.run.policies) * ok.run.replications
+    assert isinstance(SimConfig(), SimConfig)
+
+
+def test_a_tiny_legal_run_reports_without_crashing(tmp_path):
+    """One complaint a day: some groups are empty (it crashed the group tables)."""
+    out = tmp_path / "run"
+    proc = run_cli([*FAST, "scenario.volume_per_day=1", "run.seed=2", f"hydra.run.dir={out}"])
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert manifest.read(out).complete
+
+
+def test_the_report_checks_a_wrong_baseline_before_writing(tmp_path):
+    out = tmp_path / "run"
+    assert run_cli([*FAST, f"hydra.run.dir={out}"]).returncode == 0
+    from escalationsim.app.report import main
+
+    target = tmp_path / "rep"
+    assert main([str(out), "--out", str(target), "--baseline", "nope"]) == 1
+    assert not target.exists() or not [p for p in target.iterdir() if not p.name.startswith(".")]

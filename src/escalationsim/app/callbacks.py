@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from escalationsim.app import manifest
 from escalationsim.app.sweeps import count_jobs
@@ -67,8 +67,9 @@ class SweepReport(Callback):
                 f"{skipped} job(s) skipped: their results were complete for the same "
                 "configuration (output.resume=false reruns them)"
             )
+        plots = self.plots and bool(OmegaConf.select(config, "output.plots", default=True))
         try:
-            report, failed = build_report(sweep, plots=self.plots)
+            report, failed = build_report(sweep, plots=plots)
         except FileNotFoundError:
             from escalationsim.app.report import find_jobs
 

@@ -20,7 +20,7 @@ import hydra
 import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from escalationsim.app import manifest
 from escalationsim.app.progress import ProgressBar
@@ -36,15 +36,13 @@ def check_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
     """Everything a job checks before it simulates or writes anything (keys, types,
     ranges, names, work bounds): raise a ConfigError naming the key. Sweeps call it on
     their jobs before launching any."""
+    from escalationsim.experiment.validation import validate_validation
+
     sim, app = to_sim_config(cfg)
     if app.job not in JOBS:
         raise ConfigError(f"job = {app.job!r} is not allowed: must be one of {sorted(JOBS)}")
-    if app.job == "validation":
-        from escalationsim.experiment.validation import validate_validation
-
-        validate_validation(app.validation)
-    else:
-        validate(sim)
+    validate(sim)  # every section, whichever job runs: no bad value is kept silently
+    validate_validation(app.validation, require_cases=app.job == "validation")
     return sim, app
 
 
@@ -189,15 +187,14 @@ def _app(cfg: DictConfig) -> int:
     outdir = Path(hc.runtime.output_dir)
     sweeping = hc.mode == RunMode.MULTIRUN
     try:
-        code = run_job(cfg, outdir, list(hc.overrides.task), sweeping)
+        overrides = OmegaConf.to_container(hc.overrides.task, resolve=False)  # as typed
+        code = run_job(cfg, outdir, [str(o) for o in overrides], sweeping)
     except manifest.FolderError as err:  # the folder is not ours: write no results into it
         log.error("%s", err)
         print(f"escalationsim: {err}", file=sys.stderr)
         if not sweeping:
             sys.exit(2)
-        if not isinstance(err, manifest.FolderBusy):  # a job of this sweep's own folder
-            _mark_failed(outdir, str(err))
-        return 2
+        return 2  # the sweeper checked the folder before launching: a race, not ours
     except Exception as err:
         if not sweeping:
             raise
@@ -218,7 +215,17 @@ def _output_dir_problem(argv: list[str]) -> str | None:
     traceback); None if it can."""
     for arg in argv:
         key, sep, value = arg.partition("=")
-        if sep and key.lstrip("+") in ("hydra.run.dir", "hydra.sweep.dir") and "${" not in value:
+        if not sep or key.lstrip("+") not in ("hydra.run.dir", "hydra.sweep.dir"):
+            continue
+        try:  # the value as Hydra reads it (quotes removed)
+            from hydra.core.override_parser.overrides_parser import OverridesParser
+
+            value = str(OverridesParser.create().parse_override(arg).value())
+        except Exception:  # Hydra will report a malformed override itself
+            continue
+        if not value.strip():
+            return f"{key} is empty: must name a folder"
+        if "${" not in value:
             path = Path(value)
             try:
                 path.mkdir(parents=True, exist_ok=True)

@@ -113,14 +113,34 @@ def new_manifest(cfg_hash: str, overrides: list[str]) -> Manifest:
     return Manifest(uuid.uuid4().hex, cfg_hash, "running", now(), "", list(overrides))
 
 
+def _plain(name: str) -> bool:
+    """A file name directly inside a folder (no directory part, no way out of it)."""
+    return bool(name) and name == Path(name).name and name not in (".", "..")
+
+
 def read(folder: Path) -> Manifest | None:
-    """The folder's manifest, None if it has none; a FolderError if it is damaged."""
+    """The folder's manifest, None if it has none; a FolderError if it is damaged (not a
+    manifest of this program, or a field of the wrong kind)."""
     path = Path(folder) / MANIFEST
     if not path.exists():
         return None
     try:
         data = json.loads(path.read_text())
-        return Manifest(**data)
+        m = Manifest(**data)
+        ok = (
+            isinstance(m.run_id, str)
+            and isinstance(m.config_hash, str)
+            and m.status in ("running", "complete")
+            and isinstance(m.overrides, list)
+            and isinstance(m.files, dict)
+            and all(
+                isinstance(k, str) and isinstance(v, dict) and isinstance(v.get("sha256"), str)
+                for k, v in m.files.items()
+            )
+        )
+        if not ok:
+            raise ValueError("a field of the wrong kind")
+        return m
     except (ValueError, TypeError) as err:
         raise FolderError(f"{path} is damaged ({err}); remove it, or use another folder") from None
 
@@ -159,6 +179,18 @@ def complete(folder: Path, manifest: Manifest, paths: list[Path]) -> Manifest:
     return manifest
 
 
+def intact(folder: Path, manifest: Manifest) -> bool:
+    """Every file the manifest lists is there, with its recorded SHA-256."""
+    folder = Path(folder)
+    for name, rec in manifest.files.items():
+        path = folder / name
+        if not _plain(name) or not path.is_file():
+            return False
+        if record(path)["sha256"] != rec.get("sha256"):
+            return False
+    return True
+
+
 def results_present(folder: Path) -> list[str]:
     """Result files in ``folder`` (by name, or PNG plots)."""
     folder = Path(folder)
@@ -175,8 +207,10 @@ def clear(folder: Path, manifest: Manifest | None) -> list[str]:
     names |= {p.name for p in folder.glob(".*.tmp")}
     removed = []
     for name in sorted(names):
+        if not _plain(name):  # never anything outside the folder, whatever a manifest says
+            continue
         path = folder / name
-        if path.is_file():
+        if path.is_file() and not path.is_symlink():
             path.unlink()
             removed.append(name)
     (folder / MANIFEST).unlink(missing_ok=True)
@@ -215,7 +249,8 @@ def prepare(
     ``overwrite``."""
     m = read(folder)
     same = m is not None and m.config_hash == cfg_hash
-    if same and m.complete and sweeping and resume:
+    if same and m.complete and sweeping and resume and intact(folder, m):
+        (Path(folder) / "FAILED").unlink(missing_ok=True)  # a stale marker of a refused try
         return SKIP, []
     if not same and not overwrite:
         present = [n for n in results_present(folder) if n != "FAILED"]

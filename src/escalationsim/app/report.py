@@ -40,12 +40,20 @@ class Gathered:
     failed: dict[Path, str] = field(default_factory=dict)
 
 
-def _overrides(job: Path) -> dict[str, str]:
-    """The key=value overrides Hydra recorded for a job (hydra.* left out)."""
+def _overrides(job: Path, quiet: bool = False) -> dict[str, str]:
+    """The key=value overrides recorded for a job (hydra.* left out); a ValueError if the
+    record is damaged (an empty dict with ``quiet``)."""
     path = job / ".hydra" / "overrides.yaml"
     if not path.exists():
         return {}
-    items = yaml.safe_load(path.read_text()) or []
+    try:
+        items = yaml.safe_load(path.read_text()) or []
+        if not isinstance(items, list):
+            raise yaml.YAMLError("not a list")
+    except yaml.YAMLError as err:
+        if quiet:
+            return {}
+        raise ValueError(f"{path} is damaged ({str(err).splitlines()[0]})") from None
     out = {}
     for item in items:
         key, _, value = str(item).partition("=")
@@ -64,6 +72,9 @@ def find_jobs(root: Path, current: Path | None = None) -> tuple[list[Path], dict
     folder ``current`` (the run now writing its own report) is read as it is. In a sweep
     folder only the jobs of its grid (``multirun.yaml``) count."""
     root = Path(root)
+    if current is not None:  # a run reporting on itself reads its own folder only
+        why = _untrusted(Path(current), current)
+        return ([Path(current)], {}) if why is None else ([], {Path(current): why or "no results"})
     total = _grid_size(root)
     markers = ("kpis.csv", manifest.MANIFEST, "FAILED", ".hydra/config.yaml")
     found = {p.parent for m in markers for p in root.rglob(m)}
@@ -108,7 +119,7 @@ def _untrusted(job: Path, current: Path | None) -> str | None:
         return "no results: the run did not finish (killed or crashed, or still running)"
     if "kpis.csv" not in m.files:
         return "" if "validation.csv" in m.files else "no kpis.csv among its results"
-    for name in ("kpis.csv", "daily.csv"):
+    for name in READ_FILES:
         if name in m.files:
             path = job / name
             if not path.exists():
@@ -128,21 +139,38 @@ def _grid_size(root: Path) -> int | None:
     from escalationsim.app.sweeps import count_jobs
 
     try:
-        return count_jobs(OmegaConf.load(path))
+        total = count_jobs(OmegaConf.load(path))
     except Exception:  # an unreadable record: treat the folder as a plain tree
         return None
+    if total is not None and total > MAX_GRID:
+        raise ValueError(f"{path} promises {total:,} jobs: damaged (at most {MAX_GRID:,})")
+    return total
 
 
 KPI_ID_COLUMNS = ("policy", "replication")
+READ_FILES = ("kpis.csv", "daily.csv", "groups.csv")
+"""The files of a job the report reads, each checked against the job's manifest."""
+MAX_GRID = 1_000_000
+"""A sweep record promising more jobs than this is taken as damaged."""
+
+
+def _read_table(path: Path, need: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A CSV table, with the columns ``need``; a ValueError naming it otherwise. Policy
+    names are read as written (``NA`` is a name, not a missing value)."""
+    try:
+        df = pd.read_csv(path, dtype={"policy": str}, keep_default_na=False, na_values=[""])
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} cannot be read as a table ({err})") from None
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise ValueError(f"{path} has no {missing} column")
+    return df
 
 
 def _read_kpis(job: Path) -> pd.DataFrame:
     """A job's kpis.csv, checked: readable, with the id columns and at least one row."""
     path = job / "kpis.csv"
-    try:
-        df = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise ValueError(f"{path} cannot be read as a table ({err})") from None
+    df = _read_table(path)
     missing = [c for c in KPI_ID_COLUMNS if c not in df.columns]
     if missing or df.empty:
         raise ValueError(f"{path} is not a kpis.csv of escalationsim (no {missing or 'rows'})")
@@ -164,6 +192,9 @@ def gather(root: Path, current: Path | None = None) -> Gathered:
     for job in done:
         try:
             df = _read_kpis(job)
+            daily_path = job / "daily.csv"
+            daily = _read_table(daily_path) if daily_path.exists() else pd.DataFrame()
+            job_overrides = _overrides(job)
         except ValueError as err:
             failed[job] = str(err)
             continue
@@ -171,16 +202,14 @@ def gather(root: Path, current: Path | None = None) -> Gathered:
         name = str(job.relative_to(root)) if job != root else "."
         df.insert(0, "job", name)
         frames.append(df)
-        daily_path = job / "daily.csv"
-        daily = pd.read_csv(daily_path) if daily_path.exists() else pd.DataFrame()
         if not daily.empty:
             daily.insert(0, "job", name)
         dailies.append(daily)
-        overrides.append(_overrides(job))
+        overrides.append(job_overrides)
     done = readable
     # failed jobs that recorded their overrides show the grid too; jobs that never
     # started recorded none and say nothing about which parameters vary
-    every = [o for o in overrides + [_overrides(job) for job in failed] if o]
+    every = [o for o in overrides + [_overrides(job, quiet=True) for job in failed] if o]
     keys = sorted({k for o in every for k in o})
     swept = [k for k in keys if len({o.get(k) for o in every}) > 1]
     for df, daily, o in zip(frames, dailies, overrides, strict=True):
@@ -283,8 +312,11 @@ def _break_points(g: Gathered) -> list[str]:
 def _group_tables(root: Path, g: Gathered) -> list[str]:
     """Resolution and time to resolution by follower tier and by first channel, from the
     jobs' groups.csv (mean over replications)."""
-    frames = [pd.read_csv(j / "groups.csv") for j in g.done if (j / "groups.csv").exists()]
-    if not frames or g.swept:
+    if g.swept:
+        return []
+    need = ("policy", "grouping", "group", "resolution_rate", "ttr_median_resolved_h")
+    frames = [_read_table(j / "groups.csv", need) for j in g.done if (j / "groups.csv").exists()]
+    if not frames:
         return []
     groups = pd.concat(frames, ignore_index=True)
     out = ["", "## Outcomes by group (mean over replications)"]
@@ -293,8 +325,10 @@ def _group_tables(root: Path, g: Gathered) -> list[str]:
             ("resolution_rate", "share resolved"),
             ("ttr_median_resolved_h", "median hours to resolution, resolved complaints"),
         ):
-            table = sub.pivot_table(index="group", columns="policy", values=col, aggfunc="mean")
-            table = table[list(dict.fromkeys(sub["policy"]))]
+            table = sub.pivot_table(
+                index="group", columns="policy", values=col, aggfunc="mean", dropna=False
+            )
+            table = table.reindex(columns=list(dict.fromkeys(sub["policy"])))
             fmt = "{:.1%}" if col == "resolution_rate" else "{:.2f}"
             table = table.map(lambda v, f=fmt: f.format(v) if pd.notna(v) else "n/a")
             out += ["", f"**{label}, by {grouping.replace('_', ' ')}**", ""]
@@ -321,11 +355,11 @@ def build_report(
             f"no results to report under {root}" + (f" ({reasons})" if reasons else "")
         )
     kpis = g.kpis
-    write_csv(kpis, out / "all_kpis.csv")
     policies = list(dict.fromkeys(kpis["policy"]))
     base = baseline or policies[0]
     if base not in policies:
         raise ValueError(f"--baseline {base!r} is not among the policies run: {policies}")
+    tables: dict[str, pd.DataFrame] = {"all_kpis.csv": kpis}  # written once all is read
     keys = tuple(g.swept)
     groups = kpis.groupby(list(keys), dropna=False, sort=True) if keys else [((), kpis)]
     summaries = []
@@ -345,11 +379,11 @@ def build_report(
         summaries.append(summary)
         title = ", ".join(f"{c}={v}" for c, v in zip(keys, key, strict=True)) or "all jobs"
         lines += ["", f"## {title}", "", to_markdown(headline_table(summary, pols))]
-    write_csv(pd.concat(summaries, ignore_index=True), out / "summary.csv")
+    tables["summary.csv"] = pd.concat(summaries, ignore_index=True)
     paired = pd.DataFrame()
     if base in policies and len(policies) > 1:
         paired = paired_differences(kpis.drop(columns=["job"]), base, keys)
-        write_csv(paired, out / "paired.csv")
+        tables["paired.csv"] = paired
         shown = paired[paired["kpi"].isin([k.name for k in kpi_registry.view("paired")])].copy()
         for c in ("diff", "paired_ci_low", "paired_ci_high", "unpaired_ci_low", "unpaired_ci_high"):
             shown[c] = shown[c].map(lambda v: f"{v:.4g}")
@@ -364,7 +398,12 @@ def build_report(
             to_markdown(shown.drop(columns=["baseline", "n"])),
         ]
     lines += _break_points(g)
-    lines += _group_tables(root, g)
+    try:
+        lines += _group_tables(root, g)
+    except ValueError as err:
+        lines += ["", f"(Outcomes by group left out: {err})"]
+    for name, table in tables.items():
+        write_csv(table, out / name)
     if plots:
         paths = _plots(g, out)
         local = sorted(p.name for p in out.glob("*.png") if p not in paths)

@@ -69,16 +69,27 @@ def typed_policy(name: str, node: Any) -> PolicyConfig:
     """A policy config from its composed node: each lever section typed by the config
     dataclass of the mode it names (its slot's default mode if it names none)."""
     prefix = f"policies.{name}"
-    node = node if node is not None else {}
+    if not isinstance(node, dict | DictConfig):
+        raise ConfigError(
+            f"policies.{name} = {node!r} is not allowed: must be a policy (levers by slot)"
+        )
     for key in node:
-        if key not in registry.SLOTS and key != "name":
+        if key not in registry.SLOTS:
             raise ConfigError(
                 f"{prefix}.{key} is not a lever: must be one of {list(registry.SLOTS)}"
             )
     levers = {}
     for slot, default in registry.SLOTS.items():
-        section = node.get(slot) or {}
+        section = node.get(slot)
+        section = {} if section is None else section
+        if not isinstance(section, dict | DictConfig):
+            raise ConfigError(f"{prefix}.{slot} = {section!r} is not allowed: must be a section")
         mode = section.get("mode", default)
+        if not isinstance(mode, str):
+            raise ConfigError(
+                f"{prefix}.{slot}.mode = {mode!r} is not allowed: must be one of "
+                f"{sorted(registry.modes(slot))}"
+            )
         schema = registry.config_class(slot, mode)
         if schema is None:
             raise ConfigError(
@@ -104,6 +115,15 @@ def _scenario(node: Any) -> Any:
 def to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
     """Turn the composed Hydra config into the core's typed config (and the app's),
     after checking that every key is one the schema knows."""
+    try:
+        return _to_sim_config(cfg)
+    except OmegaConfBaseException as err:  # e.g. an interpolation to a missing key
+        key = getattr(err, "full_key", "") or ""
+        msg = str(getattr(err, "msg", err)).strip().splitlines()[0]
+        raise ConfigError(f"{key}: {msg}" if key else msg) from None
+
+
+def _to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
     check_keys(cfg)
     scenario = _scenario(cfg.get("scenario"))
     nodes = cfg.get("policies") or {}
@@ -135,9 +155,14 @@ def _unknown(
 def _check_node(node: Any, schema: Any, prefix: str) -> None:
     """Raise for the first key of ``node`` that ``schema`` (a dataclass, or a
     ``dict[str, X]``) does not have, recursively."""
-    if not isinstance(node, DictConfig | dict):
-        return
     origin = typing.get_origin(schema)
+    if not isinstance(node, DictConfig | dict) and origin is not list:
+        return
+    if origin is list and isinstance(node, ListConfig | list):
+        item = typing.get_args(schema)[0] if typing.get_args(schema) else None
+        for i, value in enumerate(node):
+            _check_node(value, item, f"{prefix.rstrip('.')}[{i}].")
+        return
     if origin is dict:
         value_type = typing.get_args(schema)[1]
         for key in node:
@@ -177,10 +202,14 @@ def check_keys(cfg: DictConfig) -> None:
             _check_node(scenario, SCENARIO_KINDS[kind], "scenario.")
     for name, policy in (cfg.get("policies") or {}).items():
         prefix = f"policies.{name}."
-        for slot in policy or {}:
-            if slot not in registry.SLOTS and slot != "name":
+        if not isinstance(policy, DictConfig | dict):
+            raise ConfigError(
+                f"policies.{name} = {policy!r} is not allowed: must be a policy (levers by slot)"
+            )
+        for slot in policy:
+            if slot not in registry.SLOTS:
                 raise _unknown(prefix, str(slot), list(registry.SLOTS))
-            section = policy[slot] if slot != "name" else None
+            section = policy[slot]
             if isinstance(section, DictConfig | dict):
                 _check_lever(section, slot, f"{prefix}{slot}.")
 
@@ -198,7 +227,9 @@ def _check_lever(section: Any, slot: str, prefix: str) -> None:
             continue
         every = {m: [f.name for f in fields(lm.config)] for m, lm in registry.modes(slot).items()}
         owners = [m for m, keys in every.items() if key in keys]
-        note = f" for mode {mode!r} (it is a key of mode {' and '.join(map(repr, owners))})"
+        if owners:  # no "did you mean": the key is right, the mode is not
+            note = f" for mode {mode!r} (it is a key of mode {' and '.join(map(repr, owners))})"
+            raise ConfigError(f"{prefix}{key} is not a configuration key{note}")
         similar = sorted({k for keys in every.values() for k in keys})
-        raise _unknown(prefix, str(key), known, note if owners else "", similar)
+        raise _unknown(prefix, str(key), known, "", similar)
     _check_node(section, schema, prefix)  # and each value of its type

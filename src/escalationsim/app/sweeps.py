@@ -14,7 +14,7 @@ a combination of overrides that only fails together, which then fails when its j
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -70,10 +70,16 @@ def _identity(overrides: Sequence[str]) -> list[str]:
     return sorted(out)
 
 
-def check_sweep_folder(sweep_dir: Path, jobs: Sequence[Sequence[str]], overwrite: bool) -> None:
+def check_sweep_folder(
+    sweep_dir: Path,
+    jobs: Sequence[Sequence[str]],
+    overwrite: bool,
+    job_hash: Callable[[list[str]], str] | None = None,
+) -> None:
     """Raise a ConfigError if job folders of ``sweep_dir`` (``<dir>/<job number>``) hold
-    the results of jobs other than this sweep's ``jobs`` (by their recorded overrides),
-    unless ``overwrite`` (each job then replaces its folder's results)."""
+    the results of jobs other than this sweep's ``jobs`` (by their recorded overrides,
+    then, with ``job_hash``, by the configuration hash each job would record), unless
+    ``overwrite`` (each job then replaces its folder's results)."""
     from escalationsim.app import manifest
     from escalationsim.config.fields import ConfigError
 
@@ -88,7 +94,10 @@ def check_sweep_folder(sweep_dir: Path, jobs: Sequence[Sequence[str]], overwrite
         present = [n for n in manifest.results_present(folder) if n != "FAILED"]
         if m is None and not present:
             continue
-        if m is None or _identity(m.overrides) != _identity(job):
+        differs = m is None or _identity(m.overrides) != _identity(job)
+        if not differs and job_hash is not None and m.config_hash != job_hash(list(job)):
+            differs = True  # same overrides, another base configuration (edited files, env)
+        if differs:
             ran = " ".join(m.overrides) if m is not None else "results without a manifest"
             raise ConfigError(
                 f"{sweep_dir} holds another sweep's results (job {i} ran with: {ran}; this "

@@ -21,10 +21,12 @@ import math
 import numbers
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from enum import Enum
 from typing import Any
+
+import numpy as np
 
 
 class ConfigError(ValueError):
@@ -42,7 +44,7 @@ def check(key: str, value: Any, ok: bool, allowed: str) -> None:
 
 
 def _is_bool(v: Any) -> bool:
-    return isinstance(v, bool) or type(v).__name__ == "bool_"  # numpy's bool too
+    return isinstance(v, bool | np.bool_)  # numpy's bool too
 
 
 def is_real(v: Any) -> bool:
@@ -51,8 +53,12 @@ def is_real(v: Any) -> bool:
 
 
 def is_num(v: Any) -> bool:
-    """A finite int or float (numpy's too; not a bool)."""
-    return is_real(v) and math.isfinite(v)
+    """A finite int or float (numpy's too; not a bool); an integer too large for a float
+    is not."""
+    try:
+        return is_real(v) and math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def is_int(v: Any) -> bool:
@@ -168,7 +174,7 @@ def has_type(v: Any, t: Any) -> bool:
     if t is type(None):
         return v is None
     if origin in (list, tuple):
-        seq = not isinstance(v, str | bytes | Mapping) and hasattr(v, "__len__")
+        seq = isinstance(v, Sequence | np.ndarray) and not isinstance(v, str | bytes)
         return seq and (not args or all(has_type(x, args[0]) for x in v))
     if origin is dict or t is dict:
         return isinstance(v, Mapping)
@@ -205,9 +211,9 @@ def validate_tree(obj: Any, prefix: str) -> None:
                 if is_dataclass(item):
                     validate_tree(item, f"{key}[{i}]")
                 elif is_real(item):
-                    check(f"{key}[{i}]", item, math.isfinite(item), "a finite number")
+                    check(f"{key}[{i}]", item, is_num(item), "a finite number")
         elif is_real(v):
-            check(key, v, math.isfinite(v), "a finite number")
+            check(key, v, is_num(v), "a finite number")
         if rule is not None:
             rule(key, v)
     rules = getattr(obj, "check_rules", None)

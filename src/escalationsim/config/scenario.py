@@ -47,7 +47,9 @@ class HandleTime:
     to lognormal. ``exponential`` ignores ``cv`` (it is 1); ``constant`` ignores it too.
     """
 
-    mean_min: float = param(8.0, positive_at_most(1e5, " minutes"))
+    mean_min: float = param(
+        8.0, Check(lambda v: is_num(v) and 1e-6 <= v <= 1e5, "a number in [1e-06, 1e5] minutes")
+    )
     cv: float = param(1.0, within(0, 10))
     dist: Dist = param(Dist.lognormal, one_of(Dist))
 
@@ -79,9 +81,9 @@ class ArrivalsConfig:
                 f"{prefix}.hourly_profile",
                 list(profile),
                 len(profile) == 24
-                and all(is_num(w) and w >= 0 for w in profile)
+                and all(is_num(w) and 0 <= w <= 1e6 for w in profile)
                 and sum(profile) > 0,
-                "empty (flat) or 24 weights >= 0, not all 0",
+                "empty (flat) or 24 weights in [0, 1e6], not all 0",
             )
 
 
@@ -102,7 +104,9 @@ class PopulationConfig:
     persistence_mean: float = param(
         0.55, Check(lambda v: is_num(v) and 0 < v < 1, "a number in the open interval (0, 1)")
     )
-    persistence_concentration: float = param(4.0, positive_at_most(1e6))
+    persistence_concentration: float = param(
+        4.0, Check(lambda v: is_num(v) and 1e-3 <= v <= 1e6, "a number in [0.001, 1e6]")
+    )
     patience_sigma: float = param(0.5, LOG_SD)
     clv_median_usd: float = param(
         600.0, Check(lambda v: is_num(v) and 0 < v <= 1e9, "an amount in (0, 1,000,000,000] USD")
@@ -238,7 +242,7 @@ class StaffConfig:
     )
     ceo: CeoConfig = field(default_factory=CeoConfig)
     scale_with_volume: bool = False
-    reference_volume_per_day: float = param(500.0, POSITIVE)
+    reference_volume_per_day: float = param(500.0, positive_at_most(1e9, " complaints a day"))
 
 
 @dataclass

@@ -82,7 +82,7 @@ def rate_factor(scenario: ScenarioConfig, t_h: np.ndarray) -> np.ndarray:
     weight (mean 1) times the multiplier of every incident under way."""
     cfg = scenario.arrivals
     factor = np.ones_like(t_h, dtype=float)
-    if cfg.hourly_profile:
+    if len(cfg.hourly_profile):
         w = np.asarray(cfg.hourly_profile, dtype=float)
         factor *= (w / w.mean())[np.floor(t_h % 24.0).astype(int)]
     for b in cfg.bursts:
@@ -95,7 +95,7 @@ def _peak_factor(scenario: ScenarioConfig) -> float:
     """Highest arrival rate over the mean daily rate (1 for a flat profile)."""
     cfg = scenario.arrivals
     peak = 1.0
-    if cfg.hourly_profile:
+    if len(cfg.hourly_profile):
         w = np.asarray(cfg.hourly_profile, dtype=float)
         peak = float(w.max() / w.mean())
     for b in cfg.bursts:

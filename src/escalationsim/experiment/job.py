@@ -4,11 +4,13 @@ job that runs before anything is simulated."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from escalationsim.config.fields import (
     NONNEG,
     POSITIVE,
+    Check,
     ConfigError,
     check,
     int_min,
@@ -46,7 +48,9 @@ class RunConfig:
         default_factory=lambda: ["rigid_script", "empowered_rep", "ceo_responds"]
     )
     replications: int = param(5, int_min(1))
-    horizon_days: float = param(60.0, POSITIVE)
+    horizon_days: float = param(
+        60.0, Check(lambda v: is_num(v) and v >= 1e-3, "a number of days >= 0.001")
+    )
     warmup_days: float = param(10.0, NONNEG)
     drain_days: float = param(30.0, NONNEG)
     seed: int = param(12345, int_min(0))
@@ -124,8 +128,30 @@ def expected_complaints(
     return n
 
 
+POLICY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+NOT_A_NAME = {"na", "nan", "null", "none", "n/a", "true", "false"}
+"""Words that tables read back as missing values or booleans: not policy names."""
+
+
+def _check_job_types(cfg: SimConfig) -> None:
+    check("job", type(cfg).__name__, isinstance(cfg, SimConfig), "a SimConfig")
+    check("run", type(cfg.run).__name__, isinstance(cfg.run, RunConfig), "a RunConfig")
+    check("policies", cfg.policies, isinstance(cfg.policies, dict), "a dict of PolicyConfig")
+    for name, p in cfg.policies.items():
+        check(
+            f"policies.{name}",
+            name,
+            isinstance(name, str)
+            and POLICY_NAME.fullmatch(name) is not None
+            and name.lower() not in NOT_A_NAME,
+            "a name of letters, digits, _ and - (not NA, null, true...)",
+        )
+        check(f"policies.{name}", p, isinstance(p, PolicyConfig), "a PolicyConfig")
+
+
 def validate(cfg: SimConfig) -> None:
     """Check the whole job before anything runs; raise ConfigError naming the key."""
+    _check_job_types(cfg)
     validate_run(cfg.run, list(cfg.policies))
     if not isinstance(cfg.scenario, ScenarioConfig | QueueOnlyScenario):
         raise ConfigError(

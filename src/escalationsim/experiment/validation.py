@@ -15,9 +15,17 @@ import pandas as pd
 from escalationsim.analysis.aggregate import mean_ci
 from escalationsim.analysis.analytic import erlang_a, erlang_c
 from escalationsim.analysis.stats import SERVICE_LEVEL_S
-from escalationsim.config.fields import Check, ConfigError, is_int, is_num, param, validate_tree
+from escalationsim.config.fields import (
+    Check,
+    ConfigError,
+    check,
+    is_int,
+    is_num,
+    param,
+    validate_tree,
+)
 from escalationsim.config.queue_only import QueueOnlyScenario
-from escalationsim.experiment.job import RunConfig, SimConfig
+from escalationsim.experiment.job import RunConfig, SimConfig, validate
 from escalationsim.experiment.runner import simulate
 from escalationsim.policy.policy import PolicyConfig
 
@@ -122,15 +130,24 @@ def compare_case(
     return pd.DataFrame(rows)
 
 
-def validate_validation(cfg: ValidationConfig) -> None:
+def validate_validation(cfg: ValidationConfig, require_cases: bool = True) -> None:
     """Raise ConfigError naming the key if the validation settings or a case are out of
     range, or a case has no steady state: all before any case is simulated."""
-    if not cfg.cases:
+    if require_cases and not cfg.cases:
         raise ConfigError("validation.cases is empty: must name at least one queue-only case")
     validate_tree(cfg, "validation")
     validate_tree(_run_config(cfg), "validation")
     for name, q in cfg.cases.items():
+        check("validation.cases", name, isinstance(q, QueueOnlyScenario), "queue-only cases")
         validate_tree(q, f"validation.cases.{name}")
+        try:  # the job each case runs, with its work bounds
+            validate(
+                SimConfig(
+                    scenario=q, policies={"queue": PolicyConfig(name="queue")}, run=_run_config(cfg)
+                )
+            )
+        except ConfigError as err:
+            raise ConfigError(f"validation.cases.{name}: {err}") from None
         load = q.arrivals_per_hour * q.service_minutes / 60.0
         if load >= q.servers and q.patience_minutes is None:
             raise ConfigError(

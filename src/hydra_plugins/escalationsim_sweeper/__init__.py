@@ -54,9 +54,15 @@ class CoveringSweeper(basic_sweeper.BasicSweeper):
         jobs = [list(job) for batch in self.overrides for job in batch]
         self._check_jobs(jobs)
         sweep_dir = Path(self.config.hydra.sweep.dir)
+        subdir = OmegaConf.to_container(self.config.hydra.sweep, resolve=False).get("subdir")
+        if subdir != "${hydra.job.num}":
+            raise ConfigCompositionException(
+                f"hydra.sweep.subdir = {subdir!r} is not allowed: must be ${{hydra.job.num}} "
+                "(escalationsim finds, checks and resumes a sweep's jobs by their number)"
+            )
         overwrite = bool(OmegaConf.select(self.config, "output.overwrite", default=False))
         try:
-            check_sweep_folder(sweep_dir, jobs, overwrite)
+            check_sweep_folder(sweep_dir, jobs, overwrite, self._job_hash)
         except ConfigError as err:
             raise ConfigCompositionException(str(err)) from None
         sweep_dir.mkdir(parents=True, exist_ok=True)
@@ -71,6 +77,18 @@ class CoveringSweeper(basic_sweeper.BasicSweeper):
             initial_job_idx += len(batch)
             returns.append(results)
         return returns
+
+    def _job_hash(self, overrides: list[str]) -> str:
+        """The configuration hash a job would record (composing it)."""
+        from omegaconf import open_dict
+
+        from escalationsim.app.manifest import config_hash
+
+        loader = self.hydra_context.config_loader if self.hydra_context else self.config_loader
+        cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=overrides)
+        with open_dict(cfg):
+            cfg.pop("hydra", None)
+        return config_hash(cfg)
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:
         self._check_jobs([list(job) for job in batch])
