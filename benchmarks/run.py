@@ -80,10 +80,12 @@ BURN_LOOP = "s = 0\nfor i in range(10_000_000):\n    s += i\n"  # pure-Python CP
 
 GIB_KIB = 1024 * 1024
 
-# Targets (ratios measured in the same run).
-T_ENGINE_SIMPY = 0.9
+# Targets (ratios measured in the same run). Raised with the layered architecture (issue
+# "Architecture"): queue-only at least as fast as the minimal SimPy model, the full model
+# at least 0.75x of it.
+T_ENGINE_SIMPY = 1.0
 T_ENGINE_CIW = 2.0
-T_FULL_SIMPY = 0.4
+T_FULL_SIMPY = 0.75
 T_LINEAR = 1.25  # KiB per complaint at the largest size / at the next size
 T_FLAT = 1.10  # peak RSS at the longest horizon / at the shorter, records off
 T_SPEEDUP = 1.8
