@@ -136,8 +136,9 @@ def test_sweep_report_is_written_at_the_end(sweeps, tmp_path):
 
     tmp, *_ = sweeps
     root = tmp / "basic"
-    for name in ("all_kpis.csv", "summary.csv", "paired.csv", "report.md"):
+    for name in ("all_kpis.csv", "summary.csv", "paired.csv", "report.md", "report.html"):
         assert (root / name).stat().st_size > 0, name
+    assert "is the cheapest policy" in (root / "report.html").read_text()
     assert not list(root.glob("*.png"))
     build_report(root, out=tmp_path, plots=True)
     pngs = list(tmp_path.glob("*.png"))

@@ -49,6 +49,7 @@ RESULT_FILES = (
     "groups.csv",
     "headline.md",
     "report.md",
+    "report.html",
     "all_kpis.csv",
     "validation.csv",
     "FAILED",

@@ -8,7 +8,8 @@ never started or hold results that cannot be trusted are listed with the reason,
 others are aggregated anyway, and the command exits 1. Writes into DIR (or ``--out``):
 ``all_kpis.csv``, ``summary.csv`` (mean and 95% CI per swept setting and policy),
 ``paired.csv`` (differences against a baseline policy, paired and unpaired intervals),
-``report.md`` and PNG plots.
+``report.md``, PNG plots, and ``report.html`` (one self-contained page for a leadership
+reader: :mod:`escalationsim.app.html_report`).
 """
 
 from __future__ import annotations
@@ -412,6 +413,9 @@ def build_report(
             lines += [f"![{p.stem}]({p.name})" for p in paths]
             lines += [f"![{name[:-4]}]({name})" for name in local]
     report = write_text("\n".join(lines) + "\n", out / "report.md")
+    from escalationsim.app.html_report import write_html_report
+
+    write_html_report(root, out, kpis, tables["summary.csv"], list(keys), g.done)
     return report, g.failed
 
 
