@@ -34,3 +34,4 @@ def test_wheel_install_finds_its_configs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert (out / "kpis.csv").exists()
     assert list(out.glob("*.png"))
+    assert "is the cheapest policy" in (out / "report.html").read_text()  # its template too
