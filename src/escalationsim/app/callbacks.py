@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from escalationsim.app import manifest
 from escalationsim.app.sweeps import count_jobs
@@ -67,9 +67,11 @@ class SweepReport(Callback):
                 f"{skipped} job(s) skipped: their results were complete for the same "
                 "configuration (output.resume=false reruns them)"
             )
-        plots = self.plots and bool(OmegaConf.select(config, "output.plots", default=True))
+        # The sweep's own plots (KPIs against the swept values) follow this callback's
+        # setting (hydra.callbacks.report.plots), not output.plots, which is each job's:
+        # named sweeps turn the jobs' plots off and keep the sweep's.
         try:
-            report, failed = build_report(sweep, plots=plots)
+            report, failed = build_report(sweep, plots=self.plots)
         except FileNotFoundError:
             from escalationsim.app.report import find_jobs
 

@@ -1,0 +1,67 @@
+"""The report in a real browser (slow; needs Chromium: Debian's ``chromium`` package,
+``apt-get install chromium``): headless Chromium opens report.html of a small run, the
+page raises no error, every image has a non-zero rendered size, and a screenshot is
+written."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import run_cli
+
+pytestmark = pytest.mark.slow
+
+PROBE = """<script>
+window.__errors = [];
+window.addEventListener("error", e => window.__errors.push(String(e.message || e.type)), true);
+window.addEventListener("load", () => {
+  const sizes = Array.from(document.images).map(i => {
+    const r = i.getBoundingClientRect();
+    return i.naturalWidth > 0 && r.width > 0 && r.height > 0;
+  });
+  document.body.setAttribute("data-images", String(sizes.length));
+  document.body.setAttribute("data-images-ok", String(sizes.every(Boolean)));
+  document.body.setAttribute("data-errors", String(window.__errors.length));
+});
+</script>"""
+
+
+def _chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    pytest.skip("no Chromium: apt-get install chromium (Debian's package)")
+
+
+def test_the_report_renders_in_a_browser(tmp_path):
+    browser = _chromium()
+    out = tmp_path / "run"
+    proc = run_cli(
+        ["run.replications=2", "run.horizon_days=6", "run.warmup_days=1", "run.workers=1"]
+        + [f"hydra.run.dir={out}"]
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    page = (out / "report.html").read_text()
+    probe = tmp_path / "probe.html"  # the report with a probe script, for the test only
+    probe.write_text(page.replace("</head>", PROBE + "\n</head>", 1))
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    dom = subprocess.run(
+        [browser, *flags, "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    assert 'data-images-ok="true"' in dom, dom[-500:]
+    assert 'data-errors="0"' in dom
+    assert int(dom.split('data-images="', 1)[1].split('"', 1)[0]) >= 4
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [browser, *flags, "--window-size=1280,1800", f"--screenshot={shot}", probe.as_uri()],
+        capture_output=True,
+        timeout=120,
+    )
+    assert shot.exists() and shot.stat().st_size > 50_000
