@@ -67,6 +67,25 @@ VOLUME_PER_DAY = 500.0  # the default scenario's volume
 FULL_SIZES = (10_000, 100_000, 1_000_000)
 FULL_SIZES_QUICK = (10_000, 100_000)
 MEMORY_POLICY = "rigid_script"
+MECHANISMS_POLICY = "empowered_rep"
+MECHANISMS: tuple[str, ...] = (
+    # every operations mechanism on (issue "Operations realism"): a weekly arrival
+    # profile, shifts for the executive office, blended reps answering posts, back-office
+    # work with chases, channel switching, rep roulette, paid-hours and incremental-churn
+    # accounting
+    "scenario.arrivals.weekly_profile=[1.1,1.05,1,1,1,0.95,0.9]",
+    "scenario.staff.exec_office.schedule.shifts=[{days:[0,1,2,3,4],start_hour:8,end_hour:20,count:3}]",
+    "scenario.staff.work.social.pool=reps",
+    "scenario.staff.work.social.priority=1",
+    "scenario.staff.work.email.priority=2",
+    "scenario.staff.work.consult.priority=2",
+    "scenario.backoffice.enabled=true",
+    "scenario.behaviour.switch_prob=0.3",
+    "scenario.behaviour.roulette_prob=0.2",
+    "scenario.costs.staff_basis=paid",
+    "scenario.churn.accounting=incremental",
+    "scenario.churn.baseline_attrition=0.1",
+)
 
 SWEEP = {"volumes": "100,200,300,400,500,600", "seeds": "1,2,3,4"}  # 6 x 4 = 24 jobs
 SWEEP_QUICK = {"volumes": "100,200", "seeds": "1"}  # smoke run: 2 jobs
@@ -86,6 +105,7 @@ GIB_KIB = 1024 * 1024
 T_ENGINE_SIMPY = 1.0
 T_ENGINE_CIW = 2.0
 T_FULL_SIMPY = 0.75
+T_FULL_MECHANISMS = 0.6  # issue "Operations realism": every new mechanism on
 T_LINEAR = 1.25  # KiB per complaint at the largest size / at the next size
 T_FLAT = 1.10  # peak RSS at the longest horizon / at the shorter, records off
 T_SPEEDUP = 1.8
@@ -252,12 +272,15 @@ def child_ciw(n: int, seed: int) -> dict[str, Any]:
     }
 
 
-def _full_config(policy: str, n_complaints: int, records: bool, seed: int) -> Any:
+def _full_config(
+    policy: str, n_complaints: int, records: bool, seed: int, mechanisms: bool = False
+) -> Any:
     from escalationsim import compose
 
     days = n_complaints / VOLUME_PER_DAY
     return compose(
-        [
+        list(MECHANISMS if mechanisms else ())
+        + [
             f"run.policies=[{policy}]",
             "run.replications=1",
             f"run.horizon_days={days:g}",
@@ -271,12 +294,15 @@ def _full_config(policy: str, n_complaints: int, records: bool, seed: int) -> An
     )
 
 
-def child_full(policy: str, n: int, records: bool, seed: int) -> dict[str, Any]:
-    """The default scenario under one policy, ``n`` expected complaints, one replication."""
+def child_full(
+    policy: str, n: int, records: bool, seed: int, mechanisms: bool = False
+) -> dict[str, Any]:
+    """The default scenario under one policy, ``n`` expected complaints, one replication
+    (with ``mechanisms``, every operations mechanism on: :data:`MECHANISMS`)."""
     from escalationsim.experiment.runner import simulate
 
-    simulate(_full_config(policy, 500, records, seed + 1))  # warm-up: 1 day
-    cfg = _full_config(policy, n, records, seed)
+    simulate(_full_config(policy, 500, records, seed + 1, mechanisms))  # warm-up: 1 day
+    cfg = _full_config(policy, n, records, seed, mechanisms)
     base = _peak_rss_kib()
     spent = _time_model_run()
     t0 = time.perf_counter()
@@ -369,6 +395,7 @@ class Bench:
     targets: list[Target] = field(default_factory=list)
     simpy_rate: float = math.nan  # median customers/s of the minimal SimPy model
     full_runs: dict[tuple[str, int, bool], list[dict[str, Any]]] = field(default_factory=dict)
+    mechanism_runs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def engine_n(self) -> int:
@@ -393,6 +420,22 @@ class Bench:
                 rates.append(out["customers"] / out["seconds"])
             self.simpy_rate = median(rates)
         return self.simpy_rate
+
+    def mechanisms_run(self, n: int, rep: int) -> dict[str, Any]:
+        """One run of :data:`MECHANISMS_POLICY` with every operations mechanism on."""
+        runs = self.mechanism_runs.setdefault(n, [])
+        while len(runs) <= rep:
+            runs.append(
+                run_child(
+                    "full",
+                    policy=MECHANISMS_POLICY,
+                    n=n,
+                    records=True,
+                    seed=200 + len(runs),
+                    mechanisms=True,
+                )
+            )
+        return runs[rep]
 
     def full_run(self, policy: str, n: int, records: bool, rep: int) -> dict[str, Any]:
         key = (policy, n, records)
@@ -511,6 +554,21 @@ def section_full(b: Bench) -> None:
             ratio >= T_FULL_SIMPY,
             fmt_ratio(ratio),
         )
+    runs = [b.mechanisms_run(largest, r) for r in range(b.repeats)]
+    rate = median([x["complaints"] / x["seconds"] for x in runs])
+    peak = median([x["peak_rss_kib"] for x in runs])
+    print(
+        f"   {MECHANISMS_POLICY + ', mechanisms on':<15} {largest:>11,} "
+        f"{largest / VOLUME_PER_DAY:>6g} {fmt_rate(rate):>13} {fmt_ratio(rate / ref):>9} "
+        f"{median([x['seconds'] for x in runs]):>8.1f} {'':>8} {fmt_mib(peak):>10}"
+    )
+    b.target(
+        f"full model, every operations mechanism on, {MECHANISMS_POLICY} @ {largest:,}",
+        f">= {T_FULL_MECHANISMS}x",
+        rate / ref,
+        rate / ref >= T_FULL_MECHANISMS,
+        fmt_ratio(rate / ref),
+    )
     if largest >= 1_000_000:
         peak = max(
             median([x["peak_rss_kib"] for x in b.full_runs[(p, largest, True)][: b.repeats]])

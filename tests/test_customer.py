@@ -17,12 +17,20 @@ from tests.codes import CEO, EMAIL, PHONE, SOCIAL
 ROWS = np.zeros((1, ROW))
 
 
-def _model(max_retries: int = 1):
+def _model(max_retries: int = 1, switch_prob: float = 0.0, roulette_prob: float = 0.0):
     """The parts of a run context the ladder reads, from the channel registry."""
     return SimpleNamespace(
         max_retries=max_retries,
         retryable=[cls.retryable for cls in channels.channel_classes()],
         ladder=[(1 << cls.code, cls.code, cls.requires) for cls in channels.ladder()],
+        alternative=[
+            channels.code(cls.alternative) if cls.alternative else -1
+            for cls in channels.channel_classes()
+        ],
+        switch_prob=switch_prob,
+        roulette_prob=roulette_prob,
+        max_roulette=1,
+        uniform=lambda c: 0.5,
     )
 
 
@@ -78,3 +86,27 @@ def test_rungs_need_social_use_and_ceo_knowledge():
     # social is never retried
     c = _customer(True, False, 1 << SOCIAL)
     assert next_channel(_model(3), c, SOCIAL, NO_ANSWER, 0) == -1
+
+
+def test_switching_takes_the_other_channel_once():
+    """With switching certain, a failed call goes to email (and a failed email to the
+    phone), once per complaint; then the same channel is retried."""
+    ctx = _model(switch_prob=1.0)
+    c = _customer()
+    assert next_channel(ctx, c, PHONE, ABANDONED, 0) == EMAIL
+    assert c.switched
+    assert next_channel(ctx, c, EMAIL, NO_ANSWER, 0) == EMAIL  # switched already: retry
+    c2 = _customer()
+    assert next_channel(ctx, c2, EMAIL, NO_ANSWER, 0) == PHONE
+    # a draw above the switch probability keeps the channel
+    assert next_channel(_model(switch_prob=0.4), _customer(), PHONE, ABANDONED, 0) == PHONE
+
+
+def test_rep_roulette_asks_again_after_a_no_then_escalates():
+    ctx = _model(roulette_prob=1.0)
+    c = _customer()
+    assert next_channel(ctx, c, PHONE, DENIED, 0) == PHONE
+    assert c.roulettes == 1
+    assert next_channel(ctx, c, PHONE, DENIED, 1) == SOCIAL  # max_roulette reached
+    # a "no" on a channel that is not retryable goes up the ladder at once
+    assert next_channel(ctx, _customer(tried=1 << SOCIAL), SOCIAL, DENIED, 0) == CEO

@@ -8,6 +8,7 @@ import pytest
 
 from escalationsim import simulate
 from escalationsim.analysis.costs import cost_columns
+from escalationsim.app.plots import cost_parts
 from escalationsim.engine.model import Model
 from escalationsim.engine.population import draw_population
 from escalationsim.kernel.rng import streams
@@ -113,7 +114,7 @@ def test_costs_add_up(all_presets):
     ]
     np.testing.assert_allclose(k[parts].sum(axis=1), k["cost_total"], rtol=1e-12)
     np.testing.assert_allclose(k["cost_total"] / k["complaints"], k["cost_per_complaint"])
-    roles = [c for c in k.columns if c.startswith("cost_staff_")]
+    roles = [name for name, _ in cost_parts() if name.startswith("cost_staff_")]
     np.testing.assert_allclose(k[roles].sum(axis=1), k["cost_staff"], rtol=1e-12)
 
 

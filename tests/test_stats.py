@@ -98,14 +98,25 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
         "hours_exec_office",
         "hours_ceo",
         "hours_audit",
+        "hours_backoffice",
+        "cost_churn_lifetime",
+        "cost_churn_incremental",
         "impressions",
     ]:
         cols[name] = rng.exponential(10.0, n)
-    for name in ["calls", "abandoned_calls", "posts", "posts_answered", "deadline_breaches"]:
+    for name in [
+        "calls",
+        "abandoned_calls",
+        "posts",
+        "posts_answered",
+        "deadline_breaches",
+        "chases",
+        "roulettes",
+    ]:
         cols[name] = rng.integers(0, 3, n)
     for name in ["reached_social", "reached_ceo", "escalated_social", "escalated_ceo", "tracked"]:
         cols[name] = rng.random(n) < 0.3
-    for name in ["churned"]:
+    for name in ["churned", "backoffice", "switched", "fixed_quickly", "needs_exception"]:
         cols[name] = rng.random(n) < 0.3
     return cols
 
@@ -132,6 +143,10 @@ def test_streaming_sums_and_groups_equal_one_pass_over_all_rows() -> None:
         assert (g.count, g.resolved) == (sel.sum(), (sel & resolved).sum())
         exact = np.median(whole["time_to_resolution_h"][sel & resolved])
         assert g.ttr.quantile(0.5) == pytest.approx(exact, rel=HIST_REL_ERROR)
+    exc = whole["needs_exception"]
+    assert (got.exception.count, got.exception.resolved) == (exc.sum(), (exc & resolved).sum())
+    exact = np.median(whole["time_to_resolution_h"][exc & resolved])
+    assert got.exception.ttr.quantile(0.5) == pytest.approx(exact, rel=HIST_REL_ERROR)
 
 
 def test_top_followers_threshold_is_the_99th_percentile() -> None:

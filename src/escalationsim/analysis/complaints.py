@@ -1,7 +1,8 @@
 """The complaint table: the columns derived from a run's recorded journeys, per-complaint
 costs, and the tidy DataFrame; and the streaming summary used when records are off.
 
-Derived columns: time to resolution, churn (:mod:`.churn`), whether the complaint stayed
+Derived columns: time to resolution, whether it was fixed quickly (TARP's "within a
+day", ``churn.quick_resolution_h``), churn (:mod:`.churn`), whether the complaint stayed
 tracked (used no channel without tickets), and for every escalation channel of the
 channel registry whether the complaint reached it (``reached_<channel>``) and escalated
 to it (reached it after a first contact elsewhere: each is contacted at most once).
@@ -44,6 +45,8 @@ def derive(cols: dict[str, np.ndarray], scenario: ScenarioConfig, untracked: int
     cols["time_to_resolution_h"] = np.where(
         resolved, cols["resolved_at"] - cols["arrival_time"], math.nan
     )
+    with np.errstate(invalid="ignore"):
+        cols["fixed_quickly"] = cols["time_to_resolution_h"] <= scenario.churn.quick_resolution_h
     cols["churned"] = churned(
         scenario.churn,
         cols["needs_exception"],

@@ -103,11 +103,31 @@ class KpiInputs:
         return hourly_costs(self.scenario)
 
     @cached_property
+    def staff(self) -> dict[str, float]:
+        """Staff cost (USD over the window): ``busy`` (hours spent on the measured
+        complaints), ``paid`` (every paid hour of the pools' schedules, plus the back
+        office's hours, which are paid by the task), ``idle`` (paid minus busy) and
+        ``charged`` (the one ``costs.staff_basis`` puts in the total)."""
+        busy = self.sums["cost_staff"]
+        paid_h = self.result.paid_h
+        paid = sum(paid_h.get(p, 0.0) * self.rates[p] for p in POOLS if p != "ceo")
+        bo = self.scenario.backoffice
+        if bo.enabled:
+            paid += self.sums["hours_backoffice"] * bo.hourly_cost_usd
+        basis_paid = getattr(self.scenario.costs.staff_basis, "value", "busy") == "paid"
+        return {
+            "busy": busy,
+            "paid": paid,
+            "idle": paid - busy,
+            "charged": paid if basis_paid else busy,
+        }
+
+    @cached_property
     def costs(self) -> dict[str, float]:
         """The parts of the total cost (USD over the window)."""
         s = self.sums
         return {
-            "cost_staff": s["cost_staff"],
+            "cost_staff": self.staff["charged"],
             "cost_ceo": s["cost_ceo"],
             "cost_compensation": s["compensation"],
             "cost_churn": s["cost_churn"],
@@ -151,7 +171,7 @@ class Kpi:
     unit: str = ""
     fmt: str = "{:.4g}"
     bounds: tuple[float, float] = ANY
-    views: Mapping[str, int] = field(default_factory=dict)
+    views: Mapping[str, float] = field(default_factory=dict)
     short: str = ""
     """Legend label in plots that show parts (e.g. the cost breakdown)."""
     plot_label: str = ""
@@ -265,6 +285,84 @@ def _staff_by_pool() -> Iterable[Kpi]:
         )
 
 
+def _staff_other(inp: KpiInputs, row: dict[str, Any]) -> float:
+    bo = inp.scenario.backoffice
+    return inp.sums["hours_backoffice"] * bo.hourly_cost_usd if bo.enabled else 0.0
+
+
+def _staff_idle(inp: KpiInputs, row: dict[str, Any]) -> float:
+    st = inp.staff
+    return st["charged"] - st["busy"]
+
+
+def _staff_extra() -> Iterable[Kpi]:
+    yield Kpi(
+        "cost_staff_backoffice",
+        _staff_other,
+        "staff cost, back office (USD)",
+        "USD",
+        bounds=NONNEG,
+        views={"cost_parts": 3.5},
+        short="back office",
+    )
+    yield Kpi(
+        "cost_staff_idle",
+        _staff_idle,
+        "idle paid staff time (USD)",
+        "USD",
+        views={"cost_parts": 3.7},
+        short="idle paid staff time",
+    )
+    yield Kpi(
+        "cost_staff_paid",
+        lambda inp, row: inp.staff["paid"],
+        "staff cost, paid hours (USD)",
+        "USD",
+        bounds=NONNEG,
+    )
+    yield Kpi(
+        "cost_staff_busy",
+        lambda inp, row: inp.staff["busy"],
+        "staff cost, busy hours (USD)",
+        "USD",
+        bounds=NONNEG,
+    )
+    yield Kpi(
+        "cost_churn_incremental",
+        lambda inp, row: inp.sums["cost_churn_incremental"],
+        "churn beyond baseline attrition, margin over the horizon (USD)",
+        "USD",
+    )
+    yield Kpi(
+        "cost_churn_lifetime",
+        lambda inp, row: inp.sums["cost_churn_lifetime"],
+        "churned customers' lifetime value (USD)",
+        "USD",
+        bounds=NONNEG,
+    )
+
+
+def _occupancy() -> Iterable[Kpi]:
+    for pool in POOLS:
+        yield Kpi(
+            f"occupancy_{pool}",
+            (lambda p: lambda inp, row: ratio(inp.result.busy_h[p], inp.result.paid_h[p]))(pool),
+            f"occupancy, {pool} (busy over paid hours)",
+            "share",
+            "{:.0%}",
+            (0.0, INF),
+        )
+
+
+def _phone_contact_cost(inp: KpiInputs, row: dict[str, Any]) -> float:
+    """Fully loaded cost of a handled call: the mean call time at the hourly cost of the
+    pool that takes calls, over that pool's occupancy (idle paid time shared out)."""
+    pool = inp.scenario.staff.work.phone.pool
+    occ = ratio(inp.result.busy_h[pool], inp.result.paid_h[pool])
+    mean_h = inp.scenario.handle_times.phone.mean_min / 60.0
+    return ratio(mean_h * inp.rates[pool], occ)
+
+
 def _escalations() -> Iterable[Kpi]:
     views = {"social": {"headline": 5}, "ceo": {"headline": 6, "paired": 2, "sweep": 4}}
     for cls in channels.ladder():
@@ -321,9 +419,16 @@ def _meets_targets(inp: KpiInputs, row: dict[str, Any]) -> bool | float:
 
 
 def _capacity(inp: KpiInputs, row: dict[str, Any]) -> float:
-    counts, rates = inp.result.staff_count, inp.rates
-    paid = sum(counts[p] * inp.window_h * rates[p] for p in POOLS if p != "ceo")
+    paid_h, rates = inp.result.paid_h, inp.rates
+    paid = sum(paid_h[p] * rates[p] for p in POOLS if p != "ceo")
     return ratio(paid, inp.n)
+
+
+def _channel_median(inp: KpiInputs, name: str) -> float:
+    """Median time to resolution of the resolved complaints first made on channel
+    ``name``; NaN if there are none."""
+    g = inp.stats.channels.get(channels.code(name))
+    return g.ttr.quantile(0.5) if g is not None and g.resolved else math.nan
 
 
 def _follower_gap(inp: KpiInputs, row: dict[str, Any]) -> float:
@@ -387,6 +492,7 @@ REGISTRY: list[Kpi | Family] = [
     ),
     Family(_cost_parts),
     Family(_staff_by_pool),
+    Family(_staff_extra),
     Kpi(
         "resolution_rate",
         _sum("resolved"),
@@ -461,6 +567,72 @@ REGISTRY: list[Kpi | Family] = [
         SHARE,
     ),
     Kpi(
+        "phone_wait_mean_min",
+        lambda inp, row: ratio(inp.sums["first_call_wait_h"], inp.sums["first_calls"]) * 60.0,
+        "mean wait on a first call (min)",
+        "min",
+        "{:.2f}",
+        NONNEG,
+    ),
+    Kpi(
+        "email_ttr_median_h",
+        lambda inp, row: _channel_median(inp, "email"),
+        "median time to resolution, complaints first emailed (h)",
+        "h",
+        "{:,.1f}",
+        NONNEG,
+    ),
+    Kpi(
+        "ttr_median_h_exception",
+        lambda inp, row: (
+            inp.stats.exception.ttr.quantile(0.5) if inp.stats.exception is not None else math.nan
+        ),
+        "median time to resolution, complaints needing an exception (h)",
+        "h",
+        "{:,.1f}",
+        NONNEG,
+    ),
+    Kpi(
+        "fixed_quickly_share",
+        _sum("fixed_quickly"),
+        "fixed quickly (within churn.quick_resolution_h)",
+        "share",
+        "{:.1%}",
+        SHARE,
+    ),
+    Kpi(
+        "backoffice_share",
+        _sum("backoffice"),
+        "resolutions needing back-office work",
+        "share",
+        "{:.1%}",
+        SHARE,
+    ),
+    Kpi(
+        "chases_per_complaint",
+        _sum("chases"),
+        "chases of back-office work per complaint",
+        "contacts",
+        "{:.3f}",
+        NONNEG,
+    ),
+    Kpi(
+        "switch_rate",
+        _sum("switched"),
+        "switched between phone and email",
+        "share",
+        "{:.1%}",
+        SHARE,
+    ),
+    Kpi(
+        "roulette_rate",
+        _sum("roulettes"),
+        "asks again for another rep after a no (per complaint)",
+        "contacts",
+        "{:.3f}",
+        NONNEG,
+    ),
+    Kpi(
         "social_answer_rate",
         lambda inp, row: ratio(inp.sums["posts_answered"], inp.sums["posts"]),
         "public posts answered",
@@ -493,6 +665,15 @@ REGISTRY: list[Kpi | Family] = [
         NONNEG,
     ),
     Family(_utilisation),
+    Family(_occupancy),
+    Kpi(
+        "cost_per_phone_contact",
+        _phone_contact_cost,
+        "fully loaded cost of a handled call (USD)",
+        "USD",
+        "{:.2f}",
+        NONNEG,
+    ),
     Kpi(
         "stable",
         lambda inp, row: inp.queues[0] if inp.n else math.nan,  # nothing measured: no verdict

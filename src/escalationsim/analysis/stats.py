@@ -44,6 +44,8 @@ def sum_columns() -> tuple[str, ...]:
         "cost_ceo",
         "compensation",
         "cost_churn",
+        "cost_churn_lifetime",
+        "cost_churn_incremental",
         "cost_publicity",
         "penalty",
         *HOUR_COLUMNS,
@@ -58,6 +60,11 @@ def sum_columns() -> tuple[str, ...]:
         *(f"escalated_{n}" for n in ladder),
         "tracked",
         "churned",
+        "backoffice",
+        "chases",
+        "switched",
+        "roulettes",
+        "fixed_quickly",
     )
 
 
@@ -233,6 +240,7 @@ class ComplaintStats:
     top: Group  # top 1% by followers
     rest: Group  # everyone else
     channels: dict[int, Group] = field(default_factory=dict)  # by first channel
+    exception: Group | None = None  # complaints needing an exception
 
     @classmethod
     def exact(cls, cols: Columns) -> ComplaintStats:
@@ -253,6 +261,7 @@ class ComplaintStats:
             top=group(top),
             rest=group(~top),
             channels={int(ch): group(first == ch) for ch in np.unique(first)},
+            exception=group(np.asarray(cols["needs_exception"], dtype=bool)),
         )
 
 
@@ -302,6 +311,7 @@ class StreamingStats:
             mask = first == ch
             if mask.any():
                 self._add_group(ch, mask, resolved, ttr)
+        self._add_group("exception", np.asarray(cols["needs_exception"], dtype=bool), resolved, ttr)
 
     def result(self) -> ComplaintStats:
         def group(key: object) -> Group:
@@ -316,6 +326,7 @@ class StreamingStats:
             top=group("top"),
             rest=group("rest"),
             channels={ch: group(ch) for ch in range(len(channels.names())) if ch in self._groups},
+            exception=group("exception"),
         )
 
 
@@ -328,6 +339,7 @@ def _empty() -> dict[str, np.ndarray]:
         "ceo_wait_h": np.zeros(0),
         "first_call_wait_h": np.zeros(0),
         "first_call_abandoned": np.zeros(0, dtype=bool),
+        "needs_exception": np.zeros(0, dtype=bool),
     }
 
 

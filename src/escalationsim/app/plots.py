@@ -23,6 +23,26 @@ from escalationsim.analysis.fairness import TIERS, follower_tier  # noqa: E402
 from escalationsim.app.files import save_figure  # noqa: E402
 from escalationsim.engine import channels  # noqa: E402
 
+OKABE_ITO: tuple[str, ...] = (
+    "#E69F00",
+    "#56B4E9",
+    "#009E73",
+    "#F0E442",
+    "#0072B2",
+    "#D55E00",
+    "#CC79A7",
+    "#000000",
+)
+"""A colour-blind-safe palette (Okabe & Ito, 2008): told apart under the common forms of
+colour blindness; parts beyond the eighth also get a hatch."""
+
+HATCHES: tuple[str, ...] = ("", "//", "..", "xx")
+
+
+def part_style(i: int) -> dict[str, str]:
+    """Fill colour and hatch of the ``i``-th part of a stacked chart."""
+    return {"color": OKABE_ITO[i % len(OKABE_ITO)], "hatch": HATCHES[i // len(OKABE_ITO) % 4]}
+
 
 def cost_parts() -> list[tuple[str, str]]:
     """(KPI, legend label) of the stacked cost breakdown, from the KPI registry."""
@@ -41,12 +61,12 @@ def _per_complaint(kpis: pd.DataFrame, policies: list[str], col: str) -> np.ndar
 def _stacked(ax, kpis: pd.DataFrame, policies: list[str], parts, total_col: str | None) -> None:
     x = np.arange(len(policies))
     bottom = np.zeros(len(policies))
-    colors = dict(zip([c for c, _ in cost_parts()], plt.get_cmap("tab10").colors, strict=False))
+    styles = {c: part_style(i) for i, (c, _) in enumerate(cost_parts())}
     for col, label in parts:
         vals = _per_complaint(kpis, policies, col)
         if np.allclose(vals, 0):
             continue
-        ax.bar(x, vals, bottom=bottom, label=label, color=colors[col], width=0.6)
+        ax.bar(x, vals, bottom=bottom, label=label, width=0.6, edgecolor="white", **styles[col])
         bottom += vals
     for i, p in enumerate(policies):
         if total_col is None:

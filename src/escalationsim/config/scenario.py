@@ -69,22 +69,26 @@ class BurstConfig:
 @dataclass
 class ArrivalsConfig:
     """How the complaint rate varies in time. ``hourly_profile``: 24 relative weights by
-    hour of day (normalised to mean 1; empty: flat); ``bursts``: incidents on top."""
+    hour of day (normalised to mean 1; empty: flat); ``weekly_profile``: 7 relative
+    weights by day of the week, Monday first (normalised to mean 1; empty: flat);
+    ``bursts``: incidents on top. Day 0 of a run is a Monday."""
 
     hourly_profile: list[float] = field(default_factory=list)
+    weekly_profile: list[float] = field(default_factory=list)
     bursts: list[BurstConfig] = field(default_factory=list)
 
     def check_rules(self, prefix: str) -> None:
-        profile = self.hourly_profile
-        if len(profile):
-            check(
-                f"{prefix}.hourly_profile",
-                list(profile),
-                len(profile) == 24
-                and all(is_num(w) and 0 <= w <= 1e6 for w in profile)
-                and sum(profile) > 0,
-                "empty (flat) or 24 weights in [0, 1e6], not all 0",
-            )
+        for name, n, what in (("hourly_profile", 24, "hour"), ("weekly_profile", 7, "day")):
+            profile = getattr(self, name)
+            if len(profile):
+                check(
+                    f"{prefix}.{name}",
+                    list(profile),
+                    len(profile) == n
+                    and all(is_num(w) and 0 <= w <= 1e6 for w in profile)
+                    and sum(profile) > 0,
+                    f"empty (flat) or {n} weights by {what} in [0, 1e6], not all 0",
+                )
 
 
 @dataclass
@@ -185,12 +189,119 @@ class ChannelsConfig:
     ceo: CeoInboxConfig = field(default_factory=CeoInboxConfig)
 
 
+_HOUR = Check(lambda v: is_num(v) and 0 <= v <= 24, "an hour of day in [0, 24]")
+
+
+@dataclass
+class ShiftConfig:
+    """``count`` workers from ``start_hour`` to ``end_hour`` on ``days`` (0 = Monday ...
+    6 = Sunday); an end at or before the start runs past midnight."""
+
+    days: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    start_hour: float = param(9.0, _HOUR)
+    end_hour: float = param(17.0, _HOUR)
+    count: int = param(1, int_in(0, 1_000_000))
+
+    def check_rules(self, prefix: str) -> None:
+        check(
+            f"{prefix}.days",
+            list(self.days),
+            len(self.days) > 0
+            and len(set(self.days)) == len(self.days)
+            and all(is_int(d) and 0 <= d <= 6 for d in self.days),
+            "a non-empty list of distinct days 0..6 (0 = Monday)",
+        )
+
+
+@dataclass
+class ScheduleConfig:
+    """When a pool's staff are on duty, repeating every week. Empty (the default): the
+    pool's ``count`` around the clock. Either ``shifts`` (head counts add up where shifts
+    overlap) or ``hourly``: head count by hour, 24 entries (every day alike) or 168
+    (Monday 00:00 first)."""
+
+    shifts: list[ShiftConfig] = field(default_factory=list)
+    hourly: list[int] = field(default_factory=list)
+
+    def check_rules(self, prefix: str) -> None:
+        check(
+            f"{prefix}",
+            "shifts and hourly",
+            not (self.shifts and self.hourly),
+            "either shifts or hourly, not both",
+        )
+        if self.hourly:
+            check(
+                f"{prefix}.hourly",
+                list(self.hourly),
+                len(self.hourly) in (24, 168)
+                and all(is_int(n) and 0 <= n <= 1_000_000 for n in self.hourly),
+                "24 or 168 head counts, integers in [0, 1000000]",
+            )
+
+    @property
+    def constant(self) -> bool:
+        """No schedule: the pool's count around the clock."""
+        return not self.shifts and not self.hourly
+
+
 @dataclass
 class PoolConfig:
-    """A pool of identical staff: head count (working 24/7 in shifts) and loaded hourly cost."""
+    """A pool of identical staff: head count, loaded hourly cost and when they work
+    (``schedule``; by default ``count`` workers around the clock)."""
 
     count: int = param(1, int_min(1))
     hourly_cost_usd: float = param(40.0, usd(1e6))
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+
+    def check_rules(self, prefix: str) -> None:
+        sch = self.schedule
+        if sch.constant:
+            return
+        busy = any(n > 0 for n in sch.hourly) or any(sh.count > 0 for sh in sch.shifts)
+        check(f"{prefix}.schedule", "no one on duty", busy, "at least one worker on duty")
+
+
+@dataclass
+class WorkRoute:
+    """Which pool does one kind of work, and in which priority class (lower first; in a
+    class, first come first served, or the policy's order, e.g. bigger accounts first)."""
+
+    pool: str = "reps"
+    priority: int = param(0, int_in(0, 100))
+
+
+WORK_POOLS: tuple[str, ...] = ("reps", "social", "managers", "exec_office")
+"""Pools that can be given work (the CEO has a desk of their own)."""
+
+
+@dataclass
+class WorkConfig:
+    """Who does each kind of work: separate teams by default (phone and email to the reps,
+    posts to the social team). A blended team routes ``social`` to ``reps`` too, e.g.
+    phone (0), then social (1), then email (2); a pool with no work is not staffed."""
+
+    phone: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 0))
+    email: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 1))
+    consult: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 1))
+    social: WorkRoute = field(default_factory=lambda: WorkRoute("social", 0))
+    supervisor: WorkRoute = field(default_factory=lambda: WorkRoute("managers", 0))
+    owner: WorkRoute = field(default_factory=lambda: WorkRoute("managers", 0))
+    audit: WorkRoute = field(default_factory=lambda: WorkRoute("managers", 1))
+    office: WorkRoute = field(default_factory=lambda: WorkRoute("exec_office", 0))
+
+    def check_rules(self, prefix: str) -> None:
+        for kind, route in vars(self).items():
+            check(
+                f"{prefix}.{kind}.pool",
+                route.pool,
+                route.pool in WORK_POOLS,
+                f"one of {list(WORK_POOLS)}",
+            )
+
+    def pools_in_use(self) -> set[str]:
+        """Pools that some kind of work goes to."""
+        return {route.pool for route in vars(self).values()}
 
 
 @dataclass
@@ -241,6 +352,7 @@ class StaffConfig:
         default_factory=lambda: PoolConfig(count=2, hourly_cost_usd=90.0)
     )
     ceo: CeoConfig = field(default_factory=CeoConfig)
+    work: WorkConfig = field(default_factory=WorkConfig)
     scale_with_volume: bool = False
     reference_volume_per_day: float = param(500.0, positive_at_most(1e9, " complaints a day"))
 
@@ -260,6 +372,8 @@ class HandleTimesConfig:
     ceo_answer: HandleTime = field(default_factory=lambda: HandleTime(10.0, 0.6))
     ceo_ack: HandleTime = field(default_factory=lambda: HandleTime(3.0, 0.6))
     ticketing: HandleTime = field(default_factory=lambda: HandleTime(2.0, 0.5))
+    backoffice: HandleTime = field(default_factory=lambda: HandleTime(20.0, 0.8))
+    chase: HandleTime = field(default_factory=lambda: HandleTime(4.0, 0.8))
 
 
 @dataclass
@@ -271,14 +385,63 @@ class BehaviourConfig:
     escalate_delay_mean_h: float = param(12.0, positive_at_most(1e5, " hours"))
     max_retries: int = param(1, int_in(0, 100))
     supervisor_request_prob: float = param(0.3, PROB)
+    switch_prob: float = param(0.0, PROB)
+    """After a service failure on a channel with an alternative (phone <-> email), the
+    chance that a customer who tries again switches to the alternative instead of
+    retrying the same channel (once per complaint; 0: channels are sticky)."""
+    roulette_prob: float = param(0.0, PROB)
+    """After a rep's "no" on the phone or by email, the chance that the customer asks
+    again, hoping for another rep, before escalating ("rep roulette"; 0: never)."""
+    max_roulette: int = param(1, int_in(0, 100))
+    """Rep-roulette attempts per complaint at most."""
+
+
+@dataclass
+class BackOfficeConfig:
+    """Work a resolution needs after the contact (a refund, a replacement, a fix by
+    another team). A resolved complaint needs it with ``share_routine`` or
+    ``share_exception``; it then completes after a lead time (lognormal, mean and
+    coefficient of variation) and costs ``handle_times.backoffice`` of back-office staff
+    time at ``hourly_cost_usd``; the complaint counts as resolved, and the customer is
+    told, when it completes. While waiting the customer may chase (a recontact on the
+    channel the fix was promised on, or the phone): the time to each chase is Weibull
+    with ``chase_shape`` > 1, so the chance of chasing grows with the wait."""
+
+    enabled: bool = False
+    share_routine: float = param(0.2, PROB)
+    share_exception: float = param(0.8, PROB)
+    lead_time_mean_h: float = param(72.0, positive_at_most(1e5, " hours"))
+    lead_time_cv: float = param(1.0, within(0, 10))
+    hourly_cost_usd: float = param(35.0, usd(1e6))
+    chase_scale_h: float = param(72.0, positive_at_most(1e6, " hours"))
+    chase_shape: float = param(2.0, within(0.1, 20))
+    max_chases: int = param(3, int_in(0, 100))
+
+
+class ChurnAccounting(str, Enum):
+    """How churn enters the cost: ``incremental``: churn beyond the baseline attrition,
+    valued at the margin lost over ``horizon_years``; ``lifetime``: every churned customer
+    at their whole lifetime value (the first version's accounting)."""
+
+    incremental = "incremental"
+    lifetime = "lifetime"
 
 
 @dataclass
 class ChurnConfig:
-    """Repurchase probability after a complaint (TARP), by problem size and outcome.
+    """Repurchase probability after a complaint (TARP), by problem size and outcome, and
+    how the churn it implies is costed.
 
     Routine issues count as minor problems, issues needing an exception as major ones.
+    ``baseline_attrition``: share of customers who leave within ``horizon_years`` without
+    any complaint; ``lifetime_years``: the customer lifetime their value is spread over,
+    so the margin lost over the horizon is ``clv x min(1, horizon / lifetime)``.
     """
+
+    accounting: ChurnAccounting = param(ChurnAccounting.lifetime, one_of(ChurnAccounting))
+    baseline_attrition: float = param(0.0, PROB)
+    horizon_years: float = param(1.0, positive_at_most(100, " years"))
+    lifetime_years: float = param(5.0, positive_at_most(100, " years"))
 
     quick_resolution_h: float = param(24.0, positive_at_most(1e5, " hours"))
     minor_quick: float = param(0.95, PROB)
@@ -300,11 +463,23 @@ class ChurnConfig:
             )
 
 
+class StaffBasis(str, Enum):
+    """Which staff hours the total cost charges."""
+
+    paid = "paid"
+    busy = "busy"
+
+
 @dataclass
 class CostsConfig:
-    """Money that is not staff time: publicity and one-off fixes."""
+    """Money that is not handling time: how staff are paid, publicity, one-off fixes.
+
+    ``staff_basis``: ``busy`` charges staff for the hours they handled complaints (the
+    first version's accounting); ``paid`` charges every paid hour of the schedule, idle
+    time included (what the payroll pays)."""
 
     cost_per_impression_usd: float = param(0.01, usd(1e3))
+    staff_basis: StaffBasis = param(StaffBasis.busy, one_of(StaffBasis))
 
 
 @dataclass
@@ -329,6 +504,7 @@ class ScenarioConfig:
     staff: StaffConfig = field(default_factory=StaffConfig)
     handle_times: HandleTimesConfig = field(default_factory=HandleTimesConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    backoffice: BackOfficeConfig = field(default_factory=BackOfficeConfig)
     churn: ChurnConfig = field(default_factory=ChurnConfig)
     costs: CostsConfig = field(default_factory=CostsConfig)
     targets: TargetsConfig = field(default_factory=TargetsConfig)

@@ -21,11 +21,18 @@ from escalationsim.kernel.draws import PrivateDraws
 from escalationsim.kernel.process import LightProcess
 
 if TYPE_CHECKING:
+    from escalationsim.engine.backoffice import BackOffice
     from escalationsim.engine.channels.registry import Channel
     from escalationsim.engine.customer import Customer
     from escalationsim.engine.levers import Levers
     from escalationsim.kernel.ceo_desk import CeoDesk
     from escalationsim.kernel.staff_pool import StaffPool
+
+
+PRIORITY_CLASS = 1000.0
+"""Queue priority of one priority class of work (``staff.work.<kind>.priority``). Within
+a class a policy may order requests by a value in (-PRIORITY_CLASS/2, PRIORITY_CLASS/2)
+(e.g. bigger social accounts first); lower is served first."""
 
 
 class RunContext:
@@ -59,12 +66,21 @@ class RunContext:
         self.retry_delay_h = retry_delay_h
         self.escalate_delay_h = escalate_delay_h
         self.finish = finish  # close a complaint with a status (the model records it)
+        # Who does each kind of work (scenario.staff.work): pool and priority.
+        self.routes: dict[str, tuple[StaffPool, float]] = {}
+        # Set by the model from the scenario's behaviour and back-office settings:
+        self.switch_prob = 0.0
+        self.roulette_prob = 0.0
+        self.max_roulette = 0
+        self.backoffice: BackOffice | None = None
         # Set by the model once the channels are built:
         self.channels: dict[str, Channel] = {}
         self.contact: list[Callable[[Customer], Any]] = []  # contact process by code
         self.retryable: list[bool] = []  # by code
         self.tracked: list[bool] = []  # tickets kept on the channel, by code
         self.ladder: list[tuple[int, int, str | None]] = []  # (bit, code, requires)
+        self.alternative: list[int] = []  # code of the channel to switch to, or -1, by code
+        self.work_of: list[str | None] = []  # kind of work serving each channel, by code
         self._publicity: list[Callable[[float, float], None]] = []
 
     # ------------------------------------------------------------------ work
@@ -94,18 +110,31 @@ class RunContext:
         yield self.hold(c, pool, task, ticket=ticket)
         pool.release()
 
+    def route(self, kind: str) -> tuple[StaffPool, float]:
+        """The pool that does work of ``kind`` and the queue priority of its class."""
+        return self.routes[kind]
+
+    def work(
+        self, c: Customer, kind: str, task: str | None = None, ticket: bool = False
+    ) -> Generator[Any, Any, None]:
+        """Work of ``kind`` for ``c`` by the pool it is routed to (no reneging): handling
+        time of ``task`` (default: ``kind``)."""
+        pool, priority = self.routes[kind]
+        yield from self.staff_task(c, pool, task or kind, priority=priority, ticket=ticket)
+
     def audit(self, c: Customer) -> None:
         """A manager audits a granted exception later, at low priority; the customer does
         not wait for it. Its hours are booked to the complaint now."""
         d = self.handle("audit", c)
         c.hours[AUDIT_SLOT] += d
-        LightProcess(self.pools["managers"].serve(d, priority=1))
+        pool, priority = self.routes["audit"]
+        LightProcess(pool.serve(d, priority=priority))
 
     def ceo_task(self, c: Customer, task: str, ticket: bool) -> Generator[Any, Any, None]:
         """A letter in the CEO's inbox (ticketed first by the executive office if
         ``ticket``); returns when the CEO has finished it."""
         if ticket:
-            yield from self.staff_task(c, self.pools["exec_office"], "ticketing", priority=0)
+            yield from self.work(c, "office", "ticketing")
         yield self.ceo.send(self.handle(task, c), c.hours)
 
     # ------------------------------------------------------------------ outcomes

@@ -81,6 +81,10 @@ class Customer:
         "ceo_since",
         "ceo_wait_h",
         "last_outcome",
+        "backoffice",
+        "chases",
+        "switched",
+        "roulettes",
     )
 
     def __init__(
@@ -142,3 +146,7 @@ class Customer:
         self.ceo_since = -1.0  # when the pending CEO-channel contact began (-1: none)
         self.ceo_wait_h = NAN  # time from writing to the CEO to the final answer
         self.last_outcome = -1  # outcome code of the latest finished contact (kernel.codes)
+        self.backoffice = False  # the resolution needed back-office work (engine.backoffice)
+        self.chases = 0  # contacts chasing back-office work
+        self.switched = False  # switched between phone and email after a failure
+        self.roulettes = 0  # times asked again after a rep's "no", hoping for another rep

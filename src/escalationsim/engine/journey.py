@@ -1,12 +1,18 @@
 """A customer's journey up the escalation ladder.
 
-Contact a channel, wait, get an outcome. A resolution ends it. After any failure the
-customer continues with probability ``persistence`` (else gives up), choosing the next
-rung: retry the same channel after a service failure (abandoned call, unanswered email,
-unfixed routine issue) if the channel is ``retryable``, up to ``max_retries`` times;
-otherwise, and always after a "no", the first channel of the escalation ladder (social,
-then the CEO, as the channel registry orders them) that the customer can reach and has
-not tried yet. With no rung left they give up.
+Contact a channel, wait, get an outcome. A resolution ends it (once any back-office work
+it needs is done: :mod:`.backoffice`). After any failure the customer continues with
+probability ``persistence`` (else gives up), choosing the next rung:
+
+- after a service failure (abandoned call, unanswered email, unfixed routine issue) on a
+  ``retryable`` channel: switch to its ``alternative`` channel (phone <-> email) with
+  ``behaviour.switch_prob``, once per complaint; else retry the same channel, up to
+  ``max_retries`` times;
+- after a "no" on a ``retryable`` channel: ask again hoping for another rep ("rep
+  roulette") with ``behaviour.roulette_prob``, up to ``max_roulette`` times;
+- otherwise, and always after a "no", the first channel of the escalation ladder
+  (social, then the CEO, as the channel registry orders them) that the customer can
+  reach and has not tried yet. With no rung left they give up.
 """
 
 from __future__ import annotations
@@ -23,8 +29,22 @@ if TYPE_CHECKING:
 
 def next_channel(ctx: RunContext, c: Customer, channel: int, outcome: int, retries: int) -> int:
     """The next rung of the ladder after a failed contact, or -1 if none is left."""
-    if outcome != DENIED and ctx.retryable[channel] and retries < ctx.max_retries:
-        return channel
+    if ctx.retryable[channel]:
+        if outcome != DENIED:
+            alt = ctx.alternative[channel]
+            switch = alt >= 0 and ctx.switch_prob and not c.switched
+            if switch and ctx.uniform(c) < ctx.switch_prob:  # draws only when switching is on
+                c.switched = True
+                return alt
+            if retries < ctx.max_retries:
+                return channel
+        elif (
+            ctx.roulette_prob
+            and c.roulettes < ctx.max_roulette
+            and ctx.uniform(c) < ctx.roulette_prob
+        ):
+            c.roulettes += 1
+            return channel
     tried = c.tried
     for bit, code, requires in ctx.ladder:
         if not tried & bit and (requires is None or getattr(c, requires)):
@@ -45,6 +65,9 @@ def journey(ctx: RunContext, c: Customer, start: int) -> Generator[Any, Any, Non
         outcome = yield from contact[channel](c)
         c.last_outcome = outcome
         if outcome == RESOLVED:
+            backoffice = ctx.backoffice
+            if backoffice is not None and backoffice.needed(ctx, c):
+                yield from backoffice.wait(ctx, c, ctx.work_of[channel])
             ctx.finish(c, STATUS_RESOLVED)
             return
         nxt = next_channel(ctx, c, channel, outcome, retries)

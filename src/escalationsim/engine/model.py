@@ -20,16 +20,18 @@ import simpy
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.engine import channels
 from escalationsim.engine.arrivals import arrivals
-from escalationsim.engine.context import RunContext
+from escalationsim.engine.backoffice import LEAD_TIME, BackOffice
+from escalationsim.engine.context import PRIORITY_CLASS, RunContext
 from escalationsim.engine.customer import Customer
 from escalationsim.engine.levers import Levers
 from escalationsim.engine.population import Population
 from escalationsim.engine.recorder import ComplaintLog, ComplaintTally
-from escalationsim.engine.staff import build_staff, configured_counts
+from escalationsim.engine.staff import build_staff, configured_schedules
 from escalationsim.kernel.collect import fewer_collections
 from escalationsim.kernel.draws import PrivateDraws, Sampler
 from escalationsim.kernel.process import LightProcess
 from escalationsim.kernel.rng import CustomerDraws
+from escalationsim.kernel.schedule import Schedule
 
 
 @dataclass
@@ -43,18 +45,21 @@ class RunResult:
     utilisation: dict[str, float]
     busy_h: dict[str, float]
     staff_count: dict[str, int]
+    """Peak head count by pool (1 for the CEO)."""
     backlog: dict[str, np.ndarray]
     inflow: dict[str, int]
     counters: dict[str, float] = field(default_factory=dict)
     untracked: int = 0
     """Bit mask of the channels on which the policy keeps no tickets."""
+    paid_h: dict[str, float] = field(default_factory=dict)
+    """Paid worker-hours in the window by pool (the schedule's; the CEO's complaint hours)."""
 
 
 class Model:
     """The wiring of one run.
 
-    ``staff_counts``: workers per pool (the experiment layer's staffing when the
-    scenario scales staff with volume); by default the configured head counts.
+    ``staff_counts``: each pool's schedule or constant head count (the experiment layer's
+    staffing when the scenario scales staff with volume); by default as configured.
     ``records=False`` keeps no complaint rows: closed complaints are handed, a chunk at
     a time, to ``fold`` (the analysis layer's streaming summary). ``on_day(days)`` is
     called after every simulated day (for a progress bar; it must not touch the model).
@@ -72,7 +77,7 @@ class Model:
         drain_h: float = 0.0,
         records: bool = True,
         fold: Callable[[dict[str, np.ndarray]], None] | None = None,
-        staff_counts: dict[str, int] | None = None,
+        staff_counts: dict[str, Schedule | int] | None = None,
         on_day: Callable[[float], None] | None = None,
     ) -> None:
         if staff_counts is None:
@@ -81,7 +86,7 @@ class Model:
                     "scenario.staff.scale_with_volume needs staff_counts "
                     "(escalationsim.experiment.staffing.head_counts)"
                 )
-            staff_counts = configured_counts(scenario)
+            staff_counts = dict(configured_schedules(scenario))
         self.scenario = scenario
         self.policy = policy
         if records and not isinstance(population, Population):
@@ -91,12 +96,15 @@ class Model:
         self.drain_h = drain_h
         self.replication = replication
         self.env = env = simpy.Environment()
-        self.staff = build_staff(env, scenario, staff_counts, (warmup_h, horizon_h))
+        self.staff_window = (warmup_h, horizon_h)
+        self.staff = build_staff(env, scenario, staff_counts, self.staff_window)
         self.draws = CustomerDraws(rngs["journey"])
         samplers = {
             name: Sampler(ht.mean_min, ht.cv, getattr(ht.dist, "value", ht.dist))
             for name, ht in vars(scenario.handle_times).items()
         }
+        bo = scenario.backoffice
+        samplers[LEAD_TIME] = Sampler(bo.lead_time_mean_h * 60.0, bo.lead_time_cv, "lognormal")
         b = scenario.behaviour
         self.active: dict[int, Customer] = {}
         self.ctx = ctx = RunContext(
@@ -110,6 +118,10 @@ class Model:
             escalate_delay_h=b.escalate_delay_mean_h,
             finish=self.finish,
         )
+        ctx.routes = {
+            kind: (self.staff[route.pool], route.priority * PRIORITY_CLASS)
+            for kind, route in vars(scenario.staff.work).items()
+        }
         self.channels = [
             cls(ctx, scenario, policy.tracks(cls)) for cls in channels.channel_classes()
         ]
@@ -118,6 +130,15 @@ class Model:
         ctx.retryable = [ch.retryable for ch in self.channels]
         ctx.tracked = [ch.tracked for ch in self.channels]
         ctx.ladder = [(1 << cls.code, cls.code, cls.requires) for cls in channels.ladder()]
+        ctx.alternative = [
+            channels.code(ch.alternative) if ch.alternative else -1 for ch in self.channels
+        ]
+        ctx.work_of = [ch.work for ch in self.channels]
+        ctx.switch_prob = b.switch_prob
+        ctx.roulette_prob = b.roulette_prob
+        ctx.max_roulette = b.max_roulette
+        if scenario.backoffice.enabled:
+            ctx.backoffice = BackOffice(scenario.backoffice)
         self.untracked = sum(ch.bit for ch in self.channels if not ch.tracked)
         for lever in policy.levers():
             if hasattr(lever, "bind"):
@@ -201,11 +222,17 @@ class Model:
             window_h=(self.warmup_h, self.horizon_h),
             utilisation={k: q.utilisation() for k, q in self.staff.items()},
             busy_h={k: q.busy_h for k, q in self.staff.items()},
-            staff_count={k: getattr(q, "count", 1) for k, q in self.staff.items()},
+            staff_count={
+                k: q.schedule.peak if hasattr(q, "schedule") else 1 for k, q in self.staff.items()
+            },
             backlog={k: np.asarray(v, dtype=np.int64) for k, v in self._snapshots.items()},
             inflow={k: q.inflow for k, q in self.staff.items()},
             counters=counters,
             untracked=self.untracked,
+            paid_h={
+                k: q.paid_h() if hasattr(q, "paid_h") else q.available_h(*self.staff_window)
+                for k, q in self.staff.items()
+            },
         )
 
 

@@ -77,14 +77,26 @@ def _lognormal_median(rng: np.random.Generator, median: float, sigma: float, n: 
     return median * np.exp(sigma * rng.standard_normal(n))
 
 
-def rate_factor(scenario: ScenarioConfig, t_h: np.ndarray) -> np.ndarray:
-    """Arrival rate at times ``t_h`` relative to the mean daily rate: the hour-of-day
-    weight (mean 1) times the multiplier of every incident under way."""
+def profile_factor(scenario: ScenarioConfig, t_h: np.ndarray) -> np.ndarray:
+    """Arrival rate at times ``t_h`` relative to the mean rate, from the hour-of-day and
+    day-of-week profiles only (each normalised to mean 1; day 0 is a Monday)."""
     cfg = scenario.arrivals
     factor = np.ones_like(t_h, dtype=float)
     if len(cfg.hourly_profile):
         w = np.asarray(cfg.hourly_profile, dtype=float)
         factor *= (w / w.mean())[np.floor(t_h % 24.0).astype(int)]
+    if len(cfg.weekly_profile):
+        w = np.asarray(cfg.weekly_profile, dtype=float)
+        factor *= (w / w.mean())[np.floor(t_h / 24.0).astype(np.int64) % 7]
+    return factor
+
+
+def rate_factor(scenario: ScenarioConfig, t_h: np.ndarray) -> np.ndarray:
+    """Arrival rate at times ``t_h`` relative to the mean daily rate: the hour-of-day
+    weight (mean 1) times the day-of-week weight (mean 1; day 0 is a Monday) times the
+    multiplier of every incident under way."""
+    cfg = scenario.arrivals
+    factor = profile_factor(scenario, t_h)
     for b in cfg.bursts:
         start = b.start_day * 24.0
         factor *= np.where((t_h >= start) & (t_h < start + b.duration_h), b.multiplier, 1.0)
@@ -98,6 +110,9 @@ def _peak_factor(scenario: ScenarioConfig) -> float:
     if len(cfg.hourly_profile):
         w = np.asarray(cfg.hourly_profile, dtype=float)
         peak = float(w.max() / w.mean())
+    if len(cfg.weekly_profile):
+        w = np.asarray(cfg.weekly_profile, dtype=float)
+        peak *= float(w.max() / w.mean())
     for b in cfg.bursts:
         peak *= max(b.multiplier, 1.0)
     return peak
@@ -122,7 +137,7 @@ def _block_arrivals(
     n = int(rng.poisson(rate_h * peak * length_h))
     times = start_h + np.sort(rng.random(n)) * length_h
     if peak == 1.0 and not scenario.arrivals.bursts:
-        return times
+        return times  # flat: every candidate is an arrival
     keep = rng.random(n) * peak < rate_factor(scenario, times)
     return times[keep]
 

@@ -72,6 +72,7 @@ COLUMNS: tuple[Column, ...] = (
     _j("last_outcome", "i1"),
     _j("resolved_by", "i1"),
     Column("time_to_resolution_h", "f8", "derived"),
+    Column("fixed_quickly", "?", "derived"),
     _j("compensation", "f8"),
     *(Column(name, "f8", "hours") for name in HOUR_COLUMNS),
     _j("impressions", "f8"),
@@ -80,6 +81,10 @@ COLUMNS: tuple[Column, ...] = (
     _j("first_call_wait_h", "f8"),
     _j("ceo_wait_h", "f8"),
     _j("first_call_abandoned", "?"),
+    _j("backoffice", "?"),
+    _j("chases", "i4"),
+    _j("switched", "?"),
+    _j("roulettes", "i4"),
     Column("churned", "?", "derived"),
     Column("tracked", "?", "derived"),
 )

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from escalationsim.config.scenario import WORK_POOLS
 from escalationsim.kernel.ceo_desk import CeoDesk
+from escalationsim.kernel.schedule import Schedule, Shift
 from escalationsim.kernel.staff_pool import StaffPool
 
 if TYPE_CHECKING:
     import simpy
 
-    from escalationsim.config.scenario import ScenarioConfig
+    from escalationsim.config.scenario import PoolConfig, ScenarioConfig
 
 POOLS: tuple[str, ...] = ("reps", "social", "managers", "exec_office", "ceo")
 """Staff pools in a fixed order: per-complaint handling hours are kept in this order."""
@@ -25,25 +27,54 @@ POOLS: tuple[str, ...] = ("reps", "social", "managers", "exec_office", "ceo")
 AUDIT_SLOT = len(POOLS)
 """Slot after the pools for managers' audit hours: spent after the customer was served."""
 
-HOUR_SLOTS = AUDIT_SLOT + 1
+BACKOFFICE_SLOT = AUDIT_SLOT + 1
+"""Slot for back-office hours: work a resolution needs after the contact, done outside
+the contact centre's pools (engine.backoffice)."""
+
+HOUR_SLOTS = BACKOFFICE_SLOT + 1
 """Length of a customer's ``hours`` list."""
 
-HOUR_COLUMNS: tuple[str, ...] = tuple(f"hours_{p}" for p in (*POOLS, "audit"))
+HOUR_COLUMNS: tuple[str, ...] = tuple(f"hours_{p}" for p in (*POOLS, "audit", "backoffice"))
 """Complaint columns of handling hours, by slot."""
 
 
+def pool_schedule(cfg: PoolConfig) -> Schedule:
+    """A pool's weekly schedule as configured: its shifts, its hourly table, or its
+    ``count`` around the clock."""
+    sch = cfg.schedule
+    if sch.hourly:
+        return Schedule.from_table(sch.hourly)
+    if sch.shifts:
+        return Schedule.from_shifts(
+            Shift(tuple(s.days), s.start_hour, s.end_hour, s.count) for s in sch.shifts
+        )
+    return Schedule.constant(cfg.count)
+
+
+def configured_schedules(scenario: ScenarioConfig) -> dict[str, Schedule]:
+    """Every pool's schedule as configured (no scaling with volume); a pool that no kind
+    of work goes to (``staff.work``) is not staffed."""
+    st = scenario.staff
+    used = st.work.pools_in_use()
+    return {
+        name: pool_schedule(getattr(st, name)) if name in used else Schedule.constant(0)
+        for name in WORK_POOLS
+    }
+
+
 def configured_counts(scenario: ScenarioConfig) -> dict[str, int]:
-    """Workers per pool as configured (no scaling with volume); the CEO is one person."""
-    return {name: getattr(scenario.staff, name).count for name in POOLS if name != "ceo"}
+    """Peak workers per pool as configured (no scaling with volume)."""
+    return {name: s.peak for name, s in configured_schedules(scenario).items()}
 
 
 def build_staff(
     env: simpy.Environment,
     scenario: ScenarioConfig,
-    counts: dict[str, int],
+    staffing: dict[str, Schedule | int],
     window: tuple[float, float],
 ) -> dict[str, StaffPool | CeoDesk]:
-    """Every pool of the run, in :data:`POOLS` order, with ``counts`` workers each."""
+    """Every pool of the run, in :data:`POOLS` order: ``staffing`` gives each pool's
+    schedule (or constant head count); the CEO has a desk of their own."""
     st = scenario.staff
     staff: dict[str, StaffPool | CeoDesk] = {}
     for i, name in enumerate(POOLS):
@@ -54,5 +85,8 @@ def build_staff(
             )
         else:
             cfg = getattr(st, name)
-            staff[name] = StaffPool(env, name, i, counts[name], cfg.hourly_cost_usd, window)
+            sch = staffing[name]
+            if isinstance(sch, int):
+                sch = Schedule.constant(sch)
+            staff[name] = StaffPool(env, name, i, sch.peak, cfg.hourly_cost_usd, window, sch)
     return staff

@@ -28,7 +28,7 @@ from escalationsim.engine.population import population_blocks
 from escalationsim.engine.recorder import ComplaintLog
 from escalationsim.experiment.job import SimConfig, validate
 from escalationsim.experiment.plugins import load_plugins
-from escalationsim.experiment.staffing import head_counts
+from escalationsim.experiment.staffing import staffing
 from escalationsim.kernel.rng import streams
 from escalationsim.policy.policy import PolicyConfig, build_policy
 
@@ -77,7 +77,7 @@ def run_one(
         drain_h,
         records=keep_records,
         fold=summary,
-        staff_counts=head_counts(scenario),
+        staff_counts=dict(staffing(scenario)),
         on_day=on_day,
     )
     if summary is not None:

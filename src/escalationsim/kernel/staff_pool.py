@@ -6,6 +6,11 @@ and a release event per use; here a request that finds a worker free takes it at
 with no event at all (``request`` returns ``None``), and a waiting request gets a plain
 event fired by :meth:`StaffPool.release`. The order is SimPy's own (priority, then time
 of request). About a fifth of a run's time at the time it was introduced.
+
+A pool may follow a weekly :class:`~escalationsim.kernel.schedule.Schedule`: at each of
+its change points the head count changes (:meth:`StaffPool.set_count`). Requests waiting
+when a shift ends wait for the next one; a worker whose shift has ended finishes the
+task in hand and then leaves (``free`` is negative while such workers are still busy).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from collections.abc import Generator
 from typing import Any
 
 import simpy
+
+from escalationsim.kernel.schedule import Schedule
 
 
 def overlap(start: float, end: float, lo: float, hi: float) -> float:
@@ -48,11 +55,14 @@ class StaffPool:
         count: int,
         hourly_cost: float,
         window: tuple[float, float],
+        schedule: Schedule | None = None,
     ) -> None:
         self.env = env
         self.name = name
         self.index = index  # slot of this pool in a customer's ``hours``
-        self.count = count
+        self.schedule = schedule or Schedule.constant(count)
+        count = self.schedule.count_at(env.now)
+        self.count = count  # workers on duty now
         self.hourly_cost = hourly_cost
         self.free = count  # idle workers
         self.lo, self.hi = window
@@ -61,6 +71,27 @@ class StaffPool:
         self._heap: list[tuple[float, float, int, simpy.Event]] = []
         self._seq = itertools.count()
         self._waiting = 0  # requests in the queue that have not reneged
+        if not self.schedule.is_constant:
+            env.process(self._follow_schedule())
+
+    def _follow_schedule(self) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        for t, n in self.schedule.changes(env.now):
+            yield env.timeout(t - env.now)
+            self.set_count(n)
+
+    def set_count(self, n: int) -> None:
+        """Put ``n`` workers on duty from now: new workers take waiting requests at once;
+        workers going off duty leave as soon as they are free."""
+        self.free += n - self.count
+        self.count = n
+        heap = self._heap
+        while self.free > 0 and heap:
+            ev = heapq.heappop(heap)[3]
+            if not ev.triggered:
+                self._waiting -= 1
+                self.free -= 1
+                ev.succeed()
 
     def request(self, priority: float = 0.0) -> simpy.Event | None:
         """Ask for a worker: ``None`` if one was free (it is now taken), else an event to
@@ -92,7 +123,11 @@ class StaffPool:
             ev.succeed(RENEGED)
 
     def release(self) -> None:
-        """A worker finished: hand it to the first live request in the queue, or idle."""
+        """A worker finished: hand it to the first live request in the queue, or idle (or
+        off duty, if their shift has ended)."""
+        if self.free < 0:  # off duty since the shift ended
+            self.free += 1
+            return
         heap = self._heap
         while heap:
             ev = heapq.heappop(heap)[3]
@@ -128,10 +163,14 @@ class StaffPool:
 
     @property
     def busy(self) -> int:
-        """Workers currently busy."""
+        """Workers currently busy (including any finishing after their shift)."""
         return self.count - self.free
 
+    def paid_h(self) -> float:
+        """Paid worker-hours in the window (the schedule's, idle time included)."""
+        return self.schedule.hours(self.lo, self.hi)
+
     def utilisation(self) -> float:
-        """Busy worker-hours over available worker-hours in the window."""
-        span = (self.hi - self.lo) * self.count
+        """Busy worker-hours over paid worker-hours in the window."""
+        span = self.paid_h()
         return self.busy_h / span if span > 0 else float("nan")

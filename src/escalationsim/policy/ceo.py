@@ -59,9 +59,8 @@ class OfficeOfCeo:
         self.visibility = cfg.visibility
 
     def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
-        pools = ctx.pools
-        yield from ctx.staff_task(c, pools["exec_office"], "office_case", ticket=channel.tracked)
-        yield from ctx.staff_task(c, pools["reps"], "consult", priority=1)
+        yield from ctx.work(c, "office", "office_case", ticket=channel.tracked)
+        yield from ctx.work(c, "consult")
         ctx.publicise(self.visibility)  # 0 by default: an office reply is anonymous
         return _answer(ctx, c, ROLE_EXEC_OFFICE, self.override_prob)
 
@@ -121,7 +120,7 @@ class CeoRedirects:
     def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
         yield from ctx.ceo_task(c, "ceo_ack", ticket=channel.tracked)
         ctx.publicise(self.visibility)
-        yield from ctx.staff_task(c, ctx.pools["managers"], "owner", priority=0)
+        yield from ctx.work(c, "owner")
         if c.needs_exception:
             ctx.grant(c, ROLE_MANAGER)
         else:

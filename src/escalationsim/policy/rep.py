@@ -42,7 +42,7 @@ class ScriptAuthority:
 
     def exception(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
         if channel.live and ctx.uniform(c) < self.supervisor_request_prob:
-            yield from ctx.staff_task(c, ctx.pools["managers"], "supervisor", priority=0)
+            yield from ctx.work(c, "supervisor")
         return DENIED
 
 
@@ -72,7 +72,7 @@ class EmpoweredAuthority:
                 ctx.audit(c)
             ctx.grant(c, ROLE_REP)
             return RESOLVED
-        yield from ctx.staff_task(c, ctx.pools["managers"], "supervisor", priority=0)
+        yield from ctx.work(c, "supervisor")
         if ctx.uniform(c) < self.manager_approval_prob:
             ctx.grant(c, ROLE_MANAGER)
             return RESOLVED

@@ -21,6 +21,7 @@ class Ceo(Channel):
     """Letters to the CEO; the last rung of the ladder, under a response deadline."""
 
     name = "ceo"
+    work = "office"
     ladder_step = 2
     requires = "knows_ceo"
 

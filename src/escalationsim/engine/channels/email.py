@@ -1,6 +1,7 @@
-"""Email (or web form): waits a triage delay, then joins the reps' queue after phone
-calls; the customer stops waiting after a patience of hours (no answer) and the
-unanswered email is withdrawn from the backlog."""
+"""Email (or web form): waits a triage delay, then joins the queue of the pool that
+answers email (``staff.work.email``: the reps, after calls, by default); the customer
+stops waiting after a patience of hours (no answer) and the unanswered email is
+withdrawn from the backlog."""
 
 from __future__ import annotations
 
@@ -15,15 +16,14 @@ if TYPE_CHECKING:
     from escalationsim.engine.context import RunContext
     from escalationsim.engine.customer import Customer
 
-EMAIL_PRIORITY = 1
-"""Emails wait behind calls for the same reps."""
-
 
 @register
 class Email(Channel):
     """Emails and web forms to the reps, after calls."""
 
     name = "email"
+    work = "email"
+    alternative = "phone"
     retryable = True
     always_tracked = True
 
@@ -32,7 +32,7 @@ class Email(Channel):
         cfg = scenario.channels.email
         self.patience_h = cfg.patience_mean_h
         self.triage_h = cfg.triage_mean_h
-        self.reps = ctx.pools["reps"]
+        self.reps, self.priority = ctx.route(self.work)
 
     def contact(self, c: Customer) -> Contact:
         ctx = self.ctx
@@ -43,7 +43,7 @@ class Email(Channel):
             yield ctx.env.timeout(patience)
             return NO_ANSWER
         yield ctx.env.timeout(triage)
-        wait = reps.request_with_patience(EMAIL_PRIORITY, patience - triage)
+        wait = reps.request_with_patience(self.priority, patience - triage)
         if wait is not None and (yield wait) is RENEGED:
             return NO_ANSWER
         yield ctx.hold(c, reps, "email")

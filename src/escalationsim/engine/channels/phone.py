@@ -1,5 +1,6 @@
-"""Phone: a call to the rep queue, highest priority; the caller hangs up when patience
-runs out (abandoned). An exception request goes to the policy's rep authority."""
+"""Phone: a call to the queue of the pool that takes calls (``staff.work.phone``: the reps,
+first, by default); the caller hangs up when patience runs out (abandoned). An exception
+request goes to the policy's rep authority."""
 
 from __future__ import annotations
 
@@ -14,15 +15,14 @@ if TYPE_CHECKING:
     from escalationsim.engine.context import RunContext
     from escalationsim.engine.customer import Customer
 
-PHONE_PRIORITY = 0
-"""Calls are served before emails by the same reps."""
-
 
 @register
 class Phone(Channel):
     """Calls to the reps; a live channel (a caller may ask for a supervisor)."""
 
     name = "phone"
+    work = "phone"
+    alternative = "email"
     retryable = True
     live = True
     always_tracked = True
@@ -31,17 +31,17 @@ class Phone(Channel):
         super().__init__(ctx, scenario, tracked)
         patience = scenario.channels.phone.patience_mean_s
         self.patience_h = None if patience is None else patience / 3600.0
-        self.reps = ctx.pools["reps"]
+        self.reps, self.priority = ctx.route(self.work)
 
     def contact(self, c: Customer) -> Contact:
         ctx = self.ctx
         reps = self.reps
         c.calls += 1
         if self.patience_h is None:
-            wait = reps.request(PHONE_PRIORITY)
+            wait = reps.request(self.priority)
         else:
             patience = ctx.expo(c) * self.patience_h * c.patience
-            wait = reps.request_with_patience(PHONE_PRIORITY, patience)
+            wait = reps.request_with_patience(self.priority, patience)
         if wait is None:  # a rep was free
             if c.calls == 1:
                 c.first_call_wait_h = 0.0

@@ -12,7 +12,11 @@ so that nothing else depends on which channels exist or on their order:
   ``reached_<name>`` and ``escalated_<name>`` complaint columns and KPIs;
 - ``requires``: the customer attribute that must be true to escalate to it;
 - ``always_tracked``: tickets are kept on it under every policy (else only under a
-  policy that tracks every channel).
+  policy that tracks every channel);
+- ``work``: the kind of work (``scenario.staff.work``) that serves it, which also takes
+  a customer's chases about back-office work promised on it;
+- ``alternative``: the channel a customer may switch to after a service failure on it
+  (``behaviour.switch_prob``), e.g. phone and email.
 
 Codes are small integers given in registration order; they index per-channel tables
 and complaint columns, and no code compares them with each other.
@@ -43,6 +47,8 @@ class Channel:
     ladder_step: ClassVar[int | None] = None
     requires: ClassVar[str | None] = None
     always_tracked: ClassVar[bool] = False
+    work: ClassVar[str | None] = None
+    alternative: ClassVar[str | None] = None
 
     def __init__(self, ctx: RunContext, scenario: ScenarioConfig, tracked: bool) -> None:
         self.ctx = ctx

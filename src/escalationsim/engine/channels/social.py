@@ -1,5 +1,6 @@
-"""Social media: a public post. The policy's social triage decides whether the social
-team answers it and in what order (bigger accounts first under ``by_influence``). While
+"""Social media: a public post. The policy's social triage decides whether the team that
+answers posts (``staff.work.social``: a social team, or blended reps) answers it and in
+what order within its priority class (bigger accounts first under ``by_influence``). While
 unanswered, the post accrues negative impressions at ``impressions_per_follower_h`` x
 followers, up to the post's lifetime."""
 
@@ -22,13 +23,14 @@ class Social(Channel):
     """Public posts, answered (or not) by the social team; first rung of the ladder."""
 
     name = "social"
+    work = "social"
     ladder_step = 1
     requires = "uses_social"
 
     def __init__(self, ctx: RunContext, scenario: ScenarioConfig, tracked: bool) -> None:
         super().__init__(ctx, scenario, tracked)
         self.cfg = scenario.channels.social
-        self.team = ctx.pools["social"]
+        self.team, self.priority = ctx.route(self.work)
 
     def contact(self, c: Customer) -> Contact:
         ctx = self.ctx
@@ -44,7 +46,7 @@ class Social(Channel):
             yield env.timeout(patience)
             return NO_ANSWER
         pool = self.team
-        wait = pool.request_with_patience(triage.priority(c.followers), patience)
+        wait = pool.request_with_patience(self.priority + triage.priority(c.followers), patience)
         if wait is not None and (yield wait) is RENEGED:
             c.impressions += per_h * cfg.post_lifetime_h
             return NO_ANSWER

@@ -1,0 +1,61 @@
+"""Back-office work: what a resolution needs after the contact (a refund, a replacement,
+a fix by another team), and the customer chasing it meanwhile.
+
+When a contact resolves a complaint, it needs back-office work with the scenario's
+``backoffice.share_routine`` or ``share_exception``. The work completes after a lead time
+(lognormal); the complaint counts as resolved, and the customer is told, only then. The
+back office's own handling hours are booked to the complaint. While waiting, the customer
+may chase: the time from the promise (or the last chase) to the next chase is Weibull
+with shape > 1, so the longer the wait, the likelier a chase; each chase is a contact on
+the channel the fix was promised on, served by that channel's kind of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from escalationsim.engine.staff import BACKOFFICE_SLOT
+
+if TYPE_CHECKING:
+    from escalationsim.config.scenario import BackOfficeConfig
+    from escalationsim.engine.context import RunContext
+    from escalationsim.engine.customer import Customer
+
+LEAD_TIME = "backoffice_lead"
+"""Name of the lead-time sampler among the run's handling-time samplers."""
+
+
+class BackOffice:
+    """Decides which resolutions need back-office work and runs the wait for it."""
+
+    def __init__(self, cfg: BackOfficeConfig) -> None:
+        self.share_routine = cfg.share_routine
+        self.share_exception = cfg.share_exception
+        self.chase_scale_h = cfg.chase_scale_h
+        self.chase_power = 1.0 / cfg.chase_shape
+        self.max_chases = cfg.max_chases
+
+    def needed(self, ctx: RunContext, c: Customer) -> bool:
+        """Whether the resolution of ``c`` needs back-office work."""
+        share = self.share_exception if c.needs_exception else self.share_routine
+        return share > 0 and ctx.uniform(c) < share
+
+    def wait(self, ctx: RunContext, c: Customer, work: str) -> Generator[Any, Any, None]:
+        """Wait for the back office to finish for ``c``, chasing through ``work``; on
+        return the complaint is resolved at the completion time."""
+        env = ctx.env
+        done = env.now + ctx.handle(LEAD_TIME, c)
+        c.backoffice = True
+        c.hours[BACKOFFICE_SLOT] += ctx.handle("backoffice", c)
+        while c.chases < self.max_chases:
+            gap = self.chase_scale_h * ctx.expo(c) ** self.chase_power
+            if env.now + gap >= done:
+                break
+            yield env.timeout(gap)
+            c.chases += 1
+            c.contacts += 1
+            yield from ctx.work(c, work, "chase")
+        if env.now < done:
+            yield env.timeout(done - env.now)
+        c.resolved_at = done
