@@ -396,3 +396,54 @@ def test_scaled_reps_are_the_fewest_meeting_the_abandonment_target() -> None:
             assert erlang_a(lam, mu, phone - 1, theta).p_abandon > target
         ratio = vol / s.staff.reference_volume_per_day
         assert counts["managers"] == max(1, math.ceil(s.staff.managers.count * ratio - 1e-9))
+
+
+def test_reserved_work_starts_only_while_enough_workers_stay_free() -> None:
+    """Trunk reservation: an email (reserve 1) waits while it would take the last free
+    rep; a call (reserve 0) takes that rep at once."""
+    env = simpy.Environment()
+    pool = StaffPool(env, "reps", 0, 2, 40.0, (0.0, 10.0))
+    assert pool.request(0.0) is None  # a call takes one rep: one free
+    email = pool.request(1000.0, reserve=1)
+    assert email is not None and pool.free == 1  # would leave none free: waits
+    assert pool.request(0.0) is None  # a call still gets the free rep
+    pool.release()  # one rep free again, none other free: the email still waits
+    assert not email.triggered and pool.free == 1
+    pool.release()  # now a second rep is free: the email starts, one stays free
+    assert email.triggered and pool.free == 1 and pool.queue_length == 0
+
+
+def test_no_reservation_is_the_plain_priority_queue() -> None:
+    env = simpy.Environment()
+    pool = StaffPool(env, "reps", 0, 1, 40.0, (0.0, 10.0))
+    assert pool.request(0.0) is None
+    a = pool.request(1000.0)
+    b = pool.request(0.0)
+    pool.release()
+    assert b.triggered and not a.triggered  # the call first, whatever the order of asking
+    pool.release()
+    assert a.triggered
+
+
+def test_scaled_staffing_follows_the_arrival_profile_hour_by_hour() -> None:
+    from escalationsim.analysis.analytic import erlang_a
+    from escalationsim.config.scenario import ScenarioConfig
+    from escalationsim.experiment.staffing import staffing
+
+    s = ScenarioConfig(volume_per_day=2000.0)
+    s.staff.scale_with_volume = True
+    s.arrivals.hourly_profile = [0.2] * 8 + [2.0] * 10 + [0.6] * 6
+    s.arrivals.weekly_profile = [1.2, 1.0, 1.0, 1.0, 1.0, 0.5, 0.3]
+    reps = staffing(s)["reps"]
+    email = math.ceil(2000 / 24 * 0.36 * 6 / 60 - 1e-9)
+    assert reps.count_at(10.0) > reps.count_at(3.0)  # Monday 10:00 against 03:00
+    assert reps.count_at(10.0) > reps.count_at(5 * 24 + 10.0)  # against Saturday 10:00
+    h = np.array(s.arrivals.hourly_profile) / np.mean(s.arrivals.hourly_profile)
+    w = np.array(s.arrivals.weekly_profile) / np.mean(s.arrivals.weekly_profile)
+    for day, hour in ((0, 10), (2, 3), (6, 20)):
+        lam = 2000 / 24 * 0.6 * h[hour] * w[day]
+        c = reps.count_at(day * 24 + hour + 0.5) - email
+        target = s.targets.phone_abandon_max / 2
+        assert erlang_a(lam, 7.5, c, 40.0).p_abandon <= target
+        if c > 1:
+            assert erlang_a(lam, 7.5, c - 1, 40.0).p_abandon > target

@@ -29,6 +29,7 @@ from escalationsim.config.fields import (
     usd,
     within,
 )
+from escalationsim.kernel.schedule import Schedule, Shift
 
 
 class Dist(str, Enum):
@@ -261,14 +262,31 @@ class PoolConfig:
         busy = any(n > 0 for n in sch.hourly) or any(sh.count > 0 for sh in sch.shifts)
         check(f"{prefix}.schedule", "no one on duty", busy, "at least one worker on duty")
 
+    def weekly_schedule(self) -> Schedule:
+        """The pool's weekly schedule: its shifts, its hourly table, or ``count`` workers
+        around the clock."""
+        sch = self.schedule
+        if sch.hourly:
+            return Schedule.from_table(sch.hourly)
+        if sch.shifts:
+            return Schedule.from_shifts(
+                Shift(tuple(s.days), s.start_hour, s.end_hour, s.count) for s in sch.shifts
+            )
+        return Schedule.constant(self.count)
+
 
 @dataclass
 class WorkRoute:
     """Which pool does one kind of work, and in which priority class (lower first; in a
-    class, first come first served, or the policy's order, e.g. bigger accounts first)."""
+    class, first come first served, or the policy's order, e.g. bigger accounts first).
+
+    ``reserve``: the work is started only while at least this many other workers of the
+    pool stay free (trunk reservation, as blended call centres keep agents free for
+    calls: Bhulai & Koole, 2003; Gans & Zhou, 2003); while fewer are on duty, it waits."""
 
     pool: str = "reps"
     priority: int = param(0, int_in(0, 100))
+    reserve: int = param(0, int_in(0, 1_000_000))
 
 
 WORK_POOLS: tuple[str, ...] = ("reps", "social", "managers", "exec_office")
@@ -355,6 +373,18 @@ class StaffConfig:
     work: WorkConfig = field(default_factory=WorkConfig)
     scale_with_volume: bool = False
     reference_volume_per_day: float = param(500.0, positive_at_most(1e9, " complaints a day"))
+
+    def check_rules(self, prefix: str) -> None:
+        for kind, route in vars(self.work).items():
+            if route.reserve and route.pool in WORK_POOLS:
+                peak = getattr(self, route.pool).weekly_schedule().peak
+                check(
+                    f"{prefix}.work.{kind}.reserve",
+                    route.reserve,
+                    route.reserve < peak,
+                    f"fewer than the most {route.pool} ever on duty ({peak}), or the work "
+                    "would never start",
+                )
 
 
 @dataclass

@@ -67,7 +67,7 @@ class RunContext:
         self.escalate_delay_h = escalate_delay_h
         self.finish = finish  # close a complaint with a status (the model records it)
         # Who does each kind of work (scenario.staff.work): pool and priority.
-        self.routes: dict[str, tuple[StaffPool, float]] = {}
+        self.routes: dict[str, tuple[StaffPool, float, int]] = {}
         # Set by the model from the scenario's behaviour and back-office settings:
         self.switch_prob = 0.0
         self.roulette_prob = 0.0
@@ -102,16 +102,19 @@ class RunContext:
         task: str,
         priority: float = 0.0,
         ticket: bool = False,
+        reserve: int = 0,
     ) -> Generator[Any, Any, None]:
-        """Queue for ``pool`` without reneging, then handle ``task`` for ``c``."""
-        wait = pool.request(priority)
+        """Queue for ``pool`` without reneging (starting only while ``reserve`` other
+        workers stay free), then handle ``task`` for ``c``."""
+        wait = pool.request(priority, reserve)
         if wait is not None:
             yield wait
         yield self.hold(c, pool, task, ticket=ticket)
         pool.release()
 
-    def route(self, kind: str) -> tuple[StaffPool, float]:
-        """The pool that does work of ``kind`` and the queue priority of its class."""
+    def route(self, kind: str) -> tuple[StaffPool, float, int]:
+        """The pool that does work of ``kind``, the queue priority of its class, and how
+        many of the pool's workers must stay free for other work before it starts."""
         return self.routes[kind]
 
     def work(
@@ -119,16 +122,16 @@ class RunContext:
     ) -> Generator[Any, Any, None]:
         """Work of ``kind`` for ``c`` by the pool it is routed to (no reneging): handling
         time of ``task`` (default: ``kind``)."""
-        pool, priority = self.routes[kind]
-        yield from self.staff_task(c, pool, task or kind, priority=priority, ticket=ticket)
+        pool, priority, reserve = self.routes[kind]
+        yield from self.staff_task(c, pool, task or kind, priority, ticket, reserve)
 
     def audit(self, c: Customer) -> None:
         """A manager audits a granted exception later, at low priority; the customer does
         not wait for it. Its hours are booked to the complaint now."""
         d = self.handle("audit", c)
         c.hours[AUDIT_SLOT] += d
-        pool, priority = self.routes["audit"]
-        LightProcess(pool.serve(d, priority=priority))
+        pool, priority, reserve = self.routes["audit"]
+        LightProcess(pool.serve(d, priority, reserve))
 
     def ceo_task(self, c: Customer, task: str, ticket: bool) -> Generator[Any, Any, None]:
         """A letter in the CEO's inbox (ticketed first by the executive office if

@@ -119,7 +119,7 @@ class Model:
             finish=self.finish,
         )
         ctx.routes = {
-            kind: (self.staff[route.pool], route.priority * PRIORITY_CLASS)
+            kind: (self.staff[route.pool], route.priority * PRIORITY_CLASS, route.reserve)
             for kind, route in vars(scenario.staff.work).items()
         }
         self.channels = [

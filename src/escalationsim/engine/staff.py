@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from escalationsim.config.scenario import WORK_POOLS
 from escalationsim.kernel.ceo_desk import CeoDesk
-from escalationsim.kernel.schedule import Schedule, Shift
+from escalationsim.kernel.schedule import Schedule
 from escalationsim.kernel.staff_pool import StaffPool
 
 if TYPE_CHECKING:
     import simpy
 
-    from escalationsim.config.scenario import PoolConfig, ScenarioConfig
+    from escalationsim.config.scenario import ScenarioConfig
 
 POOLS: tuple[str, ...] = ("reps", "social", "managers", "exec_office", "ceo")
 """Staff pools in a fixed order: per-complaint handling hours are kept in this order."""
@@ -38,26 +38,13 @@ HOUR_COLUMNS: tuple[str, ...] = tuple(f"hours_{p}" for p in (*POOLS, "audit", "b
 """Complaint columns of handling hours, by slot."""
 
 
-def pool_schedule(cfg: PoolConfig) -> Schedule:
-    """A pool's weekly schedule as configured: its shifts, its hourly table, or its
-    ``count`` around the clock."""
-    sch = cfg.schedule
-    if sch.hourly:
-        return Schedule.from_table(sch.hourly)
-    if sch.shifts:
-        return Schedule.from_shifts(
-            Shift(tuple(s.days), s.start_hour, s.end_hour, s.count) for s in sch.shifts
-        )
-    return Schedule.constant(cfg.count)
-
-
 def configured_schedules(scenario: ScenarioConfig) -> dict[str, Schedule]:
     """Every pool's schedule as configured (no scaling with volume); a pool that no kind
     of work goes to (``staff.work``) is not staffed."""
     st = scenario.staff
     used = st.work.pools_in_use()
     return {
-        name: pool_schedule(getattr(st, name)) if name in used else Schedule.constant(0)
+        name: getattr(st, name).weekly_schedule() if name in used else Schedule.constant(0)
         for name in WORK_POOLS
     }
 

@@ -68,7 +68,7 @@ class StaffPool:
         self.lo, self.hi = window
         self.busy_h = 0.0  # busy time inside the window
         self.inflow = 0  # requests made inside the window
-        self._heap: list[tuple[float, float, int, simpy.Event]] = []
+        self._heap: list[tuple[float, float, int, simpy.Event, int]] = []
         self._seq = itertools.count()
         self._waiting = 0  # requests in the queue that have not reneged
         if not self.schedule.is_constant:
@@ -85,34 +85,48 @@ class StaffPool:
         workers going off duty leave as soon as they are free."""
         self.free += n - self.count
         self.count = n
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        """Hand free workers to waiting requests, first in queue order, while the first
+        one's reservation allows it."""
         heap = self._heap
         while self.free > 0 and heap:
-            ev = heapq.heappop(heap)[3]
-            if not ev.triggered:
-                self._waiting -= 1
-                self.free -= 1
-                ev.succeed()
+            top = heap[0]
+            if top[3].triggered:  # reneged: drop it
+                heapq.heappop(heap)
+                continue
+            if top[4] >= self.free:  # would leave fewer than ``reserve`` free
+                return
+            heapq.heappop(heap)
+            self._waiting -= 1
+            self.free -= 1
+            top[3].succeed()
 
-    def request(self, priority: float = 0.0) -> simpy.Event | None:
+    def request(self, priority: float = 0.0, reserve: int = 0) -> simpy.Event | None:
         """Ask for a worker: ``None`` if one was free (it is now taken), else an event to
-        yield that fires when a worker is handed over."""
+        yield that fires when a worker is handed over. With ``reserve`` > 0 the work is
+        only started while at least ``reserve`` other workers stay free (trunk
+        reservation: a blended team keeps agents free for calls)."""
         env = self.env
         now = env.now
         if self.lo <= now < self.hi:
             self.inflow += 1
-        if self.free:
+        if self.free > reserve:
             self.free -= 1
             return None
         ev = simpy.Event(env)
-        heapq.heappush(self._heap, (priority, now, next(self._seq), ev))
+        heapq.heappush(self._heap, (priority, now, next(self._seq), ev, reserve))
         self._waiting += 1
         return ev
 
-    def request_with_patience(self, priority: float, patience_h: float) -> simpy.Event | None:
+    def request_with_patience(
+        self, priority: float, patience_h: float, reserve: int = 0
+    ) -> simpy.Event | None:
         """As :meth:`request`, but leave the queue after ``patience_h`` hours if no worker
         was handed over by then: the event's value is then :data:`RENEGED`. One timer with
         a callback per waiting request, no condition event."""
-        ev = self.request(priority)
+        ev = self.request(priority, reserve)
         if ev is not None:
             self.env.timeout(patience_h).callbacks.append(lambda _t, e=ev: self._renege(e))
         return ev
@@ -123,18 +137,23 @@ class StaffPool:
             ev.succeed(RENEGED)
 
     def release(self) -> None:
-        """A worker finished: hand it to the first live request in the queue, or idle (or
-        off duty, if their shift has ended)."""
+        """A worker finished: hand it to the first live request in the queue (if that
+        request's reservation allows), or idle (or off duty, if their shift has ended)."""
         if self.free < 0:  # off duty since the shift ended
             self.free += 1
             return
         heap = self._heap
         while heap:
-            ev = heapq.heappop(heap)[3]
-            if not ev.triggered:
-                self._waiting -= 1
-                ev.succeed()
-                return
+            top = heap[0]
+            if top[3].triggered:  # reneged: drop it
+                heapq.heappop(heap)
+                continue
+            if top[4] > self.free:  # keep this worker free for other work
+                break
+            heapq.heappop(heap)
+            self._waiting -= 1
+            top[3].succeed()
+            return
         self.free += 1
 
     def work(self, duration_h: float) -> simpy.Timeout:
@@ -148,9 +167,11 @@ class StaffPool:
             self.busy_h += overlap(now, end, self.lo, self.hi)
         return simpy.Timeout(env, duration_h)
 
-    def serve(self, duration_h: float, priority: float = 0.0) -> Generator[Any, Any, None]:
+    def serve(
+        self, duration_h: float, priority: float = 0.0, reserve: int = 0
+    ) -> Generator[Any, Any, None]:
         """Wait for a worker, work for ``duration_h``, release (no reneging)."""
-        wait = self.request(priority)
+        wait = self.request(priority, reserve)
         if wait is not None:
             yield wait
         yield self.work(duration_h)

@@ -32,7 +32,7 @@ class Email(Channel):
         cfg = scenario.channels.email
         self.patience_h = cfg.patience_mean_h
         self.triage_h = cfg.triage_mean_h
-        self.reps, self.priority = ctx.route(self.work)
+        self.reps, self.priority, self.reserve = ctx.route(self.work)
 
     def contact(self, c: Customer) -> Contact:
         ctx = self.ctx
@@ -43,7 +43,7 @@ class Email(Channel):
             yield ctx.env.timeout(patience)
             return NO_ANSWER
         yield ctx.env.timeout(triage)
-        wait = reps.request_with_patience(self.priority, patience - triage)
+        wait = reps.request_with_patience(self.priority, patience - triage, self.reserve)
         if wait is not None and (yield wait) is RENEGED:
             return NO_ANSWER
         yield ctx.hold(c, reps, "email")

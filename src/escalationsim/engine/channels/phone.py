@@ -31,17 +31,17 @@ class Phone(Channel):
         super().__init__(ctx, scenario, tracked)
         patience = scenario.channels.phone.patience_mean_s
         self.patience_h = None if patience is None else patience / 3600.0
-        self.reps, self.priority = ctx.route(self.work)
+        self.reps, self.priority, self.reserve = ctx.route(self.work)
 
     def contact(self, c: Customer) -> Contact:
         ctx = self.ctx
         reps = self.reps
         c.calls += 1
         if self.patience_h is None:
-            wait = reps.request(self.priority)
+            wait = reps.request(self.priority, self.reserve)
         else:
             patience = ctx.expo(c) * self.patience_h * c.patience
-            wait = reps.request_with_patience(self.priority, patience)
+            wait = reps.request_with_patience(self.priority, patience, self.reserve)
         if wait is None:  # a rep was free
             if c.calls == 1:
                 c.first_call_wait_h = 0.0

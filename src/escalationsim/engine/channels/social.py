@@ -30,7 +30,7 @@ class Social(Channel):
     def __init__(self, ctx: RunContext, scenario: ScenarioConfig, tracked: bool) -> None:
         super().__init__(ctx, scenario, tracked)
         self.cfg = scenario.channels.social
-        self.team, self.priority = ctx.route(self.work)
+        self.team, self.priority, self.reserve = ctx.route(self.work)
 
     def contact(self, c: Customer) -> Contact:
         ctx = self.ctx
@@ -46,7 +46,9 @@ class Social(Channel):
             yield env.timeout(patience)
             return NO_ANSWER
         pool = self.team
-        wait = pool.request_with_patience(self.priority + triage.priority(c.followers), patience)
+        wait = pool.request_with_patience(
+            self.priority + triage.priority(c.followers), patience, self.reserve
+        )
         if wait is not None and (yield wait) is RENEGED:
             c.impressions += per_h * cfg.post_lifetime_h
             return NO_ANSWER
