@@ -115,3 +115,13 @@ def test_lever_mode_defaults_in_python_are_those_of_the_mode_files():
             assert asdict(lever.config()) == pytest.approx(data), (slot, mode)
     rigid = compose().policies["rigid_script"]
     assert PolicyConfig(name="rigid_script") == rigid
+
+
+def test_first_version_scenario_is_the_model_with_every_new_mechanism_off():
+    """``scenario=first_version`` composes to the dataclass defaults (every operations
+    mechanism off), whose outputs the golden case ``first_version`` pins."""
+    from escalationsim import compose
+
+    composed = compose(["scenario=first_version"]).scenario
+    composed.name = ScenarioConfig().name
+    assert composed == ScenarioConfig()

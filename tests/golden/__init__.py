@@ -40,6 +40,8 @@ _QUEUE = [
 CASES: dict[str, list[str]] = {
     # all five presets on the default scenario, complaint rows kept
     "presets": [f"run.policies=[{','.join(PRESETS)}]", *_SHORT],
+    # the first version's scenario (every operations mechanism off), kept for comparison
+    "first_version": [f"run.policies=[{','.join(PRESETS)}]", *_SHORT, "scenario=first_version"],
     # the same presets with records off (aggregates streamed a block at a time)
     "records_off": [f"run.policies=[{','.join(PRESETS)}]", *_SHORT, "run.records=false"],
     # the engine configured down to an M/M/c queue, and to an M/M/c+M queue
