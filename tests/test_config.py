@@ -400,7 +400,7 @@ def test_undefined_policy_reported_against_available_names(cfg: SimConfig) -> No
 @pytest.mark.parametrize(
     ("override", "key", "allowed"),
     [
-        ("scenario.staff.work.email.reserve=5", "scenario.staff.work.email.reserve", "fewer"),
+        ("scenario.staff.work.email.reserve=50", "scenario.staff.work.email.reserve", "fewer"),
         ("scenario.staff.work.social.pool=ceo", "scenario.staff.work.social.pool", "one of"),
         (
             "scenario.staff.reps.schedule.hourly=[1,2,3]",
@@ -408,23 +408,28 @@ def test_undefined_policy_reported_against_available_names(cfg: SimConfig) -> No
             "24 or 168",
         ),
         (
-            "scenario.staff.reps.schedule.shifts=[{days:[7],start_hour:9,end_hour:17,count:1}]",
-            "scenario.staff.reps.schedule.shifts[0].days",
+            "scenario.staff.managers.schedule.shifts=[{days:[7],start_hour:9,end_hour:17,count:1}]",
+            "scenario.staff.managers.schedule.shifts[0].days",
             "0..6",
         ),
         (
-            "scenario.staff.reps.schedule.shifts=[{days:[0],start_hour:9,end_hour:25,count:1}]",
-            "scenario.staff.reps.schedule.shifts[0].end_hour",
+            "scenario.staff.managers.schedule.shifts=[{days:[0],start_hour:9,end_hour:25,count:1}]",
+            "scenario.staff.managers.schedule.shifts[0].end_hour",
             "hour of day",
         ),
         (
-            "scenario.staff.reps.schedule.shifts=[{days:[0],start_hour:9,end_hour:17,count:0}]",
-            "scenario.staff.reps.schedule",
+            "scenario.staff.managers.schedule.shifts=[{days:[0],start_hour:9,end_hour:17,count:0}]",
+            "scenario.staff.managers.schedule",
             "at least one worker",
         ),
         ("scenario.arrivals.weekly_profile=[1,1,1]", "scenario.arrivals.weekly_profile", "7"),
         ("scenario.backoffice.chase_shape=0", "scenario.backoffice.chase_shape", "[0.1, 20]"),
         ("scenario.behaviour.switch_prob=1.5", "scenario.behaviour.switch_prob", "probability"),
+        (
+            "scenario.staff.reps.schedule.shifts=[{days:[0],start_hour:9,end_hour:17,count:1}]",
+            "scenario.staff.reps.schedule",
+            "either shifts or hourly",
+        ),
     ],
 )
 def test_operations_settings_are_checked_naming_the_key(override, key, allowed):

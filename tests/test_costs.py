@@ -17,6 +17,7 @@ SHORT = [
     "run.warmup_days=2",
     "run.workers=1",
     "run.seed=5",
+    "scenario=first_version",  # constant head counts, busy-hour staff cost, lifetime churn
 ]
 
 

@@ -321,7 +321,10 @@ def test_replications_are_handed_to_workers_lazily(monkeypatch):
     [
         (["scenario.volume_per_day=1e308"], "scenario.volume_per_day"),
         (["scenario.volume_per_day=1e-9"], "at least 1 (nothing would be measured)"),
-        (["run.horizon_days=0.001", "run.warmup_days=0"], "at least 1 (nothing would be measured)"),
+        (
+            ["run.horizon_days=0.001", "run.warmup_days=0", "scenario.volume_per_day=500"],
+            "at least 1 (nothing would be measured)",
+        ),
         (["scenario.staff.reps.hourly_cost_usd=1e308"], "scenario.staff.reps.hourly_cost_usd"),
         (
             ["experiment=validation", "validation.cases.many_servers.arrivals_per_hour=5000"],

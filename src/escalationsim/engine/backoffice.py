@@ -41,14 +41,14 @@ class BackOffice:
         share = self.share_exception if c.needs_exception else self.share_routine
         return share > 0 and ctx.uniform(c) < share
 
-    def wait(self, ctx: RunContext, c: Customer, work: str) -> Generator[Any, Any, None]:
+    def wait(self, ctx: RunContext, c: Customer, work: str | None) -> Generator[Any, Any, None]:
         """Wait for the back office to finish for ``c``, chasing through ``work``; on
         return the complaint is resolved at the completion time."""
         env = ctx.env
         done = env.now + ctx.handle(LEAD_TIME, c)
         c.backoffice = True
         c.hours[BACKOFFICE_SLOT] += ctx.handle("backoffice", c)
-        while c.chases < self.max_chases:
+        while work is not None and c.chases < self.max_chases:  # a channel no work serves: no chase
             gap = self.chase_scale_h * ctx.expo(c) ** self.chase_power
             if env.now + gap >= done:
                 break
