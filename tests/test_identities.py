@@ -226,6 +226,24 @@ def test_a_caller_never_answered_waits_exactly_their_patience(dist, cv):
     assert wait_min.std(ddof=1) / wait_min.mean() == pytest.approx(cv, abs=0.06)
 
 
+@pytest.mark.parametrize(
+    ("dist", "cv", "want_cv"),
+    [("exponential", 0.3, 1.0), ("lognormal", 0.5, 0.5), ("constant", 2.0, 0.0)],
+)
+def test_queue_only_service_times_have_the_configured_mean_and_cv(dist, cv, want_cv):
+    """Each caller's one call takes a rep for its service time: mean 3 minutes, cv as
+    configured (exponential and constant ignore ``service_cv``)."""
+    q = QueueOnlyScenario(
+        arrivals_per_hour=60, servers=50, service_minutes=3.0, service_dist=dist, service_cv=cv
+    )
+    _, _, df = _run(to_scenario(q), PolicyConfig(), seed=9, days=2.0, warmup=0.25)
+    minutes = df["hours_reps"].to_numpy() * 60.0
+    n = len(minutes)
+    assert n > 2300
+    assert abs(minutes.mean() - 3.0) < 4 * 3.0 * want_cv / math.sqrt(n) + 1e-9
+    assert minutes.std(ddof=1) / minutes.mean() == pytest.approx(want_cv, abs=0.06)
+
+
 def test_littles_law_on_the_phone_queue():
     """Time-average queue length equals arrival rate x mean time in queue."""
     q = QueueOnlyScenario(arrivals_per_hour=600, servers=25, service_minutes=3, patience_minutes=2)
