@@ -99,3 +99,11 @@ def test_replications_do_not_depend_on_the_number_of_workers():
     two = ciw_reference.simulate_reference(q, 3, 0.2, 0.0, seed=5, workers=2)
     assert one.equals(two)
     assert not one.iloc[0].equals(one.iloc[1])  # each replication has its own seed
+
+
+def test_a_window_with_nobody_measured_gives_nan_not_an_error():
+    pytest.importorskip("ciw")
+    q = QueueOnlyScenario(arrivals_per_hour=1e-3, servers=1)
+    row = ciw_reference.replication(q, 0.01, 0.005, seed=1)
+    assert math.isnan(row["p_wait"]) and math.isnan(row["mean_wait_min"])
+    assert row["occupancy"] == 0.0

@@ -102,6 +102,10 @@ def replication(
     sim = ciw.Simulation(network)
     sim.simulate_until_max_time(math.inf)  # ends when the last customer has left
     records = pd.DataFrame(sim.get_all_records())
+    if records.empty:  # nobody arrived: nothing measured (NaN, as in the engine's kpis.csv)
+        return dict.fromkeys(
+            ("p_wait", "mean_wait_min", "p_abandon", "occupancy", "service_level_20s"), math.nan
+        )
     served = (records["record_type"] == "service").to_numpy()
     start = records["service_start_date"].to_numpy(dtype=float)
     end = records["service_end_date"].to_numpy(dtype=float)
@@ -112,14 +116,14 @@ def replication(
     window = (arrival >= warmup_h) & (arrival < horizon_h)
     wait = records["waiting_time"].to_numpy(dtype=float)[window]
     abandoned = ~served[window]
-    n = len(wait)
+    in_level = ~abandoned & (wait <= SERVICE_LEVEL_S / 3600.0)
+    n = len(wait) or math.nan  # nobody measured: NaN, as in the engine's kpis.csv
     return {
         "p_wait": float(np.count_nonzero(wait > 0)) / n,
         "mean_wait_min": float(wait.sum()) / n * 60.0,
         "p_abandon": float(np.count_nonzero(abandoned)) / n,
         "occupancy": busy_h / (q.servers * (horizon_h - warmup_h)),
-        "service_level_20s": float(np.count_nonzero(~abandoned & (wait <= SERVICE_LEVEL_S / 3600)))
-        / n,
+        "service_level_20s": float(np.count_nonzero(in_level)) / n,
     }
 
 
