@@ -23,8 +23,10 @@ test: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
 
-## Regenerate the reference results shown in the README (small files only).
+## Regenerate the reference results shown in the README (small files only; the validation
+## compares its M/G/c+G cases with Ciw, from the bench extra).
 results: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability
 	$(BIN)/escalationsim output.complaints=false hydra.run.dir=results/headline
 	$(BIN)/escalationsim experiment=validation hydra.run.dir=results/validation
@@ -37,9 +39,10 @@ results: $(STAMP)
 	find results -name .escalationsim.lock -delete
 	rm -f results/scalability/multirun.yaml
 
-## Long statistical, scale and cluster tests (installs the Ray extra for the Ray launcher test).
+## Long statistical, scale and cluster tests (installs the Ray extra for the Ray launcher test,
+## and the bench extra for the comparison with Ciw).
 test-slow: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,ray]"
+	$(BIN)/python -m pip install --quiet -e ".[test,ray,bench]"
 	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP)

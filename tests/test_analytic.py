@@ -13,8 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalationsim.analysis.analytic import (
+    AllenCunneen,
     ErlangA,
     ErlangC,
+    allen_cunneen,
     erlang_a,
     erlang_b,
     erlang_c,
@@ -158,6 +160,53 @@ def test_erlang_c_monotone_in_agents() -> None:
     sl = [erlang_c(LAM, MU, c).service_level(T20) for c in range(11, 30)]
     assert all(x > y for x, y in zip(pw, pw[1:], strict=False))
     assert all(x < y for x, y in zip(sl, sl[1:], strict=False))
+
+
+# --------------------------------------------------------------------------------------------
+# Allen-Cunneen
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("c", [1, 11, 14, 60])
+def test_allen_cunneen_with_exponential_service_is_erlang_c(c: int) -> None:
+    lam = 0.9 * c * MU
+    ac, ec = allen_cunneen(lam, MU, c, cs2=1.0), erlang_c(lam, MU, c)
+    assert isinstance(ac, AllenCunneen)
+    assert ac.mean_wait == ec.mean_wait
+    assert ac.p_wait == ec.p_wait
+    assert ac.occupancy == ec.occupancy
+
+
+def test_allen_cunneen_constant_service_halves_the_wait() -> None:
+    ec = erlang_c(LAM, MU, 14)
+    ac = allen_cunneen(LAM, MU, 14, cs2=0.0)
+    assert ac.mean_wait == pytest.approx(ec.mean_wait / 2, rel=1e-15)
+    assert ac.p_wait == ec.p_wait  # the approximation keeps Erlang C's P(wait)
+
+
+@pytest.mark.parametrize("cs2", [0.0, 0.25, 1.0, 4.0])
+def test_allen_cunneen_single_server_is_pollaczek_khinchine(cs2: float) -> None:
+    """For c = 1 the formula is exact: E[W] = lam E[S^2] / (2 (1 - rho))."""
+    lam, mu = 15.0, 20.0
+    rho, es2 = lam / mu, (1.0 + cs2) / mu**2
+    assert allen_cunneen(lam, mu, 1, cs2).mean_wait == pytest.approx(
+        lam * es2 / (2.0 * (1.0 - rho)), rel=1e-12
+    )
+
+
+def test_allen_cunneen_scales_with_arrival_variability() -> None:
+    base = allen_cunneen(LAM, MU, 14, cs2=0.25)
+    bursty = allen_cunneen(LAM, MU, 14, cs2=0.25, ca2=2.0)
+    assert bursty.mean_wait == pytest.approx(base.mean_wait * 2.25 / 1.25, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("cs2", "ca2", "c"),
+    [(-0.1, 1.0, 14), (math.nan, 1.0, 14), (math.inf, 1.0, 14), (1.0, -1.0, 14), (1.0, 1.0, 10)],
+)
+def test_allen_cunneen_invalid(cs2: float, ca2: float, c: int) -> None:
+    with pytest.raises(ValueError):
+        allen_cunneen(LAM, MU, c, cs2, ca2)
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
+import yaml
 
+from escalationsim.config.queue_only import QueueOnlyScenario
+from escalationsim.experiment.validation import COLUMNS, METRICS
 from tests.conftest import run_cli
+
+CONF = Path(__file__).resolve().parents[1] / "src" / "escalationsim" / "conf"
+VALIDATION_YAML = CONF / "experiment" / "validation.yaml"
 
 TINY = [
     "run.replications=2",
@@ -155,7 +163,10 @@ def test_user_config_dir_adds_a_policy(tmp_path):
     assert not list(out.glob("*.png"))
 
 
-def test_validation_experiment_writes_its_table(tmp_path):
+@pytest.mark.parametrize("ciw", [False, True], ids=["no-ciw", "ciw"])
+def test_validation_experiment_writes_its_table(tmp_path, ciw):
+    if ciw:
+        pytest.importorskip("ciw")
     out = tmp_path / "val"
     proc = run_cli(
         [
@@ -164,22 +175,35 @@ def test_validation_experiment_writes_its_table(tmp_path):
             "validation.horizon_days=0.3",
             "validation.warmup_days=0.05",
             "validation.workers=1",
+            f"validation.ciw_reference={str(ciw).lower()}",
             f"hydra.run.dir={out}",
         ],
         cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     table = pd.read_csv(out / "validation.csv")
-    assert list(table.columns[:6]) == [
+    assert list(table.columns) == list(COLUMNS)
+    assert list(table.columns[:7]) == [  # the M/M/c validation's columns, a contract
         "case",
         "metric",
         "simulated",
         "ci_low",
         "ci_high",
         "analytic",
+        "within_ci",
     ]
-    assert len(table) == 6 * 5
+    cases = yaml.safe_load(VALIDATION_YAML.read_text())["validation"]["cases"]
+    assert len(table) == len(cases) * len(METRICS)
+    # no pass is claimed that was not checked: no formula, no verdict
+    assert table.loc[table["analytic"].isna(), "within_ci"].isna().all()
+    assert table.loc[table["analytic"].notna(), "within_ci"].notna().all()
+    inexact = {n for n, c in cases.items() if not QueueOnlyScenario(**c).markovian()}
+    assert inexact, "the shipped validation has M/G/c+G cases"
+    compared = table["case"].isin(inexact) if ciw else pd.Series(False, index=table.index)
+    assert table.loc[compared, ["reference", "agrees"]].notna().all().all()
+    assert table.loc[~compared, ["reference", "agrees"]].isna().all().all()
     assert "analytic values inside" in proc.stdout
+    assert ("agree with Ciw" in proc.stdout) == ciw
 
 
 def test_queue_only_scenario_runs_as_a_normal_job(tmp_path):

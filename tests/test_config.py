@@ -11,6 +11,7 @@ import pytest
 
 from escalationsim import compose
 from escalationsim.config.fields import ConfigError
+from escalationsim.config.queue_only import QueueOnlyScenario
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.experiment.job import RunConfig, SimConfig, validate
 from escalationsim.policy import PolicyConfig
@@ -259,6 +260,18 @@ BAD_CASES = [
         "lognormal",
         id="bogus-dist",
     ),
+    pytest.param(
+        _setattr("scenario.channels.phone.patience_dist", "constant"),
+        "scenario.channels.phone.patience_dist",
+        "['exponential', 'lognormal']",
+        id="bogus-patience-dist",
+    ),
+    pytest.param(
+        _setattr("scenario.channels.phone.patience_cv", -0.5),
+        "scenario.channels.phone.patience_cv",
+        "[0, 10]",
+        id="negative-patience-cv",
+    ),
     # NaN and infinities
     pytest.param(
         _setattr("scenario.volume_per_day", NAN),
@@ -439,3 +452,62 @@ def test_operations_settings_are_checked_naming_the_key(override, key, allowed):
     with pytest.raises(ConfigError) as err:
         validate(compose([override]))
     assert key in str(err.value) and allowed in str(err.value), str(err.value)
+
+
+QUEUE_BAD = [
+    pytest.param("service_dist", "weibull", "['lognormal', 'exponential', 'constant']", id="dist"),
+    pytest.param("service_cv", -0.5, "[0, 10]", id="negative-service-cv"),
+    pytest.param("service_cv", math.nan, "finite", id="nan-service-cv"),
+    pytest.param("patience_dist", "constant", "['exponential', 'lognormal']", id="patience-dist"),
+    pytest.param("patience_cv", -1.0, "[0, 10]", id="negative-patience-cv"),
+]
+
+
+@pytest.mark.parametrize(("key", "value", "allowed"), QUEUE_BAD)
+def test_bad_queue_only_value_names_key(key: str, value, allowed: str) -> None:
+    """The queue-only scenario's distribution settings, given from Python."""
+    sim = SimConfig(
+        scenario=QueueOnlyScenario(**{key: value}),
+        policies={"q": PolicyConfig(name="q")},
+        run=RunConfig(policies=["q"]),
+    )
+    with pytest.raises(ConfigError) as info:
+        validate(sim)
+    assert f"scenario.{key} = " in str(info.value)
+    assert allowed in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "key"),
+    [
+        ("scenario.service_dist=weibull", "scenario.service_dist"),
+        ("scenario.service_cv=-1", "scenario.service_cv"),
+        ("scenario.patience_dist=gamma", "scenario.patience_dist"),
+        ("scenario.patience_cv=-0.1", "scenario.patience_cv"),
+    ],
+)
+def test_bad_queue_only_override_names_key(override: str, key: str) -> None:
+    """The same settings given on the command line (through Hydra's composition)."""
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        validate(compose(["scenario=queue_only", override]))
+
+
+def test_queue_only_distribution_settings_reach_the_engine() -> None:
+    """Lognormal / constant service and lognormal patience become the phone channel's
+    handling time and patience; the defaults stay exponential."""
+    from escalationsim.config.queue_only import to_scenario
+
+    default = to_scenario(QueueOnlyScenario(patience_minutes=2.0))
+    assert default.handle_times.phone.dist == "exponential"
+    assert default.channels.phone.patience_dist == "exponential"
+    q = QueueOnlyScenario(
+        service_dist="lognormal",
+        service_cv=0.5,
+        patience_minutes=2.0,
+        patience_dist="lognormal",
+        patience_cv=1.5,
+    )
+    s = to_scenario(q)
+    assert (s.handle_times.phone.dist, s.handle_times.phone.cv) == ("lognormal", 0.5)
+    assert (s.channels.phone.patience_dist, s.channels.phone.patience_cv) == ("lognormal", 1.5)
+    assert s.channels.phone.patience_mean_s == 120.0

@@ -13,6 +13,7 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -194,6 +195,53 @@ def test_abandonment_equals_theta_times_mean_wait(servers, load, patience, seed)
     # abandonment indicators and waits are positively correlated; a generous 5-sigma band
     se = math.sqrt(np.var(ab - theta * wait) / len(wait))
     assert abs(p_ab - lhs) < 5 * se + 1e-3, (p_ab, lhs, se)
+
+
+@pytest.mark.parametrize(("dist", "cv"), [("exponential", 1.0), ("lognormal", 0.5)])
+def test_a_caller_never_answered_waits_exactly_their_patience(dist, cv):
+    """One server busy for ever: every measured caller hangs up after their own patience,
+    so the waits are a sample of the patience distribution (mean 2 minutes, the given cv:
+    an exponential patience in place of the lognormal would show cv 1)."""
+    q = QueueOnlyScenario(
+        arrivals_per_hour=60,
+        servers=1,
+        service_dist="constant",
+        service_minutes=1e5,
+        patience_minutes=2.0,
+        patience_dist=dist,
+        patience_cv=cv,
+    )
+    scenario = to_scenario(q)
+    rngs = streams(5, 0)
+    h, w = 2 * 24.0, 0.5
+    pop = draw_population(scenario, h, rngs["arrivals"], rngs["population"])
+    model = Model(scenario, build_policy(PolicyConfig(), scenario), pop, rngs, h, w, drain_h=1.0)
+    result = model.run()
+    df = ComplaintTable(result.log.columns, scenario, result.untracked).frame()
+    assert df["first_call_abandoned"].all()
+    wait_min = df["first_call_wait_h"].to_numpy() * 60.0
+    n = len(wait_min)
+    assert n > 2500
+    assert abs(wait_min.mean() - 2.0) < 4 * 2.0 * cv / math.sqrt(n)
+    assert wait_min.std(ddof=1) / wait_min.mean() == pytest.approx(cv, abs=0.06)
+
+
+@pytest.mark.parametrize(
+    ("dist", "cv", "want_cv"),
+    [("exponential", 0.3, 1.0), ("lognormal", 0.5, 0.5), ("constant", 2.0, 0.0)],
+)
+def test_queue_only_service_times_have_the_configured_mean_and_cv(dist, cv, want_cv):
+    """Each caller's one call takes a rep for its service time: mean 3 minutes, cv as
+    configured (exponential and constant ignore ``service_cv``)."""
+    q = QueueOnlyScenario(
+        arrivals_per_hour=60, servers=50, service_minutes=3.0, service_dist=dist, service_cv=cv
+    )
+    _, _, df = _run(to_scenario(q), PolicyConfig(), seed=9, days=2.0, warmup=0.25)
+    minutes = df["hours_reps"].to_numpy() * 60.0
+    n = len(minutes)
+    assert n > 2300
+    assert abs(minutes.mean() - 3.0) < 4 * 3.0 * want_cv / math.sqrt(n) + 1e-9
+    assert minutes.std(ddof=1) / minutes.mean() == pytest.approx(want_cv, abs=0.06)
 
 
 def test_littles_law_on_the_phone_queue():

@@ -4,12 +4,15 @@ Units: every rate (``lam``, ``mu``, ``theta``) is *per hour* and every time (wai
 thresholds ``t``) is in *hours*, unless a name says otherwise. A 20-second target is therefore
 ``t = 20 / 3600``.
 
-Two models are provided:
+Two exact models and one approximation are provided:
 
 * **Erlang C** (M/M/c, FIFO, infinitely patient callers): :func:`erlang_c` -> :class:`ErlangC`.
 * **Erlang A** (M/M/c+M, FIFO, exponential patience with rate ``theta``): :func:`erlang_a` ->
   :class:`ErlangA`. This is the exact birth-death solution, truncated only where the remaining
   stationary mass is below ~1e-16 of the largest term, so it also works when ``lam > c * mu``.
+* **Allen-Cunneen** (GI/G/c, FIFO, no abandonment; an approximation, not exact):
+  :func:`allen_cunneen` -> :class:`AllenCunneen`, Erlang C's wait scaled by the variability
+  of arrivals and service.
 
 :func:`staff_for_targets` finds the fewest agents meeting a set of targets under either model.
 
@@ -24,8 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = [
+    "AllenCunneen",
     "ErlangA",
     "ErlangC",
+    "allen_cunneen",
     "erlang_a",
     "erlang_b",
     "erlang_c",
@@ -160,6 +165,81 @@ def erlang_c(lam: float, mu: float, c: int) -> ErlangC:
         mean_wait=mean_wait,
         mean_wait_given_wait=1.0 / drain,
         mean_queue_length=lam * mean_wait,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Allen-Cunneen (GI/G/c approximation)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllenCunneen:
+    """Approximate steady-state GI/G/c results (Allen-Cunneen). Rates per hour, times in hours.
+
+    Attributes:
+        lam, mu, c: arrival rate, per-server service rate, servers.
+        ca2, cs2: squared coefficients of variation of inter-arrival and service times.
+        offered_load: a = lam / mu (Erlangs).
+        occupancy: a / c (exact for any distributions: no one abandons).
+        p_wait: P(W > 0), approximated by the Erlang C value.
+        mean_wait: E[W] over all arrivals, hours: Erlang C's times (ca2 + cs2) / 2.
+    """
+
+    lam: float
+    mu: float
+    c: int
+    ca2: float
+    cs2: float
+    offered_load: float
+    occupancy: float
+    p_wait: float
+    mean_wait: float
+
+
+def _check_scv(name: str, value: float) -> float:
+    """Return a squared coefficient of variation as float if it is finite and >= 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a real number >= 0, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v) or v < 0.0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return v
+
+
+def allen_cunneen(lam: float, mu: float, c: int, cs2: float, ca2: float = 1.0) -> AllenCunneen:
+    """Approximate the GI/G/c FIFO queue without abandonment (Allen-Cunneen).
+
+    E[W] ~= E[W_M/M/c] * (ca2 + cs2) / 2, with ``cs2`` the squared coefficient of variation
+    of the service time and ``ca2`` that of the inter-arrival time (1 for Poisson arrivals,
+    the default). P(W > 0) is kept at its Erlang C value. The approximation is exact for
+    M/M/c (ca2 = cs2 = 1) and for M/G/1 (the Pollaczek-Khinchine formula); it is good for
+    moderate variability, but for several servers and highly variable service the true wait
+    depends on more than two moments and can be far below it.
+
+    Sources: A. O. Allen, *Probability, Statistics, and Queueing Theory with Computer
+    Science Applications*, 2nd ed., Academic Press, 1990 (the Allen-Cunneen formula);
+    W. Whitt, "Approximations for the GI/G/m queue", *Production and Operations
+    Management* 2(2), 1993, 114-161; for its limits, V. Gupta, M. Harchol-Balter,
+    J. G. Dai and B. Zwart, "On the inapproximability of M/G/K: why two moments of job
+    size distribution are not enough", *Queueing Systems* 64, 2010, 5-48.
+
+    Raises:
+        ValueError: on invalid inputs or when the system is unstable (lam / mu >= c).
+    """
+    cs2 = _check_scv("cs2 (service-time squared cv)", cs2)
+    ca2 = _check_scv("ca2 (inter-arrival squared cv)", ca2)
+    r = erlang_c(lam, mu, c)
+    return AllenCunneen(
+        lam=r.lam,
+        mu=r.mu,
+        c=r.c,
+        ca2=ca2,
+        cs2=cs2,
+        offered_load=r.offered_load,
+        occupancy=r.occupancy,
+        p_wait=r.p_wait,
+        mean_wait=r.mean_wait * (ca2 + cs2) / 2.0,
     )
 
 

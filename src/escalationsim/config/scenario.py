@@ -40,6 +40,13 @@ class Dist(str, Enum):
     constant = "constant"
 
 
+class PatienceDist(str, Enum):
+    """Shape of a caller's patience (the time they wait before hanging up)."""
+
+    exponential = "exponential"
+    lognormal = "lognormal"
+
+
 @dataclass
 class HandleTime:
     """Handling time of one task: mean in minutes, coefficient of variation and shape.
@@ -145,9 +152,17 @@ class PopulationConfig:
 @dataclass
 class PhoneConfig:
     """Synchronous phone queue with abandonment (``patience_mean_s: null``: callers never
-    hang up)."""
+    hang up).
+
+    A caller's patience is the mean times the caller's own multiplier
+    (``population.patience_sigma``) times a draw of mean 1: exponential by default (the
+    Erlang A assumption), or lognormal with coefficient of variation ``patience_cv``
+    (``patience_cv`` is ignored for exponential, whose cv is 1).
+    """
 
     patience_mean_s: float | None = param(90.0, optional(positive_at_most(1e7, " seconds")))
+    patience_dist: PatienceDist = param(PatienceDist.exponential, one_of(PatienceDist))
+    patience_cv: float = param(1.0, within(0, 10))
 
 
 @dataclass

@@ -4,6 +4,7 @@ request goes to the policy's rep authority."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from escalationsim.engine.channels.registry import Channel, Contact, register
@@ -31,6 +32,9 @@ class Phone(Channel):
         super().__init__(ctx, scenario, tracked)
         patience = scenario.channels.phone.patience_mean_s
         self.patience_h = None if patience is None else patience / 3600.0
+        phone = scenario.channels.phone  # log-sd of a lognormal patience; None: exponential
+        lognormal = phone.patience_dist == "lognormal"
+        self.patience_sigma = math.sqrt(math.log1p(phone.patience_cv**2)) if lognormal else None
         self.reps, self.priority, self.reserve = ctx.route(self.work)
 
     def contact(self, c: Customer) -> Contact:
@@ -40,7 +44,9 @@ class Phone(Channel):
         if self.patience_h is None:
             wait = reps.request(self.priority, self.reserve)
         else:
-            patience = ctx.expo(c) * self.patience_h * c.patience
+            s = self.patience_sigma  # a draw of mean 1: exponential, or lognormal of cv
+            draw = ctx.expo(c) if s is None else math.exp(s * ctx.normal(c) - 0.5 * s * s)
+            patience = draw * self.patience_h * c.patience
             wait = reps.request_with_patience(self.priority, patience, self.reserve)
         if wait is None:  # a rep was free
             if c.calls == 1:
