@@ -10,6 +10,7 @@ run; the :class:`~escalationsim.engine.model.Model` builds it and owns everythin
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,7 @@ class RunContext:
         self.roulette_prob = 0.0
         self.max_roulette = 0
         self.backoffice: BackOffice | None = None
+        self.end_h = math.inf  # when the run ends (horizon plus drain)
         # Set by the model once the channels are built:
         self.channels: dict[str, Channel] = {}
         self.contact: list[Callable[[Customer], Any]] = []  # contact process by code

@@ -29,6 +29,7 @@ from escalationsim.engine.recorder import ComplaintLog, ComplaintTally
 from escalationsim.engine.staff import build_staff, configured_schedules
 from escalationsim.kernel.collect import fewer_collections
 from escalationsim.kernel.draws import PrivateDraws, Sampler
+from escalationsim.kernel.loop import run_until
 from escalationsim.kernel.process import LightProcess
 from escalationsim.kernel.rng import CustomerDraws
 from escalationsim.kernel.schedule import Schedule
@@ -139,6 +140,7 @@ class Model:
         ctx.max_roulette = b.max_roulette
         if scenario.backoffice.enabled:
             ctx.backoffice = BackOffice(scenario.backoffice)
+        ctx.end_h = horizon_h + drain_h
         self.untracked = sum(ch.bit for ch in self.channels if not ch.tracked)
         for lever in policy.levers():
             if hasattr(lever, "bind"):
@@ -190,11 +192,11 @@ class Model:
             LightProcess(self._ticker(end))
         ceo = self.staff["ceo"]
         with fewer_collections():
-            self.env.run(until=self.horizon_h)
+            run_until(self.env, self.horizon_h)
             ceo_owed = ceo.hours_owed()
             ceo_letters = ceo.queue_length
             if end > self.horizon_h:
-                self.env.run(until=end)
+                run_until(self.env, end)
         closers = [
             ch for ch in self.channels if type(ch).close_open is not channels.Channel.close_open
         ]
