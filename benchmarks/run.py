@@ -13,8 +13,13 @@ engine
     utilisation 0.9, 200,000 customers) against a minimal idiomatic SimPy M/M/c with the
     same parameters and customer count, and against Ciw. Customers per second and ratios.
 full
-    The default scenario under each headline policy at 10^4, 10^5 and 10^6 complaints:
-    complaints per second, the ratio to the minimal SimPy model, and peak RSS (records on).
+    The default scenario (every operations mechanism on) under each headline policy at
+    10^4, 10^5 and 10^6 complaints: complaints per second, the ratio to the minimal SimPy
+    model, and peak RSS (records on); and the first version's model
+    (``scenario=first_version``, every mechanism off) at the largest size.
+mechanisms
+    What each operations mechanism costs: the default scenario with one mechanism turned
+    off at a time (10^5 complaints), against the default.
 memory
     Peak RSS of ``rigid_script`` with per-complaint records on and off at each size, to
     show linear growth (on) and whether memory stays flat as the horizon grows (off).
@@ -50,7 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SECTIONS: tuple[str, ...] = ("engine", "full", "memory", "sweep")
+SECTIONS: tuple[str, ...] = ("engine", "full", "mechanisms", "memory", "sweep")
 HEADLINE_POLICIES: tuple[str, ...] = ("rigid_script", "empowered_rep", "ceo_responds")
 RESULT_TAG = "BENCH-RESULT "
 
@@ -63,29 +68,32 @@ LAMBDA = UTILISATION * SERVERS * MU  # 180 arrivals per hour
 ENGINE_CUSTOMERS = 200_000
 ENGINE_CUSTOMERS_QUICK = 20_000
 
-VOLUME_PER_DAY = 500.0  # the default scenario's volume
+VOLUME_PER_DAY = 1000.0  # the default scenario's volume
 FULL_SIZES = (10_000, 100_000, 1_000_000)
 FULL_SIZES_QUICK = (10_000, 100_000)
 MEMORY_POLICY = "rigid_script"
-MECHANISMS_POLICY = "empowered_rep"
-MECHANISMS: tuple[str, ...] = (
-    # every operations mechanism on (issue "Operations realism"): a weekly arrival
-    # profile, shifts for the executive office, blended reps answering posts, back-office
-    # work with chases, channel switching, rep roulette, paid-hours and incremental-churn
-    # accounting
-    "scenario.arrivals.weekly_profile=[1.1,1.05,1,1,1,0.95,0.9]",
-    "scenario.staff.exec_office.schedule.shifts=[{days:[0,1,2,3,4],start_hour:8,end_hour:20,count:3}]",
-    "scenario.staff.work.social.pool=reps",
-    "scenario.staff.work.social.priority=1",
-    "scenario.staff.work.email.priority=2",
-    "scenario.staff.work.consult.priority=2",
-    "scenario.backoffice.enabled=true",
-    "scenario.behaviour.switch_prob=0.3",
-    "scenario.behaviour.roulette_prob=0.2",
-    "scenario.costs.staff_basis=paid",
-    "scenario.churn.accounting=incremental",
-    "scenario.churn.baseline_attrition=0.1",
-)
+FIRST_VERSION = ("scenario=first_version",)  # every operations mechanism off
+FIRST_VERSION_VOLUME = 500.0  # that scenario's volume
+FIRST_VERSION_POLICY = "rigid_script"
+MECHANISMS_SIZE = 100_000
+MECHANISMS_SIZE_QUICK = 20_000
+# Each operations mechanism of the default scenario, turned off on its own (section
+# "mechanisms"): the difference in speed is what the mechanism costs.
+MECHANISMS_OFF: dict[str, tuple[str, ...]] = {
+    "back-office work and chases": ("scenario.backoffice.enabled=false",),
+    "channel switching": ("scenario.behaviour.switch_prob=0",),
+    "rep roulette": ("scenario.behaviour.roulette_prob=0",),
+    "blended reps (a separate social team)": ("+social_team=separate",),
+    "trunk reservation": tuple(
+        f"scenario.staff.work.{k}.reserve=0" for k in ("email", "consult", "social")
+    ),
+    "rosters (constant head counts, same paid hours)": ("+staffing=around_the_clock",),
+    "arrival profile (flat arrivals)": (
+        "scenario.arrivals.hourly_profile=[]",
+        "scenario.arrivals.weekly_profile=[]",
+        "+staffing=around_the_clock",
+    ),
+}
 
 SWEEP = {"volumes": "100,200,300,400,500,600", "seeds": "1,2,3,4"}  # 6 x 4 = 24 jobs
 SWEEP_QUICK = {"volumes": "100,200", "seeds": "1"}  # smoke run: 2 jobs
@@ -104,8 +112,8 @@ GIB_KIB = 1024 * 1024
 # at least 0.75x of it.
 T_ENGINE_SIMPY = 1.0
 T_ENGINE_CIW = 2.0
-T_FULL_SIMPY = 0.75
-T_FULL_MECHANISMS = 0.6  # issue "Operations realism": every new mechanism on
+T_FULL_SIMPY = 0.6  # issue "Operations realism": the default model, every mechanism on
+T_FIRST_VERSION = 0.75  # the first version's model (every operations mechanism off)
 T_LINEAR = 1.25  # KiB per complaint at the largest size / at the next size
 T_FLAT = 1.10  # peak RSS at the longest horizon / at the shorter, records off
 T_SPEEDUP = 1.8
@@ -273,13 +281,18 @@ def child_ciw(n: int, seed: int) -> dict[str, Any]:
 
 
 def _full_config(
-    policy: str, n_complaints: int, records: bool, seed: int, mechanisms: bool = False
+    policy: str,
+    n_complaints: int,
+    records: bool,
+    seed: int,
+    extra: Sequence[str] = (),
+    volume: float = VOLUME_PER_DAY,
 ) -> Any:
     from escalationsim import compose
 
-    days = n_complaints / VOLUME_PER_DAY
+    days = n_complaints / volume
     return compose(
-        list(MECHANISMS if mechanisms else ())
+        list(extra)
         + [
             f"run.policies=[{policy}]",
             "run.replications=1",
@@ -289,20 +302,25 @@ def _full_config(
             "run.workers=1",
             f"run.records={str(records).lower()}",
             f"run.seed={seed}",
-            f"scenario.volume_per_day={VOLUME_PER_DAY:g}",
+            f"scenario.volume_per_day={volume:g}",
         ]
     )
 
 
 def child_full(
-    policy: str, n: int, records: bool, seed: int, mechanisms: bool = False
+    policy: str,
+    n: int,
+    records: bool,
+    seed: int,
+    extra: Sequence[str] = (),
+    volume: float = VOLUME_PER_DAY,
 ) -> dict[str, Any]:
-    """The default scenario under one policy, ``n`` expected complaints, one replication
-    (with ``mechanisms``, every operations mechanism on: :data:`MECHANISMS`)."""
+    """The default scenario (with the ``extra`` overrides) under one policy, ``n``
+    expected complaints at ``volume`` a day, one replication."""
     from escalationsim.experiment.runner import simulate
 
-    simulate(_full_config(policy, 500, records, seed + 1, mechanisms))  # warm-up: 1 day
-    cfg = _full_config(policy, n, records, seed, mechanisms)
+    simulate(_full_config(policy, int(volume), records, seed + 1, extra, volume))  # 1 day
+    cfg = _full_config(policy, n, records, seed, extra, volume)
     base = _peak_rss_kib()
     spent = _time_model_run()
     t0 = time.perf_counter()
@@ -395,7 +413,7 @@ class Bench:
     targets: list[Target] = field(default_factory=list)
     simpy_rate: float = math.nan  # median customers/s of the minimal SimPy model
     full_runs: dict[tuple[str, int, bool], list[dict[str, Any]]] = field(default_factory=dict)
-    mechanism_runs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    variant_runs: dict[tuple[str, int], list[dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def engine_n(self) -> int:
@@ -421,18 +439,22 @@ class Bench:
             self.simpy_rate = median(rates)
         return self.simpy_rate
 
-    def mechanisms_run(self, n: int, rep: int) -> dict[str, Any]:
-        """One run of :data:`MECHANISMS_POLICY` with every operations mechanism on."""
-        runs = self.mechanism_runs.setdefault(n, [])
+    def variant_run(
+        self, key: str, n: int, rep: int, extra: Sequence[str], volume: float = VOLUME_PER_DAY
+    ) -> dict[str, Any]:
+        """One run of ``rigid_script`` on the default scenario with ``extra`` overrides
+        (``key`` names the variant)."""
+        runs = self.variant_runs.setdefault((key, n), [])
         while len(runs) <= rep:
             runs.append(
                 run_child(
                     "full",
-                    policy=MECHANISMS_POLICY,
+                    policy=FIRST_VERSION_POLICY,
                     n=n,
                     records=True,
                     seed=200 + len(runs),
-                    mechanisms=True,
+                    extra=list(extra),
+                    volume=volume,
                 )
             )
         return runs[rep]
@@ -554,19 +576,21 @@ def section_full(b: Bench) -> None:
             ratio >= T_FULL_SIMPY,
             fmt_ratio(ratio),
         )
-    runs = [b.mechanisms_run(largest, r) for r in range(b.repeats)]
+    runs = [
+        b.variant_run("first_version", largest, r, FIRST_VERSION, FIRST_VERSION_VOLUME)
+        for r in range(b.repeats)
+    ]
     rate = median([x["complaints"] / x["seconds"] for x in runs])
-    peak = median([x["peak_rss_kib"] for x in runs])
     print(
-        f"   {MECHANISMS_POLICY + ', mechanisms on':<15} {largest:>11,} "
-        f"{largest / VOLUME_PER_DAY:>6g} {fmt_rate(rate):>13} {fmt_ratio(rate / ref):>9} "
-        f"{median([x['seconds'] for x in runs]):>8.1f} {'':>8} {fmt_mib(peak):>10}"
+        f"   first version's model (scenario=first_version, {FIRST_VERSION_VOLUME:g}/day, "
+        f"{FIRST_VERSION_POLICY}) @ {largest:,}: {fmt_rate(rate)} complaints/s, "
+        f"{fmt_ratio(rate / ref)} SimPy"
     )
     b.target(
-        f"full model, every operations mechanism on, {MECHANISMS_POLICY} @ {largest:,}",
-        f">= {T_FULL_MECHANISMS}x",
+        f"first version's model, {FIRST_VERSION_POLICY} @ {largest:,}",
+        f">= {T_FIRST_VERSION}x",
         rate / ref,
-        rate / ref >= T_FULL_MECHANISMS,
+        rate / ref >= T_FIRST_VERSION,
         fmt_ratio(rate / ref),
     )
     if largest >= 1_000_000:
@@ -585,6 +609,32 @@ def section_full(b: Bench) -> None:
         b.target(
             "peak RSS @ 1,000,000, records on", "< 1 GiB", math.nan, None, "not measured (--quick)"
         )
+
+
+def section_mechanisms(b: Bench) -> None:
+    """What each operations mechanism costs: the default scenario with one mechanism
+    turned off at a time, against the default with every mechanism on."""
+    n = MECHANISMS_SIZE_QUICK if b.quick else MECHANISMS_SIZE
+    print(
+        f"\n== mechanisms: {FIRST_VERSION_POLICY} on the default scenario, {n:,} complaints, "
+        f"one mechanism off at a time, {b.repeats} repeat(s)"
+    )
+    ref = b.simpy_reference()
+    variants = {"every mechanism on (the default)": (), **MECHANISMS_OFF}
+    for r in range(b.repeats):
+        for key, extra in variants.items():
+            b.variant_run(key, n, r, extra)
+    rates = {
+        key: median([x["complaints"] / x["seconds"] for x in b.variant_runs[(key, n)][: b.repeats]])
+        for key in variants
+    }
+    base = rates["every mechanism on (the default)"]
+    print(f"   {'variant':<50} {'complaints/s':>13} {'vs SimPy':>9} {'time saved':>11}")
+    for key, rate in rates.items():
+        saved = 1.0 - base / rate  # share of the default's time the mechanism costs
+        shown = "" if key.startswith("every") else f"{saved:>+10.0%}"
+        print(f"   {key:<50} {fmt_rate(rate):>13} {fmt_ratio(rate / ref):>9} {shown:>11}")
+    print("   (time saved: share of the default's run time that turning the mechanism off saves)")
 
 
 def section_memory(b: Bench) -> None:
@@ -750,6 +800,7 @@ def section_sweep(b: Bench) -> None:
 SECTION_FUNCS: dict[str, Callable[[Bench], None]] = {
     "engine": section_engine,
     "full": section_full,
+    "mechanisms": section_mechanisms,
     "memory": section_memory,
     "sweep": section_sweep,
 }

@@ -220,11 +220,11 @@ def _cost_parts() -> Iterable[Kpi]:
     yield Kpi(
         "cost_churn",
         _cost("cost_churn"),
-        "churned customer value (USD)",
+        "churn, as charged (USD)",
         "USD",
-        bounds=NONNEG,
+        bounds=ANY,  # incremental churn nets out the baseline: can be negative
         views={"cost_parts": 8},
-        short="churned value",
+        short="churn",
     )
     yield Kpi(
         "cost_publicity",

@@ -83,13 +83,13 @@ def _stacked(ax, kpis: pd.DataFrame, policies: list[str], parts, total_col: str 
 
 
 def plot_cost_breakdown(kpis: pd.DataFrame, policies: list[str]) -> Figure:
-    """Operating cost per complaint by component, and the total including churned value."""
+    """Operating cost per complaint by component, and the total including churn."""
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
     operating = [p for p in cost_parts() if p[0] not in ("cost_churn",)]
     _stacked(ax1, kpis, policies, operating, None)
     ax1.set_title("Operating cost: staff, CEO time, compensation, publicity, fines")
     _stacked(ax2, kpis, policies, cost_parts(), "cost_per_complaint")
-    ax2.set_title("Total including churned customer value (bar: 95% CI)")
+    ax2.set_title("Total including the cost of churn (bar: 95% CI)")
     handles, labels = [], []
     for ax in (ax1, ax2):
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
@@ -319,7 +319,7 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
             edgecolors="black",
             label="on the frontier",
         )
-        ax.set_xlabel("cost per complaint (USD, incl. churned value)")
+        ax.set_xlabel("cost per complaint (USD, incl. churn)")
         ax.set_ylabel(f"|{label}|")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, frameon=False)
