@@ -212,3 +212,41 @@ def test_top_share_mask_other_share_and_empty() -> None:
     mask = top_share_mask(f, share=0.25)
     assert np.flatnonzero(mask).tolist() == [15, 16, 17, 18, 19]
     assert top_share_mask(np.array([], dtype=np.int64)).shape == (0,)
+
+
+def test_outcomes_on_social_by_follower_tier_hand_example() -> None:
+    """Complaints that went public, by follower tier (rank among all complaints): share
+    of posts answered (answered / posted) and median wait for the first post's answer."""
+    import pandas as pd
+
+    from escalationsim.analysis.fairness import outcomes_by_group
+
+    n = 200
+    followers = np.arange(1, n + 1)  # the two largest are the top 1%
+    posts = np.zeros(n, dtype=int)
+    answered = np.zeros(n, dtype=int)
+    wait = np.full(n, np.nan)
+    posts[[0, 1, 2, 198, 199]] = [1, 2, 1, 1, 3]  # three small accounts, the top two
+    answered[[1, 198, 199]] = [1, 1, 2]
+    wait[[1, 198, 199]] = [30.0, 2.0, 4.0]
+    df = pd.DataFrame(
+        {
+            "policy": "p",
+            "replication": 0,
+            "followers": followers,
+            "first_channel": pd.Categorical(["phone"] * n),
+            "resolved": np.ones(n, dtype=bool),
+            "time_to_resolution_h": np.ones(n),
+            "posts": posts,
+            "posts_answered": answered,
+            "first_post_wait_h": wait,
+        }
+    )
+    g = outcomes_by_group(df)
+    social = g[g.grouping == "follower_tier_on_social"].set_index("group")
+    assert set(social.index) == {"bottom 50%", "top 1%"}
+    assert social.loc["top 1%", "complaints"] == 2
+    assert social.loc["top 1%", "posts_answered_share"] == pytest.approx(3 / 4)
+    assert social.loc["top 1%", "first_post_wait_median_h"] == pytest.approx(3.0)
+    assert social.loc["bottom 50%", "posts_answered_share"] == pytest.approx(1 / 4)
+    assert social.loc["bottom 50%", "first_post_wait_median_h"] == pytest.approx(30.0)

@@ -98,8 +98,11 @@ def follower_tier(followers: pd.Series) -> pd.Series:
 
 
 def outcomes_by_group(complaints: pd.DataFrame) -> pd.DataFrame:
-    """Per policy, replication, grouping (follower tier, first channel) and group: number
-    of complaints, share resolved, and median time to resolution of the resolved ones."""
+    """Per policy, replication, grouping and group: number of complaints, share resolved,
+    and median time to resolution of the resolved ones, by follower tier and by first
+    channel; and, where the by-influence effect arises, for the complaints posted in
+    public by follower tier (grouping ``follower_tier_on_social``): the share of their
+    posts answered and the median time from the first post to its answer."""
     df = complaints[
         ["policy", "replication", "followers", "first_channel", "resolved", "time_to_resolution_h"]
     ].copy()
@@ -120,4 +123,27 @@ def outcomes_by_group(complaints: pd.DataFrame) -> pd.DataFrame:
         out = out.rename(columns={col: "group"})
         out.insert(2, "grouping", grouping)
         frames.append(out)
+    frames.append(_social_by_tier(complaints, df["tier"]))
     return pd.concat(frames, ignore_index=True)
+
+
+def _social_by_tier(complaints: pd.DataFrame, tier: pd.Series) -> pd.DataFrame:
+    """Complaints that went public, by follower tier (rank within the whole run): how
+    many, share resolved, median TTR, share of posts answered, median wait for the first
+    post's answer (answered ones)."""
+    cols = ["policy", "replication", "posts", "posts_answered", "resolved"]
+    df = complaints[[*cols, "time_to_resolution_h", "first_post_wait_h"]].copy()
+    df["group"] = tier
+    df = df[df["posts"] > 0]
+    g = df.groupby(["policy", "replication", "group"], observed=True)
+    out = pd.DataFrame(
+        {
+            "complaints": g.size(),
+            "resolution_rate": g["resolved"].mean(),
+            "ttr_median_resolved_h": g["time_to_resolution_h"].median(),
+            "posts_answered_share": g["posts_answered"].sum() / g["posts"].sum(),
+            "first_post_wait_median_h": g["first_post_wait_h"].median(),
+        }
+    ).reset_index()
+    out.insert(2, "grouping", "follower_tier_on_social")
+    return out

@@ -19,7 +19,11 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from escalationsim.analysis import kpis as kpi_registry  # noqa: E402
 from escalationsim.analysis.aggregate import kpi_bounds, mean_ci  # noqa: E402
-from escalationsim.analysis.fairness import TIERS, follower_tier  # noqa: E402
+from escalationsim.analysis.fairness import (  # noqa: E402
+    TIERS,
+    follower_tier,
+    outcomes_by_group,
+)
 from escalationsim.app.files import save_figure  # noqa: E402
 from escalationsim.engine import channels  # noqa: E402
 
@@ -104,40 +108,111 @@ def plot_cost_breakdown(kpis: pd.DataFrame, policies: list[str]) -> Figure:
     return fig
 
 
+POLICY_HATCHES: tuple[str, ...] = ("", "//", "..", "xx", "\\\\", "++", "oo")
+"""A hatch per policy in grouped bars, so that policies are told apart without colour."""
+
+
+def policy_style(k: int) -> dict[str, str]:
+    """Fill colour and hatch of the ``k``-th policy in grouped bars."""
+    return {
+        "color": OKABE_ITO[k % len(OKABE_ITO)],
+        "hatch": POLICY_HATCHES[k % len(POLICY_HATCHES)],
+    }
+
+
+Panel = tuple[str, str, bool, tuple[float, float] | None]
+"""A panel of grouped bars: column, y-axis label (with its unit), log scale, y limits."""
+
+
+def _bars_by_group(
+    per_rep: pd.DataFrame,
+    by: str,
+    order: list[str],
+    policies: list[str],
+    panels: list[Panel],
+    title: str,
+    xlabel: str,
+) -> Figure:
+    """Grouped bars, one panel per metric: the mean over replications of each group's
+    value (``per_rep``: one row per policy, replication and group), with its 95% CI."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.5))
+    axes = np.atleast_1d(axes)
+    width = 0.8 / max(len(policies), 1)
+    x = np.arange(len(order))
+    for k, p in enumerate(policies):
+        sub = per_rep[per_rep.policy == p]
+        off = (k - (len(policies) - 1) / 2) * width
+        for ax, (col, _, _, _) in zip(axes, panels, strict=True):
+            wide = sub.pivot_table(index="replication", columns=by, values=col, aggfunc="first")
+            means, errs = [], []
+            for g in order:
+                m, lo, _ = mean_ci(wide[g].dropna().to_numpy()) if g in wide else (np.nan,) * 3
+                means.append(m)
+                errs.append(m - lo if np.isfinite(lo) else 0)
+            ax.bar(
+                x + off,
+                means,
+                width,
+                yerr=errs,
+                capsize=2,
+                label=p,
+                edgecolor="white",
+                **policy_style(k),
+            )
+    for ax, (_, ylabel, log, ylim) in zip(axes, panels, strict=True):
+        if log:
+            ax.set_yscale("log")
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+        ax.set_ylabel(ylabel)
+        ax.set_xticks(x, order)
+        ax.set_xlabel(xlabel)
+    axes[-1].legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.suptitle(title + " (mean of replications; bars: 95% CI)")
+    fig.tight_layout()
+    return fig
+
+
 def _group_panels(
     df: pd.DataFrame, by: str, order: list[str], policies: list[str], title: str, xlabel: str
 ) -> Figure:
     """Median TTR of resolved complaints and share resolved, per group and policy."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
-    width = 0.8 / max(len(policies), 1)
-    x = np.arange(len(order))
-    for k, p in enumerate(policies):
-        sub = df[df.policy == p]
-        per_rep = sub.groupby(["replication", by], observed=True)
-        med = per_rep["time_to_resolution_h"].median().unstack(by)
-        res = per_rep["resolved"].mean().unstack(by)
-        m1, e1, m2, e2 = [], [], [], []
-        for g in order:
-            a = mean_ci(med[g].to_numpy()) if g in med else (np.nan,) * 3
-            b = mean_ci(res[g].to_numpy()) if g in res else (np.nan,) * 3
-            m1.append(a[0])
-            e1.append(a[0] - a[1] if np.isfinite(a[1]) else 0)
-            m2.append(b[0])
-            e2.append(b[0] - b[1] if np.isfinite(b[1]) else 0)
-        off = (k - (len(policies) - 1) / 2) * width
-        ax1.bar(x + off, m1, width, yerr=e1, capsize=2, label=p)
-        ax2.bar(x + off, m2, width, yerr=e2, capsize=2, label=p)
-    ax1.set_yscale("log")
-    ax1.set_ylabel("median time to resolution, resolved complaints (h, log)")
-    ax2.set_ylabel("share of complaints resolved")
-    ax2.set_ylim(0, 1)
-    for ax in (ax1, ax2):
-        ax.set_xticks(x, order)
-        ax.set_xlabel(xlabel)
-    ax2.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(title + " (mean of replications; bars: 95% CI)")
-    fig.tight_layout()
-    return fig
+    g = df.groupby(["policy", "replication", by], observed=True)
+    per_rep = pd.DataFrame(
+        {"ttr": g["time_to_resolution_h"].median(), "resolved": g["resolved"].mean()}
+    ).reset_index()
+    panels: list[Panel] = [
+        ("ttr", "median time to resolution, resolved complaints (h, log)", True, None),
+        ("resolved", "share of complaints resolved", False, (0.0, 1.0)),
+    ]
+    return _bars_by_group(per_rep, by, order, policies, panels, title, xlabel)
+
+
+def plot_social_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) -> Figure | None:
+    """Where the by-influence effect arises: for complaints posted in public, the share of
+    their posts answered and the wait for the first post's answer, by follower tier."""
+    groups = outcomes_by_group(complaints)
+    per_rep = groups[groups.grouping == "follower_tier_on_social"]
+    if per_rep.empty:
+        return None
+    panels: list[Panel] = [
+        ("posts_answered_share", "share of public posts answered", False, (0.0, 1.0)),
+        (
+            "first_post_wait_median_h",
+            "median wait for an answer to the first post (h, log)",
+            True,
+            None,
+        ),
+    ]
+    return _bars_by_group(
+        per_rep,
+        "group",
+        [t[2] for t in TIERS],
+        policies,
+        panels,
+        "On social media, by follower tier",
+        "follower tier (rank within run, all complaints)",
+    )
 
 
 def plot_ttr_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) -> Figure:
@@ -178,6 +253,9 @@ def write_plots(
     if complaints is not None and len(complaints):
         figs["ttr_by_follower_tier.png"] = plot_ttr_by_follower_tier(complaints, policies)
         figs["ttr_by_channel.png"] = plot_ttr_by_channel(complaints, policies)
+        social = plot_social_by_follower_tier(complaints, policies)
+        if social is not None:
+            figs["social_by_follower_tier.png"] = social
     paths = []
     for name, fig in figs.items():
         paths.append(save_figure(fig, outdir / name))

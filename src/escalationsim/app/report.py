@@ -325,12 +325,16 @@ def _group_tables(root: Path, g: Gathered) -> list[str]:
         for col, label in (
             ("resolution_rate", "share resolved"),
             ("ttr_median_resolved_h", "median hours to resolution, resolved complaints"),
+            ("posts_answered_share", "share of public posts answered"),
+            ("first_post_wait_median_h", "median hours to the first post's answer"),
         ):
+            if col not in sub or sub[col].isna().all():
+                continue
             table = sub.pivot_table(
                 index="group", columns="policy", values=col, aggfunc="mean", dropna=False
             )
             table = table.reindex(columns=list(dict.fromkeys(sub["policy"])))
-            fmt = "{:.1%}" if col == "resolution_rate" else "{:.2f}"
+            fmt = "{:.1%}" if col in ("resolution_rate", "posts_answered_share") else "{:.2f}"
             table = table.map(lambda v, f=fmt: f.format(v) if pd.notna(v) else "n/a")
             out += ["", f"**{label}, by {grouping.replace('_', ' ')}**", ""]
             out.append(to_markdown(table.reset_index()))

@@ -85,6 +85,7 @@ class Customer:
         "chases",
         "switched",
         "roulettes",
+        "first_post_wait_h",
     )
 
     def __init__(
@@ -150,3 +151,4 @@ class Customer:
         self.chases = 0  # contacts chasing back-office work
         self.switched = False  # switched between phone and email after a failure
         self.roulettes = 0  # times asked again after a rep's "no", hoping for another rep
+        self.first_post_wait_h = NAN  # time from the first public post to its answer

@@ -85,6 +85,7 @@ COLUMNS: tuple[Column, ...] = (
     _j("chases", "i4"),
     _j("switched", "?"),
     _j("roulettes", "i4"),
+    _j("first_post_wait_h", "f8"),
     Column("churned", "?", "derived"),
     Column("tracked", "?", "derived"),
 )

@@ -54,6 +54,8 @@ class Social(Channel):
             return NO_ANSWER
         c.impressions += per_h * min(env.now - posted, cfg.post_lifetime_h)
         c.posts_answered += 1
+        if c.posts == 1:
+            c.first_post_wait_h = env.now - posted
         yield ctx.hold(c, pool, "social", ticket=self.tracked)
         pool.release()
         if not c.needs_exception:
