@@ -192,17 +192,13 @@ def plot_social_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) 
     """Where the by-influence effect arises: for complaints posted in public, the share of
     their posts answered and the wait for the first post's answer, by follower tier."""
     groups = outcomes_by_group(complaints)
-    per_rep = groups[groups.grouping == "follower_tier_on_social"]
+    per_rep = groups[groups.grouping == "follower_tier_on_social"].copy()
     if per_rep.empty:
         return None
+    per_rep["wait_min"] = per_rep["first_post_wait_median_h"] * 60.0
     panels: list[Panel] = [
         ("posts_answered_share", "share of public posts answered", False, (0.0, 1.0)),
-        (
-            "first_post_wait_median_h",
-            "median wait for an answer to the first post (h, log)",
-            True,
-            None,
-        ),
+        ("wait_min", "median wait for an answer to the first post (min)", False, None),
     ]
     return _bars_by_group(
         per_rep,
