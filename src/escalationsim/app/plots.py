@@ -425,12 +425,22 @@ def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: 
             if sel.empty:
                 continue
             series = sel.groupby("day")[col].mean()
-            if by_policy:
-                label, color = str(combo["policy"]), plt.get_cmap("tab10")(i % 10)
+            if by_policy:  # colour-blind-safe colours, and a marker and dash per policy
+                label, color = str(combo["policy"]), OKABE_ITO[i % len(OKABE_ITO)]
             else:
                 label = ", ".join(f"{_label(k)}={combo[k]}" for k in rest) or str(panel)
                 color = cmap(i / max(len(combos) - 1, 1)) if rest else None
-            ax.plot(series.index, series.to_numpy(), label=label, lw=1.2, color=color)
+            ax.plot(
+                series.index,
+                series.to_numpy(),
+                label=label,
+                lw=1.2,
+                color=color,
+                marker=MARKERS[i % len(MARKERS)],
+                markevery=max(len(series) // 8, 1),
+                markersize=4,
+                linestyle=STYLES[i % len(STYLES)],
+            )
         ax.set_title(str(panel), fontsize=10)
         ax.set_xlabel("simulated day")
         ax.grid(alpha=0.3)
