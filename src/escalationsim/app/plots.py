@@ -437,7 +437,7 @@ def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: 
                 lw=1.2,
                 color=color,
                 marker=MARKERS[i % len(MARKERS)],
-                markevery=max(len(series) // 8, 1),
+                markevery=(i % max(len(series) // 8, 1), max(len(series) // 8, 1)),
                 markersize=4,
                 linestyle=STYLES[i % len(STYLES)],
             )
