@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from escalationsim.config.scenario import ChurnAccounting, ChurnConfig, ScenarioConfig
-from escalationsim.engine.staff import POOLS
+from escalationsim.engine.staff import POOLS, WORK_POOLS
 
 
 def hourly_costs(scenario: ScenarioConfig) -> dict[str, float]:
@@ -48,7 +48,7 @@ def churn_costs(cols: Mapping[str, np.ndarray], churn: ChurnConfig) -> dict[str,
 def cost_columns(cols: Mapping[str, np.ndarray], scenario: ScenarioConfig) -> dict[str, np.ndarray]:
     """Per-complaint costs (USD): staff (busy time), CEO, publicity, churn, the total."""
     rates = hourly_costs(scenario)
-    staff = sum(cols[f"hours_{r}"] * rates[r] for r in POOLS if r != "ceo")
+    staff = sum(cols[f"hours_{r}"] * rates[r] for r in WORK_POOLS)
     staff = staff + cols["hours_audit"] * rates["managers"]
     if scenario.backoffice.enabled:
         staff = staff + cols["hours_backoffice"] * scenario.backoffice.hourly_cost_usd

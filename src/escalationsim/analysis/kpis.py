@@ -26,9 +26,9 @@ import numpy as np
 from escalationsim.analysis.costs import hourly_costs
 from escalationsim.analysis.fairness import median_ratio
 from escalationsim.analysis.stats import ComplaintStats, Group
-from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.config.scenario import ScenarioConfig, StaffBasis
 from escalationsim.engine import channels
-from escalationsim.engine.staff import POOLS
+from escalationsim.engine.staff import POOLS, WORK_POOLS
 
 if TYPE_CHECKING:
     from escalationsim.engine.model import RunResult
@@ -110,13 +110,15 @@ class KpiInputs:
         ``charged`` (the one ``costs.staff_basis`` puts in the total)."""
         busy = self.sums["cost_staff"]
         paid_h = self.result.paid_h
-        paid = sum(paid_h.get(p, 0.0) * self.rates[p] for p in POOLS if p != "ceo")
+        pools = sum(paid_h[p] * self.rates[p] for p in WORK_POOLS)
+        paid = pools
         bo = self.scenario.backoffice
         if bo.enabled:
             paid += self.sums["hours_backoffice"] * bo.hourly_cost_usd
-        basis_paid = getattr(self.scenario.costs.staff_basis, "value", "busy") == "paid"
+        basis_paid = self.scenario.costs.staff_basis == StaffBasis.paid
         return {
             "busy": busy,
+            "pools_paid": pools,
             "paid": paid,
             "idle": paid - busy,
             "charged": paid if basis_paid else busy,
@@ -273,7 +275,7 @@ def _staff_by_pool() -> Iterable[Kpi]:
 
         return f
 
-    for i, pool in enumerate(p for p in POOLS if p != "ceo"):
+    for i, pool in enumerate(WORK_POOLS):
         yield Kpi(
             f"cost_staff_{pool}",
             compute(pool),
@@ -358,9 +360,8 @@ def _phone_contact_cost(inp: KpiInputs, row: dict[str, Any]) -> float:
     """Fully loaded cost of a handled call: the mean call time at the hourly cost of the
     pool that takes calls, over that pool's occupancy (idle paid time shared out)."""
     pool = inp.scenario.staff.work.phone.pool
-    occ = ratio(inp.result.busy_h[pool], inp.result.paid_h[pool])
     mean_h = inp.scenario.handle_times.phone.mean_min / 60.0
-    return ratio(mean_h * inp.rates[pool], occ)
+    return ratio(mean_h * inp.rates[pool], row[f"occupancy_{pool}"])
 
 
 def _escalations() -> Iterable[Kpi]:
@@ -419,9 +420,7 @@ def _meets_targets(inp: KpiInputs, row: dict[str, Any]) -> bool | float:
 
 
 def _capacity(inp: KpiInputs, row: dict[str, Any]) -> float:
-    paid_h, rates = inp.result.paid_h, inp.rates
-    paid = sum(paid_h[p] * rates[p] for p in POOLS if p != "ceo")
-    return ratio(paid, inp.n)
+    return ratio(inp.staff["pools_paid"], inp.n)
 
 
 def _channel_median(inp: KpiInputs, name: str) -> float:

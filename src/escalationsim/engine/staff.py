@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
     from escalationsim.config.scenario import ScenarioConfig
 
-POOLS: tuple[str, ...] = ("reps", "social", "managers", "exec_office", "ceo")
-"""Staff pools in a fixed order: per-complaint handling hours are kept in this order."""
+POOLS: tuple[str, ...] = (*WORK_POOLS, "ceo")
+"""Staff pools in a fixed order: per-complaint handling hours are kept in this order. The
+pools that can be given work (``WORK_POOLS``, re-exported here), then the CEO's desk."""
 
 AUDIT_SLOT = len(POOLS)
 """Slot after the pools for managers' audit hours: spent after the customer was served."""
@@ -47,11 +48,6 @@ def configured_schedules(scenario: ScenarioConfig) -> dict[str, Schedule]:
         name: getattr(st, name).weekly_schedule() if name in used else Schedule.constant(0)
         for name in WORK_POOLS
     }
-
-
-def configured_counts(scenario: ScenarioConfig) -> dict[str, int]:
-    """Peak workers per pool as configured (no scaling with volume)."""
-    return {name: s.peak for name, s in configured_schedules(scenario).items()}
 
 
 def build_staff(
