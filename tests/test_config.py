@@ -511,3 +511,20 @@ def test_queue_only_distribution_settings_reach_the_engine() -> None:
     assert (s.handle_times.phone.dist, s.handle_times.phone.cv) == ("lognormal", 0.5)
     assert (s.channels.phone.patience_dist, s.channels.phone.patience_cv) == ("lognormal", 1.5)
     assert s.channels.phone.patience_mean_s == 120.0
+
+
+def test_scaling_bound_uses_the_rostered_peak_not_the_fallback_count():
+    """The default reps follow an hourly roster peaking at 15 (their ``count``, 7, is only
+    the fallback without a schedule): a tenfold volume must be bounded by the peak."""
+    from escalationsim import compose
+    from escalationsim.experiment.job import validate
+
+    cfg = compose(
+        [
+            "scenario.staff.scale_with_volume=true",
+            "scenario.volume_per_day=10000",
+            "run.limits.max_staff=100",
+        ]
+    )
+    with pytest.raises(ConfigError, match="reference_volume_per_day"):
+        validate(cfg)

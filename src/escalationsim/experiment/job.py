@@ -19,7 +19,7 @@ from escalationsim.config.fields import (
     validate_tree,
 )
 from escalationsim.config.queue_only import QueueOnlyScenario
-from escalationsim.config.scenario import ScenarioConfig
+from escalationsim.config.scenario import WORK_POOLS, ScenarioConfig
 from escalationsim.policy.policy import PolicyConfig, validate_policy
 
 
@@ -192,7 +192,7 @@ def _check_staff(scenario: ScenarioConfig, lim: LimitsConfig) -> None:
         check(
             "scenario.volume_per_day / scenario.staff.reference_volume_per_day",
             factor,
-            factor * max(p.count for p in (st.reps, st.social, st.managers, st.exec_office))
+            factor * max(getattr(st, p).weekly_schedule().peak for p in WORK_POOLS)
             <= lim.max_staff,
             f"small enough that no scaled pool exceeds run.limits.max_staff = {lim.max_staff}",
         )
