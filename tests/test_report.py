@@ -155,3 +155,28 @@ def test_on_a_partial_sweep_only_varying_parameters_count_as_swept(sweep, tmp_pa
     kpis = pd.read_csv(root / "all_kpis.csv")
     assert "run.replications" not in kpis.columns
     assert "never started" in (root / "report.md").read_text()
+
+
+def test_a_kpi_is_plotted_against_a_swept_config_group_too():
+    """A swept parameter that is not a number (a config group such as
+    +staffing=around_the_clock,profiled) is placed at evenly spaced positions, its values
+    sorted, one line per policy and per value of the other swept parameters."""
+    import pandas as pd
+
+    from escalationsim.app.plots import plot_vs_param, plt
+
+    kpis = pd.DataFrame(
+        {
+            "policy": ["a"] * 4 + ["b"] * 4,
+            "replication": [0, 1] * 4,
+            "staffing": ["profiled", "profiled", "around_the_clock", "around_the_clock"] * 2,
+            "phone_abandon_rate": [0.10, 0.11, 0.23, 0.24, 0.09, 0.10, 0.20, 0.22],
+        }
+    )
+    fig = plot_vs_param(kpis, "staffing", "phone_abandon_rate", "share abandoned")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["around_the_clock", "profiled"]
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert list(lines["a"].get_xdata()) == [0, 1]
+    assert list(lines["a"].get_ydata()) == pytest.approx([0.235, 0.105])
+    plt.close(fig)

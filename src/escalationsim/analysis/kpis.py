@@ -564,6 +564,8 @@ REGISTRY: list[Kpi | Family] = [
         "share",
         "{:.1%}",
         SHARE,
+        views={"sweep": 7},
+        plot_label="share of phone calls abandoned",
     ),
     Kpi(
         "phone_wait_mean_min",
@@ -580,6 +582,7 @@ REGISTRY: list[Kpi | Family] = [
         "h",
         "{:,.1f}",
         NONNEG,
+        views={"sweep": 8},
     ),
     Kpi(
         "ttr_median_h_exception",

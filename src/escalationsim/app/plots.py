@@ -287,10 +287,16 @@ def plot_vs_param(
     kpis: pd.DataFrame, x: str, kpi: str, ylabel: str, others: list[str] | None = None
 ) -> Figure:
     """A KPI against a swept parameter, one line per policy (and per value of the other
-    swept parameters), with 95% confidence bands; log x when the values span 20x."""
+    swept parameters), with 95% confidence bands; log x when the values span 20x. A
+    parameter that is not numeric (e.g. a config group) is placed at evenly spaced
+    positions, its values in sorted order."""
     others = others or []
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     keys = ["policy", *others]
+    categories: list[str] = []
+    if not pd.api.types.is_numeric_dtype(kpis[x]):
+        categories = sorted(kpis[x].dropna().astype(str).unique())
+        kpis = kpis.assign(**{x: kpis[x].astype(str).map(categories.index)})
     for key, sub in kpis.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         pts = []
@@ -318,7 +324,9 @@ def plot_vs_param(
             ax.fill_between(xs[ok], los[ok], his[ok], color=line.get_color(), alpha=0.15)
     xs_all = kpis[x].astype(float)
     positive = xs_all[xs_all > 0]
-    if len(positive) and positive.max() / positive.min() >= 20:
+    if categories:
+        ax.set_xticks(range(len(categories)), categories)
+    elif len(positive) and positive.max() / positive.min() >= 20:
         if xs_all.min() > 0:
             ax.set_xscale("log")
         else:  # zero among the values: linear near 0, logarithmic beyond

@@ -243,8 +243,8 @@ def _plots(g: Gathered, out: Path) -> list[Path]:
 
     paths = []
     numeric = [k for k in g.swept if pd.api.types.is_numeric_dtype(g.kpis[k])]
-    if numeric:
-        x = max(numeric, key=lambda k: g.kpis[k].nunique())
+    if g.swept:  # against the numeric parameter with most values, else any
+        x = max(numeric or g.swept, key=lambda k: g.kpis[k].nunique())
         others = [k for k in g.swept if k != x]
         for kpi, label in sweep_kpis():
             if kpi not in g.kpis:
@@ -252,7 +252,7 @@ def _plots(g: Gathered, out: Path) -> list[Path]:
             fig = plot_vs_param(g.kpis, x, kpi, label, others)
             paths.append(save_figure(fig, out / f"{kpi}_vs_{x.split('.')[-1]}.png"))
             plt.close(fig)
-    elif not g.swept:
+    else:
         fig = plot_cost_vs_fairness(g.kpis)
         paths.append(save_figure(fig, out / "cost_vs_fairness.png"))
         plt.close(fig)
@@ -281,6 +281,8 @@ def _plots(g: Gathered, out: Path) -> list[Path]:
             ("ceo_channel_share", "share of new complaints reaching the CEO"),
             ("queue_ceo", "letters waiting in the CEO's inbox"),
         ):
+            if not daily[col].any():  # nothing reached the CEO: nothing to show
+                continue
             fig = plot_daily(daily, col, label, by, note)
             paths.append(save_figure(fig, out / f"daily_{col}.png"))
             plt.close(fig)
