@@ -583,6 +583,7 @@ REGISTRY: list[Kpi | Family] = [
         "{:,.1f}",
         NONNEG,
         views={"sweep": 8},
+        plot_label="median time to resolution, emails (h)",
     ),
     Kpi(
         "ttr_median_h_exception",
