@@ -36,6 +36,7 @@ def _population(n: int):
         u_direct=np.full(n, 0.5),
         u_churn=np.linspace(0.0, 0.99, n),
         u_prevent=np.full(n, 0.5),
+        claim_weak=np.array([i % 6 == 0 for i in range(n)]),
     )
 
 
@@ -65,6 +66,7 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
             int(pop.cause[i]),
             0.5,
             0.5,
+            bool(pop.claim_weak[i]),
             np.zeros((1, ROW)),
             0,
         )

@@ -196,7 +196,9 @@ def test_customer_draws_take_the_private_row_in_order_then_the_overflow_stream()
     )
     m = model.ctx.draws
     block = np.random.default_rng(1).random((2, ROW))
-    c = Customer(0, 0.0, 1, 0, False, False, 0.5, 1.0, False, 0.0, 1.0, 0.5, 0, 0.5, 0.5, block, 1)
+    c = Customer(
+        0, 0.0, 1, 0, False, False, 0.5, 1.0, False, 0.0, 1.0, 0.5, 0, 0.5, 0.5, False, block, 1
+    )
     overflow = streams(3, 0)["overflow"]  # the same stream as m's, untouched
     want_u = BlockDraws(overflow, "uniform")
 

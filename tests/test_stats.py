@@ -116,8 +116,20 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
         cols[name] = rng.integers(0, 3, n)
     for name in ["reached_social", "reached_ceo", "escalated_social", "escalated_ceo", "tracked"]:
         cols[name] = rng.random(n) < 0.3
-    for name in ["churned", "backoffice", "switched", "fixed_quickly", "needs_exception"]:
+    for name in [
+        "churned",
+        "backoffice",
+        "switched",
+        "fixed_quickly",
+        "needs_exception",
+        "claim_weak",
+        "granted",
+        "cs_refused_before_ceo",
+        "cs_unanswered_before_ceo",
+        "owner_assigned",
+    ]:
         cols[name] = rng.random(n) < 0.3
+    cols["ceo_outcome"] = rng.integers(-1, 5, n).astype(np.int8)
     return cols
 
 

@@ -1,6 +1,9 @@
 """Churn after a complaint: TARP's repurchase probabilities by problem size and outcome.
 
-Routine issues count as minor problems, issues needing an exception as major ones. Each
+Routine issues count as minor problems, issues needing an exception as major ones. A fix
+that came through the CEO's channel earns ``ceo_channel_penalty`` less repurchase than
+the same fix through the normal channels (seed 001: by the time a customer writes to the
+chief, they are hard to win back). Each
 complaint's own uniform (``u_churn`` of the customer table) is compared with its
 repurchase probability, so churn is decided by common random numbers too.
 """
@@ -44,7 +47,12 @@ def churned(
     resolved: np.ndarray,
     ttr: np.ndarray,
     u_churn: np.ndarray,
+    via_ceo: np.ndarray | None = None,
 ) -> np.ndarray:
     """Whether each customer churns: their uniform at or above their repurchase
-    probability."""
-    return u_churn >= repurchase_probs(churn, major, resolved, ttr)
+    probability (lowered by ``ceo_channel_penalty`` where ``via_ceo``: resolved on the
+    CEO's channel)."""
+    p = repurchase_probs(churn, major, resolved, ttr)
+    if via_ceo is not None and churn.ceo_channel_penalty > 0:
+        p = np.where(via_ceo, p * (1.0 - churn.ceo_channel_penalty), p)
+    return u_churn >= p

@@ -53,6 +53,7 @@ def derive(cols: dict[str, np.ndarray], scenario: ScenarioConfig, untracked: int
         resolved,
         cols["time_to_resolution_h"],
         cols["u_churn"],
+        resolved & (cols["final_channel"] == channels.code("ceo")),
     )
     tried = cols["tried"]
     first = cols["first_channel"]
@@ -109,10 +110,10 @@ def to_frame(cols: Mapping[str, np.ndarray]) -> pd.DataFrame:
         df["resolved_by"].to_numpy(), dtype=pd.CategoricalDtype([r.name for r in Role])
     )
     df.insert(df.columns.get_loc("status") + 1, "resolved", df["status"] == "resolved")
-    # -1 (no contact finished yet, e.g. still in a queue) shows as missing
-    df["last_outcome"] = pd.Categorical.from_codes(
-        df["last_outcome"].to_numpy(), dtype=pd.CategoricalDtype(list(CONTACT_OUTCOMES))
-    )
+    # -1 (no contact finished yet, e.g. still in a queue; no letter answered) shows as missing
+    outcome = pd.CategoricalDtype(list(CONTACT_OUTCOMES))
+    for col in ("last_outcome", "ceo_outcome"):
+        df[col] = pd.Categorical.from_codes(df[col].to_numpy(), dtype=outcome)
     return df
 
 

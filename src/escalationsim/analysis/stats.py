@@ -28,7 +28,7 @@ from escalationsim.analysis.fairness import gini, jain, top_share_mask
 from escalationsim.config.scenario import PopulationConfig
 from escalationsim.engine import channels
 from escalationsim.engine.staff import HOUR_COLUMNS
-from escalationsim.kernel.codes import Status
+from escalationsim.kernel.codes import DENIED, RESOLVED, Status
 
 SERVICE_LEVEL_S = 20.0
 """Threshold of the reported phone service level, seconds."""
@@ -96,6 +96,30 @@ def column_sums(cols: Columns) -> dict[str, float]:
     sums["first_calls_in_service_level"] = float(
         np.count_nonzero(~abandoned & (wait <= SERVICE_LEVEL_S / 3600.0))
     )
+    # Exception claims: weak ones paid, legitimate ones refused, the hassle of each.
+    claim = np.asarray(cols["needs_exception"], dtype=bool)
+    weak = claim & np.asarray(cols["claim_weak"], dtype=bool)
+    legit = claim & ~weak
+    granted = np.asarray(cols["granted"], dtype=bool)
+    sums["claims"] = float(np.count_nonzero(claim))
+    sums["claims_weak"] = float(np.count_nonzero(weak))
+    sums["claims_legit"] = float(np.count_nonzero(legit))
+    sums["weak_granted"] = float(np.count_nonzero(weak & granted))
+    sums["weak_paid"] = float(np.sum(cols["compensation"][weak]))
+    sums["legit_refused"] = float(np.count_nonzero(legit & ~granted))
+    sums["claim_contacts"] = float(np.sum(cols["contacts"][claim]))
+    sums["claim_chases"] = float(np.sum(cols["chases"][claim]))
+    # Letters at the CEO's inbox, by what customer service had done before.
+    answered = cols["ceo_outcome"] >= 0
+    refused = answered & np.asarray(cols["cs_refused_before_ceo"], dtype=bool)
+    unanswered = answered & np.asarray(cols["cs_unanswered_before_ceo"], dtype=bool)
+    sums["letters_refused"] = float(np.count_nonzero(refused))
+    sums["letters_refused_no"] = float(np.count_nonzero(refused & (cols["ceo_outcome"] == DENIED)))
+    sums["letters_unanswered"] = float(np.count_nonzero(unanswered))
+    sums["letters_unanswered_resolved"] = float(
+        np.count_nonzero(unanswered & (cols["ceo_outcome"] == RESOLVED))
+    )
+    sums["owner_assigned"] = float(np.count_nonzero(cols["owner_assigned"]))
     return sums
 
 
@@ -340,6 +364,12 @@ def _empty() -> dict[str, np.ndarray]:
         "first_call_wait_h": np.zeros(0),
         "first_call_abandoned": np.zeros(0, dtype=bool),
         "needs_exception": np.zeros(0, dtype=bool),
+        "claim_weak": np.zeros(0, dtype=bool),
+        "granted": np.zeros(0, dtype=bool),
+        "ceo_outcome": np.zeros(0, dtype=np.int8),
+        "cs_refused_before_ceo": np.zeros(0, dtype=bool),
+        "cs_unanswered_before_ceo": np.zeros(0, dtype=bool),
+        "owner_assigned": np.zeros(0, dtype=bool),
     }
 
 

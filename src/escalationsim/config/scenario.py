@@ -419,6 +419,9 @@ class HandleTimesConfig:
     ticketing: HandleTime = field(default_factory=lambda: HandleTime(2.0, 0.5))
     backoffice: HandleTime = field(default_factory=lambda: HandleTime(20.0, 0.8))
     chase: HandleTime = field(default_factory=lambda: HandleTime(4.0, 0.8))
+    office_reply: HandleTime = field(default_factory=lambda: HandleTime(30.0, 0.8))
+    office_draft: HandleTime = field(default_factory=lambda: HandleTime(20.0, 0.8))
+    ceo_sign: HandleTime = field(default_factory=lambda: HandleTime(1.0, 0.5))
 
 
 @dataclass
@@ -463,6 +466,51 @@ class BackOfficeConfig:
     max_chases: int = param(3, int_in(0, 100))
 
 
+@dataclass
+class ClaimsConfig:
+    """Exception claims that are weak (not owed under the rules) and the judgement of
+    those who decide them (:mod:`escalationsim.engine.judgement`). A share ``weak_share``
+    of the complaints needing an exception make a weak claim. Each rep has an error
+    multiplier (lognormal, mean 1, log-sd ``rep_spread``) on the chance of granting a
+    weak claim (``rep_weak_grant``) and of refusing a legitimate one
+    (``rep_legit_refuse``); a manager reviewing a weak claim above the rep's budget grants
+    it with ``manager_weak_grant`` (a legitimate one with the policy's
+    ``manager_approval_prob``). ``enabled: false``: every claim is legitimate and every
+    rep judges perfectly (the first version)."""
+
+    enabled: bool = False
+    weak_share: float = param(0.15, PROB)
+    rep_weak_grant: float = param(0.3, PROB)
+    rep_legit_refuse: float = param(0.1, PROB)
+    rep_spread: float = param(0.5, LOG_SD)
+    manager_weak_grant: float = param(0.05, PROB)
+    override_weak_factor: float = param(0.2, PROB)
+    """Whoever may override customer service's "no" at the CEO's inbox (the office, the
+    CEO) overrides a weak claim with this factor times their override chance: the
+    legitimacy of a claim raises the chance it is overridden."""
+
+
+@dataclass
+class OfficeConfig:
+    """How the executive office handles the CEO's inbox (policy/ceo.py).
+
+    ``reads_file``: under ``ceo.office`` the office asks customer service what happened,
+    waits for the file (``investigation_mean_h``, exponential), and writes the answer
+    (``handle_times.office_reply``, in office hours); it repeats an explicit "no" unless
+    it overrides, and resolves as an owner would a complaint customer service never
+    answered. ``drafts_ceo_letters``: under ``ceo.redirects`` the office drafts the
+    acknowledgement (``handle_times.office_draft``) and the CEO only signs it
+    (``handle_times.ceo_sign``). ``owner_direct_line``: the acknowledgement names the
+    owner, and the customer's later contacts about the case (chases) go to the owner's
+    queue. All false: the first version (the office answers at once, the CEO writes every
+    acknowledgement, chases go to the office)."""
+
+    reads_file: bool = False
+    investigation_mean_h: float = param(48.0, nonneg_at_most(1e5, " hours"))
+    drafts_ceo_letters: bool = False
+    owner_direct_line: bool = False
+
+
 class ChurnAccounting(str, Enum):
     """How churn enters the cost: ``incremental``: churn beyond the baseline attrition,
     valued at the margin lost over ``horizon_years``; ``lifetime``: every churned customer
@@ -495,6 +543,9 @@ class ChurnConfig:
     major_quick: float = param(0.82, PROB)
     major_fixed: float = param(0.54, PROB)
     major_unfixed: float = param(0.19, PROB)
+    ceo_channel_penalty: float = param(0.0, PROB)
+    """Repurchase after a fix that came through the CEO's channel is this share lower than
+    the same fix through the normal channels (0: no penalty, the first version)."""
 
     def check_rules(self, prefix: str) -> None:
         for stage in ("minor", "major"):
@@ -550,6 +601,8 @@ class ScenarioConfig:
     handle_times: HandleTimesConfig = field(default_factory=HandleTimesConfig)
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     backoffice: BackOfficeConfig = field(default_factory=BackOfficeConfig)
+    claims: ClaimsConfig = field(default_factory=ClaimsConfig)
+    office: OfficeConfig = field(default_factory=OfficeConfig)
     churn: ChurnConfig = field(default_factory=ChurnConfig)
     costs: CostsConfig = field(default_factory=CostsConfig)
     targets: TargetsConfig = field(default_factory=TargetsConfig)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from escalationsim.engine.backoffice import BackOffice
     from escalationsim.engine.channels.registry import Channel
     from escalationsim.engine.customer import Customer
+    from escalationsim.engine.judgement import RepJudgement
     from escalationsim.engine.levers import Levers
     from escalationsim.kernel.ceo_desk import CeoDesk
     from escalationsim.kernel.staff_pool import StaffPool
@@ -74,6 +75,7 @@ class RunContext:
         self.roulette_prob = 0.0
         self.max_roulette = 0
         self.backoffice: BackOffice | None = None
+        self.judgement: RepJudgement | None = None  # reps' judgement of weak claims, if on
         self.end_h = math.inf  # when the run ends (horizon plus drain)
         # Set by the model once the channels are built:
         self.channels: dict[str, Channel] = {}
@@ -127,13 +129,24 @@ class RunContext:
         pool, priority, reserve = self.routes[kind]
         yield from self.staff_task(c, pool, task or kind, priority, ticket, reserve)
 
-    def audit(self, c: Customer) -> None:
+    def audit(self, c: Customer, found: Callable[[Customer], None] | None = None) -> None:
         """A manager audits a granted exception later, at low priority; the customer does
-        not wait for it. Its hours are booked to the complaint now."""
+        not wait for it. Its hours are booked to the complaint now. ``found(c)`` is
+        called when the audit is done (it learns whether the claim was owed)."""
         d = self.handle("audit", c)
         c.hours[AUDIT_SLOT] += d
         pool, priority, reserve = self.routes["audit"]
-        LightProcess(pool.serve(d, priority, reserve))
+        if found is None:
+            LightProcess(pool.serve(d, priority, reserve))
+        else:
+            LightProcess(self._audit(c, pool.serve(d, priority, reserve), found))
+
+    @staticmethod
+    def _audit(
+        c: Customer, serve: Generator[Any, Any, None], found: Callable[[Customer], None]
+    ) -> Generator[Any, Any, None]:
+        yield from serve
+        found(c)
 
     def ceo_task(self, c: Customer, task: str, ticket: bool) -> Generator[Any, Any, None]:
         """A letter in the CEO's inbox (ticketed first by the executive office if
@@ -152,6 +165,7 @@ class RunContext:
     def grant(self, c: Customer, role: Role) -> None:
         """Resolve by granting the exception the customer needs."""
         c.compensation += c.exception_value
+        c.granted = True
         self.resolve(c, role)
 
     def routine(self, c: Customer, role: Role) -> int:

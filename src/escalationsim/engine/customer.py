@@ -33,6 +33,7 @@ FROM_TABLE: tuple[str, ...] = (
     "cause",
     "u_direct",
     "u_prevent",
+    "claim_weak",
 )
 """The customer-table columns (engine.population.Population) a Customer is built from,
 in the order of its constructor's arguments after ``idx``."""
@@ -86,6 +87,14 @@ class Customer:
         "switched",
         "roulettes",
         "first_post_wait_h",
+        "claim_weak",
+        "granted",
+        "rep",
+        "outcomes",
+        "cs_refused_before_ceo",
+        "cs_unanswered_before_ceo",
+        "ceo_outcome",
+        "owner",
     )
 
     def __init__(
@@ -105,6 +114,7 @@ class Customer:
         cause: int,
         u_direct: float,
         u_prevent: float,
+        claim_weak: bool,
         draws: np.ndarray,
         row: int,
     ) -> None:
@@ -152,3 +162,11 @@ class Customer:
         self.switched = False  # switched between phone and email after a failure
         self.roulettes = 0  # times asked again after a rep's "no", hoping for another rep
         self.first_post_wait_h = NAN  # time from the first public post to its answer
+        self.claim_weak = claim_weak  # the exception claimed is not owed (engine.judgement)
+        self.granted = False  # an exception was granted
+        self.rep = -1  # the rep who decided the claim (engine.judgement), -1: none
+        self.outcomes = 0  # bit mask of the outcome codes of the contacts so far
+        self.cs_refused_before_ceo = False  # customer service said "no" before the CEO letter
+        self.cs_unanswered_before_ceo = False  # contacted customer service, never answered
+        self.ceo_outcome = -1  # outcome code of the CEO-channel contact (-1: none finished)
+        self.owner = False  # a named owner with a direct line took the case (policy/ceo.py)

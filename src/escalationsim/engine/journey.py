@@ -64,10 +64,12 @@ def journey(ctx: RunContext, c: Customer, start: int) -> Generator[Any, Any, Non
         c.final_channel = channel
         outcome = yield from contact[channel](c)
         c.last_outcome = outcome
+        c.outcomes |= 1 << outcome
         if outcome == RESOLVED:
             backoffice = ctx.backoffice
             if backoffice is not None and backoffice.needed(ctx, c):
-                yield from backoffice.wait(ctx, c, ctx.work_of[channel])
+                # chases go to the named owner if one took the case, else the channel's work
+                yield from backoffice.wait(ctx, c, "owner" if c.owner else ctx.work_of[channel])
             ctx.finish(c, STATUS_RESOLVED)
             return
         nxt = next_channel(ctx, c, channel, outcome, retries)

@@ -23,6 +23,7 @@ from escalationsim.engine.arrivals import arrivals
 from escalationsim.engine.backoffice import LEAD_TIME, BackOffice
 from escalationsim.engine.context import PRIORITY_CLASS, RunContext
 from escalationsim.engine.customer import Customer
+from escalationsim.engine.judgement import RepJudgement
 from escalationsim.engine.levers import Levers
 from escalationsim.engine.population import Population
 from escalationsim.engine.recorder import ComplaintLog, ComplaintTally
@@ -140,6 +141,11 @@ class Model:
         ctx.max_roulette = b.max_roulette
         if scenario.backoffice.enabled:
             ctx.backoffice = BackOffice(scenario.backoffice)
+        if scenario.claims.enabled:
+            phone_pool = self.staff[scenario.staff.work.phone.pool]
+            ctx.judgement = RepJudgement(
+                scenario.claims, phone_pool.schedule.peak, rngs["judgement"]
+            )
         ctx.end_h = horizon_h + drain_h
         self.untracked = sum(ch.bit for ch in self.channels if not ch.tracked)
         for lever in policy.levers():
@@ -210,6 +216,8 @@ class Model:
         for lever in self.policy.levers():
             if hasattr(lever, "counters"):
                 counters.update(lever.counters(self.warmup_h, self.horizon_h))
+        if self.ctx.judgement is not None:
+            counters.update(self.ctx.judgement.counters())
         counters.update(
             {
                 "ceo_available_h": ceo.available_h(self.warmup_h, self.horizon_h),

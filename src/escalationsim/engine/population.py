@@ -41,6 +41,7 @@ class Population:
     u_direct: np.ndarray
     u_churn: np.ndarray
     u_prevent: np.ndarray
+    claim_weak: np.ndarray
 
     def __len__(self) -> int:
         return len(self.arrival_h)
@@ -157,9 +158,14 @@ def arrival_times(
 
 
 def _attributes(
-    scenario: ScenarioConfig, times: np.ndarray, rng: np.random.Generator, a_social: float
+    scenario: ScenarioConfig,
+    times: np.ndarray,
+    rng: np.random.Generator,
+    a_social: float,
+    later: np.random.Generator,
 ) -> Population:
-    """Every attribute of the customers arriving at ``times``."""
+    """Every attribute of the customers arriving at ``times``: the first version's from
+    ``rng``, those added since from ``later`` (so the first stay as they were)."""
     n = len(times)
     p: PopulationConfig = scenario.population
     z = rng.standard_normal(n)
@@ -197,6 +203,8 @@ def _attributes(
     weights = 1.0 / np.arange(1, p.causes + 1) ** p.cause_zipf_s
     cause = rng.choice(p.causes, size=n, p=weights / weights.sum()).astype(np.int16)
     u = rng.random((3, n))
+    c = scenario.claims
+    claim_weak = needs_exception & (later.random(n) < (c.weak_share if c.enabled else 0.0))
     return Population(
         arrival_h=times,
         followers=followers.astype(np.int64),
@@ -212,6 +220,7 @@ def _attributes(
         u_direct=u[0],
         u_churn=u[1],
         u_prevent=u[2],
+        claim_weak=claim_weak,
     )
 
 
@@ -220,8 +229,14 @@ def population_blocks(
     horizon_h: float,
     arrivals: np.random.Generator,
     attributes: np.random.Generator,
+    later: np.random.Generator | None = None,
 ) -> Iterator[Population]:
-    """The customers arriving in [0, horizon_h), one time block after another."""
+    """The customers arriving in [0, horizon_h), one time block after another: arrival
+    times from ``arrivals``, the first version's attributes from ``attributes``, those
+    added since from ``later`` (the replication's ``customers`` stream; None: a fixed
+    stream, for tests that draw a table on its own)."""
+    if later is None:
+        later = np.random.default_rng(0)
     p = scenario.population
     a_social = (
         logistic_intercept(p.uses_social_follower_slope, p.uses_social_share)
@@ -232,7 +247,7 @@ def population_blocks(
     k = 0
     while k * block < horizon_h:
         times = _block_arrivals(scenario, k * block, block, arrivals)
-        pop = _attributes(scenario, times, attributes, a_social)
+        pop = _attributes(scenario, times, attributes, a_social, later)
         keep = int(np.searchsorted(times, horizon_h))
         if keep < len(times):
             pop = Population(**{f.name: getattr(pop, f.name)[:keep] for f in fields(pop)})
@@ -245,10 +260,11 @@ def draw_population(
     horizon_h: float,
     arrivals: np.random.Generator,
     attributes: np.random.Generator,
+    later: np.random.Generator | None = None,
 ) -> Population:
     """Draw arrival times over [0, horizon_h) and every customer attribute: the blocks of
     :func:`population_blocks` in one table."""
-    blocks = list(population_blocks(scenario, horizon_h, arrivals, attributes))
+    blocks = list(population_blocks(scenario, horizon_h, arrivals, attributes, later))
     if not blocks:
-        return _attributes(scenario, np.zeros(0), attributes, 0.0)
+        return _attributes(scenario, np.zeros(0), attributes, 0.0, np.random.default_rng(0))
     return Population.concat(blocks)

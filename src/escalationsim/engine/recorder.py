@@ -62,6 +62,8 @@ COLUMNS: tuple[Column, ...] = (
     _t("cause", "i2"),
     _t("needs_exception", "?"),
     _t("exception_value", "f8"),
+    _t("claim_weak", "?"),
+    _j("granted", "?"),
     _t("clv", "f8"),
     _j("contacts", "i4"),
     _j("calls", "i4"),
@@ -86,6 +88,10 @@ COLUMNS: tuple[Column, ...] = (
     _j("switched", "?"),
     _j("roulettes", "i4"),
     _j("first_post_wait_h", "f8"),
+    _j("cs_refused_before_ceo", "?"),
+    _j("cs_unanswered_before_ceo", "?"),
+    _j("ceo_outcome", "i1"),
+    _j("owner_assigned", "?", "owner"),
     Column("churned", "?", "derived"),
     Column("tracked", "?", "derived"),
 )
@@ -108,6 +114,7 @@ TALLY_EXTRA: tuple[Column, ...] = (
     _j("needs_exception", "?"),
     _j("clv", "f8"),
     _j("u_churn", "f8"),
+    _j("claim_weak", "?"),
 )
 """Customer fields a records-off run needs with each closed complaint (it keeps no
 customer table to look them up in)."""

@@ -61,7 +61,9 @@ def run_one(
     queue = isinstance(cfg.scenario, QueueOnlyScenario)
     scenario = to_scenario(cfg.scenario) if queue else cfg.scenario
     rngs = streams(cfg.run.seed, replication)
-    blocks = population_blocks(scenario, horizon_h, rngs["arrivals"], rngs["population"])
+    blocks = population_blocks(
+        scenario, horizon_h, rngs["arrivals"], rngs["population"], rngs["customers"]
+    )
     drain_h = cfg.run.drain_days * 24.0
     first_day = int(warmup_h // 24)
     n_days = math.ceil(horizon_h / 24) - first_day

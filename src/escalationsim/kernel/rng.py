@@ -6,15 +6,25 @@ index. Policies do not enter the seed. ``arrivals`` and ``population`` give the 
 table; ``journey`` gives every customer a private row of uniforms and normals from which
 all of that customer's handling times, patience, decisions and delays are taken, so a
 policy change that affects one customer leaves every other customer's draws untouched;
-``overflow`` serves the rare customer who uses up their row. Adding replications never
-changes earlier ones.
+``overflow`` serves the rare customer who uses up their row; ``customers`` gives the
+customer table's later columns (whether a claim is weak), drawn apart so that the first
+columns stay as they were; ``judgement`` gives each rep's judgement (and their
+replacements'). Streams are spawned in this order, so a stream added at the end leaves
+the others unchanged. Adding replications never changes earlier ones.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-STREAMS: tuple[str, ...] = ("arrivals", "population", "journey", "overflow")
+STREAMS: tuple[str, ...] = (
+    "arrivals",
+    "population",
+    "journey",
+    "overflow",
+    "customers",
+    "judgement",
+)
 
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:

@@ -1,7 +1,10 @@
 """The CEO's inbox: a letter to the CEO, handled as the policy's CEO involvement says.
 
 Letters are never withdrawn. A final answer later than the regulator's response
-deadline, or none by the end of the run once the deadline has passed, costs a fine.
+deadline, or none by the end of the run once the deadline has passed, costs a fine. When
+a letter arrives, what customer service did before is noted on the complaint (the file
+the office reads): an explicit "no", or contacts that were never answered (abandoned
+calls, unanswered emails and posts only).
 """
 
 from __future__ import annotations
@@ -9,11 +12,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from escalationsim.engine.channels.registry import Channel, Contact, register
+from escalationsim.kernel.codes import ABANDONED, DENIED, NO_ANSWER
 
 if TYPE_CHECKING:
     from escalationsim.config.scenario import ScenarioConfig
     from escalationsim.engine.context import RunContext
     from escalationsim.engine.customer import Customer
+
+
+DENIED_BIT = 1 << DENIED
+ANSWERED_BITS = ~((1 << ABANDONED) | (1 << NO_ANSWER))
+"""Outcome bits of contacts that got an answer (anything but abandoned or unanswered)."""
 
 
 @register
@@ -35,8 +44,12 @@ class Ceo(Channel):
         ctx = self.ctx
         sent = ctx.env.now
         c.ceo_since = sent
+        seen = c.outcomes
+        c.cs_refused_before_ceo = bool(seen & DENIED_BIT)
+        c.cs_unanswered_before_ceo = seen != 0 and not seen & ANSWERED_BITS
         ctx.own_row(c)
         outcome = yield from ctx.policy.ceo.handle(ctx, c, self)
+        c.ceo_outcome = outcome
         c.ceo_since = -1.0
         c.ceo_wait_h = ctx.env.now - sent
         if ctx.env.now - sent > self.deadline_h:

@@ -1,0 +1,99 @@
+"""Judgement of exception claims: which claims are weak, and how well each rep tells.
+
+With ``scenario.claims.enabled`` a complaint needing an exception makes a weak claim (one
+not owed under the rules) with ``claims.weak_share`` (a column of the customer table).
+The reps are a panel of seats, one per rep at the peak of the schedule of the pool that
+takes calls; a claim is decided by the rep in a seat drawn from the customer's own
+uniforms. Each seat's rep has an error multiplier ``m`` (lognormal, mean 1): they grant
+a weak claim with ``min(1, rep_weak_grant x m)`` and refuse a legitimate one with
+``min(1, rep_legit_refuse x m)``. An audit that finds a weak claim granted is an error on
+the rep's record: under coaching (a policy lever, :mod:`escalationsim.policy.rep`) the
+rep's multiplier falls by the coaching effect, and after ``replace_after`` errors found
+the rep is replaced by a new one, whose multiplier is a fresh draw (the initial error
+rates again). Seats' draws come from the replication's ``judgement`` stream, so every
+policy meets the same reps.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from escalationsim.config.scenario import ClaimsConfig
+
+
+class RepJudgement:
+    """The reps' error multipliers and records, by seat."""
+
+    def __init__(self, cfg: ClaimsConfig, seats: int, rng: np.random.Generator) -> None:
+        self.weak_grant = cfg.rep_weak_grant
+        self.legit_refuse = cfg.rep_legit_refuse
+        self.manager_weak_grant = cfg.manager_weak_grant
+        self.sigma = cfg.rep_spread
+        self.rng = rng
+        self.seats = max(seats, 1)
+        self.m = [self._new_rep() for _ in range(self.seats)]
+        self.start_rate = self.error_rate()
+        self.errors = [0] * self.seats  # errors found by audits, by seat (current rep)
+        self.coached = 0
+        self.replaced = 0
+        self.audits = 0
+        self.found = 0
+
+    def _new_rep(self) -> float:
+        """A new rep's error multiplier (lognormal with mean 1)."""
+        s = self.sigma
+        return math.exp(s * float(self.rng.standard_normal()) - 0.5 * s * s)
+
+    def seat(self, u: float) -> int:
+        """The seat of the rep who takes a claim, from a uniform ``u``."""
+        return min(int(u * self.seats), self.seats - 1)
+
+    def grants(self, seat: int, weak: bool, u: float) -> bool:
+        """Whether the rep in ``seat`` grants a claim (weak or not), from a uniform ``u``."""
+        m = self.m[seat]
+        if weak:
+            return u < self.weak_grant * m
+        return u >= self.legit_refuse * m
+
+    def manager_grants(self, weak: bool, approval_prob: float, u: float) -> bool:
+        """Whether a manager's review grants a claim above the rep's budget: a legitimate
+        one with the policy's ``approval_prob``, a weak one with ``manager_weak_grant``."""
+        return u < (self.manager_weak_grant if weak else approval_prob)
+
+    def audited(self, seat: int, wrong: bool, coaching_effect: float, replace_after: int) -> None:
+        """An audit of a grant by the rep in ``seat`` found it ``wrong`` (a weak claim) or
+        not; an error is coached (the multiplier falls by ``coaching_effect``) and, at
+        ``replace_after`` errors (0: never), the rep is replaced."""
+        self.audits += 1
+        if not wrong:
+            return
+        self.found += 1
+        self.errors[seat] += 1
+        if replace_after and self.errors[seat] >= replace_after:
+            self.m[seat] = self._new_rep()
+            self.errors[seat] = 0
+            self.replaced += 1
+        elif coaching_effect > 0:
+            self.m[seat] *= 1.0 - coaching_effect
+            self.coached += 1
+
+    def error_rate(self) -> float:
+        """The reps' mean error rate: the mean over seats of the chances of granting a
+        weak claim and of refusing a legitimate one, averaged."""
+        rates = [
+            0.5 * (min(1.0, self.weak_grant * m) + min(1.0, self.legit_refuse * m)) for m in self.m
+        ]
+        return float(np.mean(rates))
+
+    def counters(self) -> dict[str, float]:
+        """Run-level figures for the KPIs."""
+        return {
+            "rep_error_rate_start": self.start_rate,
+            "rep_error_rate_end": self.error_rate(),
+            "reps_coached": float(self.coached),
+            "reps_replaced": float(self.replaced),
+            "audits_done": float(self.audits),
+            "audit_errors_found": float(self.found),
+        }
