@@ -127,6 +127,7 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
         "cs_refused_before_ceo",
         "cs_unanswered_before_ceo",
         "owner_assigned",
+        "lost_follow_up",
     ]:
         cols[name] = rng.random(n) < 0.3
     cols["ceo_outcome"] = rng.integers(-1, 5, n).astype(np.int8)

@@ -736,6 +736,14 @@ REGISTRY: list[Kpi | Family] = [
         SHARE,
     ),
     Kpi(
+        "lost_follow_up_rate",
+        _sum("lost_follow_up"),
+        "promises made without a ticket and lost",
+        "share",
+        "{:.2%}",
+        SHARE,
+    ),
+    Kpi(
         "social_answer_rate",
         lambda inp, row: ratio(inp.sums["posts_answered"], inp.sums["posts"]),
         "public posts answered",

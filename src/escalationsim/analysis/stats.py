@@ -65,6 +65,7 @@ def sum_columns() -> tuple[str, ...]:
         "switched",
         "roulettes",
         "fixed_quickly",
+        "lost_follow_up",
     )
 
 

@@ -467,6 +467,16 @@ class BackOfficeConfig:
 
 
 @dataclass
+class FollowUpsConfig:
+    """Promises made on a channel without tickets (``policy.tracking``): back-office work
+    promised on an untracked contact is lost with ``lost_prob_untracked``; the customer
+    chases until the promised time has passed, then starts over on the channel they began
+    on, if they persist (once per complaint; 0: never lost, the first version)."""
+
+    lost_prob_untracked: float = param(0.0, PROB)
+
+
+@dataclass
 class ClaimsConfig:
     """Exception claims that are weak (not owed under the rules) and the judgement of
     those who decide them (:mod:`escalationsim.engine.judgement`). A share ``weak_share``
@@ -603,6 +613,7 @@ class ScenarioConfig:
     backoffice: BackOfficeConfig = field(default_factory=BackOfficeConfig)
     claims: ClaimsConfig = field(default_factory=ClaimsConfig)
     office: OfficeConfig = field(default_factory=OfficeConfig)
+    follow_ups: FollowUpsConfig = field(default_factory=FollowUpsConfig)
     churn: ChurnConfig = field(default_factory=ChurnConfig)
     costs: CostsConfig = field(default_factory=CostsConfig)
     targets: TargetsConfig = field(default_factory=TargetsConfig)

@@ -8,6 +8,10 @@ back office's own handling hours are booked to the complaint. While waiting, the
 may chase: the time from the promise (or the last chase) to the next chase is Weibull
 with shape > 1, so the longer the wait, the likelier a chase; each chase is a contact on
 the channel the fix was promised on, served by that channel's kind of work.
+
+A promise made on a channel without tickets may be lost (``follow_ups``): the work is
+never done; the customer chases as before until the promised time has passed, and then
+has to start over (the journey's business, :mod:`.journey`).
 """
 
 from __future__ import annotations
@@ -44,10 +48,28 @@ class BackOffice:
     def wait(self, ctx: RunContext, c: Customer, work: str | None) -> Generator[Any, Any, None]:
         """Wait for the back office to finish for ``c``, chasing through ``work``; on
         return the complaint is resolved at the completion time."""
-        env = ctx.env
-        done = env.now + ctx.handle(LEAD_TIME, c)
+        done = ctx.env.now + ctx.handle(LEAD_TIME, c)
         c.backoffice = True
         c.hours[BACKOFFICE_SLOT] += ctx.handle("backoffice", c)
+        yield from self._chase(ctx, c, work, done)
+        if done > ctx.end_h:  # still under way when the run ends: the complaint stays open
+            yield ctx.env.timeout(done - ctx.env.now)
+        # Otherwise nothing happens to the customer before ``done`` (no more chases), so
+        # the complaint is closed now with its resolution time: one event fewer each.
+        c.resolved_at = done
+
+    def lost(self, ctx: RunContext, c: Customer, work: str | None) -> Generator[Any, Any, None]:
+        """The promised work was lost: the customer chases until the promised time has
+        passed and returns then, with nothing done."""
+        done = ctx.env.now + ctx.handle(LEAD_TIME, c)
+        yield from self._chase(ctx, c, work, done)
+        yield ctx.env.timeout(max(done - ctx.env.now, 0.0))
+
+    def _chase(
+        self, ctx: RunContext, c: Customer, work: str | None, done: float
+    ) -> Generator[Any, Any, None]:
+        """Chases through ``work`` until the next one would come after ``done``."""
+        env = ctx.env
         while work is not None and c.chases < self.max_chases:  # a channel no work serves: no chase
             gap = self.chase_scale_h * ctx.expo(c) ** self.chase_power
             if env.now + gap >= done:
@@ -56,8 +78,3 @@ class BackOffice:
             c.chases += 1
             c.contacts += 1
             yield from ctx.work(c, work, "chase")
-        if done > ctx.end_h:  # still under way when the run ends: the complaint stays open
-            yield env.timeout(done - env.now)
-        # Otherwise nothing happens to the customer before ``done`` (no more chases), so
-        # the complaint is closed now with its resolution time: one event fewer each.
-        c.resolved_at = done

@@ -76,6 +76,7 @@ class RunContext:
         self.max_roulette = 0
         self.backoffice: BackOffice | None = None
         self.judgement: RepJudgement | None = None  # reps' judgement of weak claims, if on
+        self.lost_prob = 0.0  # chance a promise made without a ticket is lost
         self.end_h = math.inf  # when the run ends (horizon plus drain)
         # Set by the model once the channels are built:
         self.channels: dict[str, Channel] = {}

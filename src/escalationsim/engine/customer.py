@@ -95,6 +95,7 @@ class Customer:
         "cs_unanswered_before_ceo",
         "ceo_outcome",
         "owner",
+        "lost_follow_up",
     )
 
     def __init__(
@@ -170,3 +171,4 @@ class Customer:
         self.cs_unanswered_before_ceo = False  # contacted customer service, never answered
         self.ceo_outcome = -1  # outcome code of the CEO-channel contact (-1: none finished)
         self.owner = False  # a named owner with a direct line took the case (policy/ceo.py)
+        self.lost_follow_up = False  # a promise made without a ticket was lost

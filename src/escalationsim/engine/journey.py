@@ -13,14 +13,26 @@ probability ``persistence`` (else gives up), choosing the next rung:
 - otherwise, and always after a "no", the first channel of the escalation ladder
   (social, then the CEO, as the channel registry orders them) that the customer can
   reach and has not tried yet. With no rung left they give up.
+
+A resolution whose back-office work was promised on a channel without tickets may be lost
+(``follow_ups.lost_prob_untracked``, once per complaint): the resolution is undone, and
+after chasing until the promised time the customer starts over on the channel they began
+on, if they persist.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from escalationsim.kernel.codes import DENIED, RESOLVED, STATUS_GAVE_UP, STATUS_RESOLVED
+from escalationsim.kernel.codes import (
+    DENIED,
+    RESOLVED,
+    ROLE_NONE,
+    STATUS_GAVE_UP,
+    STATUS_RESOLVED,
+)
 
 if TYPE_CHECKING:
     from escalationsim.engine.context import RunContext
@@ -52,6 +64,20 @@ def next_channel(ctx: RunContext, c: Customer, channel: int, outcome: int, retri
     return -1
 
 
+def _lost(ctx: RunContext, c: Customer) -> bool:
+    """Whether the promise just made without a ticket is lost (at most once per
+    complaint); if so, the resolution is undone."""
+    if c.lost_follow_up or ctx.uniform(c) >= ctx.lost_prob:
+        return False
+    c.lost_follow_up = True
+    if c.granted:
+        c.compensation -= c.exception_value
+        c.granted = False
+    c.resolved_by = ROLE_NONE
+    c.resolved_at = math.nan
+    return True
+
+
 def journey(ctx: RunContext, c: Customer, start: int) -> Generator[Any, Any, None]:
     """Contact, wait, outcome; escalate or give up after each failure."""
     channel = start
@@ -69,7 +95,16 @@ def journey(ctx: RunContext, c: Customer, start: int) -> Generator[Any, Any, Non
             backoffice = ctx.backoffice
             if backoffice is not None and backoffice.needed(ctx, c):
                 # chases go to the named owner if one took the case, else the channel's work
-                yield from backoffice.wait(ctx, c, "owner" if c.owner else ctx.work_of[channel])
+                work = "owner" if c.owner else ctx.work_of[channel]
+                if ctx.lost_prob and not ctx.tracked[channel] and _lost(ctx, c):
+                    yield from backoffice.lost(ctx, c, work)
+                    if ctx.uniform(c) >= c.persistence:
+                        ctx.finish(c, STATUS_GAVE_UP)
+                        return
+                    channel = start  # start over
+                    retries = 0
+                    continue
+                yield from backoffice.wait(ctx, c, work)
             ctx.finish(c, STATUS_RESOLVED)
             return
         nxt = next_channel(ctx, c, channel, outcome, retries)

@@ -13,6 +13,7 @@ Besides its slot's interface, any lever may define these optional hooks (found b
 - ``admit(c, t) -> bool``: on arrival; ``False`` prevents the complaint;
 - ``route(c, start, t) -> int``: on arrival; the channel code the customer starts on;
 - ``observe(ctx, c, start, t)``: on arrival, after routing;
+- ``closed(c, t)``: when a complaint closes (resolved or given up);
 - ``counters(lo, hi) -> dict``: run-level figures for the KPIs at the end.
 """
 

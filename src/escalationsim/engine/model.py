@@ -146,11 +146,17 @@ class Model:
             ctx.judgement = RepJudgement(
                 scenario.claims, phone_pool.schedule.peak, rngs["judgement"]
             )
+        ctx.lost_prob = scenario.follow_ups.lost_prob_untracked
         ctx.end_h = horizon_h + drain_h
         self.untracked = sum(ch.bit for ch in self.channels if not ch.tracked)
         for lever in policy.levers():
             if hasattr(lever, "bind"):
                 lever.bind(ctx)
+        self._closed = [
+            lever.closed
+            for lever in policy.levers()
+            if getattr(lever, "active", True) and hasattr(lever, "closed")
+        ]
         # The customer table, as blocks read one after another during the run.
         self.blocks = [population] if isinstance(population, Population) else population
         self.log: ComplaintLog | ComplaintTally
@@ -169,6 +175,8 @@ class Model:
         """Close a complaint: record it (if inside the window)."""
         c.status = status
         self.active.pop(c.idx, None)
+        for closed in self._closed:
+            closed(c, self.env.now)
         self.log.record(c)
 
     def _monitor(self) -> Generator[Any, Any, None]:

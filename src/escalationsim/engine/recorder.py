@@ -92,6 +92,7 @@ COLUMNS: tuple[Column, ...] = (
     _j("cs_unanswered_before_ceo", "?"),
     _j("ceo_outcome", "i1"),
     _j("owner_assigned", "?", "owner"),
+    _j("lost_follow_up", "?"),
     Column("churned", "?", "derived"),
     Column("tracked", "?", "derived"),
 )

@@ -1,7 +1,12 @@
 """Root-cause fixing: once ``detect_after`` tracked complaints of the most frequent cause
 (cause 0) were seen, a fix ships ``lead_days`` later and prevents that share
 (``effectiveness``) of its later complaints, for a one-off ``fix_cost_usd``.
-``enabled: false`` turns it off."""
+``enabled: false`` turns it off.
+
+Detection sees only ticketed complaints: one that starts on a channel with tickets is
+seen as it starts; with ``every_channel`` one that starts without a ticket is seen when it
+closes if it reached a channel with tickets on the way (false: only where it started, the
+first version)."""
 
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ class TopCause:
     lead_days: float = param(14.0, nonneg_at_most(36500, " days"))
     effectiveness: float = param(0.8, PROB)
     fix_cost_usd: float = param(20000.0, usd(1e12))
+    every_channel: bool = True
 
 
 @lever("root_cause", "top_cause", TopCause)
@@ -47,12 +53,25 @@ class RootCause:
         self.lead_h = cfg.lead_days * 24.0
         self.effectiveness = cfg.effectiveness
         self.fix_cost = cfg.fix_cost_usd
+        self.every_channel = cfg.every_channel
+        self.tracked: list[bool] = []
+        self.tracked_bits = 0  # channels with tickets, as a mask (set by bind)
         self.seen = 0
         self.fix_time = math.inf
 
     def admit(self, c: Customer, t: float) -> bool:
         """Arrival hook: False if the shipped fix prevents this complaint."""
         return not (t >= self.fix_time and self.prevents(c.cause, c.u_prevent, t))
+
+    def bind(self, ctx: RunContext) -> None:
+        self.tracked = ctx.tracked
+        self.tracked_bits = sum(1 << code for code, on in enumerate(ctx.tracked) if on)
+
+    def closed(self, c: Customer, t: float) -> None:
+        """Close hook: with ``every_channel``, a complaint that started without a ticket
+        is seen now if it reached a channel with tickets on the way."""
+        if self.every_channel and not self.tracked[c.first_channel] and c.tried & self.tracked_bits:
+            self.saw(c.cause, True, t)
 
     def observe(self, ctx: RunContext, c: Customer, start: int, t: float) -> None:
         """Arrival hook: count the complaint if its first channel keeps tickets."""
