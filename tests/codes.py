@@ -4,3 +4,5 @@ depends on their values)."""
 from escalationsim.engine import channels
 
 PHONE, EMAIL, SOCIAL, CEO = (channels.code(n) for n in ("phone", "email", "social", "ceo"))
+
+OWNER = channels.code("owner")

@@ -1,4 +1,4 @@
-"""Tests for escalationsim.analysis.churn (TARP repurchase probabilities)."""
+"""Tests for escalationsim.engine.churn (TARP repurchase probabilities)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from escalationsim.analysis.churn import repurchase_prob
 from escalationsim.config.scenario import ChurnConfig
+from escalationsim.engine.churn import repurchase_prob
 
 # TARP figures, written out here rather than read from the code under test.
 MINOR_QUICK, MINOR_FIXED, MINOR_UNFIXED = 0.95, 0.70, 0.46
@@ -79,7 +79,7 @@ def test_repurchase_prob_ordering(churn: ChurnConfig) -> None:
 
 
 def test_repurchase_probs_match_the_scalar_definition(churn: ChurnConfig) -> None:
-    from escalationsim.analysis.churn import repurchase_probs
+    from escalationsim.engine.churn import repurchase_probs
 
     cases = [
         (major, resolved, ttr)

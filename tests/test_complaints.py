@@ -8,9 +8,9 @@ import math
 
 import numpy as np
 
-from escalationsim.analysis.churn import repurchase_prob
 from escalationsim.analysis.complaints import ComplaintTable, output_columns
 from escalationsim.config.scenario import ChurnConfig, ScenarioConfig
+from escalationsim.engine.churn import repurchase_prob
 from escalationsim.engine.customer import Customer
 from escalationsim.engine.population import Population
 from escalationsim.engine.recorder import ComplaintLog
@@ -37,6 +37,10 @@ def _population(n: int):
         u_churn=np.linspace(0.0, 0.99, n),
         u_prevent=np.full(n, 0.5),
         claim_weak=np.array([i % 6 == 0 for i in range(n)]),
+        customer_id=np.full(n, -1, dtype=np.int64),
+        u_accept=np.zeros(n),
+        u_first=np.zeros(n),
+        u_public=np.zeros(n),
     )
 
 
@@ -67,6 +71,10 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
             0.5,
             0.5,
             bool(pop.claim_weak[i]),
+            -1,
+            0.0,
+            0.0,
+            0.0,
             np.zeros((1, ROW)),
             0,
         )

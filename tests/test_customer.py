@@ -52,6 +52,10 @@ def _customer(uses_social: bool = True, knows_ceo: bool = True, tried: int = 0) 
         0.5,
         0.5,
         False,
+        -1,
+        0.0,
+        0.0,
+        0.0,
         ROWS,
         0,
     )

@@ -93,6 +93,10 @@ def test_empowered_reps_escalate_to_ceo_less():
 
 @pytest.fixture(scope="module")
 def ceo_by_volume():
+    """A responding CEO as volume grows, without customers who remember: word of mouth
+    then counts absolute answers (the earlier behaviour, whose directional facts these
+    are). With a finite base it counts answers per customer, so the share going straight
+    to the CEO no longer grows with company size (tests.test_publicity)."""
     out = {}
     for vol in (25, 60, 200):
         for days in (30, 60):
@@ -101,6 +105,7 @@ def ceo_by_volume():
                 "run.replications=3",
                 f"scenario.volume_per_day={vol}",
                 f"run.horizon_days={days}",
+                "scenario.customers.enabled=false",
             )
     return out
 

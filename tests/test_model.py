@@ -30,8 +30,10 @@ def test_each_complaint_accounted_for_exactly_once(all_presets):
     )
     in_window = np.flatnonzero(pop.arrival_h >= cfg.run.warmup_days * 24)
     for policy, g in df.groupby("policy", observed=True):
-        # root-cause fixing is off in the presets: every arrival in the window is a row
-        assert sorted(g["complaint_id"]) == in_window.tolist(), policy
+        # root-cause fixing is off in the presets: every candidate arrival in the window
+        # that its customer made (engine.customer_base) is a row
+        assert set(g["complaint_id"]) <= set(in_window.tolist()), policy
+        assert len(g) > 0.5 * len(in_window), policy
         assert g["complaint_id"].is_unique, policy
         counts = g["status"].value_counts()
         assert counts.sum() == len(g) == counts["resolved"] + counts["gave_up"] + counts["open"]
@@ -56,7 +58,8 @@ def test_population_identity_arrivals_equal_complaints_plus_prevented():
     res = Model(cfg.scenario, policy, pop, rngs, h, w).run()
     in_window = int((pop.arrival_h >= w).sum())
     assert res.log.prevented > 0
-    assert len(res.log) + res.log.prevented == in_window
+    assert res.log.not_made > 0  # candidates whose customer did not complain (customer_base)
+    assert len(res.log) + res.log.prevented + res.log.not_made == in_window
 
 
 def test_no_negative_times_or_costs(all_presets):
@@ -125,7 +128,9 @@ def test_compensation_only_for_granted_exceptions(all_presets):
     df = all_presets.complaints
     paid = df["compensation"] > 0
     assert (df.loc[paid, "needs_exception"]).all()
-    assert (df.loc[paid, "resolved"]).all()
+    # resolved, or promised with back-office work still under way at the end
+    assert (df.loc[paid, "resolved"] | (df.loc[paid, "status"] == "open")).all()
+    assert (df.loc[paid & ~df.resolved, "backoffice"]).all()
     np.testing.assert_allclose(df.loc[paid, "compensation"], df.loc[paid, "exception_value"])
     script = df[df["policy"] == "rigid_script"]
     assert not (script["resolved_by"] == "rep").where(script["needs_exception"], False).any()
@@ -197,7 +202,28 @@ def test_customer_draws_take_the_private_row_in_order_then_the_overflow_stream()
     m = model.ctx.draws
     block = np.random.default_rng(1).random((2, ROW))
     c = Customer(
-        0, 0.0, 1, 0, False, False, 0.5, 1.0, False, 0.0, 1.0, 0.5, 0, 0.5, 0.5, False, block, 1
+        0,
+        0.0,
+        1,
+        0,
+        False,
+        False,
+        0.5,
+        1.0,
+        False,
+        0.0,
+        1.0,
+        0.5,
+        0,
+        0.5,
+        0.5,
+        False,
+        -1,
+        0.0,
+        0.0,
+        0.0,
+        block,
+        1,
     )
     overflow = streams(3, 0)["overflow"]  # the same stream as m's, untouched
     want_u = BlockDraws(overflow, "uniform")

@@ -131,6 +131,7 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
     ]:
         cols[name] = rng.random(n) < 0.3
     cols["ceo_outcome"] = rng.integers(-1, 5, n).astype(np.int8)
+    cols["complaint_seq"] = rng.integers(1, 4, n).astype(np.int32)
     return cols
 
 

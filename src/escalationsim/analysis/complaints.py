@@ -16,11 +16,11 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from escalationsim.analysis.churn import churned
 from escalationsim.analysis.costs import cost_columns
 from escalationsim.analysis.stats import ComplaintStats, StreamingStats, day_counts
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.engine import channels
+from escalationsim.engine.churn import churned
 from escalationsim.engine.recorder import COLUMNS
 from escalationsim.kernel.codes import CONTACT_OUTCOMES, Role, Status
 

@@ -121,6 +121,12 @@ def column_sums(cols: Columns) -> dict[str, float]:
         np.count_nonzero(unanswered & (cols["ceo_outcome"] == RESOLVED))
     )
     sums["owner_assigned"] = float(np.count_nonzero(cols["owner_assigned"]))
+    # Customers who remember: repeat complaints, and where they start.
+    repeat = cols["complaint_seq"] > 1
+    first = cols["first_channel"][repeat]
+    sums["repeats"] = float(np.count_nonzero(repeat))
+    sums["repeats_social_first"] = float(np.count_nonzero(first == channels.code("social")))
+    sums["repeats_ceo_first"] = float(np.count_nonzero(first == channels.code("ceo")))
     return sums
 
 
@@ -371,6 +377,8 @@ def _empty() -> dict[str, np.ndarray]:
         "cs_refused_before_ceo": np.zeros(0, dtype=bool),
         "cs_unanswered_before_ceo": np.zeros(0, dtype=bool),
         "owner_assigned": np.zeros(0, dtype=bool),
+        "complaint_seq": np.zeros(0, dtype=np.int32),
+        "first_channel": np.zeros(0, dtype=np.int8),
     }
 
 

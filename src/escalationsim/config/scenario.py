@@ -467,6 +467,45 @@ class BackOfficeConfig:
 
 
 @dataclass
+class CustomersConfig:
+    """Customers who remember (:mod:`escalationsim.engine.customer_base`): a finite base
+    of ``volume_per_day x 365 / complaints_per_customer_year`` customers, each complaining
+    at that rate (a Poisson process per customer), who can complain more than once.
+    After a complaint answered in public (a post answered) or at the CEO's inbox (a letter
+    resolved), the customer complains ``answered_rate_multiplier`` times as often, and
+    next time starts on social with ``social_first_prob`` (after a public answer) or at the
+    CEO's inbox with ``ceo_first_prob`` (after a letter resolved). A customer who churns
+    leaves the base. ``enabled: false``: every complaint is a new customer's (the first
+    version)."""
+
+    enabled: bool = False
+    complaints_per_customer_year: float = param(0.5, positive_at_most(1e4, " a year"))
+    answered_rate_multiplier: float = param(1.5, within(1, 100))
+    social_first_prob: float = param(0.5, PROB)
+    ceo_first_prob: float = param(0.5, PROB)
+
+    def base_size(self, volume_per_day: float) -> float:
+        """Customers in the base: the volume over each customer's complaint rate."""
+        return volume_per_day * 365.0 / self.complaints_per_customer_year
+
+
+@dataclass
+class PublicityConfig:
+    """Publicity that spreads (:mod:`escalationsim.engine.publicity`): negative
+    impressions of unanswered public posts, and of public refusals for the rest of the
+    post's life, reach the customer base; the exposure per customer (impressions over
+    the base size, decaying with ``memory_days``) makes a customer who uses social media
+    start their complaint there instead of on the phone or by email with probability
+    ``public_first_max x (1 - exp(-exposure / exposure_scale))``. ``enabled: false``: no
+    effect beyond the impression cost (the first version)."""
+
+    enabled: bool = False
+    public_first_max: float = param(0.3, PROB)
+    exposure_scale: float = param(2.0, positive_at_most(1e9, " impressions per customer"))
+    memory_days: float = param(7.0, positive_at_most(3650, " days"))
+
+
+@dataclass
 class FollowUpsConfig:
     """Promises made on a channel without tickets (``policy.tracking``): back-office work
     promised on an untracked contact is lost with ``lost_prob_untracked``; the customer
@@ -614,6 +653,8 @@ class ScenarioConfig:
     claims: ClaimsConfig = field(default_factory=ClaimsConfig)
     office: OfficeConfig = field(default_factory=OfficeConfig)
     follow_ups: FollowUpsConfig = field(default_factory=FollowUpsConfig)
+    customers: CustomersConfig = field(default_factory=CustomersConfig)
+    publicity: PublicityConfig = field(default_factory=PublicityConfig)
     churn: ChurnConfig = field(default_factory=ChurnConfig)
     costs: CostsConfig = field(default_factory=CostsConfig)
     targets: TargetsConfig = field(default_factory=TargetsConfig)

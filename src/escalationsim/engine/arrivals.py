@@ -1,10 +1,14 @@
 """Arrivals: the customer table read a block at a time, each customer started on their
 journey at their arrival time.
 
-On arrival the policy's arrival levers act, in the order the policy lists them: a lever
-with ``admit`` may prevent the complaint (a root-cause fix), one with ``route`` may
-choose the channel the customer starts on (word of mouth sending them to the CEO), one
-with ``observe`` sees the complaint as it starts (root-cause detection).
+With customers who remember (:mod:`.customer_base`) the table holds candidate
+complaints: the base first decides whether a candidate is a complaint (its customer is
+still there and complains that often). Then the policy's arrival levers act, in the order
+the policy lists them: a lever with ``admit`` may prevent the complaint (a root-cause
+fix); the base gives the complaint its customer's attributes and the channel they learned
+to start on; publicity may send it to social (:mod:`.publicity`); a lever with ``route``
+may choose the channel the customer starts on (word of mouth sending them to the CEO);
+one with ``observe`` sees the complaint as it starts (root-cause detection).
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
     admits = [lever.admit for lever in levers if hasattr(lever, "admit")]
     routes = [lever.route for lever in levers if hasattr(lever, "route")]
     observes = [lever.observe for lever in levers if hasattr(lever, "observe")]
+    base = m.base
+    publicity = m.ctx.publicity
     lo = 0  # index of the first customer of the block
     for block in m.blocks:
         if log.start == sys.maxsize:  # the window starts in this block or later
@@ -65,11 +71,21 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
             now = env.now
             if t > now:
                 yield simpy.Timeout(env, t - now)
+            if base is not None and not base.admit(c):
+                if c.idx >= log.start:  # not a complaint: the customer left, or complains less
+                    log.not_made += 1
+                continue
             if admits and not all(admit(c, t) for admit in admits):
                 if c.idx >= log.start:
                     log.prevented += 1
                 continue
             start = c.first_channel
+            if base is None:
+                c.customer_id = c.idx  # every complaint a new customer's
+            else:
+                start = base.start(c, start)
+            if publicity is not None:
+                start = publicity.route(c, start, t)
             for route in routes:
                 start = route(c, start, t)
             for observe in observes:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 
 from escalationsim.engine.staff import AUDIT_SLOT
-from escalationsim.kernel.codes import RESOLVED, UNRESOLVED, Role
+from escalationsim.kernel.codes import DENIED, RESOLVED, UNRESOLVED, Role
 from escalationsim.kernel.draws import PrivateDraws
 from escalationsim.kernel.process import LightProcess
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from escalationsim.engine.customer import Customer
     from escalationsim.engine.judgement import RepJudgement
     from escalationsim.engine.levers import Levers
+    from escalationsim.engine.publicity import Publicity
     from escalationsim.kernel.ceo_desk import CeoDesk
     from escalationsim.kernel.staff_pool import StaffPool
 
@@ -77,6 +78,7 @@ class RunContext:
         self.backoffice: BackOffice | None = None
         self.judgement: RepJudgement | None = None  # reps' judgement of weak claims, if on
         self.lost_prob = 0.0  # chance a promise made without a ticket is lost
+        self.publicity: Publicity | None = None  # negative impressions reach the base, if on
         self.end_h = math.inf  # when the run ends (horizon plus drain)
         # Set by the model once the channels are built:
         self.channels: dict[str, Channel] = {}
@@ -169,6 +171,23 @@ class RunContext:
         c.granted = True
         self.resolve(c, role)
 
+    def as_owner(self, c: Customer, role: Role) -> int:
+        """``role`` resolves as an owner would: a routine issue fixed, an exception owed
+        granted, a weak claim granted only as a manager's review would (with weak claims
+        on: ``claims.manager_weak_grant``); returns the contact's outcome."""
+        if not c.needs_exception:
+            self.resolve(c, role)
+            return RESOLVED
+        judgement = self.judgement
+        if (
+            judgement is not None
+            and c.claim_weak
+            and not judgement.manager_grants(True, 1.0, self.uniform(c))
+        ):
+            return DENIED
+        self.grant(c, role)
+        return RESOLVED
+
     def routine(self, c: Customer, role: Role) -> int:
         """A routine issue (no exception needed) is fixed with the routine fix
         probability; returns the contact's outcome."""
@@ -176,6 +195,13 @@ class RunContext:
             self.resolve(c, role)
             return RESOLVED
         return UNRESOLVED
+
+    def impressions(self, c: Customer, amount: float) -> None:
+        """``c``'s public post earns ``amount`` negative impressions (seen now by the
+        customer base if publicity spreads)."""
+        c.impressions += amount
+        if self.publicity is not None:
+            self.publicity.add(amount, self.env.now)
 
     def publicise(self, weight: float) -> None:
         """A visible answer of weight ``weight`` happened now (word of mouth hears it)."""

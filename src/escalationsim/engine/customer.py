@@ -34,6 +34,10 @@ FROM_TABLE: tuple[str, ...] = (
     "u_direct",
     "u_prevent",
     "claim_weak",
+    "customer_id",
+    "u_accept",
+    "u_first",
+    "u_public",
 )
 """The customer-table columns (engine.population.Population) a Customer is built from,
 in the order of its constructor's arguments after ``idx``."""
@@ -96,6 +100,12 @@ class Customer:
         "ceo_outcome",
         "owner",
         "lost_follow_up",
+        "customer_id",
+        "u_accept",
+        "u_first",
+        "u_public",
+        "complaint_seq",
+        "memory",
     )
 
     def __init__(
@@ -116,6 +126,10 @@ class Customer:
         u_direct: float,
         u_prevent: float,
         claim_weak: bool,
+        customer_id: int,
+        u_accept: float,
+        u_first: float,
+        u_public: float,
         draws: np.ndarray,
         row: int,
     ) -> None:
@@ -129,7 +143,7 @@ class Customer:
         self.needs_exception = needs_exception
         self.exception_value = exception_value
         self.clv = clv
-        self.u_churn = u_churn  # decides churn when the complaint closes (analysis.churn)
+        self.u_churn = u_churn  # decides churn when the complaint closes (engine.churn)
         self.cause = cause  # the issue's root cause (0: the most frequent)
         self.u_direct = u_direct  # decides whether word of mouth sends it to the CEO first
         self.u_prevent = u_prevent  # decides whether a root-cause fix prevents it
@@ -172,3 +186,13 @@ class Customer:
         self.ceo_outcome = -1  # outcome code of the CEO-channel contact (-1: none finished)
         self.owner = False  # a named owner with a direct line took the case (policy/ceo.py)
         self.lost_follow_up = False  # a promise made without a ticket was lost
+        # Customers who remember (engine.customer_base): whose complaint this is (-1: a
+        # new customer's, made the complaint's id at arrival), its number among theirs,
+        # the customer's memory, and the uniforms that decide whether it happens and
+        # where it starts.
+        self.customer_id = customer_id
+        self.complaint_seq = 1
+        self.memory = None
+        self.u_accept = u_accept
+        self.u_first = u_first
+        self.u_public = u_public  # decides whether publicity sends it to social first

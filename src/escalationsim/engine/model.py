@@ -23,11 +23,14 @@ from escalationsim.engine.arrivals import arrivals
 from escalationsim.engine.backoffice import LEAD_TIME, BackOffice
 from escalationsim.engine.context import PRIORITY_CLASS, RunContext
 from escalationsim.engine.customer import Customer
+from escalationsim.engine.customer_base import CustomerBase
 from escalationsim.engine.judgement import RepJudgement
 from escalationsim.engine.levers import Levers
 from escalationsim.engine.population import Population
+from escalationsim.engine.publicity import Publicity
 from escalationsim.engine.recorder import ComplaintLog, ComplaintTally
 from escalationsim.engine.staff import build_staff, configured_schedules
+from escalationsim.kernel.codes import ROLE_NONE
 from escalationsim.kernel.collect import fewer_collections
 from escalationsim.kernel.draws import PrivateDraws, Sampler
 from escalationsim.kernel.loop import run_until
@@ -147,6 +150,13 @@ class Model:
                 scenario.claims, phone_pool.schedule.peak, rngs["judgement"]
             )
         ctx.lost_prob = scenario.follow_ups.lost_prob_untracked
+        social, ceo = channels.code("social"), channels.code("ceo")
+        self.base: CustomerBase | None = None
+        if scenario.customers.enabled:
+            self.base = CustomerBase(scenario, social, ceo, channels.code("owner"))
+        if scenario.publicity.enabled:
+            off_ladder = [cls.ladder_step is None for cls in channels.channel_classes()]
+            ctx.publicity = Publicity(scenario, social, off_ladder)
         ctx.end_h = horizon_h + drain_h
         self.untracked = sum(ch.bit for ch in self.channels if not ch.tracked)
         for lever in policy.levers():
@@ -177,6 +187,8 @@ class Model:
         self.active.pop(c.idx, None)
         for closed in self._closed:
             closed(c, self.env.now)
+        if self.base is not None:
+            self.base.closed(c, self.env.now)
         self.log.record(c)
 
     def _monitor(self) -> Generator[Any, Any, None]:
@@ -217,6 +229,9 @@ class Model:
         for c in list(self.active.values()):
             for ch in closers:
                 ch.close_open(c, end)
+            # a fix promised but not done by the end (back-office work under way) is no
+            # resolution yet; what was granted stays promised
+            c.resolved_by = ROLE_NONE
             self.log.record(c)
         self.active.clear()
         self.log.finalise()
@@ -224,8 +239,9 @@ class Model:
         for lever in self.policy.levers():
             if hasattr(lever, "counters"):
                 counters.update(lever.counters(self.warmup_h, self.horizon_h))
-        if self.ctx.judgement is not None:
-            counters.update(self.ctx.judgement.counters())
+        for part in (self.ctx.judgement, self.base, self.ctx.publicity):
+            if part is not None:
+                counters.update(part.counters())
         counters.update(
             {
                 "ceo_available_h": ceo.available_h(self.warmup_h, self.horizon_h),

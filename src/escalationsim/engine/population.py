@@ -42,6 +42,10 @@ class Population:
     u_churn: np.ndarray
     u_prevent: np.ndarray
     claim_weak: np.ndarray
+    customer_id: np.ndarray
+    u_accept: np.ndarray
+    u_first: np.ndarray
+    u_public: np.ndarray
 
     def __len__(self) -> int:
         return len(self.arrival_h)
@@ -104,10 +108,20 @@ def rate_factor(scenario: ScenarioConfig, t_h: np.ndarray) -> np.ndarray:
     return factor
 
 
+def candidate_factor(scenario: ScenarioConfig) -> float:
+    """Candidate arrivals per expected complaint of a customer with no history: with
+    customers who remember, a customer answered before complains up to
+    ``answered_rate_multiplier`` times as often, so candidates are drawn at that multiple
+    of the rate and each is kept by its customer's current rate (engine.customer_base)."""
+    cust = scenario.customers
+    return cust.answered_rate_multiplier if cust.enabled else 1.0
+
+
 def _peak_factor(scenario: ScenarioConfig) -> float:
-    """Highest arrival rate over the mean daily rate (1 for a flat profile)."""
+    """Highest candidate arrival rate over the mean daily rate (1 for a flat profile and
+    no customer memory)."""
     cfg = scenario.arrivals
-    peak = 1.0
+    peak = candidate_factor(scenario)
     if len(cfg.hourly_profile):
         w = np.asarray(cfg.hourly_profile, dtype=float)
         peak = float(w.max() / w.mean())
@@ -139,7 +153,7 @@ def _block_arrivals(
     times = start_h + np.sort(rng.random(n)) * length_h
     if peak == 1.0 and not scenario.arrivals.bursts:
         return times  # flat: every candidate is an arrival
-    keep = rng.random(n) * peak < rate_factor(scenario, times)
+    keep = rng.random(n) * peak < rate_factor(scenario, times) * candidate_factor(scenario)
     return times[keep]
 
 
@@ -163,9 +177,11 @@ def _attributes(
     rng: np.random.Generator,
     a_social: float,
     later: np.random.Generator,
+    memory: np.random.Generator,
 ) -> Population:
     """Every attribute of the customers arriving at ``times``: the first version's from
-    ``rng``, those added since from ``later`` (so the first stay as they were)."""
+    ``rng``, those added since from ``later`` (so the first stay as they were), those of
+    customers who remember and of publicity from ``memory`` (only when either is on)."""
     n = len(times)
     p: PopulationConfig = scenario.population
     z = rng.standard_normal(n)
@@ -205,6 +221,18 @@ def _attributes(
     u = rng.random((3, n))
     c = scenario.claims
     claim_weak = needs_exception & (later.random(n) < (c.weak_share if c.enabled else 0.0))
+    # Whose complaint each arrival is (customers who remember: engine.customer_base), and
+    # the uniforms that decide whether it happens and where it starts.
+    cust = scenario.customers
+    if cust.enabled:
+        size = int(min(max(round(cust.base_size(scenario.volume_per_day)), 1), 2**62))
+        customer_id = memory.integers(0, size, n, dtype=np.int64)
+    else:
+        customer_id = np.full(n, -1, dtype=np.int64)
+    if cust.enabled or scenario.publicity.enabled:
+        u_later = memory.random((3, n))
+    else:
+        u_later = np.zeros((3, n))
     return Population(
         arrival_h=times,
         followers=followers.astype(np.int64),
@@ -221,6 +249,10 @@ def _attributes(
         u_churn=u[1],
         u_prevent=u[2],
         claim_weak=claim_weak,
+        customer_id=customer_id,
+        u_accept=u_later[0],
+        u_first=u_later[1],
+        u_public=u_later[2],
     )
 
 
@@ -230,13 +262,17 @@ def population_blocks(
     arrivals: np.random.Generator,
     attributes: np.random.Generator,
     later: np.random.Generator | None = None,
+    memory: np.random.Generator | None = None,
 ) -> Iterator[Population]:
     """The customers arriving in [0, horizon_h), one time block after another: arrival
     times from ``arrivals``, the first version's attributes from ``attributes``, those
     added since from ``later`` (the replication's ``customers`` stream; None: a fixed
-    stream, for tests that draw a table on its own)."""
+    stream, for tests that draw a table on its own), those of customers who remember from
+    ``memory`` (the ``memory`` stream; None: another fixed stream)."""
     if later is None:
         later = np.random.default_rng(0)
+    if memory is None:
+        memory = np.random.default_rng(1)
     p = scenario.population
     a_social = (
         logistic_intercept(p.uses_social_follower_slope, p.uses_social_share)
@@ -247,7 +283,7 @@ def population_blocks(
     k = 0
     while k * block < horizon_h:
         times = _block_arrivals(scenario, k * block, block, arrivals)
-        pop = _attributes(scenario, times, attributes, a_social, later)
+        pop = _attributes(scenario, times, attributes, a_social, later, memory)
         keep = int(np.searchsorted(times, horizon_h))
         if keep < len(times):
             pop = Population(**{f.name: getattr(pop, f.name)[:keep] for f in fields(pop)})
@@ -261,10 +297,12 @@ def draw_population(
     arrivals: np.random.Generator,
     attributes: np.random.Generator,
     later: np.random.Generator | None = None,
+    memory: np.random.Generator | None = None,
 ) -> Population:
     """Draw arrival times over [0, horizon_h) and every customer attribute: the blocks of
     :func:`population_blocks` in one table."""
-    blocks = list(population_blocks(scenario, horizon_h, arrivals, attributes, later))
+    blocks = list(population_blocks(scenario, horizon_h, arrivals, attributes, later, memory))
     if not blocks:
-        return _attributes(scenario, np.zeros(0), attributes, 0.0, np.random.default_rng(0))
+        empty = np.random.default_rng(0)
+        return _attributes(scenario, np.zeros(0), attributes, 0.0, empty, empty)
     return Population.concat(blocks)

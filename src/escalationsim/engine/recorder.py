@@ -51,20 +51,22 @@ def _t(name: str, dtype: str, attr: str | None = None) -> Column:
 
 COLUMNS: tuple[Column, ...] = (
     _j("complaint_id", "i8", "idx"),
+    _j("customer_id", "i8"),
+    _j("complaint_seq", "i4"),
     _t("arrival_time", "f8", "arrival_h"),
     _t("preferred_channel", "i1", "first_channel"),
     _j("first_channel", "i1"),
     _j("final_channel", "i1"),
-    _t("followers", "i8"),
-    _t("uses_social", "?"),
+    _j("followers", "i8"),
+    _j("uses_social", "?"),
     _j("knows_ceo", "?"),
-    _t("persistence", "f8"),
+    _j("persistence", "f8"),
     _t("cause", "i2"),
     _t("needs_exception", "?"),
     _t("exception_value", "f8"),
     _t("claim_weak", "?"),
     _j("granted", "?"),
-    _t("clv", "f8"),
+    _j("clv", "f8"),
     _j("contacts", "i4"),
     _j("calls", "i4"),
     _j("abandoned_calls", "i4"),
@@ -111,9 +113,7 @@ TABLE: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "table")
 
 TALLY_EXTRA: tuple[Column, ...] = (
     _j("arrival_time", "f8", "arrival"),
-    _j("followers", "i8"),
     _j("needs_exception", "?"),
-    _j("clv", "f8"),
     _j("u_churn", "f8"),
     _j("claim_weak", "?"),
 )
@@ -143,6 +143,7 @@ class ComplaintLog:
     def __init__(self, population: Population, start: int, stop: int) -> None:
         self.start = start
         self.prevented = 0  # complaints in the window prevented by a root-cause fix
+        self.not_made = 0  # candidates in the window that were no complaint (customer_base)
         self.population = population
         n = max(stop - start, 0)
         self._journey = {name: np.empty(n, dtype=_LOG_DTYPE[name]) for name in _LOG_DTYPE.names}
@@ -192,6 +193,7 @@ class ComplaintTally:
     def __init__(self, fold: Callable[[dict[str, np.ndarray]], None]) -> None:
         self.start = sys.maxsize
         self.prevented = 0
+        self.not_made = 0
         self.fold = fold
         self.n = 0
         self._rows = PackedRows(

@@ -62,7 +62,12 @@ def run_one(
     scenario = to_scenario(cfg.scenario) if queue else cfg.scenario
     rngs = streams(cfg.run.seed, replication)
     blocks = population_blocks(
-        scenario, horizon_h, rngs["arrivals"], rngs["population"], rngs["customers"]
+        scenario,
+        horizon_h,
+        rngs["arrivals"],
+        rngs["population"],
+        rngs["customers"],
+        rngs["memory"],
     )
     drain_h = cfg.run.drain_days * 24.0
     first_day = int(warmup_h // 24)

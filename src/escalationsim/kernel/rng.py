@@ -9,7 +9,10 @@ policy change that affects one customer leaves every other customer's draws unto
 ``overflow`` serves the rare customer who uses up their row; ``customers`` gives the
 customer table's later columns (whether a claim is weak), drawn apart so that the first
 columns stay as they were; ``judgement`` gives each rep's judgement (and their
-replacements'). Streams are spawned in this order, so a stream added at the end leaves
+replacements'); ``memory`` gives the customer-table columns of customers who remember and
+of publicity (whose complaint each is, and the uniforms that decide whether it happens and
+where it starts), apart from the others so that turning memory on or off changes no other
+draw. Streams are spawned in this order, so a stream added at the end leaves
 the others unchanged. Adding replications never changes earlier ones.
 """
 
@@ -24,6 +27,7 @@ STREAMS: tuple[str, ...] = (
     "overflow",
     "customers",
     "judgement",
+    "memory",
 )
 
 

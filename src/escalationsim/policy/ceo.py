@@ -48,9 +48,7 @@ class _Screening:
 
     def __init__(self, scenario: ScenarioConfig) -> None:
         claims = scenario.claims
-        self.claims = claims.enabled
         self.weak_factor = claims.override_weak_factor if claims.enabled else 1.0
-        self.owner_weak_grant = claims.manager_weak_grant
 
     def answer(self, ctx: RunContext, c: Customer, role: Role, override_prob: float) -> int:
         """A routine issue is fixed; an exception is granted with ``override_prob``
@@ -64,17 +62,6 @@ class _Screening:
             ctx.grant(c, role)
             return RESOLVED
         return DENIED
-
-    def as_owner(self, ctx: RunContext, c: Customer, role: Role) -> int:
-        """Resolve as an owner would: fix a routine issue, grant an exception owed, and
-        a weak claim only with a manager's ``manager_weak_grant``."""
-        if not c.needs_exception:
-            ctx.resolve(c, role)
-            return RESOLVED
-        if self.claims and c.claim_weak and ctx.uniform(c) >= self.owner_weak_grant:
-            return DENIED
-        ctx.grant(c, role)
-        return RESOLVED
 
 
 @dataclass
@@ -115,7 +102,7 @@ class OfficeOfCeo(_Screening):
         yield from ctx.work(c, "office", "office_reply")
         if c.cs_refused_before_ceo:  # repeat the "no" unless the office overrides
             return self.answer(ctx, c, ROLE_EXEC_OFFICE, self.override_prob)
-        return self.as_owner(ctx, c, ROLE_EXEC_OFFICE)
+        return ctx.as_owner(c, ROLE_EXEC_OFFICE)
 
 
 @dataclass
@@ -148,7 +135,7 @@ class RedirectingCeo:
     """The CEO acknowledges and hands the case to an owner."""
 
     mode: str = "redirects"
-    visibility: float = param(0.5, nonneg_at_most(1e3))
+    visibility: float = param(0.05, nonneg_at_most(1e3))
 
 
 @lever("ceo", "redirects", RedirectingCeo)
@@ -171,4 +158,4 @@ class CeoRedirects(_Screening):
         ctx.publicise(self.visibility)
         c.owner = self.direct_line
         yield from ctx.work(c, "owner")
-        return self.as_owner(ctx, c, ROLE_MANAGER)
+        return ctx.as_owner(c, ROLE_MANAGER)

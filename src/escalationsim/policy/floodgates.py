@@ -2,7 +2,9 @@
 draw new customers straight to the CEO.
 
 share = max_share x (1 - exp(-strength x R)), with R the visible answers per day
-(exponentially weighted over ``memory_days``). ``strength: 0`` turns it off.
+(exponentially weighted over ``memory_days``). ``strength: 0`` turns it off. With a finite
+customer base (``scenario.customers``) word of mouth reaches a share of the base: R is
+counted per million customers, so the same answers move a big company's customers less.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ class Floodgates:
         self.tau_h = cfg.memory_days * 24.0
         self.active = self.strength > 0
         self.ceo = channels.code("ceo")
+        cust = scenario.customers
+        # visible answers per day per million customers, with a finite base
+        self.per_base = 1e6 / cust.base_size(scenario.volume_per_day) if cust.enabled else 1.0
         self._mass = 0.0  # decayed sum of visibility weights
         self._t = 0.0
 
@@ -69,12 +74,12 @@ class Floodgates:
         if self.strength <= 0 or self._mass <= 0:
             return 0.0
         self._decay(now)
-        rate_per_day = self._mass / self.tau_h * 24.0
+        rate_per_day = self._mass / self.tau_h * 24.0 * self.per_base
         return self.max_share * (1.0 - math.exp(-self.strength * rate_per_day))
 
     def route(self, c: Customer, start: int, t: float) -> int:
         """Arrival hook: the CEO's inbox, with the current direct share, else ``start``."""
-        if self._mass <= 0:  # nothing visible yet (direct_share would be 0): runs per arrival
+        if self._mass <= 0 or c.owner:  # nothing visible yet; or they have an owner's line
             return start
         if c.u_direct < self.direct_share(t):
             c.knows_ceo = True

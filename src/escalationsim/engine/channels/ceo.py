@@ -44,9 +44,10 @@ class Ceo(Channel):
         ctx = self.ctx
         sent = ctx.env.now
         c.ceo_since = sent
-        seen = c.outcomes
-        c.cs_refused_before_ceo = bool(seen & DENIED_BIT)
-        c.cs_unanswered_before_ceo = seen != 0 and not seen & ANSWERED_BITS
+        if c.ceo_outcome < 0:  # the first letter (a customer who starts over may write again)
+            seen = c.outcomes
+            c.cs_refused_before_ceo = bool(seen & DENIED_BIT)
+            c.cs_unanswered_before_ceo = seen != 0 and not seen & ANSWERED_BITS
         ctx.own_row(c)
         outcome = yield from ctx.policy.ceo.handle(ctx, c, self)
         c.ceo_outcome = outcome

@@ -2,14 +2,15 @@
 answers posts (``staff.work.social``: a social team, or blended reps) answers it and in
 what order within its priority class (bigger accounts first under ``by_influence``). While
 unanswered, the post accrues negative impressions at ``impressions_per_follower_h`` x
-followers, up to the post's lifetime."""
+followers, up to the post's lifetime; with publicity that spreads (``scenario.publicity``),
+a public "no" is seen for the rest of the post's life too."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from escalationsim.engine.channels.registry import Channel, Contact, register
-from escalationsim.kernel.codes import NO_ANSWER, ROLE_SOCIAL
+from escalationsim.kernel.codes import DENIED, NO_ANSWER, ROLE_SOCIAL
 from escalationsim.kernel.staff_pool import RENEGED
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ class Social(Channel):
         patience = ctx.expo(c) * cfg.patience_h * c.patience
         c.posts += 1
         if ctx.uniform(c) >= triage.answer_prob(c.followers):
-            c.impressions += per_h * cfg.post_lifetime_h
+            ctx.impressions(c, per_h * cfg.post_lifetime_h)
             yield env.timeout(patience)
             return NO_ANSWER
         pool = self.team
@@ -50,9 +51,9 @@ class Social(Channel):
             self.priority + triage.priority(c.followers), patience, self.reserve
         )
         if wait is not None and (yield wait) is RENEGED:
-            c.impressions += per_h * cfg.post_lifetime_h
+            ctx.impressions(c, per_h * cfg.post_lifetime_h)
             return NO_ANSWER
-        c.impressions += per_h * min(env.now - posted, cfg.post_lifetime_h)
+        ctx.impressions(c, per_h * min(env.now - posted, cfg.post_lifetime_h))
         c.posts_answered += 1
         if c.posts == 1:
             c.first_post_wait_h = env.now - posted
@@ -60,4 +61,7 @@ class Social(Channel):
         pool.release()
         if not c.needs_exception:
             return ctx.routine(c, ROLE_SOCIAL)
-        return triage.exception(ctx, c)
+        outcome = triage.exception(ctx, c)
+        if outcome == DENIED and ctx.publicity is not None:  # the public "no" stays up
+            ctx.impressions(c, per_h * max(cfg.post_lifetime_h - (env.now - posted), 0.0))
+        return outcome

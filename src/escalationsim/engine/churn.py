@@ -3,9 +3,11 @@
 Routine issues count as minor problems, issues needing an exception as major ones. A fix
 that came through the CEO's channel earns ``ceo_channel_penalty`` less repurchase than
 the same fix through the normal channels (seed 001: by the time a customer writes to the
-chief, they are hard to win back). Each
-complaint's own uniform (``u_churn`` of the customer table) is compared with its
-repurchase probability, so churn is decided by common random numbers too.
+chief, they are hard to win back). Each complaint's own uniform (``u_churn`` of the
+customer table) is compared with its repurchase probability, so churn is decided by
+common random numbers too. The engine decides it as a complaint closes when customers
+remember (a churned customer leaves the base: :mod:`.customer_base`); the analysis layer
+derives the same column after the run from the same inputs.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ import numpy as np
 from escalationsim.config.scenario import ChurnConfig
 
 
-def repurchase_prob(churn: ChurnConfig, major: bool, resolved: bool, ttr_h: float) -> float:
-    """TARP repurchase probability: quickly fixed, fixed, or not fixed; minor or major."""
+def repurchase_prob(
+    churn: ChurnConfig, major: bool, resolved: bool, ttr_h: float, via_ceo: bool = False
+) -> float:
+    """TARP repurchase probability: quickly fixed, fixed, or not fixed; minor or major;
+    lowered by ``ceo_channel_penalty`` for a fix through the CEO's channel."""
     if resolved and ttr_h <= churn.quick_resolution_h:
-        return churn.major_quick if major else churn.minor_quick
-    if resolved:
-        return churn.major_fixed if major else churn.minor_fixed
-    return churn.major_unfixed if major else churn.minor_unfixed
+        p = churn.major_quick if major else churn.minor_quick
+    elif resolved:
+        p = churn.major_fixed if major else churn.minor_fixed
+    else:
+        return churn.major_unfixed if major else churn.minor_unfixed
+    return p * (1.0 - churn.ceo_channel_penalty) if via_ceo else p
 
 
 def repurchase_probs(
