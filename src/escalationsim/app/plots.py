@@ -1,11 +1,14 @@
 """Comparison plots of a job's results (matplotlib, non-interactive backend).
 
 Each ``plot_*`` function takes tidy results and returns a Figure; :func:`write_plots`
-saves them as PNG. Error bars are 95% confidence intervals across replications.
+saves them as PNG. Error bars are 95% confidence intervals across replications. Readable
+without colour: the Okabe-Ito palette, and a marker, line style or hatch per policy; every
+axis says its unit (shares are shown in %).
 """
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from escalationsim.analysis import kpis as kpi_registry  # noqa: E402
 from escalationsim.analysis.aggregate import kpi_bounds, mean_ci  # noqa: E402
@@ -165,6 +169,8 @@ def _bars_by_group(
         if ylim is not None:
             ax.set_ylim(*ylim)
         ax.set_ylabel(ylabel)
+        if ylabel.endswith("(%)"):
+            _percent(ax)
         ax.set_xticks(x, order)
         ax.set_xlabel(xlabel)
     axes[-1].legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -183,7 +189,7 @@ def _group_panels(
     ).reset_index()
     panels: list[Panel] = [
         ("ttr", "median time to resolution, resolved complaints (h, log)", True, None),
-        ("resolved", "share of complaints resolved", False, (0.0, 1.0)),
+        ("resolved", "share of complaints resolved (%)", False, (0.0, 1.0)),
     ]
     return _bars_by_group(per_rep, by, order, policies, panels, title, xlabel)
 
@@ -197,7 +203,7 @@ def plot_social_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) 
         return None
     per_rep["wait_min"] = per_rep["first_post_wait_median_h"] * 60.0
     panels: list[Panel] = [
-        ("posts_answered_share", "share of public posts answered", False, (0.0, 1.0)),
+        ("posts_answered_share", "share of public posts answered (%)", False, (0.0, 1.0)),
         ("wait_min", "median wait for an answer to the first post (min)", False, None),
     ]
     return _bars_by_group(
@@ -259,6 +265,12 @@ def write_plots(
     return paths
 
 
+def _percent(ax, axis: str = "y") -> None:
+    """Tick labels of a share axis in % (its label says "(%)"): 0.25 -> 25%."""
+    pct = FuncFormatter(lambda v, _: f"{round(v * 100, 9) + 0.0:.3g}%")
+    getattr(ax, f"{axis}axis").set_major_formatter(pct)
+
+
 # --------------------------------------------------------------------------- sweeps
 
 
@@ -279,8 +291,61 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 STYLES = ("-", "--", ":", "-.")
 
 
+def line_style(k: int, j: int = 0) -> dict[str, object]:
+    """Colour, marker and line style of the ``k``-th policy's line, for the ``j``-th
+    setting of other parameters: colour and marker tell the policies apart (each enough
+    alone), the dash the settings (and, past four settings, hollow markers)."""
+    color = OKABE_ITO[k % len(OKABE_ITO)]
+    return {
+        "color": color,
+        "marker": MARKERS[k % len(MARKERS)],
+        "linestyle": STYLES[j % len(STYLES)],
+        "markerfacecolor": "white" if j // len(STYLES) % 2 else color,
+    }
+
+
 def _label(col: str) -> str:
     return col.split(".")[-1].replace("_", " ")
+
+
+PARAM_UNITS: tuple[tuple[str, str], ...] = (
+    ("volume_per_day", "complaints per day"),
+    ("hours_per_week", "h per week"),
+    ("floodgates.strength", "per visible CEO answer a day"),
+    ("_per_day", "per day"),
+    ("_usd", "USD"),
+    ("_minutes", "min"),
+    ("_hours", "h"),
+    ("_h", "h"),
+    ("_days", "days"),
+    ("fraction", "share"),
+    ("_share", "share"),
+    ("_rate", "share"),
+    ("probability", "share"),
+)
+"""The unit of a swept parameter, by how its key ends (first match)."""
+
+
+def param_label(key: str, categorical: bool = False) -> str:
+    """Axis label of a swept parameter, with its unit (:data:`PARAM_UNITS`); a config
+    group (values that are names) says so; a key no rule knows is in its configured
+    units."""
+    if categorical:
+        return f"{_label(key)} (configuration group)"
+    for suffix, unit in PARAM_UNITS:
+        if key.endswith(suffix):
+            return f"{_label(key)} ({unit})"
+    return f"{_label(key)} (as configured)"
+
+
+def kpi_label(kpi: str, label: str) -> str:
+    """An axis label with the KPI's unit from the registry, once: "%" for a share (its
+    ticks in %), "USD", "h", ...; kept as it is when it already names the unit."""
+    k = kpi_registry.by_name().get(kpi)
+    unit = "%" if k is not None and k.unit == "share" else (k.unit if k is not None else "")
+    if not unit or re.search(rf"[(,]\s*{re.escape(unit)}\s*[,)]", label):
+        return label
+    return f"{label[:-1]}, {unit})" if label.endswith(")") else f"{label} ({unit})"
 
 
 def plot_vs_param(
@@ -289,7 +354,9 @@ def plot_vs_param(
     """A KPI against a swept parameter, one line per policy (and per value of the other
     swept parameters), with 95% confidence bands; log x when the values span 20x. A
     parameter that is not numeric (e.g. a config group) is placed at evenly spaced
-    positions, its values in sorted order."""
+    positions, its values in sorted order. Each policy has its colour and marker
+    (:func:`line_style`), each setting of the other parameters its dash; the axes say
+    their units (a share in %)."""
     others = others or []
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     keys = ["policy", *others]
@@ -297,8 +364,12 @@ def plot_vs_param(
     if not pd.api.types.is_numeric_dtype(kpis[x]):
         categories = sorted(kpis[x].dropna().astype(str).unique())
         kpis = kpis.assign(**{x: kpis[x].astype(str).map(categories.index)})
+    policies = list(dict.fromkeys(kpis["policy"]))
+    settings: list[tuple] = []
     for key, sub in kpis.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
+        if key[1:] not in settings:
+            settings.append(key[1:])
         pts = []
         floor, ceiling = kpi_bounds(kpi)
         for xv, g in sub.groupby(x):
@@ -309,19 +380,11 @@ def plot_vs_param(
         label = ", ".join(
             [str(key[0])] + [f"{_label(o)}={v}" for o, v in zip(others, key[1:], strict=True)]
         )
-        n_lines = len(ax.get_lines())
-        (line,) = ax.plot(
-            xs,
-            ms,
-            marker=MARKERS[n_lines % len(MARKERS)],
-            ms=5,
-            ls=STYLES[n_lines // len(MARKERS) % len(STYLES)],
-            alpha=0.85,
-            label=label,
-        )
+        style = line_style(policies.index(key[0]), settings.index(key[1:]))
+        ax.plot(xs, ms, ms=5, alpha=0.85, label=label, **style)
         ok = np.isfinite(los) & np.isfinite(his)
         if ok.any():
-            ax.fill_between(xs[ok], los[ok], his[ok], color=line.get_color(), alpha=0.15)
+            ax.fill_between(xs[ok], los[ok], his[ok], color=style["color"], alpha=0.15)
     xs_all = kpis[x].astype(float)
     positive = xs_all[xs_all > 0]
     if categories:
@@ -331,7 +394,11 @@ def plot_vs_param(
             ax.set_xscale("log")
         else:  # zero among the values: linear near 0, logarithmic beyond
             ax.set_xscale("symlog", linthresh=float(positive.min()))
-    return _finish(fig, ax, _label(x), ylabel, f"{ylabel} vs {_label(x)} (mean, 95% CI band)")
+    axis = kpi_label(kpi, ylabel)
+    if axis.endswith("%)"):
+        _percent(ax)
+    title = f"{ylabel} vs {_label(x)} (mean, 95% CI band)"
+    return _finish(fig, ax, param_label(x, bool(categories)), axis, title)
 
 
 def _finish(fig: Figure, ax, xlabel: str, ylabel: str, title: str) -> Figure:
@@ -357,8 +424,10 @@ def pareto_front(cost: np.ndarray, unfairness: np.ndarray) -> np.ndarray:
 
 
 def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
-    """Cost per complaint against two unfairness measures, per policy; the policies on the
-    cost-fairness frontier are ringed."""
+    """Cost per complaint against two unfairness measures, per policy (each with its
+    colour and marker, :func:`line_style`, and its name beside the point); the policies on
+    the cost-fairness frontier are ringed. A gap between two shares is in percentage
+    points."""
     measures = (
         ("follower_resolution_gap", "resolution rate gap, top 1% by followers minus rest"),
         ("channel_resolution_gap", "resolution rate gap between first channels"),
@@ -388,7 +457,19 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
         rank = np.argsort(np.argsort(unfair_a, kind="stable"), kind="stable")
         for i, p in enumerate(policies):
             yerr = [[ci_u[i][0]], [ci_u[i][1]]]
-            ax.errorbar(cost_a[i], unfair_a[i], xerr=ci_c[i], yerr=yerr, fmt="o", capsize=3)
+            style = line_style(i)
+            ax.errorbar(
+                cost_a[i],
+                unfair_a[i],
+                xerr=ci_c[i],
+                yerr=yerr,
+                fmt=style["marker"],
+                color=style["color"],
+                markeredgecolor="black",
+                markeredgewidth=0.5,
+                capsize=3,
+                label=p,
+            )
             dy = -12 if rank[i] % 2 == 0 else 6
             ax.annotate(
                 p, (cost_a[i], unfair_a[i]), xytext=(6, dy), textcoords="offset points", fontsize=8
@@ -402,7 +483,8 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
             label="on the frontier",
         )
         ax.set_xlabel("cost per complaint (USD, incl. churn)")
-        ax.set_ylabel(f"|{label}|")
+        ax.set_ylabel(f"|{label}| (percentage points)")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{round(v * 100, 9) + 0.0:.4g}"))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, frameon=False)
     fig.suptitle("Cost vs fairness by policy (lower left is better; bars: 95% CI)")
@@ -410,9 +492,12 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: str = "") -> Figure:
+def plot_daily(
+    daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: str = "", unit: str = ""
+) -> Figure:
     """A daily series over simulated time, mean over replications. ``by[0]`` (the policy)
-    gets a panel each; the other ``by`` keys give the lines, coloured in order."""
+    gets a panel each; the other ``by`` keys give the lines, coloured in order. ``unit``
+    goes on the y axis ("%": a share, its ticks in %)."""
     panels = list(dict.fromkeys(daily[by[0]]))
     fig, axes = plt.subplots(
         1, len(panels), figsize=(4.2 * len(panels) + 2, 4.2), sharey=True, squeeze=False
@@ -450,9 +535,11 @@ def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: 
                 linestyle=STYLES[i % len(STYLES)],
             )
         ax.set_title(str(panel), fontsize=10)
-        ax.set_xlabel("simulated day")
+        ax.set_xlabel("simulated time (days)")
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel(ylabel)
+        if unit == "%":
+            _percent(ax)
+    axes[0][0].set_ylabel(f"{ylabel} ({unit})" if unit else ylabel)
     axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.suptitle(f"{ylabel} over simulated time{note} (mean of replications)")
     _tight(fig, rect=(0, 0, 0.82, 0.95))  # room for the legend on the right

@@ -277,13 +277,13 @@ def _plots(g: Gathered, out: Path) -> list[Path]:
                 lines = [x]
                 note = f" ({', '.join(fixed)})"
             by = ["policy", *lines]
-        for col, label in (
-            ("ceo_channel_share", "share of new complaints reaching the CEO"),
-            ("queue_ceo", "letters waiting in the CEO's inbox"),
+        for col, label, unit in (
+            ("ceo_channel_share", "share of new complaints reaching the CEO", "%"),
+            ("queue_ceo", "letters waiting in the CEO's inbox", "letters"),
         ):
             if not daily[col].any():  # nothing reached the CEO: nothing to show
                 continue
-            fig = plot_daily(daily, col, label, by, note)
+            fig = plot_daily(daily, col, label, by, note, unit)
             paths.append(save_figure(fig, out / f"daily_{col}.png"))
             plt.close(fig)
     return paths
