@@ -1,7 +1,7 @@
 """The report in a real browser (slow; needs Chromium: Debian's ``chromium`` package,
 ``apt-get install chromium``): headless Chromium opens report.html of a small run, the
-page raises no error, every image has a non-zero rendered size, and a screenshot is
-written."""
+page raises no error, every image (the plots are inline SVG; a PNG the report did not draw
+is an <img>) has a non-zero rendered size, and a screenshot is written."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ PROBE = """<script>
 window.__errors = [];
 window.addEventListener("error", e => window.__errors.push(String(e.message || e.type)), true);
 window.addEventListener("load", () => {
-  const sizes = Array.from(document.images).map(i => {
+  const plots = Array.from(document.querySelectorAll("figure img, figure svg"));
+  const sizes = plots.map(i => {
     const r = i.getBoundingClientRect();
-    return i.naturalWidth > 0 && r.width > 0 && r.height > 0;
+    return (i.tagName !== "IMG" || i.naturalWidth > 0) && r.width > 0 && r.height > 0;
   });
   document.body.setAttribute("data-images", String(sizes.length));
   document.body.setAttribute("data-images-ok", String(sizes.every(Boolean)));

@@ -1,15 +1,18 @@
 """report.html: one self-contained page (no external resource), well-formed, showing the
-numbers of summary.csv that it claims to show."""
+numbers of summary.csv that it claims to show; plots as inline SVG."""
 
 from __future__ import annotations
 
 import math
+import re
+import shutil
 from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
 
 from escalationsim.analysis import kpis as kpi_registry
+from escalationsim.app.report import build_report
 from tests.conftest import run_cli
 
 VOID = {"meta", "img", "br", "hr", "input", "link", "col", "area", "base", "source", "wbr"}
@@ -24,28 +27,50 @@ class _Checker(HTMLParser):
         self.errors: list[str] = []
         self.external: list[str] = []
         self.cells: list[dict[str, str]] = []
+        self.ids: list[str] = []
+        self.refs: list[str] = []
+        self.svgs: list[str] = []  # the title of each plot drawn as inline SVG
         self._cell: dict[str, str] | None = None
+        self._title = False
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        for name in ("src", "href"):
+        for name in ("src", "href", "xlink:href"):
             if name not in a:
                 continue
             v = a[name] or ""
             if not v.startswith(("data:", "#")):  # embedded, or a link within the page
                 self.external.append(f"{tag} {name}={v[:40]}")
-        if tag in ("script", "link", "iframe"):
+            elif v.startswith("#"):
+                self.refs.append(v[1:])
+        for v in a.values():  # clip paths, hatches: url(#id) within the page only
+            if v and "url(" in v:
+                refs = re.findall(r"url\(([^)]*)\)", v)
+                self.external += [r for r in refs if not r.startswith("#")]
+                self.refs += [r[1:] for r in refs if r.startswith("#")]
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag in ("script", "link", "iframe", "image", "object", "embed"):
             self.external.append(tag)
         if tag == "td" and "data-kpi" in a:
             self._cell = {**a, "text": ""}
+        if tag == "svg" and a.get("class") == "plot":
+            self.svgs.append("")
+        self._title = tag == "title" and bool(self.svgs) and "svg" in self.stack
         if tag not in VOID:
             self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in VOID:
+            self.handle_endtag(tag)
 
     def handle_endtag(self, tag):
         if not self.stack or self.stack[-1] != tag:
             self.errors.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
         else:
             self.stack.pop()
+        self._title = False
         if tag == "td" and self._cell is not None:
             self.cells.append(self._cell)
             self._cell = None
@@ -53,6 +78,15 @@ class _Checker(HTMLParser):
     def handle_data(self, data):
         if self._cell is not None:
             self._cell["text"] += data
+        if self._title:
+            self.svgs[-1] += data
+
+
+def _check(text: str) -> _Checker:
+    checker = _Checker()
+    checker.feed(text)
+    checker.close()
+    return checker
 
 
 @pytest.fixture(scope="module")
@@ -68,18 +102,46 @@ def run(tmp_path_factory):
 
 def test_the_page_is_self_contained_and_well_formed(run):
     text = (run / "report.html").read_text()
-    checker = _Checker()
-    checker.feed(text)
-    checker.close()
+    checker = _check(text)
     assert not checker.errors, checker.errors[:5]
     assert checker.stack == [], checker.stack
     assert not checker.external, checker.external
-    assert text.count("data:image/png;base64,") == len(list(run.glob("*.png"))) > 0
+    # the plots' ids (clip paths, markers, hatches) are unique on the page, and every
+    # reference to one finds it
+    assert len(checker.ids) == len(set(checker.ids)), "duplicate ids"
+    assert checker.refs and set(checker.refs) <= set(checker.ids)
+
+
+def test_every_plot_is_inline_svg_and_its_png_is_still_written(run):
+    """The plots are vector graphics in the page (sharp in print, their text searchable),
+    one per PNG plot in the folder, which the README and report.md keep using."""
+    text = (run / "report.html").read_text()
+    pngs = sorted(run.glob("*.png"))
+    assert len(pngs) >= 6
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
+    assert "data:image/png" not in text
+    assert _check(text).svgs == [p.stem.replace("_", " ") for p in pngs]
+    assert "<text" in text and "cost per complaint (USD, incl. churn)" in text  # text as text
+    # with PNG data URIs this run's page had 697,473 bytes; with inline SVG, 263,300
+    assert len(text.encode()) < 400_000
+
+
+def test_a_png_the_report_did_not_draw_is_embedded_as_it_is(run, tmp_path):
+    """A PNG in the folder that this report does not draw (from another tool or an older
+    version) is still shown, as a data URI, beside the inline SVG of the others."""
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    shutil.copy(copy / "cost_breakdown.png", copy / "zz_extra.png")
+    build_report(copy)
+    text = (copy / "report.html").read_text()
+    checker = _check(text)
+    assert text.count("data:image/png;base64,") == 1
+    assert len(checker.svgs) == len(list(copy.glob("*.png"))) - 1
+    assert not checker.errors and not checker.external
 
 
 def test_the_numbers_shown_are_those_of_summary_csv(run):
-    checker = _Checker()
-    checker.feed((run / "report.html").read_text())
+    checker = _check((run / "report.html").read_text())
     summary = pd.read_csv(run / "summary.csv")
     fmts = {k.name: k.fmt for k in kpi_registry.view("headline")}
     assert len(checker.cells) == len(fmts) * summary["policy"].nunique()

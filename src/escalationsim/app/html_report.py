@@ -5,13 +5,16 @@ written by hand), the comparison (the headline table with confidence intervals, 
 plots), the assumptions (every scenario parameter with its value and the source or
 "assumption" written next to its default in the shipped configuration), and the method
 (replications, warm-up, common random numbers, validation, the command that reproduces
-the run). Styles are inline and plots are embedded as data URIs, so the file needs no
-network and prints to PDF as it is. Rendered with Jinja2 (autoescaped).
+the run). Styles are inline and plots are inline SVG (a PNG found in the
+folder that this report did not draw is embedded as a data URI), so the file needs no
+network, stays sharp when zoomed or printed to PDF, and its plots' text can be searched.
+Rendered with Jinja2 (autoescaped).
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import math
 import re
 from pathlib import Path
@@ -20,6 +23,7 @@ from typing import Any
 import pandas as pd
 import yaml
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import paired_differences
@@ -206,11 +210,43 @@ def method(config: dict[str, Any]) -> list[str]:
     ]
 
 
-def _figures(out: Path) -> list[dict[str, str]]:
+def inline_svg(svg: str, prefix: str, caption: str) -> Markup:
+    """An SVG document from matplotlib made into an element of the page: no XML prolog;
+    its stylesheet (which matches every element, ``*``) left to the page's, which scopes
+    it to the plots; the ids that something refers to (clip paths, markers, hatches)
+    prefixed so that they stay unique among the page's plots, the others dropped; a
+    title for screen readers."""
+    body = svg[svg.index("<svg") :]
+    body = re.sub(r"<style[^>]*>.*?</style>", "", body, count=1, flags=re.S)
+    used = set(re.findall(r"url\(#([^)]+)\)", body)) | set(re.findall(r'href="#([^"]+)"', body))
+    body = re.sub(
+        r'(\s)id="([^"]*)"',
+        lambda m: f'{m.group(1)}id="{prefix}{m.group(2)}"' if m.group(2) in used else "",
+        body,
+    )
+    body = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", body)
+    body = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', body)
+    body = body.replace(
+        "<svg ", f'<svg class="plot" role="img" aria-labelledby="{prefix}title" ', 1
+    )
+    head, _, rest = body.partition(">")
+    title = f'<title id="{prefix}title">{html.escape(caption)}</title>'
+    return Markup(f"{head}>\n {title}{rest}")
+
+
+def _figures(out: Path, svgs: dict[str, str]) -> list[dict[str, Any]]:
+    """Every PNG plot in ``out``, in name order: as inline SVG when this report drew it
+    (``svgs``, by PNG file name), else the PNG as a data URI."""
     figs = []
-    for png in sorted(out.glob("*.png")):
+    for i, png in enumerate(sorted(out.glob("*.png"))):
+        caption = png.stem.replace("_", " ")
+        if png.name in svgs:
+            figs.append(
+                {"svg": inline_svg(svgs[png.name], f"fig{i}-", caption), "caption": caption}
+            )
+            continue
         data = base64.b64encode(png.read_bytes()).decode()
-        figs.append({"uri": f"data:image/png;base64,{data}", "caption": png.stem.replace("_", " ")})
+        figs.append({"uri": f"data:image/png;base64,{data}", "caption": caption})
     return figs
 
 
@@ -247,8 +283,10 @@ def write_html_report(
     summary: pd.DataFrame,
     keys: list[str],
     jobs: list[Path],
+    svgs: dict[str, str] | None = None,
 ) -> Path:
-    """Write ``out/report.html`` for the run or sweep in ``root`` (see the module doc)."""
+    """Write ``out/report.html`` for the run or sweep in ``root`` (see the module doc).
+    ``svgs``: the SVG of each plot drawn for this report, by its PNG's file name."""
     policies = list(dict.fromkeys(kpis["policy"]))
     sentences: list[str] = []
     tables = []
@@ -276,7 +314,7 @@ def write_html_report(
         + f"; policies: {', '.join(policies)}",
         answer=sentences,
         tables=tables,
-        figures=_figures(out),
+        figures=_figures(out, svgs or {}),
         assumptions=assumptions(config),
         method=method(config),
         command=_command(root),

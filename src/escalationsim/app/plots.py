@@ -1,13 +1,15 @@
 """Comparison plots of a job's results (matplotlib, non-interactive backend).
 
 Each ``plot_*`` function takes tidy results and returns a Figure; :func:`write_plots`
-saves them as PNG. Error bars are 95% confidence intervals across replications. Readable
-without colour: the Okabe-Ito palette, and a marker, line style or hatch per policy; every
-axis says its unit (shares are shown in %).
+saves them as PNG (for the folder, ``report.md`` and the README) and :func:`render_svg`
+renders one as SVG (for ``report.html``). Error bars are 95% confidence intervals across
+replications. Readable without colour: the Okabe-Ito palette, and a marker, line style or
+hatch per policy; every axis says its unit (shares are shown in %).
 """
 
 from __future__ import annotations
 
+import io
 import re
 import warnings
 from pathlib import Path
@@ -23,11 +25,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from escalationsim.analysis import kpis as kpi_registry  # noqa: E402
 from escalationsim.analysis.aggregate import kpi_bounds, mean_ci  # noqa: E402
-from escalationsim.analysis.fairness import (  # noqa: E402
-    TIERS,
-    follower_tier,
-    outcomes_by_group,
-)
+from escalationsim.analysis.fairness import TIERS, outcomes_by_group  # noqa: E402
 from escalationsim.app.files import save_figure  # noqa: E402
 from escalationsim.engine import channels  # noqa: E402
 
@@ -112,8 +110,10 @@ def plot_cost_breakdown(kpis: pd.DataFrame, policies: list[str]) -> Figure:
     return fig
 
 
-POLICY_HATCHES: tuple[str, ...] = ("", "//", "..", "xx", "\\\\", "++", "oo")
-"""A hatch per policy in grouped bars, so that policies are told apart without colour."""
+POLICY_HATCHES: tuple[str, ...] = ("", "//", "xx", "\\\\", "--", "++", "||")
+"""A hatch per policy in grouped bars, so that policies are told apart without colour.
+Lines only: a hatch of dots or circles is drawn as hundreds of curves, which made each
+plot's SVG in report.html 70 kB larger."""
 
 
 def policy_style(k: int) -> dict[str, str]:
@@ -180,24 +180,30 @@ def _bars_by_group(
 
 
 def _group_panels(
-    df: pd.DataFrame, by: str, order: list[str], policies: list[str], title: str, xlabel: str
+    groups: pd.DataFrame,
+    grouping: str,
+    order: list[str],
+    policies: list[str],
+    title: str,
+    xlabel: str,
 ) -> Figure:
-    """Median TTR of resolved complaints and share resolved, per group and policy."""
-    g = df.groupby(["policy", "replication", by], observed=True)
-    per_rep = pd.DataFrame(
-        {"ttr": g["time_to_resolution_h"].median(), "resolved": g["resolved"].mean()}
-    ).reset_index()
+    """Median TTR of resolved complaints and share resolved, per group and policy, from
+    :func:`~escalationsim.analysis.fairness.outcomes_by_group` (one row per policy,
+    replication and group)."""
+    per_rep = groups[groups.grouping == grouping].rename(
+        columns={"ttr_median_resolved_h": "ttr", "resolution_rate": "resolved"}
+    )
     panels: list[Panel] = [
         ("ttr", "median time to resolution, resolved complaints (h, log)", True, None),
         ("resolved", "share of complaints resolved (%)", False, (0.0, 1.0)),
     ]
-    return _bars_by_group(per_rep, by, order, policies, panels, title, xlabel)
+    return _bars_by_group(per_rep, "group", order, policies, panels, title, xlabel)
 
 
-def plot_social_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) -> Figure | None:
+def plot_social_by_follower_tier(groups: pd.DataFrame, policies: list[str]) -> Figure | None:
     """Where the by-influence effect arises: for complaints posted in public, the share of
-    their posts answered and the wait for the first post's answer, by follower tier."""
-    groups = outcomes_by_group(complaints)
+    their posts answered and the wait for the first post's answer, by follower tier
+    (``groups``: :func:`~escalationsim.analysis.fairness.outcomes_by_group`)."""
     per_rep = groups[groups.grouping == "follower_tier_on_social"].copy()
     if per_rep.empty:
         return None
@@ -217,15 +223,10 @@ def plot_social_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) 
     )
 
 
-def plot_ttr_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) -> Figure:
-    df = complaints[["policy", "replication", "followers", "time_to_resolution_h", "resolved"]]
-    df = df.copy()
-    df["tier"] = df.groupby(["policy", "replication"], observed=True)["followers"].transform(
-        follower_tier
-    )
+def plot_ttr_by_follower_tier(groups: pd.DataFrame, policies: list[str]) -> Figure:
     return _group_panels(
-        df,
-        "tier",
+        groups,
+        "follower_tier",
         [t[2] for t in TIERS],
         policies,
         "Time to resolution by follower tier",
@@ -233,11 +234,11 @@ def plot_ttr_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) -> 
     )
 
 
-def plot_ttr_by_channel(complaints: pd.DataFrame, policies: list[str]) -> Figure:
-    order = [c for c in channels.names() if (complaints.first_channel == c).any()]
-    df = complaints[["policy", "replication", "first_channel", "time_to_resolution_h", "resolved"]]
+def plot_ttr_by_channel(groups: pd.DataFrame, policies: list[str]) -> Figure:
+    present = set(groups.loc[groups.grouping == "first_channel", "group"].astype(str))
+    order = [c for c in channels.names() if c in present]
     return _group_panels(
-        df,
+        groups,
         "first_channel",
         order,
         policies,
@@ -246,23 +247,50 @@ def plot_ttr_by_channel(complaints: pd.DataFrame, policies: list[str]) -> Figure
     )
 
 
+def run_figures(
+    kpis: pd.DataFrame, groups: pd.DataFrame | None, policies: list[str]
+) -> dict[str, Figure]:
+    """The plots of one run, by file name: the cost breakdown (from the KPIs) and, when
+    the outcomes by group are known (``groups``: the run's ``groups.csv``, from
+    :func:`~escalationsim.analysis.fairness.outcomes_by_group`), time to resolution by
+    follower tier and by channel, and posts answered on social media by follower tier.
+    The run draws them into its folder as PNG and its report draws them again as SVG,
+    from the same tables."""
+    figs = {"cost_breakdown.png": plot_cost_breakdown(kpis, policies)}
+    if groups is not None and len(groups):
+        figs["ttr_by_follower_tier.png"] = plot_ttr_by_follower_tier(groups, policies)
+        figs["ttr_by_channel.png"] = plot_ttr_by_channel(groups, policies)
+        social = plot_social_by_follower_tier(groups, policies)
+        if social is not None:
+            figs["social_by_follower_tier.png"] = social
+    return figs
+
+
 def write_plots(
     outdir: Path, kpis: pd.DataFrame, complaints: pd.DataFrame | None, policies: list[str]
 ) -> list[Path]:
     """Write every plot the data allows into ``outdir``; return their paths."""
     outdir = Path(outdir)
-    figs = {"cost_breakdown.png": plot_cost_breakdown(kpis, policies)}
-    if complaints is not None and len(complaints):
-        figs["ttr_by_follower_tier.png"] = plot_ttr_by_follower_tier(complaints, policies)
-        figs["ttr_by_channel.png"] = plot_ttr_by_channel(complaints, policies)
-        social = plot_social_by_follower_tier(complaints, policies)
-        if social is not None:
-            figs["social_by_follower_tier.png"] = social
+    groups = outcomes_by_group(complaints) if complaints is not None and len(complaints) else None
     paths = []
-    for name, fig in figs.items():
+    for name, fig in run_figures(kpis, groups, policies).items():
         paths.append(save_figure(fig, outdir / name))
         plt.close(fig)
     return paths
+
+
+SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "escalationsim"}
+"""Text kept as text (searchable, and a third of the size of glyph outlines; the page's
+sans-serif font is the fallback), and ids that do not change from run to run."""
+
+
+def render_svg(fig: Figure) -> str:
+    """The figure as an SVG document (as :func:`save_figure` crops it), without the
+    creator's metadata (which names a web address)."""
+    buf = io.StringIO()
+    with matplotlib.rc_context(SVG_RC):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return re.sub(r"\s*<metadata>.*?</metadata>", "", buf.getvalue(), count=1, flags=re.S)
 
 
 def _percent(ax, axis: str = "y") -> None:
