@@ -1,5 +1,6 @@
 """report.html: one self-contained page (no external resource), well-formed, showing the
-numbers of summary.csv that it claims to show; plots as inline SVG."""
+numbers of summary.csv that it claims to show; plots as inline SVG; the validation
+against Erlang C/A in the method."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import math
 import re
 import shutil
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from escalationsim.analysis import kpis as kpi_registry
+from escalationsim.app import html_report
 from escalationsim.app.report import build_report
 from tests.conftest import run_cli
 
@@ -27,6 +30,7 @@ class _Checker(HTMLParser):
         self.errors: list[str] = []
         self.external: list[str] = []
         self.cells: list[dict[str, str]] = []
+        self.validation: list[dict[str, str]] = []
         self.ids: list[str] = []
         self.refs: list[str] = []
         self.svgs: list[str] = []  # the title of each plot drawn as inline SVG
@@ -52,7 +56,7 @@ class _Checker(HTMLParser):
             self.ids.append(a["id"])
         if tag in ("script", "link", "iframe", "image", "object", "embed"):
             self.external.append(tag)
-        if tag == "td" and "data-kpi" in a:
+        if tag == "td" and ("data-kpi" in a or "data-case" in a):
             self._cell = {**a, "text": ""}
         if tag == "svg" and a.get("class") == "plot":
             self.svgs.append("")
@@ -72,7 +76,7 @@ class _Checker(HTMLParser):
             self.stack.pop()
         self._title = False
         if tag == "td" and self._cell is not None:
-            self.cells.append(self._cell)
+            (self.cells if "data-kpi" in self._cell else self.validation).append(self._cell)
             self._cell = None
 
     def handle_data(self, data):
@@ -161,3 +165,64 @@ def test_the_answer_names_the_cheapest_policy_and_the_assumptions_their_sources(
     assert "scenario.volume_per_day" in text
     assert "assumption: complaints per day of a mid-size consumer business" in text
     assert "escalationsim run.replications=3" in text  # the command that reproduces it
+
+
+# ------------------------------------------------------------------ validation (method)
+
+REFERENCE = Path(__file__).resolve().parents[1] / "results" / "validation"
+
+
+def test_the_method_shows_the_committed_validation_against_erlang_c_and_a(run):
+    """The run's folder has no validation beside it: the reference committed with the
+    source (results/validation) is shown, cell by cell as in its validation.csv."""
+    text = (run / "report.html").read_text()
+    table = pd.read_csv(REFERENCE / "validation.csv")
+    shown = _check(text).validation
+    metrics = [m for m, _ in html_report.VALIDATION_METRICS]
+    assert len(shown) == len(table[table.metric.isin(metrics)]) > 0
+    for cell in shown:
+        row = table[(table.case == cell["data-case"]) & (table.metric == cell["data-metric"])]
+        assert float(cell["data-simulated"]) == pytest.approx(float(row["simulated"].iloc[0]))
+        exact = row["analytic"].iloc[0]
+        against = exact if pd.notna(exact) else row["reference"].iloc[0]
+        if pd.notna(against):
+            assert f"({against:.3g})" in cell["text"]
+    ok = table.within_ci.where(table.analytic.notna(), table.agrees).dropna().astype(bool)
+    assert f"{int(ok.sum())} of {len(ok)} comparisons pass" in text
+    assert "the reference validation kept with the source code" in text
+    assert "Erlang A" in text and "Ciw (no exact formula)" in text
+
+
+def _study(tmp_path, run) -> Path:
+    """A copy of the run in ``study/run``: its report looks for ``study/validation``."""
+    copy = tmp_path / "study" / "run"
+    shutil.copytree(run, copy)
+    return copy
+
+
+def test_without_a_validation_the_method_names_the_command(run, tmp_path, monkeypatch):
+    monkeypatch.setattr(html_report, "REFERENCE_VALIDATION", tmp_path / "none")
+    copy = _study(tmp_path, run)
+    build_report(copy, plots=False)
+    text = (copy / "report.html").read_text()
+    assert 'class="validation"' not in text
+    assert "agrees with Erlang C and Erlang A within the confidence intervals" in text
+    assert "escalationsim experiment=validation" in text
+
+
+def test_a_validation_beside_the_run_is_shown_unless_it_was_altered(run, tmp_path, monkeypatch):
+    """A validation run in ``validation`` beside the run's folder (as in results/) comes
+    first; once its validation.csv no longer matches its manifest it is not shown."""
+    monkeypatch.setattr(html_report, "REFERENCE_VALIDATION", tmp_path / "none")
+    copy = _study(tmp_path, run)
+    beside = copy.parent / "validation"
+    shutil.copytree(REFERENCE, beside)
+    build_report(copy, plots=False)
+    text = (copy / "report.html").read_text()
+    assert "the validation run in ../validation beside this folder" in text
+    assert len(_check(text).validation) > 0
+    csv = beside / "validation.csv"
+    csv.write_text(csv.read_text().replace("light,", "LIGHT,"))
+    build_report(copy, plots=False)
+    text = (copy / "report.html").read_text()
+    assert 'class="validation"' not in text and "LIGHT" not in text

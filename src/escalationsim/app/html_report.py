@@ -5,7 +5,8 @@ written by hand), the comparison (the headline table with confidence intervals, 
 plots), the assumptions (every scenario parameter with its value and the source or
 "assumption" written next to its default in the shipped configuration), and the method
 (replications, warm-up, common random numbers, validation, the command that reproduces
-the run). Styles are inline and plots are inline SVG (a PNG found in the
+the run, and the validation table against Erlang C/A when one is found:
+:func:`find_validation`). Styles are inline and plots are inline SVG (a PNG found in the
 folder that this report did not draw is embedded as a data URI), so the file needs no
 network, stays sharp when zoomed or printed to PDF, and its plots' text can be searched.
 Rendered with Jinja2 (autoescaped).
@@ -27,9 +28,13 @@ from markupsafe import Markup
 
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import paired_differences
+from escalationsim.app import manifest
 from escalationsim.app.files import write_text
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
+REFERENCE_VALIDATION = Path(__file__).resolve().parents[3] / "results" / "validation"
+"""The validation committed with the source (``make results``): there in a checkout of the
+repository (and with an editable install), not in an installed wheel."""
 
 
 def _fmt(fmt: str, x: float) -> str:
@@ -187,7 +192,7 @@ def assumptions(config: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
-def method(config: dict[str, Any]) -> list[str]:
+def method(config: dict[str, Any], validation: dict[str, Any] | None = None) -> list[str]:
     run = config.get("run") or {}
     days = run.get("horizon_days")
     return [
@@ -204,10 +209,147 @@ def method(config: dict[str, Any]) -> list[str]:
         "Model: a discrete-event simulation (SimPy) of customers who complain by phone, "
         "email, social media or to the CEO, and escalate after a failure; staff pools, a "
         "CEO with limited hours, and policies made of levers (docs/model.md).",
-        "The engine is checked against queueing theory: configured as one queue it agrees "
-        "with Erlang C and Erlang A within the confidence intervals "
+        validation["sentence"]
+        if validation
+        else "The engine is checked against queueing theory: configured as one queue it "
+        "agrees with Erlang C and Erlang A within the confidence intervals "
         "(`escalationsim experiment=validation`).",
     ]
+
+
+VALIDATION_METRICS: tuple[tuple[str, str], ...] = (
+    ("p_wait", "P(wait)"),
+    ("mean_wait_min", "mean wait (min)"),
+    ("p_abandon", "P(abandon)"),
+    ("occupancy", "occupancy"),
+    ("service_level_20s", "answered within 20 s"),
+)
+
+
+def find_validation(root: Path) -> tuple[Path, str] | None:
+    """The validation run shown in the method section, and how to name it: a folder
+    ``validation`` beside the report's folder (how ``results/`` is laid out), else the
+    reference validation committed with the source (:data:`REFERENCE_VALIDATION`). The
+    validation checks the engine, not the scenario, so any run of it by this code is
+    the one that applies. Only a complete run whose validation.csv still matches its
+    manifest counts; None if there is none (the method section then names the command)."""
+    reference = REFERENCE_VALIDATION.resolve()
+    seen = set()
+    for folder in (Path(root).resolve().parent / "validation", reference):
+        if folder in seen:
+            continue
+        seen.add(folder)
+        try:
+            m = manifest.read(folder)
+        except manifest.FolderError:
+            continue
+        path = folder / "validation.csv"
+        if m is None or not m.complete or "validation.csv" not in m.files or not path.exists():
+            continue
+        if manifest.record(path)["sha256"] != m.files["validation.csv"]["sha256"]:
+            continue
+        when = m.finished[:10] or "an unrecorded date"
+        if folder == reference:
+            return path, f"the reference validation kept with the source code, run on {when}"
+        return path, f"the validation run in ../validation beside this folder, run on {when}"
+    return None
+
+
+def _case(spec: dict[str, Any] | None) -> str:
+    """A validation case in words, from its configuration (empty if unknown)."""
+    if not isinstance(spec, dict):
+        return ""
+    text = (
+        f"{spec.get('arrivals_per_hour', '?')} arrivals/h, {spec.get('servers', '?')} "
+        f"servers, {spec.get('service_dist', 'exponential')} service of "
+        f"{spec.get('service_minutes', '?')} min"
+    )
+    if spec.get("service_dist", "exponential") == "lognormal":
+        text += f" (cv {spec.get('service_cv', 1.0)})"
+    if spec.get("patience_minutes") is not None:
+        text += (
+            f", {spec.get('patience_dist', 'exponential')} patience of "
+            f"{spec['patience_minutes']} min"
+        )
+        if spec.get("patience_dist") == "lognormal":
+            text += f" (cv {spec.get('patience_cv', 1.0)})"
+    return text
+
+
+def validation_table(root: Path) -> dict[str, Any] | None:
+    """The validation against Erlang C/A (and Ciw) for the method section: one row per
+    case, per metric the simulated mean, the value it is checked against and whether the
+    check passes; None if no validation is found (:func:`find_validation`) or it cannot
+    be read."""
+    found = find_validation(root)
+    if found is None:
+        return None
+    path, source = found
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        return None
+    if not {"case", "metric", "simulated", "analytic", "within_ci"} <= set(df.columns):
+        return None
+    for col in ("reference", "agrees"):
+        if col not in df:
+            df[col] = math.nan
+    config = _config(path.parent, [])
+    cases = (config.get("validation") or {}).get("cases") or {}
+    level = (config.get("validation") or {}).get("level")
+    rows, passed, checked = [], 0, 0
+    for case, sub in df.groupby("case", sort=False):
+        by_metric = {r["metric"]: r for _, r in sub.iterrows()}
+        exact, abandon = by_metric.get("p_wait"), by_metric.get("p_abandon")
+        if exact is not None and pd.notna(exact["analytic"]):
+            erlang_c = abandon is not None and abandon["analytic"] == 0
+            against = "Erlang C" if erlang_c else "Erlang A"
+        else:
+            against = "Ciw (no exact formula)"
+        cells = []
+        for metric, _ in VALIDATION_METRICS:
+            r = by_metric.get(metric)
+            if r is None:
+                cells.append({"metric": metric, "simulated": "", "text": "n/a"})
+                continue
+            if pd.notna(r["analytic"]):
+                value, ok = float(r["analytic"]), r["within_ci"]
+            elif pd.notna(r["reference"]):
+                value, ok = float(r["reference"]), r["agrees"]
+            else:
+                value, ok = math.nan, math.nan
+            text = f"{float(r['simulated']):.3g}"
+            if not math.isnan(value):
+                text += f" ({value:.3g})"
+            if not math.isnan(value) and pd.notna(ok):
+                ok = str(ok).strip().lower() == "true"
+                checked += 1
+                passed += ok
+                text += " \u2713" if ok else " \u2717 fails"
+            cells.append({"metric": metric, "simulated": repr(float(r["simulated"])), "text": text})
+        rows.append(
+            {"case": case, "about": _case(cases.get(case)), "against": against, "cells": cells}
+        )
+    interval = f"{level:.0%} " if isinstance(level, int | float) else ""
+    sentence = (
+        "The engine is checked against queueing theory: configured as one queue, it is "
+        "compared with Erlang C and Erlang A where they are exact, and with a second "
+        f"simulator (Ciw) where no formula is. {passed} of {checked} comparisons pass "
+        f"(table below: {source}; `escalationsim experiment=validation` runs it again)."
+    )
+    return {
+        "sentence": sentence,
+        "metrics": [label for _, label in VALIDATION_METRICS],
+        "rows": rows,
+        "note": (
+            "Each cell: the simulated mean, in brackets the exact value (Erlang C or A, or "
+            "what holds whatever the distributions) or, where there is none, Ciw's "
+            f"estimate. \u2713: the exact value lies in the simulation's {interval}"
+            "confidence interval, or the interval of the difference with Ciw contains 0."
+        ),
+        "passed": passed,
+        "checked": checked,
+    }
 
 
 def inline_svg(svg: str, prefix: str, caption: str) -> Markup:
@@ -304,6 +446,7 @@ def write_html_report(
         sentences = answer(kpis, summary, policies)
         tables.append(_table(summary, policies))
     config = _config(root, jobs)
+    validation = validation_table(root)
     env = Environment(
         loader=PackageLoader("escalationsim.app", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -316,7 +459,8 @@ def write_html_report(
         tables=tables,
         figures=_figures(out, svgs or {}),
         assumptions=assumptions(config),
-        method=method(config),
+        method=method(config, validation),
+        validation=validation,
         command=_command(root),
     )
     return write_text(html, out / "report.html")
