@@ -1,9 +1,11 @@
 """report.html: one self-contained page (no external resource), well-formed, showing the
 numbers of summary.csv that it claims to show; plots as inline SVG; the validation
-against Erlang C/A in the method."""
+against Erlang C/A in the method; posts answered on social media by follower tier in the
+answer."""
 
 from __future__ import annotations
 
+import html
 import math
 import re
 import shutil
@@ -226,3 +228,62 @@ def test_a_validation_beside_the_run_is_shown_unless_it_was_altered(run, tmp_pat
     build_report(copy, plots=False)
     text = (copy / "report.html").read_text()
     assert 'class="validation"' not in text and "LIGHT" not in text
+
+
+# ------------------------------------------------------------ fairness on social (answer)
+
+
+def test_the_answer_gives_public_posts_answered_by_follower_tier(run):
+    """The sentence is built from groups.csv: the share of public posts answered, top
+    follower tier against the bottom one, mean over replications."""
+    text = (run / "report.html").read_text()
+    groups = pd.read_csv(run / "groups.csv")
+    social = groups[groups.grouping == "follower_tier_on_social"]
+    summary = pd.read_csv(run / "summary.csv")
+    cost = summary[summary.kpi == "cost_per_complaint"].set_index("policy")["mean"]
+    base, best = summary["policy"].iloc[0], cost.idxmin()
+    share = social.groupby(["policy", "group"])["posts_answered_share"].mean()
+    top, bottom = share[(best, "top 1%")], share[(best, "bottom 50%")]
+    sentence = re.search(r"On social media, where the effect of followers arises[^<]*", text)
+    assert sentence, "no sentence on social media"
+    sentence = html.unescape(sentence.group(0))
+    assert f"{share[(base, 'top 1%')]:.0%} of the public posts of the top 1%" in sentence
+    assert f"against {share[(base, 'bottom 50%')]:.0%} for the bottom 50%" in sentence
+    assert f"under {best} (the " in sentence and f"{top:.0%}" in sentence
+    assert f"{bottom:.0%}" in sentence
+    for policy in summary["policy"].unique():  # every policy, from the cheapest up
+        assert f"under {policy}" in sentence
+
+
+def test_the_social_sentence_gives_the_status_quo_then_each_policy_from_the_cheapest():
+    rows = []
+    for policy, top, bottom in (("script", 0.7, 0.2), ("reps", 0.6, 0.55), ("ceo", 0.9, 0.1)):
+        for rep in (0, 1):
+            for tier, share, wait in (("top 1%", top, 0.05), ("bottom 50%", bottom, 2.0)):
+                rows.append(
+                    {
+                        "policy": policy,
+                        "replication": rep,
+                        "grouping": "follower_tier_on_social",
+                        "group": tier,
+                        "posts_answered_share": share + 0.02 * rep,
+                        "first_post_wait_median_h": wait,
+                    }
+                )
+    groups = pd.DataFrame(rows)
+    ranked = ["reps", "script", "ceo"]  # by cost
+    sentence = html_report.social_fairness(groups, ["script", "reps", "ceo"], ranked)
+    assert sentence == (
+        "On social media, where the effect of followers arises (mean over replications): "
+        "under script (the status quo), 71% of the public posts of the top 1% of customers "
+        "by followers were answered against 21% for the bottom 50% (median wait for the "
+        "answer to the first post 3.0 min against 2.0 h); under reps (the cheapest), 61% "
+        "against 56% (3.0 min against 2.0 h); under ceo, 91% against 11% (3.0 min against "
+        "2.0 h)."
+    )
+    damaged = groups.assign(posts_answered_share="?")  # read, not a number: n/a, no crash
+    assert "n/a of the public posts" in html_report.social_fairness(damaged, ["script"], [])
+    no_wait = groups.drop(columns=["first_post_wait_median_h"])
+    assert html_report.social_fairness(no_wait, ["script"], ["script"]) is None
+    assert html_report.social_fairness(None, ["script"], ["script"]) is None
+    assert html_report.social_fairness(groups.iloc[:0], ["script"], ["script"]) is None

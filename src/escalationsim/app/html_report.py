@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import paired_differences
+from escalationsim.analysis.fairness import TIERS
 from escalationsim.app import manifest
 from escalationsim.app.files import write_text
 
@@ -57,8 +58,14 @@ def _show(kpi: str, value: float) -> str:
     return _fmt(k.fmt if k else "{:.4g}", value)
 
 
-def answer(kpis: pd.DataFrame, summary: pd.DataFrame, policies: list[str]) -> list[str]:
-    """The executive summary of one comparison, as sentences built from the numbers."""
+def answer(
+    kpis: pd.DataFrame,
+    summary: pd.DataFrame,
+    policies: list[str],
+    groups: pd.DataFrame | None = None,
+) -> list[str]:
+    """The executive summary of one comparison, as sentences built from the numbers
+    (``groups``: the run's outcomes by group, for fairness on social media)."""
     if not policies:
         return ["No policy produced results."]
     costs = {p: _mean(summary, p, "cost_per_complaint") for p in policies}
@@ -110,6 +117,9 @@ def answer(kpis: pd.DataFrame, summary: pd.DataFrame, policies: list[str]) -> li
         "Fairness by followers (share resolved, top 1% of customers by followers minus the "
         "rest; 0 is equal treatment): " + ", ".join(gaps) + "."
     )
+    social = social_fairness(groups, policies, ranked)
+    if social:
+        out.append(social)
     missing = [p for p in policies if _mean(summary, p, "meets_targets") < 0.5]
     for p in missing:
         out.append(
@@ -122,6 +132,69 @@ def answer(kpis: pd.DataFrame, summary: pd.DataFrame, policies: list[str]) -> li
     if not missing:
         out.append("Every policy meets its service targets in most runs.")
     return out
+
+
+def _share(x: float) -> str:
+    return _fmt("{:.0%}", x)
+
+
+def _wait(hours: float) -> str:
+    if hours is None or math.isnan(hours):
+        return "n/a"
+    if hours < 1 / 60:
+        return f"{hours * 3600:.0f} s"
+    return f"{hours * 60:.1f} min" if hours < 1 else f"{hours:.1f} h"
+
+
+def social_fairness(
+    groups: pd.DataFrame | None, policies: list[str], ranked: list[str]
+) -> str | None:
+    """Fairness by followers where it arises, on social media: for the status quo (the
+    first policy), then every other policy from the cheapest up (``ranked``: by cost),
+    the share of public posts answered and the median wait for the answer to the first
+    post, top follower tier against the bottom one (means over replications of
+    ``groups``' ``follower_tier_on_social`` rows). None without them."""
+    need = {"policy", "grouping", "group", "posts_answered_share", "first_post_wait_median_h"}
+    if groups is None or not need <= set(groups.columns):
+        return None
+    social = groups[groups["grouping"] == "follower_tier_on_social"]
+    if social.empty:
+        return None
+    (_, _, bottom), (_, _, top) = TIERS[0], TIERS[-1]
+
+    def mean(policy: str, tier: str, col: str) -> float:
+        values = social.loc[(social["policy"] == policy) & (social["group"] == tier), col]
+        values = pd.to_numeric(values, errors="coerce").dropna()  # a damaged cell: no value
+        return float(values.mean()) if len(values) else math.nan
+
+    base = policies[0]
+    best = ranked[0] if ranked else None
+    roles = {base: "the status quo and the cheapest" if best == base else "the status quo"}
+    if best is not None and best != base:
+        roles[best] = "the cheapest"
+    shown = [base] + [p for p in ranked if p != base]
+    parts = []
+    for i, p in enumerate(shown):
+        role = f" ({roles[p]})" if p in roles else ""
+        answered = [mean(p, t, "posts_answered_share") for t in (top, bottom)]
+        waits = [mean(p, t, "first_post_wait_median_h") for t in (top, bottom)]
+        if i == 0:
+            parts.append(
+                f"under {p}{role}, {_share(answered[0])} of the public posts of the "
+                f"{top} of customers by followers were answered against {_share(answered[1])} "
+                f"for the {bottom} (median wait for the answer to the first post "
+                f"{_wait(waits[0])} against {_wait(waits[1])})"
+            )
+        else:
+            parts.append(
+                f"under {p}{role}, {_share(answered[0])} against {_share(answered[1])} "
+                f"({_wait(waits[0])} against {_wait(waits[1])})"
+            )
+    return (
+        "On social media, where the effect of followers arises (mean over replications): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def _table(summary: pd.DataFrame, policies: list[str], title: str = "") -> dict[str, Any]:
@@ -426,9 +499,11 @@ def write_html_report(
     keys: list[str],
     jobs: list[Path],
     svgs: dict[str, str] | None = None,
+    groups: pd.DataFrame | None = None,
 ) -> Path:
     """Write ``out/report.html`` for the run or sweep in ``root`` (see the module doc).
-    ``svgs``: the SVG of each plot drawn for this report, by its PNG's file name."""
+    ``svgs``: the SVG of each plot drawn for this report, by its PNG's file name;
+    ``groups``: a run's outcomes by group (its groups.csv), for the answer."""
     policies = list(dict.fromkeys(kpis["policy"]))
     sentences: list[str] = []
     tables = []
@@ -443,7 +518,7 @@ def write_html_report(
             sentences += [f"At {title}: {s}" for s in answer(kpis[mask], sub, pols)[:1]]
             tables.append(_table(sub, pols, title))
     else:
-        sentences = answer(kpis, summary, policies)
+        sentences = answer(kpis, summary, policies, groups)
         tables.append(_table(summary, policies))
     config = _config(root, jobs)
     validation = validation_table(root)

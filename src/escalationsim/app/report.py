@@ -437,7 +437,9 @@ def build_report(
     report = write_text("\n".join(lines) + "\n", out / "report.md")
     from escalationsim.app.html_report import write_html_report
 
-    write_html_report(root, out, kpis, tables["summary.csv"], list(keys), g.done, svgs=svgs)
+    write_html_report(
+        root, out, kpis, tables["summary.csv"], list(keys), g.done, svgs=svgs, groups=groups
+    )
     return report, g.failed
 
 
