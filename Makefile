@@ -28,8 +28,9 @@ test: $(STAMP)
 results: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability results/blended_social results/shifts
-	$(BIN)/escalationsim output.complaints=false hydra.run.dir=results/headline
+	# the validation first: every report.html below shows its table (see the README)
 	$(BIN)/escalationsim experiment=validation hydra.run.dir=results/validation
+	$(BIN)/escalationsim output.complaints=false hydra.run.dir=results/headline
 	$(BIN)/escalationsim experiment=policy_comparison hydra.run.dir=results/policy_comparison
 	$(BIN)/escalationsim experiment=fairness hydra.run.dir=results/fairness
 	$(BIN)/escalationsim experiment=scalability hydra.sweep.dir=results/scalability

@@ -1,7 +1,8 @@
 """The report in a real browser (slow; needs Chromium: Debian's ``chromium`` package,
 ``apt-get install chromium``): headless Chromium opens report.html of a small run, the
-page raises no error, every image has a non-zero rendered size, and a screenshot is
-written."""
+page raises no error, is no wider than a narrow window (800 px, about a printed A4 page),
+every image (the plots are inline SVG; a PNG the report did not draw is an <img>) has a
+non-zero rendered size, and a screenshot is written."""
 
 from __future__ import annotations
 
@@ -18,13 +19,16 @@ PROBE = """<script>
 window.__errors = [];
 window.addEventListener("error", e => window.__errors.push(String(e.message || e.type)), true);
 window.addEventListener("load", () => {
-  const sizes = Array.from(document.images).map(i => {
+  const plots = Array.from(document.querySelectorAll("figure img, figure svg"));
+  const sizes = plots.map(i => {
     const r = i.getBoundingClientRect();
-    return i.naturalWidth > 0 && r.width > 0 && r.height > 0;
+    return (i.tagName !== "IMG" || i.naturalWidth > 0) && r.width > 0 && r.height > 0;
   });
   document.body.setAttribute("data-images", String(sizes.length));
   document.body.setAttribute("data-images-ok", String(sizes.every(Boolean)));
   document.body.setAttribute("data-errors", String(window.__errors.length));
+  const wide = document.documentElement.scrollWidth > window.innerWidth;
+  document.body.setAttribute("data-too-wide", String(wide));
 });
 </script>"""
 
@@ -50,13 +54,15 @@ def test_the_report_renders_in_a_browser(tmp_path):
     probe.write_text(page.replace("</head>", PROBE + "\n</head>", 1))
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
     dom = subprocess.run(
-        [browser, *flags, "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()],
+        [browser, *flags, "--window-size=800,600", "--virtual-time-budget=5000"]
+        + ["--dump-dom", probe.as_uri()],
         capture_output=True,
         text=True,
         timeout=120,
     ).stdout
     assert 'data-images-ok="true"' in dom, dom[-500:]
     assert 'data-errors="0"' in dom
+    assert 'data-too-wide="false"' in dom  # long values and tables wrap
     assert int(dom.split('data-images="', 1)[1].split('"', 1)[0]) >= 4
     shot = tmp_path / "report.png"
     subprocess.run(

@@ -180,3 +180,83 @@ def test_a_kpi_is_plotted_against_a_swept_config_group_too():
     assert list(lines["a"].get_xdata()) == [0, 1]
     assert list(lines["a"].get_ydata()) == pytest.approx([0.235, 0.105])
     plt.close(fig)
+
+
+def test_sweep_plots_tell_policies_apart_without_colour_and_give_units():
+    """Against a swept parameter: each policy a colour of the Okabe-Ito palette and its
+    own marker, each setting of the other swept parameter its own dash; units on both
+    axes (a share in %, the swept volume in complaints per day)."""
+    from matplotlib.colors import to_hex
+
+    from escalationsim.app.plots import OKABE_ITO, plot_vs_param, plt
+
+    kpis = pd.DataFrame(
+        {
+            "policy": ["a"] * 8 + ["b"] * 8,
+            "replication": [0, 1] * 8,
+            "scenario.volume_per_day": [100, 100, 300, 300] * 4,
+            "scenario.staff.ceo.hours_per_week": ([2] * 4 + [8] * 4) * 2,
+            "churn_rate": [0.1 + 0.01 * i for i in range(16)],
+        }
+    )
+    others = ["scenario.staff.ceo.hours_per_week"]
+    fig = plot_vs_param(kpis, "scenario.volume_per_day", "churn_rate", "churn rate", others)
+    ax = fig.axes[0]
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert len(lines) == 4
+    colours = {k: to_hex(ln.get_color()) for k, ln in lines.items()}
+    assert {c.upper() for c in colours.values()} <= set(OKABE_ITO)
+    a2, b2 = lines["a, hours per week=2"], lines["b, hours per week=2"]
+    a8 = lines["a, hours per week=8"]
+    assert colours["a, hours per week=2"] != colours["b, hours per week=2"]
+    assert a2.get_marker() != b2.get_marker()  # the policy told apart by its marker too
+    assert a2.get_marker() == a8.get_marker() and a2.get_color() == a8.get_color()
+    assert a2.get_linestyle() != a8.get_linestyle()  # the other parameter by the dash
+    assert ax.get_ylabel() == "churn rate (%)"
+    assert ax.get_xlabel() == "volume per day (complaints per day)"
+    fig.canvas.draw()
+    assert all(t.get_text().endswith("%") for t in ax.get_yticklabels() if t.get_text())
+    plt.close(fig)
+
+
+def test_cost_vs_fairness_tells_policies_apart_without_colour_and_gives_units():
+    from matplotlib.colors import to_hex
+
+    from escalationsim.app.plots import OKABE_ITO, plot_cost_vs_fairness, plt
+
+    kpis = pd.DataFrame(
+        {
+            "policy": ["a", "a", "b", "b", "c", "c"],
+            "replication": [0, 1] * 3,
+            "cost_per_complaint": [10.0, 11.0, 12.0, 12.5, 9.0, 9.5],
+            "follower_resolution_gap": [0.05, 0.06, 0.01, 0.0, 0.1, 0.12],
+            "channel_resolution_gap": [0.2, 0.25, 0.3, 0.3, 0.1, 0.15],
+        }
+    )
+    fig = plot_cost_vs_fairness(kpis)
+    for ax in fig.axes:
+        bars = [c for c in ax.containers if c.get_label() in ("a", "b", "c")]
+        assert [c.get_label() for c in bars] == ["a", "b", "c"]
+        points = [c.lines[0] for c in bars]  # the marker of each policy's point
+        assert len({ln.get_marker() for ln in points}) == 3
+        assert {to_hex(ln.get_color()).upper() for ln in points} <= set(OKABE_ITO)
+        assert len({ln.get_color() for ln in points}) == 3
+        assert ax.get_xlabel() == "cost per complaint (USD, incl. churn)"
+        assert ax.get_ylabel().endswith("(percentage points)")
+    plt.close(fig)
+
+
+def test_a_swept_parameter_is_labelled_with_its_unit():
+    from escalationsim.app.plots import kpi_label, param_label
+
+    assert param_label("policies.empowered_rep.rep.budget_usd") == "budget usd (USD)"
+    assert param_label("scenario.staff.ceo.hours_per_week") == "hours per week (h per week)"
+    assert param_label("policies.empowered_rep.rep.audit_fraction") == "audit fraction (share)"
+    assert param_label("+staffing", categorical=True) == "+staffing (configuration group)"
+    assert kpi_label("cost_per_complaint", "cost per complaint (USD)") == (
+        "cost per complaint (USD)"
+    )
+    assert kpi_label("util_ceo", "CEO utilisation (share of complaint hours)") == (
+        "CEO utilisation (share of complaint hours, %)"
+    )
+    assert kpi_label("ttr_p90_h", "P90 time to resolution (h)") == "P90 time to resolution (h)"

@@ -5,13 +5,17 @@ written by hand), the comparison (the headline table with confidence intervals, 
 plots), the assumptions (every scenario parameter with its value and the source or
 "assumption" written next to its default in the shipped configuration), and the method
 (replications, warm-up, common random numbers, validation, the command that reproduces
-the run). Styles are inline and plots are embedded as data URIs, so the file needs no
-network and prints to PDF as it is. Rendered with Jinja2 (autoescaped).
+the run, and the validation table against Erlang C/A when one is found:
+:func:`find_validation`). Styles are inline and plots are inline SVG (a PNG found in the
+folder that this report did not draw is embedded as a data URI), so the file needs no
+network, stays sharp when zoomed or printed to PDF, and its plots' text can be searched.
+Rendered with Jinja2 (autoescaped).
 """
 
 from __future__ import annotations
 
 import base64
+import html
 import math
 import re
 from pathlib import Path
@@ -20,12 +24,18 @@ from typing import Any
 import pandas as pd
 import yaml
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import paired_differences
+from escalationsim.analysis.fairness import TIERS
+from escalationsim.app import manifest
 from escalationsim.app.files import write_text
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
+REFERENCE_VALIDATION = Path(__file__).resolve().parents[3] / "results" / "validation"
+"""The validation committed with the source (``make results``): there in a checkout of the
+repository (and with an editable install), not in an installed wheel."""
 
 
 def _fmt(fmt: str, x: float) -> str:
@@ -48,8 +58,14 @@ def _show(kpi: str, value: float) -> str:
     return _fmt(k.fmt if k else "{:.4g}", value)
 
 
-def answer(kpis: pd.DataFrame, summary: pd.DataFrame, policies: list[str]) -> list[str]:
-    """The executive summary of one comparison, as sentences built from the numbers."""
+def answer(
+    kpis: pd.DataFrame,
+    summary: pd.DataFrame,
+    policies: list[str],
+    groups: pd.DataFrame | None = None,
+) -> list[str]:
+    """The executive summary of one comparison, as sentences built from the numbers
+    (``groups``: the run's outcomes by group, for fairness on social media)."""
     if not policies:
         return ["No policy produced results."]
     costs = {p: _mean(summary, p, "cost_per_complaint") for p in policies}
@@ -101,6 +117,9 @@ def answer(kpis: pd.DataFrame, summary: pd.DataFrame, policies: list[str]) -> li
         "Fairness by followers (share resolved, top 1% of customers by followers minus the "
         "rest; 0 is equal treatment): " + ", ".join(gaps) + "."
     )
+    social = social_fairness(groups, policies, ranked)
+    if social:
+        out.append(social)
     missing = [p for p in policies if _mean(summary, p, "meets_targets") < 0.5]
     for p in missing:
         out.append(
@@ -113,6 +132,69 @@ def answer(kpis: pd.DataFrame, summary: pd.DataFrame, policies: list[str]) -> li
     if not missing:
         out.append("Every policy meets its service targets in most runs.")
     return out
+
+
+def _share(x: float) -> str:
+    return _fmt("{:.0%}", x)
+
+
+def _wait(hours: float) -> str:
+    if hours is None or math.isnan(hours):
+        return "n/a"
+    if hours < 1 / 60:
+        return f"{hours * 3600:.0f} s"
+    return f"{hours * 60:.1f} min" if hours < 1 else f"{hours:.1f} h"
+
+
+def social_fairness(
+    groups: pd.DataFrame | None, policies: list[str], ranked: list[str]
+) -> str | None:
+    """Fairness by followers where it arises, on social media: for the status quo (the
+    first policy), then every other policy from the cheapest up (``ranked``: by cost),
+    the share of public posts answered and the median wait for the answer to the first
+    post, top follower tier against the bottom one (means over replications of
+    ``groups``' ``follower_tier_on_social`` rows). None without them."""
+    need = {"policy", "grouping", "group", "posts_answered_share", "first_post_wait_median_h"}
+    if groups is None or not need <= set(groups.columns):
+        return None
+    social = groups[groups["grouping"] == "follower_tier_on_social"]
+    if social.empty:
+        return None
+    (_, _, bottom), (_, _, top) = TIERS[0], TIERS[-1]
+
+    def mean(policy: str, tier: str, col: str) -> float:
+        values = social.loc[(social["policy"] == policy) & (social["group"] == tier), col]
+        values = pd.to_numeric(values, errors="coerce").dropna()  # a damaged cell: no value
+        return float(values.mean()) if len(values) else math.nan
+
+    base = policies[0]
+    best = ranked[0] if ranked else None
+    roles = {base: "the status quo and the cheapest" if best == base else "the status quo"}
+    if best is not None and best != base:
+        roles[best] = "the cheapest"
+    shown = [base] + [p for p in ranked if p != base]
+    parts = []
+    for i, p in enumerate(shown):
+        role = f" ({roles[p]})" if p in roles else ""
+        answered = [mean(p, t, "posts_answered_share") for t in (top, bottom)]
+        waits = [mean(p, t, "first_post_wait_median_h") for t in (top, bottom)]
+        if i == 0:
+            parts.append(
+                f"under {p}{role}, {_share(answered[0])} of the public posts of the "
+                f"{top} of customers by followers were answered against {_share(answered[1])} "
+                f"for the {bottom} (median wait for the answer to the first post "
+                f"{_wait(waits[0])} against {_wait(waits[1])})"
+            )
+        else:
+            parts.append(
+                f"under {p}{role}, {_share(answered[0])} against {_share(answered[1])} "
+                f"({_wait(waits[0])} against {_wait(waits[1])})"
+            )
+    return (
+        "On social media, where the effect of followers arises (mean over replications): "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def _table(summary: pd.DataFrame, policies: list[str], title: str = "") -> dict[str, Any]:
@@ -183,7 +265,7 @@ def assumptions(config: dict[str, Any]) -> list[dict[str, str]]:
     return rows
 
 
-def method(config: dict[str, Any]) -> list[str]:
+def method(config: dict[str, Any], validation: dict[str, Any] | None = None) -> list[str]:
     run = config.get("run") or {}
     days = run.get("horizon_days")
     return [
@@ -200,17 +282,186 @@ def method(config: dict[str, Any]) -> list[str]:
         "Model: a discrete-event simulation (SimPy) of customers who complain by phone, "
         "email, social media or to the CEO, and escalate after a failure; staff pools, a "
         "CEO with limited hours, and policies made of levers (docs/model.md).",
-        "The engine is checked against queueing theory: configured as one queue it agrees "
-        "with Erlang C and Erlang A within the confidence intervals "
+        validation["sentence"]
+        if validation
+        else "The engine is checked against queueing theory: configured as one queue it "
+        "agrees with Erlang C and Erlang A within the confidence intervals "
         "(`escalationsim experiment=validation`).",
     ]
 
 
-def _figures(out: Path) -> list[dict[str, str]]:
+VALIDATION_METRICS: tuple[tuple[str, str], ...] = (
+    ("p_wait", "P(wait)"),
+    ("mean_wait_min", "mean wait (min)"),
+    ("p_abandon", "P(abandon)"),
+    ("occupancy", "occupancy"),
+    ("service_level_20s", "answered within 20 s"),
+)
+
+
+def find_validation(root: Path) -> tuple[Path, str] | None:
+    """The validation run shown in the method section, and how to name it: a folder
+    ``validation`` beside the report's folder (how ``results/`` is laid out), else the
+    reference validation committed with the source (:data:`REFERENCE_VALIDATION`). The
+    validation checks the engine, not the scenario, so any run of it by this code is
+    the one that applies. Only a complete run whose validation.csv still matches its
+    manifest counts; None if there is none (the method section then names the command)."""
+    reference = REFERENCE_VALIDATION.resolve()
+    seen = set()
+    for folder in (Path(root).resolve().parent / "validation", reference):
+        if folder in seen:
+            continue
+        seen.add(folder)
+        try:
+            m = manifest.read(folder)
+        except manifest.FolderError:
+            continue
+        path = folder / "validation.csv"
+        if m is None or not m.complete or "validation.csv" not in m.files or not path.exists():
+            continue
+        if manifest.record(path)["sha256"] != m.files["validation.csv"]["sha256"]:
+            continue
+        when = m.finished[:10] or "an unrecorded date"
+        if folder == reference:
+            return path, f"the reference validation kept with the source code, run on {when}"
+        return path, f"the validation run in ../validation beside this folder, run on {when}"
+    return None
+
+
+def _case(spec: dict[str, Any] | None) -> str:
+    """A validation case in words, from its configuration (empty if unknown)."""
+    if not isinstance(spec, dict):
+        return ""
+    text = (
+        f"{spec.get('arrivals_per_hour', '?')} arrivals/h, {spec.get('servers', '?')} "
+        f"servers, {spec.get('service_dist', 'exponential')} service of "
+        f"{spec.get('service_minutes', '?')} min"
+    )
+    if spec.get("service_dist", "exponential") == "lognormal":
+        text += f" (cv {spec.get('service_cv', 1.0)})"
+    if spec.get("patience_minutes") is not None:
+        text += (
+            f", {spec.get('patience_dist', 'exponential')} patience of "
+            f"{spec['patience_minutes']} min"
+        )
+        if spec.get("patience_dist") == "lognormal":
+            text += f" (cv {spec.get('patience_cv', 1.0)})"
+    return text
+
+
+def validation_table(root: Path) -> dict[str, Any] | None:
+    """The validation against Erlang C/A (and Ciw) for the method section: one row per
+    case, per metric the simulated mean, the value it is checked against and whether the
+    check passes; None if no validation is found (:func:`find_validation`) or it cannot
+    be read."""
+    found = find_validation(root)
+    if found is None:
+        return None
+    path, source = found
+    try:
+        df = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        return None
+    if not {"case", "metric", "simulated", "analytic", "within_ci"} <= set(df.columns):
+        return None
+    for col in ("reference", "agrees"):
+        if col not in df:
+            df[col] = math.nan
+    config = _config(path.parent, [])
+    cases = (config.get("validation") or {}).get("cases") or {}
+    level = (config.get("validation") or {}).get("level")
+    rows, passed, checked = [], 0, 0
+    for case, sub in df.groupby("case", sort=False):
+        by_metric = {r["metric"]: r for _, r in sub.iterrows()}
+        exact, abandon = by_metric.get("p_wait"), by_metric.get("p_abandon")
+        if exact is not None and pd.notna(exact["analytic"]):
+            erlang_c = abandon is not None and abandon["analytic"] == 0
+            against = "Erlang C" if erlang_c else "Erlang A"
+        else:
+            against = "Ciw (no exact formula)"
+        cells = []
+        for metric, _ in VALIDATION_METRICS:
+            r = by_metric.get(metric)
+            if r is None:
+                cells.append({"metric": metric, "simulated": "", "text": "n/a"})
+                continue
+            if pd.notna(r["analytic"]):
+                value, ok = float(r["analytic"]), r["within_ci"]
+            elif pd.notna(r["reference"]):
+                value, ok = float(r["reference"]), r["agrees"]
+            else:
+                value, ok = math.nan, math.nan
+            text = f"{float(r['simulated']):.3g}"
+            if not math.isnan(value):
+                text += f" ({value:.3g})"
+            if not math.isnan(value) and pd.notna(ok):
+                ok = str(ok).strip().lower() == "true"
+                checked += 1
+                passed += ok
+                text += " \u2713" if ok else " \u2717 fails"
+            cells.append({"metric": metric, "simulated": repr(float(r["simulated"])), "text": text})
+        rows.append(
+            {"case": case, "about": _case(cases.get(case)), "against": against, "cells": cells}
+        )
+    interval = f"{level:.0%} " if isinstance(level, int | float) else ""
+    sentence = (
+        "The engine is checked against queueing theory: configured as one queue, it is "
+        "compared with Erlang C and Erlang A where they are exact, and with a second "
+        f"simulator (Ciw) where no formula is. {passed} of {checked} comparisons pass "
+        f"(table below: {source}; `escalationsim experiment=validation` runs it again)."
+    )
+    return {
+        "sentence": sentence,
+        "metrics": [label for _, label in VALIDATION_METRICS],
+        "rows": rows,
+        "note": (
+            "Each cell: the simulated mean, in brackets the exact value (Erlang C or A, or "
+            "what holds whatever the distributions) or, where there is none, Ciw's "
+            f"estimate. \u2713: the exact value lies in the simulation's {interval}"
+            "confidence interval, or the interval of the difference with Ciw contains 0."
+        ),
+        "passed": passed,
+        "checked": checked,
+    }
+
+
+def inline_svg(svg: str, prefix: str, caption: str) -> Markup:
+    """An SVG document from matplotlib made into an element of the page: no XML prolog;
+    its stylesheet (which matches every element, ``*``) left to the page's, which scopes
+    it to the plots; the ids that something refers to (clip paths, markers, hatches)
+    prefixed so that they stay unique among the page's plots, the others dropped; a
+    title for screen readers."""
+    body = svg[svg.index("<svg") :]
+    body = re.sub(r"<style[^>]*>.*?</style>", "", body, count=1, flags=re.S)
+    used = set(re.findall(r"url\(#([^)]+)\)", body)) | set(re.findall(r'href="#([^"]+)"', body))
+    body = re.sub(
+        r'(\s)id="([^"]*)"',
+        lambda m: f'{m.group(1)}id="{prefix}{m.group(2)}"' if m.group(2) in used else "",
+        body,
+    )
+    body = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", body)
+    body = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', body)
+    body = body.replace(
+        "<svg ", f'<svg class="plot" role="img" aria-labelledby="{prefix}title" ', 1
+    )
+    head, _, rest = body.partition(">")
+    title = f'<title id="{prefix}title">{html.escape(caption)}</title>'
+    return Markup(f"{head}>\n {title}{rest}")
+
+
+def _figures(out: Path, svgs: dict[str, str]) -> list[dict[str, Any]]:
+    """Every PNG plot in ``out``, in name order: as inline SVG when this report drew it
+    (``svgs``, by PNG file name), else the PNG as a data URI."""
     figs = []
-    for png in sorted(out.glob("*.png")):
+    for i, png in enumerate(sorted(out.glob("*.png"))):
+        caption = png.stem.replace("_", " ")
+        if png.name in svgs:
+            figs.append(
+                {"svg": inline_svg(svgs[png.name], f"fig{i}-", caption), "caption": caption}
+            )
+            continue
         data = base64.b64encode(png.read_bytes()).decode()
-        figs.append({"uri": f"data:image/png;base64,{data}", "caption": png.stem.replace("_", " ")})
+        figs.append({"uri": f"data:image/png;base64,{data}", "caption": caption})
     return figs
 
 
@@ -247,8 +498,12 @@ def write_html_report(
     summary: pd.DataFrame,
     keys: list[str],
     jobs: list[Path],
+    svgs: dict[str, str] | None = None,
+    groups: pd.DataFrame | None = None,
 ) -> Path:
-    """Write ``out/report.html`` for the run or sweep in ``root`` (see the module doc)."""
+    """Write ``out/report.html`` for the run or sweep in ``root`` (see the module doc).
+    ``svgs``: the SVG of each plot drawn for this report, by its PNG's file name;
+    ``groups``: a run's outcomes by group (its groups.csv), for the answer."""
     policies = list(dict.fromkeys(kpis["policy"]))
     sentences: list[str] = []
     tables = []
@@ -263,9 +518,10 @@ def write_html_report(
             sentences += [f"At {title}: {s}" for s in answer(kpis[mask], sub, pols)[:1]]
             tables.append(_table(sub, pols, title))
     else:
-        sentences = answer(kpis, summary, policies)
+        sentences = answer(kpis, summary, policies, groups)
         tables.append(_table(summary, policies))
     config = _config(root, jobs)
+    validation = validation_table(root)
     env = Environment(
         loader=PackageLoader("escalationsim.app", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -276,9 +532,10 @@ def write_html_report(
         + f"; policies: {', '.join(policies)}",
         answer=sentences,
         tables=tables,
-        figures=_figures(out),
+        figures=_figures(out, svgs or {}),
         assumptions=assumptions(config),
-        method=method(config),
+        method=method(config, validation),
+        validation=validation,
         command=_command(root),
     )
     return write_text(html, out / "report.html")

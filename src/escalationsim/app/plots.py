@@ -1,11 +1,16 @@
 """Comparison plots of a job's results (matplotlib, non-interactive backend).
 
 Each ``plot_*`` function takes tidy results and returns a Figure; :func:`write_plots`
-saves them as PNG. Error bars are 95% confidence intervals across replications.
+saves them as PNG (for the folder, ``report.md`` and the README) and :func:`render_svg`
+renders one as SVG (for ``report.html``). Error bars are 95% confidence intervals across
+replications. Readable without colour: the Okabe-Ito palette, and a marker, line style or
+hatch per policy; every axis says its unit (shares are shown in %).
 """
 
 from __future__ import annotations
 
+import io
+import re
 import warnings
 from pathlib import Path
 
@@ -16,14 +21,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from escalationsim.analysis import kpis as kpi_registry  # noqa: E402
 from escalationsim.analysis.aggregate import kpi_bounds, mean_ci  # noqa: E402
-from escalationsim.analysis.fairness import (  # noqa: E402
-    TIERS,
-    follower_tier,
-    outcomes_by_group,
-)
+from escalationsim.analysis.fairness import TIERS, outcomes_by_group  # noqa: E402
 from escalationsim.app.files import save_figure  # noqa: E402
 from escalationsim.engine import channels  # noqa: E402
 
@@ -108,8 +110,10 @@ def plot_cost_breakdown(kpis: pd.DataFrame, policies: list[str]) -> Figure:
     return fig
 
 
-POLICY_HATCHES: tuple[str, ...] = ("", "//", "..", "xx", "\\\\", "++", "oo")
-"""A hatch per policy in grouped bars, so that policies are told apart without colour."""
+POLICY_HATCHES: tuple[str, ...] = ("", "//", "xx", "\\\\", "--", "++", "||")
+"""A hatch per policy in grouped bars, so that policies are told apart without colour.
+Lines only: a hatch of dots or circles is drawn as hundreds of curves, which made each
+plot's SVG in report.html 70 kB larger."""
 
 
 def policy_style(k: int) -> dict[str, str]:
@@ -165,6 +169,8 @@ def _bars_by_group(
         if ylim is not None:
             ax.set_ylim(*ylim)
         ax.set_ylabel(ylabel)
+        if ylabel.endswith("(%)"):
+            _percent(ax)
         ax.set_xticks(x, order)
         ax.set_xlabel(xlabel)
     axes[-1].legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -174,30 +180,36 @@ def _bars_by_group(
 
 
 def _group_panels(
-    df: pd.DataFrame, by: str, order: list[str], policies: list[str], title: str, xlabel: str
+    groups: pd.DataFrame,
+    grouping: str,
+    order: list[str],
+    policies: list[str],
+    title: str,
+    xlabel: str,
 ) -> Figure:
-    """Median TTR of resolved complaints and share resolved, per group and policy."""
-    g = df.groupby(["policy", "replication", by], observed=True)
-    per_rep = pd.DataFrame(
-        {"ttr": g["time_to_resolution_h"].median(), "resolved": g["resolved"].mean()}
-    ).reset_index()
+    """Median TTR of resolved complaints and share resolved, per group and policy, from
+    :func:`~escalationsim.analysis.fairness.outcomes_by_group` (one row per policy,
+    replication and group)."""
+    per_rep = groups[groups.grouping == grouping].rename(
+        columns={"ttr_median_resolved_h": "ttr", "resolution_rate": "resolved"}
+    )
     panels: list[Panel] = [
         ("ttr", "median time to resolution, resolved complaints (h, log)", True, None),
-        ("resolved", "share of complaints resolved", False, (0.0, 1.0)),
+        ("resolved", "share of complaints resolved (%)", False, (0.0, 1.0)),
     ]
-    return _bars_by_group(per_rep, by, order, policies, panels, title, xlabel)
+    return _bars_by_group(per_rep, "group", order, policies, panels, title, xlabel)
 
 
-def plot_social_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) -> Figure | None:
+def plot_social_by_follower_tier(groups: pd.DataFrame, policies: list[str]) -> Figure | None:
     """Where the by-influence effect arises: for complaints posted in public, the share of
-    their posts answered and the wait for the first post's answer, by follower tier."""
-    groups = outcomes_by_group(complaints)
+    their posts answered and the wait for the first post's answer, by follower tier
+    (``groups``: :func:`~escalationsim.analysis.fairness.outcomes_by_group`)."""
     per_rep = groups[groups.grouping == "follower_tier_on_social"].copy()
     if per_rep.empty:
         return None
     per_rep["wait_min"] = per_rep["first_post_wait_median_h"] * 60.0
     panels: list[Panel] = [
-        ("posts_answered_share", "share of public posts answered", False, (0.0, 1.0)),
+        ("posts_answered_share", "share of public posts answered (%)", False, (0.0, 1.0)),
         ("wait_min", "median wait for an answer to the first post (min)", False, None),
     ]
     return _bars_by_group(
@@ -211,15 +223,10 @@ def plot_social_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) 
     )
 
 
-def plot_ttr_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) -> Figure:
-    df = complaints[["policy", "replication", "followers", "time_to_resolution_h", "resolved"]]
-    df = df.copy()
-    df["tier"] = df.groupby(["policy", "replication"], observed=True)["followers"].transform(
-        follower_tier
-    )
+def plot_ttr_by_follower_tier(groups: pd.DataFrame, policies: list[str]) -> Figure:
     return _group_panels(
-        df,
-        "tier",
+        groups,
+        "follower_tier",
         [t[2] for t in TIERS],
         policies,
         "Time to resolution by follower tier",
@@ -227,11 +234,11 @@ def plot_ttr_by_follower_tier(complaints: pd.DataFrame, policies: list[str]) -> 
     )
 
 
-def plot_ttr_by_channel(complaints: pd.DataFrame, policies: list[str]) -> Figure:
-    order = [c for c in channels.names() if (complaints.first_channel == c).any()]
-    df = complaints[["policy", "replication", "first_channel", "time_to_resolution_h", "resolved"]]
+def plot_ttr_by_channel(groups: pd.DataFrame, policies: list[str]) -> Figure:
+    present = set(groups.loc[groups.grouping == "first_channel", "group"].astype(str))
+    order = [c for c in channels.names() if c in present]
     return _group_panels(
-        df,
+        groups,
         "first_channel",
         order,
         policies,
@@ -240,23 +247,56 @@ def plot_ttr_by_channel(complaints: pd.DataFrame, policies: list[str]) -> Figure
     )
 
 
+def run_figures(
+    kpis: pd.DataFrame, groups: pd.DataFrame | None, policies: list[str]
+) -> dict[str, Figure]:
+    """The plots of one run, by file name: the cost breakdown (from the KPIs) and, when
+    the outcomes by group are known (``groups``: the run's ``groups.csv``, from
+    :func:`~escalationsim.analysis.fairness.outcomes_by_group`), time to resolution by
+    follower tier and by channel, and posts answered on social media by follower tier.
+    The run draws them into its folder as PNG and its report draws them again as SVG,
+    from the same tables."""
+    figs = {"cost_breakdown.png": plot_cost_breakdown(kpis, policies)}
+    if groups is not None and len(groups):
+        figs["ttr_by_follower_tier.png"] = plot_ttr_by_follower_tier(groups, policies)
+        figs["ttr_by_channel.png"] = plot_ttr_by_channel(groups, policies)
+        social = plot_social_by_follower_tier(groups, policies)
+        if social is not None:
+            figs["social_by_follower_tier.png"] = social
+    return figs
+
+
 def write_plots(
     outdir: Path, kpis: pd.DataFrame, complaints: pd.DataFrame | None, policies: list[str]
 ) -> list[Path]:
     """Write every plot the data allows into ``outdir``; return their paths."""
     outdir = Path(outdir)
-    figs = {"cost_breakdown.png": plot_cost_breakdown(kpis, policies)}
-    if complaints is not None and len(complaints):
-        figs["ttr_by_follower_tier.png"] = plot_ttr_by_follower_tier(complaints, policies)
-        figs["ttr_by_channel.png"] = plot_ttr_by_channel(complaints, policies)
-        social = plot_social_by_follower_tier(complaints, policies)
-        if social is not None:
-            figs["social_by_follower_tier.png"] = social
+    groups = outcomes_by_group(complaints) if complaints is not None and len(complaints) else None
     paths = []
-    for name, fig in figs.items():
+    for name, fig in run_figures(kpis, groups, policies).items():
         paths.append(save_figure(fig, outdir / name))
         plt.close(fig)
     return paths
+
+
+SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "escalationsim"}
+"""Text kept as text (searchable, and a third of the size of glyph outlines; the page's
+sans-serif font is the fallback), and ids that do not change from run to run."""
+
+
+def render_svg(fig: Figure) -> str:
+    """The figure as an SVG document (as :func:`save_figure` crops it), without the
+    creator's metadata (which names a web address)."""
+    buf = io.StringIO()
+    with matplotlib.rc_context(SVG_RC):
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return re.sub(r"\s*<metadata>.*?</metadata>", "", buf.getvalue(), count=1, flags=re.S)
+
+
+def _percent(ax, axis: str = "y") -> None:
+    """Tick labels of a share axis in % (its label says "(%)"): 0.25 -> 25%."""
+    pct = FuncFormatter(lambda v, _: f"{round(v * 100, 9) + 0.0:.3g}%")
+    getattr(ax, f"{axis}axis").set_major_formatter(pct)
 
 
 # --------------------------------------------------------------------------- sweeps
@@ -279,8 +319,61 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 STYLES = ("-", "--", ":", "-.")
 
 
+def line_style(k: int, j: int = 0) -> dict[str, object]:
+    """Colour, marker and line style of the ``k``-th policy's line, for the ``j``-th
+    setting of other parameters: colour and marker tell the policies apart (each enough
+    alone), the dash the settings (and, past four settings, hollow markers)."""
+    color = OKABE_ITO[k % len(OKABE_ITO)]
+    return {
+        "color": color,
+        "marker": MARKERS[k % len(MARKERS)],
+        "linestyle": STYLES[j % len(STYLES)],
+        "markerfacecolor": "white" if j // len(STYLES) % 2 else color,
+    }
+
+
 def _label(col: str) -> str:
     return col.split(".")[-1].replace("_", " ")
+
+
+PARAM_UNITS: tuple[tuple[str, str], ...] = (
+    ("volume_per_day", "complaints per day"),
+    ("hours_per_week", "h per week"),
+    ("floodgates.strength", "per visible CEO answer a day"),
+    ("_per_day", "per day"),
+    ("_usd", "USD"),
+    ("_minutes", "min"),
+    ("_hours", "h"),
+    ("_h", "h"),
+    ("_days", "days"),
+    ("fraction", "share"),
+    ("_share", "share"),
+    ("_rate", "share"),
+    ("probability", "share"),
+)
+"""The unit of a swept parameter, by how its key ends (first match)."""
+
+
+def param_label(key: str, categorical: bool = False) -> str:
+    """Axis label of a swept parameter, with its unit (:data:`PARAM_UNITS`); a config
+    group (values that are names) says so; a key no rule knows is in its configured
+    units."""
+    if categorical:
+        return f"{_label(key)} (configuration group)"
+    for suffix, unit in PARAM_UNITS:
+        if key.endswith(suffix):
+            return f"{_label(key)} ({unit})"
+    return f"{_label(key)} (as configured)"
+
+
+def kpi_label(kpi: str, label: str) -> str:
+    """An axis label with the KPI's unit from the registry, once: "%" for a share (its
+    ticks in %), "USD", "h", ...; kept as it is when it already names the unit."""
+    k = kpi_registry.by_name().get(kpi)
+    unit = "%" if k is not None and k.unit == "share" else (k.unit if k is not None else "")
+    if not unit or re.search(rf"[(,]\s*{re.escape(unit)}\s*[,)]", label):
+        return label
+    return f"{label[:-1]}, {unit})" if label.endswith(")") else f"{label} ({unit})"
 
 
 def plot_vs_param(
@@ -289,7 +382,9 @@ def plot_vs_param(
     """A KPI against a swept parameter, one line per policy (and per value of the other
     swept parameters), with 95% confidence bands; log x when the values span 20x. A
     parameter that is not numeric (e.g. a config group) is placed at evenly spaced
-    positions, its values in sorted order."""
+    positions, its values in sorted order. Each policy has its colour and marker
+    (:func:`line_style`), each setting of the other parameters its dash; the axes say
+    their units (a share in %)."""
     others = others or []
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     keys = ["policy", *others]
@@ -297,8 +392,12 @@ def plot_vs_param(
     if not pd.api.types.is_numeric_dtype(kpis[x]):
         categories = sorted(kpis[x].dropna().astype(str).unique())
         kpis = kpis.assign(**{x: kpis[x].astype(str).map(categories.index)})
+    policies = list(dict.fromkeys(kpis["policy"]))
+    settings: list[tuple] = []
     for key, sub in kpis.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
+        if key[1:] not in settings:
+            settings.append(key[1:])
         pts = []
         floor, ceiling = kpi_bounds(kpi)
         for xv, g in sub.groupby(x):
@@ -309,19 +408,11 @@ def plot_vs_param(
         label = ", ".join(
             [str(key[0])] + [f"{_label(o)}={v}" for o, v in zip(others, key[1:], strict=True)]
         )
-        n_lines = len(ax.get_lines())
-        (line,) = ax.plot(
-            xs,
-            ms,
-            marker=MARKERS[n_lines % len(MARKERS)],
-            ms=5,
-            ls=STYLES[n_lines // len(MARKERS) % len(STYLES)],
-            alpha=0.85,
-            label=label,
-        )
+        style = line_style(policies.index(key[0]), settings.index(key[1:]))
+        ax.plot(xs, ms, ms=5, alpha=0.85, label=label, **style)
         ok = np.isfinite(los) & np.isfinite(his)
         if ok.any():
-            ax.fill_between(xs[ok], los[ok], his[ok], color=line.get_color(), alpha=0.15)
+            ax.fill_between(xs[ok], los[ok], his[ok], color=style["color"], alpha=0.15)
     xs_all = kpis[x].astype(float)
     positive = xs_all[xs_all > 0]
     if categories:
@@ -331,7 +422,11 @@ def plot_vs_param(
             ax.set_xscale("log")
         else:  # zero among the values: linear near 0, logarithmic beyond
             ax.set_xscale("symlog", linthresh=float(positive.min()))
-    return _finish(fig, ax, _label(x), ylabel, f"{ylabel} vs {_label(x)} (mean, 95% CI band)")
+    axis = kpi_label(kpi, ylabel)
+    if axis.endswith("%)"):
+        _percent(ax)
+    title = f"{ylabel} vs {_label(x)} (mean, 95% CI band)"
+    return _finish(fig, ax, param_label(x, bool(categories)), axis, title)
 
 
 def _finish(fig: Figure, ax, xlabel: str, ylabel: str, title: str) -> Figure:
@@ -357,8 +452,10 @@ def pareto_front(cost: np.ndarray, unfairness: np.ndarray) -> np.ndarray:
 
 
 def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
-    """Cost per complaint against two unfairness measures, per policy; the policies on the
-    cost-fairness frontier are ringed."""
+    """Cost per complaint against two unfairness measures, per policy (each with its
+    colour and marker, :func:`line_style`, and its name beside the point); the policies on
+    the cost-fairness frontier are ringed. A gap between two shares is in percentage
+    points."""
     measures = (
         ("follower_resolution_gap", "resolution rate gap, top 1% by followers minus rest"),
         ("channel_resolution_gap", "resolution rate gap between first channels"),
@@ -388,7 +485,19 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
         rank = np.argsort(np.argsort(unfair_a, kind="stable"), kind="stable")
         for i, p in enumerate(policies):
             yerr = [[ci_u[i][0]], [ci_u[i][1]]]
-            ax.errorbar(cost_a[i], unfair_a[i], xerr=ci_c[i], yerr=yerr, fmt="o", capsize=3)
+            style = line_style(i)
+            ax.errorbar(
+                cost_a[i],
+                unfair_a[i],
+                xerr=ci_c[i],
+                yerr=yerr,
+                fmt=style["marker"],
+                color=style["color"],
+                markeredgecolor="black",
+                markeredgewidth=0.5,
+                capsize=3,
+                label=p,
+            )
             dy = -12 if rank[i] % 2 == 0 else 6
             ax.annotate(
                 p, (cost_a[i], unfair_a[i]), xytext=(6, dy), textcoords="offset points", fontsize=8
@@ -402,7 +511,8 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
             label="on the frontier",
         )
         ax.set_xlabel("cost per complaint (USD, incl. churn)")
-        ax.set_ylabel(f"|{label}|")
+        ax.set_ylabel(f"|{label}| (percentage points)")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{round(v * 100, 9) + 0.0:.4g}"))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, frameon=False)
     fig.suptitle("Cost vs fairness by policy (lower left is better; bars: 95% CI)")
@@ -410,9 +520,12 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
     return fig
 
 
-def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: str = "") -> Figure:
+def plot_daily(
+    daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: str = "", unit: str = ""
+) -> Figure:
     """A daily series over simulated time, mean over replications. ``by[0]`` (the policy)
-    gets a panel each; the other ``by`` keys give the lines, coloured in order."""
+    gets a panel each; the other ``by`` keys give the lines, coloured in order. ``unit``
+    goes on the y axis ("%": a share, its ticks in %)."""
     panels = list(dict.fromkeys(daily[by[0]]))
     fig, axes = plt.subplots(
         1, len(panels), figsize=(4.2 * len(panels) + 2, 4.2), sharey=True, squeeze=False
@@ -450,9 +563,11 @@ def plot_daily(daily: pd.DataFrame, col: str, ylabel: str, by: list[str], note: 
                 linestyle=STYLES[i % len(STYLES)],
             )
         ax.set_title(str(panel), fontsize=10)
-        ax.set_xlabel("simulated day")
+        ax.set_xlabel("simulated time (days)")
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel(ylabel)
+        if unit == "%":
+            _percent(ax)
+    axes[0][0].set_ylabel(f"{ylabel} ({unit})" if unit else ylabel)
     axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.suptitle(f"{ylabel} over simulated time{note} (mean of replications)")
     _tight(fig, rect=(0, 0, 0.82, 0.95))  # room for the legend on the right

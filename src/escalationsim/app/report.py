@@ -231,17 +231,26 @@ def gather(root: Path, current: Path | None = None) -> Gathered:
     return Gathered(kpis, daily_all, swept, done, failed)
 
 
-def _plots(g: Gathered, out: Path) -> list[Path]:
+def _plots(g: Gathered, out: Path, svgs: dict[str, str]) -> list[Path]:
+    """Draw the report's plots into ``out`` as PNG; put each one's SVG in ``svgs`` (by
+    the PNG's file name) for report.html."""
     from escalationsim.app.files import save_figure
     from escalationsim.app.plots import (
         plot_cost_vs_fairness,
         plot_daily,
         plot_vs_param,
         plt,
+        render_svg,
         sweep_kpis,
     )
 
-    paths = []
+    paths: list[Path] = []
+
+    def save(fig, path: Path) -> None:
+        svgs[path.name] = render_svg(fig)
+        paths.append(save_figure(fig, path))
+        plt.close(fig)
+
     numeric = [k for k in g.swept if pd.api.types.is_numeric_dtype(g.kpis[k])]
     if g.swept:  # against the numeric parameter with most values, else any
         x = max(numeric or g.swept, key=lambda k: g.kpis[k].nunique())
@@ -250,12 +259,10 @@ def _plots(g: Gathered, out: Path) -> list[Path]:
             if kpi not in g.kpis:
                 continue
             fig = plot_vs_param(g.kpis, x, kpi, label, others)
-            paths.append(save_figure(fig, out / f"{kpi}_vs_{x.split('.')[-1]}.png"))
-            plt.close(fig)
+            save(fig, out / f"{kpi}_vs_{x.split('.')[-1]}.png")
     else:
         fig = plot_cost_vs_fairness(g.kpis)
-        paths.append(save_figure(fig, out / "cost_vs_fairness.png"))
-        plt.close(fig)
+        save(fig, out / "cost_vs_fairness.png")
     if not g.daily.empty:
         daily, note = g.daily, ""
         if not g.swept:
@@ -277,15 +284,14 @@ def _plots(g: Gathered, out: Path) -> list[Path]:
                 lines = [x]
                 note = f" ({', '.join(fixed)})"
             by = ["policy", *lines]
-        for col, label in (
-            ("ceo_channel_share", "share of new complaints reaching the CEO"),
-            ("queue_ceo", "letters waiting in the CEO's inbox"),
+        for col, label, unit in (
+            ("ceo_channel_share", "share of new complaints reaching the CEO", "%"),
+            ("queue_ceo", "letters waiting in the CEO's inbox", "letters"),
         ):
             if not daily[col].any():  # nothing reached the CEO: nothing to show
                 continue
-            fig = plot_daily(daily, col, label, by, note)
-            paths.append(save_figure(fig, out / f"daily_{col}.png"))
-            plt.close(fig)
+            fig = plot_daily(daily, col, label, by, note, unit)
+            save(fig, out / f"daily_{col}.png")
     return paths
 
 
@@ -312,16 +318,22 @@ def _break_points(g: Gathered) -> list[str]:
     return ["", f"## Break points along `{x}`", "", to_markdown(pd.DataFrame(rows))]
 
 
-def _group_tables(root: Path, g: Gathered) -> list[str]:
-    """Resolution and time to resolution by follower tier and by first channel, from the
-    jobs' groups.csv (mean over replications)."""
+def read_groups(g: Gathered) -> pd.DataFrame | None:
+    """The outcomes by group of a run (its jobs' groups.csv, one row per policy,
+    replication and group); None for a sweep or without groups.csv; a ValueError if one
+    cannot be read."""
     if g.swept:
-        return []
+        return None
     need = ("policy", "grouping", "group", "resolution_rate", "ttr_median_resolved_h")
     frames = [_read_table(j / "groups.csv", need) for j in g.done if (j / "groups.csv").exists()]
-    if not frames:
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def _group_tables(groups: pd.DataFrame | None) -> list[str]:
+    """Resolution and time to resolution by follower tier and by first channel, from the
+    jobs' groups.csv (mean over replications)."""
+    if groups is None:
         return []
-    groups = pd.concat(frames, ignore_index=True)
     out = ["", "## Outcomes by group (mean over replications)"]
     for grouping, sub in groups.groupby("grouping", sort=False):
         for col, label in (
@@ -405,15 +417,19 @@ def build_report(
             to_markdown(shown.drop(columns=["baseline", "n"])),
         ]
     lines += _break_points(g)
+    groups = None
     try:
-        lines += _group_tables(root, g)
+        groups = read_groups(g)
     except ValueError as err:
         lines += ["", f"(Outcomes by group left out: {err})"]
+    lines += _group_tables(groups)
     for name, table in tables.items():
         write_csv(table, out / name)
+    svgs: dict[str, str] = {}  # PNG file name -> the same plot as SVG, for report.html
     if plots:
-        paths = _plots(g, out)
+        paths = _plots(g, out, svgs)
         local = sorted(p.name for p in out.glob("*.png") if p not in paths)
+        _run_svgs(g, out, groups, local, svgs)
         if paths or local:
             lines += ["", "## Plots", ""]
             lines += [f"![{p.stem}]({p.name})" for p in paths]
@@ -421,8 +437,29 @@ def build_report(
     report = write_text("\n".join(lines) + "\n", out / "report.md")
     from escalationsim.app.html_report import write_html_report
 
-    write_html_report(root, out, kpis, tables["summary.csv"], list(keys), g.done)
+    write_html_report(
+        root, out, kpis, tables["summary.csv"], list(keys), g.done, svgs=svgs, groups=groups
+    )
     return report, g.failed
+
+
+def _run_svgs(
+    g: Gathered, out: Path, groups: pd.DataFrame | None, local: list[str], svgs: dict[str, str]
+) -> None:
+    """The SVG of each plot the run drew into its own folder (``local``: cost breakdown,
+    outcomes by group), drawn again from its kpis.csv and groups.csv by the same code
+    (:func:`escalationsim.app.plots.run_figures`). Only for a report on one run written
+    into that run's folder: elsewhere the PNGs found are not known to be that run's, and
+    report.html embeds them as they are."""
+    if g.swept or len(g.done) != 1 or g.done[0].resolve() != out.resolve() or not local:
+        return
+    from escalationsim.app.plots import plt, render_svg, run_figures
+
+    kpis = g.kpis.drop(columns=["job"], errors="ignore")
+    for name, fig in run_figures(kpis, groups, list(dict.fromkeys(kpis["policy"]))).items():
+        if name in local:
+            svgs[name] = render_svg(fig)
+        plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
