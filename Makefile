@@ -27,7 +27,7 @@ test: $(STAMP)
 ## compares its M/G/c+G cases with Ciw, from the bench extra).
 results: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
-	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability results/blended_social results/shifts
+	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability results/blended_social results/shifts results/screening results/ceo_channel
 	# the validation first: every report.html below shows its table (see the README)
 	$(BIN)/escalationsim experiment=validation hydra.run.dir=results/validation
 	$(BIN)/escalationsim output.complaints=false hydra.run.dir=results/headline
@@ -36,11 +36,13 @@ results: $(STAMP)
 	$(BIN)/escalationsim experiment=scalability hydra.sweep.dir=results/scalability
 	$(BIN)/escalationsim experiment=blended_social hydra.sweep.dir=results/blended_social
 	$(BIN)/escalationsim experiment=shifts hydra.sweep.dir=results/shifts
+	$(BIN)/escalationsim experiment=screening hydra.sweep.dir=results/screening
+	$(BIN)/escalationsim experiment=ceo_channel hydra.sweep.dir=results/ceo_channel
 	# drop logs and Hydra's runtime records: they hold this machine's paths
 	find results -name cli.log -delete
 	find results -name hydra.yaml -path '*/.hydra/*' -delete
 	find results -name .escalationsim.lock -delete
-	rm -f results/scalability/multirun.yaml results/blended_social/multirun.yaml results/shifts/multirun.yaml
+	rm -f results/*/multirun.yaml
 
 ## Long statistical, scale and cluster tests (installs the Ray extra for the Ray launcher test,
 ## and the bench extra for the comparison with Ciw).

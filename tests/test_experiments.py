@@ -54,6 +54,10 @@ def test_the_named_experiments_exist():
         "floodgates",
         "empowerment_budget",
         "validation",
+        "blended_social",
+        "shifts",
+        "screening",
+        "ceo_channel",
     } <= set(EXPERIMENTS)
 
 
