@@ -77,7 +77,7 @@ FIRST_VERSION_VOLUME = 500.0  # that scenario's volume
 FIRST_VERSION_POLICY = "rigid_script"
 MECHANISMS_SIZE = 100_000
 MECHANISMS_SIZE_QUICK = 20_000
-# Each operations mechanism of the default scenario, turned off on its own (section
+# Each mechanism of the default scenario, turned off on its own (section
 # "mechanisms"): the difference in speed is what the mechanism costs.
 MECHANISMS_OFF: dict[str, tuple[str, ...]] = {
     "back-office work and chases": ("scenario.backoffice.enabled=false",),
@@ -93,6 +93,16 @@ MECHANISMS_OFF: dict[str, tuple[str, ...]] = {
         "scenario.arrivals.weekly_profile=[]",
         "+staffing=around_the_clock",
     ),
+    # behaviour realism
+    "weak claims and reps' judgement": ("scenario.claims.enabled=false",),
+    "an office that reads the file, drafts, names owners": (
+        "scenario.office.reads_file=false",
+        "scenario.office.drafts_ceo_letters=false",
+        "scenario.office.owner_direct_line=false",
+    ),
+    "lost promises": ("scenario.follow_ups.lost_prob_untracked=0",),
+    "customers who remember": ("scenario.customers.enabled=false",),
+    "publicity that spreads": ("scenario.publicity.enabled=false",),
 }
 
 SWEEP = {"volumes": "100,200,300,400,500,600", "seeds": "1,2,3,4"}  # 6 x 4 = 24 jobs
@@ -112,7 +122,8 @@ GIB_KIB = 1024 * 1024
 # at least 0.75x of it.
 T_ENGINE_SIMPY = 1.0
 T_ENGINE_CIW = 2.0
-T_FULL_SIMPY = 0.6  # issue "Operations realism": the default model, every mechanism on
+# issues "Operations realism" and "Behaviour realism": the default model, every mechanism on
+T_FULL_SIMPY = 0.6
 T_FIRST_VERSION = 0.75  # the first version's model (every operations mechanism off)
 T_LINEAR = 1.25  # KiB per complaint at the largest size / at the next size
 T_FLAT = 1.10  # peak RSS at the longest horizon / at the shorter, records off

@@ -70,13 +70,9 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
             int(pop.cause[i]),
             0.5,
             0.5,
-            bool(pop.claim_weak[i]),
-            -1,
-            0.0,
-            0.0,
-            0.0,
             np.zeros((1, ROW)),
             0,
+            bool(pop.claim_weak[i]),
         )
         c.contacts = i + 1
         c.hours[0] = 0.25 * i

@@ -51,11 +51,6 @@ def _customer(uses_social: bool = True, knows_ceo: bool = True, tried: int = 0) 
         1,
         0.5,
         0.5,
-        False,
-        -1,
-        0.0,
-        0.0,
-        0.0,
         ROWS,
         0,
     )

@@ -217,11 +217,6 @@ def test_customer_draws_take_the_private_row_in_order_then_the_overflow_stream()
         0,
         0.5,
         0.5,
-        False,
-        -1,
-        0.0,
-        0.0,
-        0.0,
         block,
         1,
     )

@@ -14,13 +14,14 @@ one with ``observe`` sees the complaint as it starts (root-cause detection).
 from __future__ import annotations
 
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from itertools import starmap
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
 
-from escalationsim.engine.customer import FROM_TABLE, Customer
+from escalationsim.engine.customer import FROM_TABLE, LATER, REMEMBERING, Customer
 from escalationsim.engine.journey import journey
 from escalationsim.kernel.process import LightProcess
 
@@ -33,19 +34,38 @@ CHUNK = 4096
 """Customers converted from the table's numpy columns to Python objects at a time."""
 
 
-def customers(pop: Population, first: int, draws: CustomerDraws) -> Iterator[Customer]:
+# positions in a Customer's arguments: idx, FROM_TABLE, draws, row, LATER, REMEMBERING
+_CUSTOMER_ID = 1 + len(FROM_TABLE) + 2 + len(LATER) + REMEMBERING.index("customer_id")
+_U_ACCEPT = 1 + len(FROM_TABLE) + 2 + len(LATER) + REMEMBERING.index("u_accept")
+
+
+def customers(
+    pop: Population,
+    first: int,
+    draws: CustomerDraws,
+    keep: Callable[[int, int, float], bool] | None = None,
+    remembering: bool = False,
+) -> Iterator[Customer]:
     """The customers of a block as new :class:`Customer` objects, ``CHUNK`` at a time,
-    each with the block and row index of its private row in ``draws``."""
+    each with the block and row index of its private row in ``draws``, and the
+    :data:`REMEMBERING` columns if ``remembering``. ``keep(idx, customer_id, u_accept)``,
+    if given (it needs ``remembering``), is asked lazily, as the run reaches each
+    candidate, whether to build it at all."""
+    names = (*FROM_TABLE,)
+    later = (*LATER, *REMEMBERING) if remembering or keep is not None else LATER
     for lo in range(0, len(pop), CHUNK):
         hi = min(lo + CHUNK, len(pop))
         rows, row_index = draws.take(hi - lo)
-        yield from map(
-            Customer,
-            range(first + lo, first + hi),
-            *(getattr(pop, name)[lo:hi].tolist() for name in FROM_TABLE),
-            rows,
-            row_index,
-        )
+        cols = [getattr(pop, name)[lo:hi].tolist() for name in names]
+        more = [getattr(pop, name)[lo:hi].tolist() for name in later]
+        ids = range(first + lo, first + hi)
+        if keep is None:  # every candidate is a complaint: map is the fastest way
+            yield from map(Customer, ids, *cols, rows, row_index, *more)
+        else:
+            args = zip(ids, *cols, rows, row_index, *more, strict=True)
+            yield from starmap(
+                Customer, (a for a in args if keep(a[0], a[_CUSTOMER_ID], a[_U_ACCEPT]))
+            )
 
 
 def arrivals(m: Model) -> Generator[Any, Any, None]:
@@ -60,13 +80,29 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
     observes = [lever.observe for lever in levers if hasattr(lever, "observe")]
     base = m.base
     publicity = m.ctx.publicity
+    keep = None
+    if base is not None:
+
+        def keep(idx: int, customer_id: int, u_accept: float) -> bool:
+            """Whether the candidate may be a complaint. A customer with no complaint
+            open cannot change before the candidate's time (only their own complaints
+            change them, and this is their next), so their candidate is decided now,
+            without waiting for its time; one with a complaint open is decided at its
+            time (``base.admit``). Speed: most candidates that are no complaint cost no
+            event and no object."""
+            if base.undecided(customer_id, u_accept):
+                return True
+            if idx >= log.start:
+                log.not_made += 1
+            return False
+
     lo = 0  # index of the first customer of the block
     for block in m.blocks:
         if log.start == sys.maxsize:  # the window starts in this block or later
             k = int(np.searchsorted(block.arrival_h, m.warmup_h))
             if k < len(block):
                 log.start = lo + k
-        for c in customers(block, lo, m.draws):
+        for c in customers(block, lo, m.draws, keep, publicity is not None):
             t = c.arrival
             now = env.now
             if t > now:

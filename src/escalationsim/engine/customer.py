@@ -33,18 +33,27 @@ FROM_TABLE: tuple[str, ...] = (
     "cause",
     "u_direct",
     "u_prevent",
-    "claim_weak",
-    "customer_id",
-    "u_accept",
-    "u_first",
-    "u_public",
 )
 """The customer-table columns (engine.population.Population) a Customer is built from,
 in the order of its constructor's arguments after ``idx``."""
 
+LATER: tuple[str, ...] = ("claim_weak",)
+"""Customer-table columns passed after the private row (``draws``, ``row``), always."""
+
+REMEMBERING: tuple[str, ...] = ("customer_id", "u_accept", "u_first", "u_public")
+"""Customer-table columns passed after :data:`LATER` only when customers remember or
+publicity spreads (otherwise the defaults: a new customer each time, no uniforms
+needed)."""
+
 
 class Customer:
-    """One complaint: the customer's attributes and what has happened to it so far."""
+    """One complaint: the customer's attributes and what has happened to it so far.
+
+    Speed: a Customer is built for every complaint, so what most complaints never change
+    is not set in ``__init__``: it is a class attribute (the default, below the slots),
+    read through the instance until a complaint sets its own value (kept then in the
+    instance's ``__dict__``, created on that first write only).
+    """
 
     __slots__ = (
         "idx",
@@ -68,45 +77,48 @@ class Customer:
         "status",
         "resolved_by",
         "resolved_at",
-        "compensation",
         "hours",
-        "impressions",
-        "penalty",
-        "abandoned_calls",
         "calls",
-        "posts",
-        "posts_answered",
-        "deadline_breaches",
         "first_call_wait_h",
         "first_call_abandoned",
         "draws",
         "row",
         "nu",
         "nz",
-        "ceo_since",
-        "ceo_wait_h",
         "last_outcome",
-        "backoffice",
-        "chases",
-        "switched",
-        "roulettes",
-        "first_post_wait_h",
-        "claim_weak",
-        "granted",
-        "rep",
         "outcomes",
-        "cs_refused_before_ceo",
-        "cs_unanswered_before_ceo",
-        "ceo_outcome",
-        "owner",
-        "lost_follow_up",
+        "claim_weak",
         "customer_id",
         "u_accept",
         "u_first",
         "u_public",
-        "complaint_seq",
-        "memory",
+        "__dict__",
     )
+
+    # What most complaints never change (see the class doc).
+    compensation = 0.0
+    impressions = 0.0
+    penalty = 0.0
+    abandoned_calls = 0
+    posts = 0
+    posts_answered = 0
+    deadline_breaches = 0
+    ceo_since = -1.0  # when the pending CEO-channel contact began (-1: none)
+    ceo_wait_h = NAN  # time from writing to the CEO to the final answer
+    backoffice = False  # the resolution needed back-office work (engine.backoffice)
+    chases = 0  # contacts chasing back-office work
+    switched = False  # switched between phone and email after a failure
+    roulettes = 0  # times asked again after a rep's "no", hoping for another rep
+    first_post_wait_h = NAN  # time from the first public post to its answer
+    granted = False  # an exception was granted
+    rep = -1  # the rep who decided the claim (engine.judgement), -1: none
+    cs_refused_before_ceo = False  # customer service said "no" before the CEO letter
+    cs_unanswered_before_ceo = False  # contacted customer service, never answered
+    ceo_outcome = -1  # outcome code of the CEO-channel contact (-1: none finished)
+    owner = False  # a named owner with a direct line took the case (policy/ceo.py)
+    lost_follow_up = False  # a promise made without a ticket was lost
+    complaint_seq = 1  # its number among its customer's complaints (engine.customer_base)
+    memory = None  # the customer's memory (engine.customer_base)
 
     def __init__(
         self,
@@ -125,13 +137,13 @@ class Customer:
         cause: int,
         u_direct: float,
         u_prevent: float,
-        claim_weak: bool,
-        customer_id: int,
-        u_accept: float,
-        u_first: float,
-        u_public: float,
         draws: np.ndarray,
         row: int,
+        claim_weak: bool = False,
+        customer_id: int = -1,
+        u_accept: float = 0.0,
+        u_first: float = 0.0,
+        u_public: float = 0.0,
     ) -> None:
         self.idx = idx
         self.arrival = arrival
@@ -158,41 +170,17 @@ class Customer:
         self.status = STATUS_OPEN
         self.resolved_by = ROLE_NONE
         self.resolved_at = NAN
-        self.compensation = 0.0
         self.hours = [0.0] * HOUR_SLOTS  # by staff pool (engine.staff.POOLS), then audits
-        self.impressions = 0.0
-        self.penalty = 0.0
-        self.abandoned_calls = 0
         self.calls = 0
-        self.posts = 0
-        self.posts_answered = 0
-        self.deadline_breaches = 0
         self.first_call_wait_h = NAN  # time in the phone queue on the first call
         self.first_call_abandoned = False
-        self.ceo_since = -1.0  # when the pending CEO-channel contact began (-1: none)
-        self.ceo_wait_h = NAN  # time from writing to the CEO to the final answer
         self.last_outcome = -1  # outcome code of the latest finished contact (kernel.codes)
-        self.backoffice = False  # the resolution needed back-office work (engine.backoffice)
-        self.chases = 0  # contacts chasing back-office work
-        self.switched = False  # switched between phone and email after a failure
-        self.roulettes = 0  # times asked again after a rep's "no", hoping for another rep
-        self.first_post_wait_h = NAN  # time from the first public post to its answer
-        self.claim_weak = claim_weak  # the exception claimed is not owed (engine.judgement)
-        self.granted = False  # an exception was granted
-        self.rep = -1  # the rep who decided the claim (engine.judgement), -1: none
         self.outcomes = 0  # bit mask of the outcome codes of the contacts so far
-        self.cs_refused_before_ceo = False  # customer service said "no" before the CEO letter
-        self.cs_unanswered_before_ceo = False  # contacted customer service, never answered
-        self.ceo_outcome = -1  # outcome code of the CEO-channel contact (-1: none finished)
-        self.owner = False  # a named owner with a direct line took the case (policy/ceo.py)
-        self.lost_follow_up = False  # a promise made without a ticket was lost
+        self.claim_weak = claim_weak  # the exception claimed is not owed (engine.judgement)
         # Customers who remember (engine.customer_base): whose complaint this is (-1: a
-        # new customer's, made the complaint's id at arrival), its number among theirs,
-        # the customer's memory, and the uniforms that decide whether it happens and
-        # where it starts.
+        # new customer's, made the complaint's id at arrival) and the uniforms that
+        # decide whether it happens and where it starts.
         self.customer_id = customer_id
-        self.complaint_seq = 1
-        self.memory = None
         self.u_accept = u_accept
         self.u_first = u_first
         self.u_public = u_public  # decides whether publicity sends it to social first

@@ -35,6 +35,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from escalationsim.engine.churn import repurchase_prob
 from escalationsim.kernel.codes import RESOLVED, STATUS_RESOLVED
 
@@ -48,6 +50,7 @@ class Memory:
 
     __slots__ = (
         "seq",
+        "open",
         "churned",
         "rate",
         "social_first",
@@ -63,6 +66,7 @@ class Memory:
 
     def __init__(self, c: Customer) -> None:
         self.seq = 0  # complaints made so far in the run
+        self.open = 0  # complaints of theirs still open
         self.churned = False
         self.rate = 1.0  # complaint rate multiplier (answered_rate_multiplier once answered)
         self.social_first = False  # a public post of theirs was answered
@@ -79,7 +83,9 @@ class Memory:
 class CustomerBase:
     """The customers of a run who have complained so far, by id (see the module doc)."""
 
-    def __init__(self, scenario: ScenarioConfig, social: int, ceo: int, owner: int) -> None:
+    def __init__(
+        self, scenario: ScenarioConfig, social: int, ceo: int, owner: int, records: bool = False
+    ) -> None:
         cfg = scenario.customers
         self.size = cfg.base_size(scenario.volume_per_day)
         self.m = cfg.answered_rate_multiplier
@@ -89,9 +95,25 @@ class CustomerBase:
         self.social = social
         self.ceo = ceo
         self.owner = owner
+        # repeat complaints by id, whose rows take their customer's attributes (records)
+        self.recorded: dict[int, Memory] | None = {} if records else None
         self.known: dict[int, Memory] = {}
         self.left = 0  # candidates whose customer had churned
         self.churned = 0  # customers who left the base
+
+    def undecided(self, customer_id: int, u_accept: float) -> bool:
+        """False if a candidate of this customer is certainly no complaint, judged before
+        its time: the customer has no complaint open, so their state cannot change
+        before it; True if it may be one (decided by :meth:`admit` at its time)."""
+        memory = self.known.get(customer_id)
+        if memory is None:
+            return u_accept * self.m < 1.0
+        if memory.open:
+            return True
+        if memory.churned:
+            self.left += 1
+            return False
+        return u_accept * self.m < memory.rate
 
     def admit(self, c: Customer) -> bool:
         """Whether the candidate ``c`` is a complaint: its customer is still in the base
@@ -117,7 +139,10 @@ class CustomerBase:
             c.persistence = memory.persistence
             c.patience = memory.patience
             c.clv = memory.clv
+            if self.recorded is not None:  # the complaint's row shows its customer's
+                self.recorded[c.idx] = memory  # attributes (ComplaintLog.finalise)
         memory.seq += 1
+        memory.open += 1
         c.complaint_seq = memory.seq
         c.memory = memory
         if memory.owner:  # the direct line they were given
@@ -133,6 +158,7 @@ class CustomerBase:
     def closed(self, c: Customer, t: float) -> None:
         """The complaint closed: the customer remembers what worked, and churns or not."""
         memory: Memory = c.memory
+        memory.open -= 1
         if c.knows_ceo:
             memory.knows_ceo = True
         if c.owner:
@@ -154,6 +180,17 @@ class CustomerBase:
         if c.u_churn >= p and not memory.churned:
             memory.churned = True
             self.churned += 1
+
+    def attributes(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """For the complaint table: by column, the ids of repeat complaints and the
+        attributes of their customers (their rows were drawn for someone new)."""
+        recorded = self.recorded or {}
+        ids = np.fromiter(recorded, dtype=np.int64, count=len(recorded))
+        mems = list(recorded.values())
+        return {
+            name: (ids, np.array([getattr(m, name) for m in mems]))
+            for name in ("followers", "uses_social", "persistence", "clv")
+        }
 
     def counters(self) -> dict[str, float]:
         """Run-level figures for the KPIs (over the whole run)."""

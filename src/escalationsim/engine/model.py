@@ -153,7 +153,7 @@ class Model:
         social, ceo = channels.code("social"), channels.code("ceo")
         self.base: CustomerBase | None = None
         if scenario.customers.enabled:
-            self.base = CustomerBase(scenario, social, ceo, channels.code("owner"))
+            self.base = CustomerBase(scenario, social, ceo, channels.code("owner"), records)
         if scenario.publicity.enabled:
             off_ladder = [cls.ladder_step is None for cls in channels.channel_classes()]
             ctx.publicity = Publicity(scenario, social, off_ladder)
@@ -167,6 +167,8 @@ class Model:
             for lever in policy.levers()
             if getattr(lever, "active", True) and hasattr(lever, "closed")
         ]
+        if self._closed or self.base is not None:
+            ctx.finish = self._finish_and_tell
         # The customer table, as blocks read one after another during the run.
         self.blocks = [population] if isinstance(population, Population) else population
         self.log: ComplaintLog | ComplaintTally
@@ -185,10 +187,18 @@ class Model:
         """Close a complaint: record it (if inside the window)."""
         c.status = status
         self.active.pop(c.idx, None)
+        self.log.record(c)
+
+    def _finish_and_tell(self, c: Customer, status: int) -> None:
+        """:meth:`finish`, telling the levers' close hooks and the customer base first
+        (used instead of it when there are any: one check fewer per complaint)."""
+        c.status = status
+        self.active.pop(c.idx, None)
+        now = self.env.now
         for closed in self._closed:
-            closed(c, self.env.now)
+            closed(c, now)
         if self.base is not None:
-            self.base.closed(c, self.env.now)
+            self.base.closed(c, now)
         self.log.record(c)
 
     def _monitor(self) -> Generator[Any, Any, None]:
@@ -235,6 +245,8 @@ class Model:
             self.log.record(c)
         self.active.clear()
         self.log.finalise()
+        if self.base is not None and isinstance(self.log, ComplaintLog):
+            self.log.override(self.base.attributes())
         counters: dict[str, float] = {}
         for lever in self.policy.levers():
             if hasattr(lever, "counters"):

@@ -57,16 +57,16 @@ COLUMNS: tuple[Column, ...] = (
     _t("preferred_channel", "i1", "first_channel"),
     _j("first_channel", "i1"),
     _j("final_channel", "i1"),
-    _j("followers", "i8"),
-    _j("uses_social", "?"),
+    _t("followers", "i8"),
+    _t("uses_social", "?"),
     _j("knows_ceo", "?"),
-    _j("persistence", "f8"),
+    _t("persistence", "f8"),
     _t("cause", "i2"),
     _t("needs_exception", "?"),
     _t("exception_value", "f8"),
     _t("claim_weak", "?"),
     _j("granted", "?"),
-    _j("clv", "f8"),
+    _t("clv", "f8"),
     _j("contacts", "i4"),
     _j("calls", "i4"),
     _j("abandoned_calls", "i4"),
@@ -113,7 +113,9 @@ TABLE: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "table")
 
 TALLY_EXTRA: tuple[Column, ...] = (
     _j("arrival_time", "f8", "arrival"),
+    _j("followers", "i8"),
     _j("needs_exception", "?"),
+    _j("clv", "f8"),
     _j("u_churn", "f8"),
     _j("claim_weak", "?"),
 )
@@ -177,6 +179,16 @@ class ComplaintLog:
             cols[col.name] = getattr(pop, col.attr)[ids]
         cols["u_churn"] = pop.u_churn[ids]
         self.columns = cols
+
+    def override(self, values: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
+        """Replace table columns of some complaints: ``values[column] = (complaint ids,
+        values)`` (a repeat complaint's row shows its customer's attributes)."""
+        ids = self.columns["complaint_id"]
+        for name, (which, vals) in values.items():
+            pos = np.searchsorted(ids, which)
+            inside = pos < len(ids)
+            inside[inside] &= ids[pos[inside]] == which[inside]
+            self.columns[name][pos[inside]] = vals[inside]
 
     def __len__(self) -> int:
         if self.columns:
