@@ -81,7 +81,12 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     with ProgressBar(enabled=app.output.progress) as bar:
         results = simulate(sim, progress=bar)
     written = write_outputs(
-        outdir, sim, results, plots=app.output.plots, complaints=app.output.complaints
+        outdir,
+        sim,
+        results,
+        plots=app.output.plots,
+        complaints=app.output.complaints,
+        best_on=app.output.best_on,
     )
     from escalationsim.app.report import build_report
 

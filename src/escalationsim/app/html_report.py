@@ -29,6 +29,7 @@ from markupsafe import Markup
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import paired_differences
 from escalationsim.analysis.fairness import TIERS
+from escalationsim.analysis.ranking import best_policy, verdict
 from escalationsim.app import manifest
 from escalationsim.app.files import write_text
 
@@ -98,6 +99,10 @@ def answer(
             else:
                 sentence += "; the replications cannot tell the two apart)"
     out.append(sentence + ".")
+    if len(kpis) and ("job" not in kpis.columns or kpis["job"].nunique() <= 1):
+        b = best_policy(kpis, "cost_per_complaint")
+        if b is not None and b.replications >= 2 and len(b.table) > 1:
+            out.append(verdict(b))  # against every other policy at once
     base = policies[0]
     if best != base:
         parts = []

@@ -45,6 +45,7 @@ RESULT_FILES = (
     "kpis.csv",
     "summary.csv",
     "paired.csv",
+    "best_policy.csv",
     "daily.csv",
     "groups.csv",
     "headline.md",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from escalationsim.analysis.fairness import outcomes_by_group
+from escalationsim.analysis.ranking import best_policy, lower_is_better
 from escalationsim.app.files import write_csv, write_parquet, write_text
 from escalationsim.app.tables import headline_table, to_markdown
 from escalationsim.experiment.job import SimConfig
@@ -12,10 +15,15 @@ from escalationsim.experiment.runner import Results
 
 
 def write_outputs(
-    outdir: Path, sim: SimConfig, results: Results, plots: bool = True, complaints: bool = True
+    outdir: Path,
+    sim: SimConfig,
+    results: Results,
+    plots: bool = True,
+    complaints: bool = True,
+    best_on: tuple[str, ...] | list[str] = ("cost_per_complaint", "churn_rate"),
 ) -> list[Path]:
-    """complaints.parquet, kpis.csv, summary.csv, paired.csv, daily.csv, groups.csv,
-    headline.md and the PNG plots."""
+    """complaints.parquet, kpis.csv, summary.csv, paired.csv, best_policy.csv,
+    daily.csv, groups.csv, headline.md and the PNG plots."""
     outdir = Path(outdir)
     written = []
     if complaints and results.complaints is not None:
@@ -23,6 +31,10 @@ def write_outputs(
     written.append(write_csv(results.kpis, outdir / "kpis.csv"))
     written.append(write_csv(results.summary, outdir / "summary.csv"))
     written.append(write_csv(results.paired, outdir / "paired.csv"))
+    best = [best_policy(results.kpis, k, lower_is_better(k)) for k in best_on]
+    best = [b.table for b in best if b is not None]
+    if best:
+        written.append(write_csv(pd.concat(best, ignore_index=True), outdir / "best_policy.csv"))
     written.append(write_csv(results.daily, outdir / "daily.csv"))
     if results.complaints is not None:
         groups = outcomes_by_group(results.complaints)

@@ -34,6 +34,9 @@ class OutputConfig:
     progress: bool = True
     resume: bool = True
     overwrite: bool = False
+    best_on: list[str] = field(default_factory=lambda: ["cost_per_complaint", "churn_rate"])
+    """KPIs for which best_policy.csv says which policy is best, with a stated confidence
+    (analysis.ranking; the report's answer says it for the cost per complaint)."""
 
 
 @dataclass
@@ -132,9 +135,24 @@ def _to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
     policies = {name: typed_policy(name, node) for name, node in nodes.items()}
     rest = {k: cfg[k] for k in cfg if k not in ("scenario", "policies")}
     app: AppConfig = _typed(AppConfig, OmegaConf.create(rest), "")
+    _check_best_on(app.output.best_on)
     app.scenario = scenario
     app.policies = policies
     return SimConfig(scenario=scenario, policies=dict(policies), run=app.run), app
+
+
+def _check_best_on(names: list[str]) -> None:
+    """Every ``output.best_on`` entry is a KPI a policy can be best on."""
+    from escalationsim.analysis.ranking import rankable
+
+    allowed = rankable()
+    for name in names:
+        if name not in allowed:
+            raise ConfigError(
+                f"output.best_on: {name!r} is not allowed: must be a numeric KPI of kpis.csv, "
+                "e.g. cost_per_complaint, churn_rate, resolution_rate, ttr_p90_h "
+                "(docs/metrics.md lists them)"
+            )
 
 
 # --------------------------------------------------------------------------- unknown keys
