@@ -5,13 +5,14 @@ The candidate is the policy with the best mean. Against each other policy, the p
 differences over replications (common random numbers: the same customers in replication
 *r* under every policy) are tested with a two-sided paired t-test (H0: no difference), so
 that a verdict never claims more than the paired 95% intervals shown beside it; the
-other policy counts as worse when its mean is worse and the test rejects. The k - 1 tests are corrected for multiple comparisons with Holm's
-step-down procedure (Holm, Scand. J. Statistics 1979), which controls the family-wise
-error rate at ``alpha`` without assuming independence between the comparisons (they
-share the candidate's replications). The candidate is best with confidence 1 - alpha
-when every test rejects; otherwise the policies it cannot be told from are named. The
-t-tests come from scipy (``scipy.stats.ttest_rel``); Holm's procedure is four lines and
-written out here, for lack of it in scipy.
+other policy counts as worse when its mean is worse and the test rejects. The k - 1
+tests are corrected for multiple comparisons with Holm's step-down procedure (Holm, Scand.
+J. Statistics 1979), which controls the family-wise error rate at ``alpha`` without
+assuming independence between the comparisons (they share the candidate's replications).
+The candidate is best with confidence 1 - alpha when every other policy is worse;
+otherwise the policies it cannot be told from are named. The t-tests come from scipy
+(``scipy.stats.ttest_rel``); Holm's procedure is a few lines, written out here for lack
+of it in scipy (statsmodels has it, but is not worth a dependency for that).
 """
 
 from __future__ import annotations
