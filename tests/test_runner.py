@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from escalationsim import simulate
+from escalationsim import ConfigError, compose, simulate
 from escalationsim.analysis.aggregate import paired_differences
 from escalationsim.engine.model import Model
 from escalationsim.engine.population import draw_population
@@ -230,3 +230,56 @@ def test_a_local_change_leaves_other_customers_untouched():
     )
     assert never_posted.sum() > 1000
     assert changed[never_posted].mean() < 0.002
+
+
+# --------------------------------------------------------------------------- precision
+
+_PRECISION = [
+    "run.policies=[rigid_script,empowered_rep]",
+    "run.replications=2",
+    "run.horizon_days=10",
+    "run.warmup_days=2",
+    "run.drain_days=5",
+    "run.workers=1",
+    "run.records=false",
+    "run.precision.kpi=cost_per_complaint",
+]
+
+
+def _half_width_share(res) -> float:
+    row = res.paired[res.paired.kpi == "cost_per_complaint"].iloc[0]
+    return 0.5 * (row.paired_ci_high - row.paired_ci_low) / abs(row["diff"])
+
+
+def test_replications_are_added_until_the_difference_is_precise_enough():
+    """run.precision adds batches (2, 4, 8, ...) until the paired 95% half-width is at
+    most 20% of the difference, and the result is that of running as many outright."""
+    res = simulate(compose([*_PRECISION, "run.precision.half_width=0.2"]))
+    n = res.kpis.replication.nunique()
+    assert 2 < n < 50 and _half_width_share(res) <= 0.2
+    fewer = simulate(compose([*_PRECISION, f"run.replications={n // 2}", "run.precision.kpi="]))
+    assert _half_width_share(fewer) > 0.2  # the batch before did not reach it
+    outright = simulate(compose([*_PRECISION, f"run.replications={n}", "run.precision.kpi="]))
+    pd.testing.assert_frame_equal(res.kpis, outright.kpis)
+
+
+def test_an_unreachable_precision_stops_at_the_maximum():
+    res = simulate(
+        compose(
+            [*_PRECISION, "run.precision.half_width=0.0001", "run.precision.max_replications=5"]
+        )
+    )
+    assert res.kpis.replication.nunique() == 5
+
+
+@pytest.mark.parametrize(
+    "override, key",
+    [
+        ("run.precision.kpi=nonsense", "run.precision.kpi"),
+        ("run.precision.max_replications=1", "run.precision.max_replications"),
+        ("run.policies=[rigid_script]", "run.policies"),
+    ],
+)
+def test_bad_precision_settings_are_refused_by_name(override, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        simulate(compose([*_PRECISION, override]))

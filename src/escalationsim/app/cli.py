@@ -80,6 +80,18 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     t0 = time.perf_counter()
     with ProgressBar(enabled=app.output.progress) as bar:
         results = simulate(sim, progress=bar)
+    pr = sim.run.precision
+    if pr.kpi:
+        used = int(results.kpis["replication"].nunique())
+        how = f"{pr.half_width:.0%} of each difference" if pr.relative else f"{pr.half_width:g}"
+        met = "reached" if used < pr.max_replications else "stopped at the maximum"
+        log.info(
+            "precision on %s (paired 95%% half-width at most %s): %s after %d replications",
+            pr.kpi,
+            how,
+            met,
+            used,
+        )
     written = write_outputs(
         outdir,
         sim,

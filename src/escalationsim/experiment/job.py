@@ -41,6 +41,20 @@ class LimitsConfig:
 
 
 @dataclass
+class PrecisionConfig:
+    """Replications to a precision (``run.precision``): after ``run.replications``, add
+    batches of as many again until the 95% confidence half-width of every policy's paired
+    difference from the first policy on ``kpi`` is at most ``half_width`` (relative to
+    the difference's absolute mean if ``relative``, else in the KPI's unit), or
+    ``max_replications`` are run. ``kpi`` empty: off (the first version)."""
+
+    kpi: str = ""
+    half_width: float = param(0.1, POSITIVE)
+    relative: bool = True
+    max_replications: int = param(50, int_min(1))
+
+
+@dataclass
 class RunConfig:
     """Which policies to compare, for how long, how often, from which seed."""
 
@@ -57,6 +71,7 @@ class RunConfig:
     workers: int = param(1, int_min(1))
     records: bool = True
     limits: LimitsConfig = field(default_factory=LimitsConfig)
+    precision: PrecisionConfig = field(default_factory=PrecisionConfig)
 
     def check_rules(self, prefix: str) -> None:
         check(
@@ -93,6 +108,24 @@ class RunConfig:
             len(set(self.policies)) == len(self.policies),
             "a list without repeated names",
         )
+        pr = self.precision
+        if pr.kpi:
+            from escalationsim.analysis.kpis import by_name
+
+            check(f"{prefix}.precision.kpi", pr.kpi, pr.kpi in by_name(), "a KPI of kpis.csv")
+            check(
+                f"{prefix}.precision.max_replications",
+                pr.max_replications,
+                self.replications <= pr.max_replications <= lim.max_replications,
+                f"between {prefix}.replications ({self.replications}) and "
+                f"{prefix}.limits.max_replications ({lim.max_replications})",
+            )
+            check(
+                f"{prefix}.policies",
+                self.policies,
+                len(self.policies) >= 2,
+                f"at least two policies with {prefix}.precision.kpi (a difference to measure)",
+            )
 
 
 def validate_run(r: RunConfig, available: list[str] | None = None) -> None:

@@ -149,17 +149,14 @@ def simulate(cfg: SimConfig, progress: Callable[[Progress], None] | None = None)
     called as simulated days and pairs complete, if given.
     """
     validate(cfg)
-    pairs = [(name, r) for r in range(cfg.run.replications) for name in cfg.run.policies]
-    days_each = cfg.run.horizon_days + cfg.run.drain_days
-    tracker = _Tracker(progress, len(pairs), days_each)
-    workers = min(cfg.run.workers, len(pairs), os.cpu_count() or 1)
     results: dict[tuple[str, int], Part] = {}
-    if workers <= 1:
-        for name, r in pairs:
-            results[name, r] = run_pair(cfg, name, r, tracker.day(name, r) if progress else None)
-            tracker.finished(name, r)
-    else:
-        _run_in_workers(cfg, pairs, workers, results, tracker if progress else None)
+    n = cfg.run.replications
+    pairs = _run_batch(cfg, range(n), results, progress)
+    precision = cfg.run.precision
+    while precision.kpi and n < precision.max_replications and not _precise(cfg, results):
+        more = range(n, min(2 * n, precision.max_replications))  # a batch as large again
+        pairs += _run_batch(cfg, more, results, progress)
+        n = more.stop
     parts = [results[pair] for pair in pairs]  # replication-major, policies in run order
     rows = [row for row, _, _ in parts]
     frames = [df for _, df, _ in parts if df is not None]
@@ -179,6 +176,40 @@ def simulate(cfg: SimConfig, progress: Callable[[Progress], None] | None = None)
         paired=paired_differences(kpis, cfg.run.policies[0]),
         daily=daily,
     )
+
+
+def _run_batch(
+    cfg: SimConfig,
+    replications: range,
+    results: dict[tuple[str, int], Part],
+    progress: Callable[[Progress], None] | None,
+) -> list[tuple[str, int]]:
+    """Run every policy in ``replications`` into ``results``; return the pairs run."""
+    pairs = [(name, r) for r in replications for name in cfg.run.policies]
+    days_each = cfg.run.horizon_days + cfg.run.drain_days
+    tracker = _Tracker(progress, len(pairs), days_each)
+    workers = min(cfg.run.workers, len(pairs), os.cpu_count() or 1)
+    if workers <= 1:
+        for name, r in pairs:
+            results[name, r] = run_pair(cfg, name, r, tracker.day(name, r) if progress else None)
+            tracker.finished(name, r)
+    else:
+        _run_in_workers(cfg, pairs, workers, results, tracker if progress else None)
+    return pairs
+
+
+def _precise(cfg: SimConfig, results: dict[tuple[str, int], Part]) -> bool:
+    """Whether every policy's paired difference on ``run.precision.kpi`` is as precise
+    as asked (NaN half-widths, e.g. from a KPI that is NaN, never are)."""
+    pr = cfg.run.precision
+    kpis = pd.DataFrame([row for row, _, _ in results.values()])
+    diff = paired_differences(kpis, cfg.run.policies[0])
+    rows = diff[diff["kpi"] == pr.kpi]
+    if rows.empty:
+        return False
+    half = 0.5 * (rows["paired_ci_high"] - rows["paired_ci_low"])
+    target = pr.half_width * rows["diff"].abs() if pr.relative else pr.half_width
+    return bool((half <= target).all())
 
 
 class _Tracker:
