@@ -457,8 +457,8 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
     the cost-fairness frontier are ringed. A gap between two shares is in percentage
     points."""
     measures = (
-        ("follower_resolution_gap", "resolution rate gap, top 1% by followers minus rest"),
-        ("channel_resolution_gap", "resolution rate gap between first channels"),
+        ("follower_resolution_gap", "resolution gap, top 1% vs rest"),
+        ("channel_resolution_gap", "resolution gap across first channels"),
     )
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
     policies = list(dict.fromkeys(kpis["policy"]))

@@ -106,25 +106,24 @@ class CustomerBase:
         its time: the customer has no complaint open, so their state cannot change
         before it; True if it may be one (decided by :meth:`admit` at its time)."""
         memory = self.known.get(customer_id)
-        if memory is None:
-            return u_accept * self.m < 1.0
-        if memory.open:
+        if memory is not None and memory.open:
             return True
-        if memory.churned:
-            self.left += 1
-            return False
-        return u_accept * self.m < memory.rate
+        return self._decide(memory, u_accept)
 
     def admit(self, c: Customer) -> bool:
         """Whether the candidate ``c`` is a complaint: its customer is still in the base
         and its uniform is within the customer's current rate."""
-        memory = self.known.get(c.customer_id)
+        return self._decide(self.known.get(c.customer_id), c.u_accept)
+
+    def _decide(self, memory: Memory | None, u_accept: float) -> bool:
+        """A candidate of the customer with ``memory`` (None: new) is a complaint: they
+        are still in the base and ``u_accept`` is within their current rate."""
         if memory is None:
-            return c.u_accept * self.m < 1.0
+            return u_accept * self.m < 1.0
         if memory.churned:
             self.left += 1
             return False
-        return c.u_accept * self.m < memory.rate
+        return u_accept * self.m < memory.rate
 
     def start(self, c: Customer, start: int) -> int:
         """The complaint happens: number it among its customer's, give it the customer's
