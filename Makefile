@@ -27,7 +27,7 @@ test: $(STAMP)
 ## compares its M/G/c+G cases with Ciw, from the bench extra).
 results: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
-	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability results/blended_social results/shifts results/screening results/ceo_channel
+	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability results/blended_social results/shifts results/screening results/ceo_channel results/robustness results/optimize
 	# the validation first: every report.html below shows its table (see the README)
 	$(BIN)/escalationsim experiment=validation hydra.run.dir=results/validation
 	$(BIN)/escalationsim output.complaints=false hydra.run.dir=results/headline
@@ -38,6 +38,9 @@ results: $(STAMP)
 	$(BIN)/escalationsim experiment=shifts hydra.sweep.dir=results/shifts
 	$(BIN)/escalationsim experiment=screening hydra.sweep.dir=results/screening
 	$(BIN)/escalationsim experiment=ceo_channel hydra.sweep.dir=results/ceo_channel
+	$(BIN)/escalationsim experiment=optimize hydra.run.dir=results/optimize
+	# the robustness study: 200 worlds x 5 policies x 2 replications, about 22 minutes on 2 cores
+	$(BIN)/escalationsim experiment=robustness hydra.sweep.dir=results/robustness
 	# drop logs and Hydra's runtime records: they hold this machine's paths
 	find results -name cli.log -delete
 	find results -name hydra.yaml -path '*/.hydra/*' -delete

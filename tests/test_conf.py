@@ -36,16 +36,24 @@ def _yaml_leaves(d, prefix=""):
 
 def test_every_number_in_conf_cites_a_source_or_says_assumption():
     """Scenario, policy and run defaults are claims about the world; each needs a comment.
-    (Experiment files hold study designs: sweep grids and sampling effort.)"""
+    (Experiment files hold study designs: sweep grids and sampling effort. Uncertainty
+    files give each range's source in its own ``source`` key: the next test.)"""
     missing = []
     for path in sorted(CONF.rglob("*.yaml")):
-        if path.parent.name == "experiment":
+        if path.parent.name in ("experiment", "uncertainty"):
             continue
         for i, line in enumerate(path.read_text().splitlines(), 1):
             body = line.split("#", 1)[0]
             if NUMBER.search(body) and "#" not in line:
                 missing.append(f"{path.relative_to(CONF)}:{i}: {line.strip()}")
     assert not missing, "numbers without a comment:\n" + "\n".join(missing)
+
+
+def test_every_uncertainty_says_where_its_range_comes_from():
+    for path in sorted((CONF / "uncertainty").glob("*.yaml")):
+        for name, entry in yaml.safe_load(path.read_text()).items():
+            assert str(entry.get("source", "")).strip(), f"{path.name}: {name} has no source"
+            assert {"keys", "low", "high"} <= set(entry), f"{path.name}: {name}"
 
 
 def test_default_scenario_sets_every_field():

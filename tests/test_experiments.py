@@ -46,6 +46,14 @@ def _compose(name: str):
     return cfg, hydra
 
 
+def _whole(cfg, hydra):
+    """The job's config with its hydra node back (sweep values may interpolate the job's
+    keys, as ``range(0,${robustness.scenarios})`` does)."""
+    whole = OmegaConf.create(OmegaConf.to_container(cfg, resolve=False))
+    whole.hydra = OmegaConf.create(OmegaConf.to_container(hydra, resolve=False))
+    return whole
+
+
 def test_the_named_experiments_exist():
     assert {
         "policy_comparison",
@@ -58,6 +66,8 @@ def test_the_named_experiments_exist():
         "shifts",
         "screening",
         "ceo_channel",
+        "robustness",
+        "optimize",
     } <= set(EXPERIMENTS)
 
 
@@ -68,17 +78,21 @@ def test_every_experiment_composes_and_validates(name):
     if app.job == "compare":
         validate(sim)
     if hydra.mode is not None and str(hydra.mode).endswith("MULTIRUN"):
-        params = hydra.sweeper.params
-        assert params, name
-        assert sum(len(str(v).split(",")) for v in params.values()) >= 4
+        from escalationsim.app.sweeps import count_jobs
+
+        assert hydra.sweeper.params, name
+        assert (count_jobs(_whole(cfg, hydra)) or 0) >= 4, name
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_sweeps_compose_with_the_basic_launcher_and_their_first_values(name):
     """Every swept key exists and takes its values; the serial launcher can replace joblib."""
-    _, hydra = _compose(name)
-    params = dict(hydra.sweeper.params or {})
-    firsts = [f"{k}={str(v).split(',')[0]}" for k, v in params.items()]
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    cfg, hydra = _compose(name)
+    params = dict(_whole(cfg, hydra).hydra.sweeper.params or {})
+    parsed = OverridesParser.create().parse_overrides([f"{k}={v}" for k, v in params.items()])
+    firsts = [f"{o.get_key_element()}={next(iter(o.sweep_string_iterator()))}" for o in parsed]
     with initialize_config_module(config_module="escalationsim.conf", version_base="1.3"):
         cfg = hydra_compose(
             config_name="config",

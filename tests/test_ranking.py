@@ -81,6 +81,33 @@ def test_on_a_run_the_script_is_cheapest_with_stated_confidence():
     assert set(b.table.policy) == {"empowered_rep", "ceo_responds"}
 
 
+def test_two_identical_policies_are_never_told_apart():
+    """The same preset under two names, on the same customers: every paired difference
+    is exactly zero, and the procedure declines to name a winner."""
+    from escalationsim import compose, simulate
+
+    k = simulate(
+        compose(
+            [
+                "+policy@policies.twin=rigid_script",
+                "run.policies=[rigid_script,twin]",
+                "run.replications=4",
+                "run.horizon_days=4",
+                "run.warmup_days=1",
+                "run.drain_days=2",
+                "run.workers=1",
+                "run.records=false",
+                "scenario.volume_per_day=300",
+            ]
+        )
+    ).kpis
+    a = k[k.policy == "rigid_script"]["cost_per_complaint"].to_numpy()
+    assert (a == k[k.policy == "twin"]["cost_per_complaint"].to_numpy()).all()
+    b = best_policy(k, "cost_per_complaint")
+    assert not b.clear and len(b.tied) == 1
+    assert "cannot tell" in verdict(b)
+
+
 def _app(*overrides: str):
     from hydra import compose, initialize_config_module
 

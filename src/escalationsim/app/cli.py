@@ -35,13 +35,21 @@ log = logging.getLogger("escalationsim")
 def check_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
     """Everything a job checks before it simulates or writes anything (keys, types,
     ranges, names, work bounds): raise a ConfigError naming the key. Sweeps call it on
-    their jobs before launching any."""
+    their jobs before launching any. A job of a robustness study first gets its
+    scenario's values, in ``cfg`` itself (:func:`escalationsim.app.study.apply_scenario`),
+    so that they are checked, recorded and hashed as the job's configuration."""
+    from escalationsim.app.study import apply_scenario
     from escalationsim.experiment.validation import validate_validation
 
+    apply_scenario(cfg)  # a job of a robustness study: its world's values, then checked
     sim, app = to_sim_config(cfg)
     if app.job not in JOBS:
         raise ConfigError(f"job = {app.job!r} is not allowed: must be one of {sorted(JOBS)}")
     validate(sim)  # every section, whichever job runs: no bad value is kept silently
+    if app.job == "optimize":
+        from escalationsim.app.optimization import check as check_optimize
+
+        check_optimize(sim, app)
     validate_validation(app.validation, require_cases=app.job == "validation")
     return sim, app
 
@@ -100,6 +108,13 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
         complaints=app.output.complaints,
         best_on=app.output.best_on,
     )
+    if app.robustness.scenario >= 0:
+        from escalationsim.app.files import write_csv
+        from escalationsim.app.study import UNCERTAIN_FILE, uncertain_row
+        from escalationsim.experiment.uncertainty import point
+
+        values = point(app.uncertainty, app.robustness, sim.run.seed)
+        written.append(write_csv(uncertain_row(app, values), outdir / UNCERTAIN_FILE))
     from escalationsim.app.report import build_report
 
     report, _ = build_report(outdir, plots=app.output.plots, current=outdir)
@@ -144,9 +159,21 @@ def validation_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     return 0
 
 
+def optimize_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
+    """Choose lever values of one policy with Optuna (app/optimization.py)."""
+    from escalationsim.app.optimization import optimize_job as run_optimize
+    from escalationsim.app.report import build_report
+
+    code = run_optimize(sim, app, outdir)
+    if code == 0 and (outdir / "kpis.csv").exists():  # the confirmed candidates, compared
+        build_report(outdir, plots=app.output.plots, current=outdir)
+    return code
+
+
 JOBS: dict[str, Callable[[SimConfig, AppConfig, Path], int]] = {
     "compare": compare_job,
     "validation": validation_job,
+    "optimize": optimize_job,
 }
 
 

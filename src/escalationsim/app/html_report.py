@@ -19,7 +19,7 @@ import html
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
@@ -27,11 +27,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from escalationsim.analysis import kpis as kpi_registry
-from escalationsim.analysis.aggregate import paired_differences
+from escalationsim.analysis.aggregate import paired_differences, summarise
 from escalationsim.analysis.fairness import TIERS
 from escalationsim.analysis.ranking import best_policy, verdict
 from escalationsim.app import manifest
 from escalationsim.app.files import write_text
+
+if TYPE_CHECKING:
+    from escalationsim.app.study import StudyReport
 
 CONF = Path(__file__).resolve().parents[1] / "conf"
 REFERENCE_VALIDATION = Path(__file__).resolve().parents[3] / "results" / "validation"
@@ -246,9 +249,13 @@ def _flatten(d: Any, prefix: str) -> list[tuple[str, Any]]:
     return [(prefix, d)]
 
 
-def assumptions(config: dict[str, Any]) -> list[dict[str, str]]:
+def assumptions(
+    config: dict[str, Any], uncertain: dict[str, str] | None = None
+) -> list[dict[str, str]]:
     """Every scenario parameter with its value and its source (from the shipped file of
-    its scenario kind)."""
+    its scenario kind); for a robustness study, the uncertain ones with their range and
+    how much the conclusions hinge on them (``uncertain``, by key) instead of a value."""
+    uncertain = uncertain or {}
     scenario = config.get("scenario") or {}
     kind = scenario.get("kind", "escalation")
     if kind == "queue_only":
@@ -263,7 +270,7 @@ def assumptions(config: dict[str, Any]) -> list[dict[str, str]]:
         rows.append(
             {
                 "key": key,
-                "value": str(value),
+                "value": uncertain.get(key, str(value)),
                 "source": sources.get(key, "(not in the shipped file)"),
             }
         )
@@ -505,14 +512,26 @@ def write_html_report(
     jobs: list[Path],
     svgs: dict[str, str] | None = None,
     groups: pd.DataFrame | None = None,
+    study: StudyReport | None = None,
 ) -> Path:
     """Write ``out/report.html`` for the run or sweep in ``root`` (see the module doc).
     ``svgs``: the SVG of each plot drawn for this report, by its PNG's file name;
-    ``groups``: a run's outcomes by group (its groups.csv), for the answer."""
+    ``groups``: a run's outcomes by group (its groups.csv), for the answer; ``study``: a
+    robustness study's verdict, tables and sensitivities (its worlds are then shown
+    pooled, not one by one)."""
     policies = list(dict.fromkeys(kpis["policy"]))
     sentences: list[str] = []
     tables = []
-    if keys:
+    note = "Mean over replications, with the 95% confidence interval in brackets."
+    if study is not None:
+        sentences = list(study.answer)
+        pooled = summarise(kpis.drop(columns=["job", *keys]), policies)
+        tables.append(_table(pooled, policies, "Every scenario pooled"))
+        note = (
+            "Mean over every scenario and replication, with the 95% confidence interval "
+            "in brackets (it includes the spread between scenarios)."
+        )
+    elif keys:
         for key, sub in summary.groupby(keys, dropna=False, sort=True):
             key = key if isinstance(key, tuple) else (key,)
             title = ", ".join(f"{c} = {v}" for c, v in zip(keys, key, strict=True))
@@ -537,8 +556,10 @@ def write_html_report(
         + f"; policies: {', '.join(policies)}",
         answer=sentences,
         tables=tables,
+        table_note=note,
+        study_tables=study.html_tables if study is not None else [],
         figures=_figures(out, svgs or {}),
-        assumptions=assumptions(config),
+        assumptions=assumptions(config, study.sensitive if study is not None else None),
         method=method(config, validation),
         validation=validation,
         command=_command(root),

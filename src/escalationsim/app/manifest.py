@@ -53,10 +53,19 @@ RESULT_FILES = (
     "report.html",
     "all_kpis.csv",
     "validation.csv",
+    "uncertain.csv",
+    "robustness.csv",
+    "ranking.csv",
+    "sensitivity.csv",
+    "discovery.md",
+    "trials.csv",
+    "best.csv",
     "FAILED",
 )
 """Files this program writes into a run folder (and PNG plots): what counts as results
-when a folder has no manifest, and what ``output.overwrite`` removes."""
+when a folder has no manifest, and what ``output.overwrite`` removes. Not ``optuna.db``,
+an optimisation's study: a rerun resumes it (app/optimization.py, which starts afresh
+when the study is another configuration's)."""
 
 NOT_IN_HASH = (
     ("run", "workers"),

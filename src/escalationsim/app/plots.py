@@ -572,3 +572,125 @@ def plot_daily(
     fig.suptitle(f"{ylabel} over simulated time{note} (mean of replications)")
     _tight(fig, rect=(0, 0, 0.82, 0.95))  # room for the legend on the right
     return fig
+
+
+# --------------------------------------------------------------------------- studies
+
+
+def plot_regret(regret: pd.DataFrame, unit: str) -> Figure:
+    """Box plots of each policy's regret across a study's scenarios (its cost minus the
+    best policy's in the same world); the diamond marks the mean."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    policies = list(regret.columns)
+    data = [regret[p].dropna().to_numpy() for p in policies]
+    box = ax.boxplot(
+        data,
+        orientation="horizontal",
+        patch_artist=True,
+        whis=(5, 95),
+        showfliers=True,
+        medianprops={"color": "black", "linewidth": 1.5},
+    )
+    ax.set_yticks(range(1, len(policies) + 1), policies)
+    for k, patch in enumerate(box["boxes"]):
+        style = policy_style(k)
+        patch.set_facecolor(style["color"])
+        patch.set_hatch(style["hatch"])
+        patch.set_alpha(0.8)
+    for k, x in enumerate(data):
+        ax.plot([x.mean()] if len(x) else [], [k + 1], "D", color="black", markersize=4)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"regret: cost minus the best policy's in the same scenario ({unit})")
+    ax.set_title("Regret across scenarios (box 25-75%, whiskers 5-95%, diamond = mean)")
+    ax.grid(alpha=0.3, axis="x")
+    _tight(fig)
+    return fig
+
+
+def plot_sensitivity(table: pd.DataFrame, labels: dict[str, str], title: str) -> Figure:
+    """A tornado of sensitivity indices (PAWN), most influential at the top, with the
+    index of a dummy parameter as the noise floor."""
+    shown = table.head(16).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(shown) + 1.4))
+    y = np.arange(len(shown))
+    ax.barh(y, shown["pawn"], color=OKABE_ITO[4])
+    floor = float(table["noise_floor"].iloc[0]) if len(table) else 0.0
+    ax.axvline(floor, color="black", linestyle="--", linewidth=1, label="noise floor (dummy)")
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.set_yticks(y, [labels.get(p, p) for p in shown["parameter"]], fontsize=8)
+    ax.set_xlabel("sensitivity index: PAWN, median KS distance (0 = no influence, 1 = all)")
+    ax.set_title(title, fontsize=9)
+    ax.set_xlim(left=0)
+    ax.grid(alpha=0.3, axis="x")
+    _tight(fig)
+    return fig
+
+
+def plot_winners(
+    params: pd.DataFrame,
+    winner: pd.Series,
+    x: str,
+    y: str,
+    labels: dict[str, str],
+    policies: list[str],
+) -> Figure:
+    """The scenarios on the two most influential parameters, each marked with the policy
+    cheapest in it (colour and marker: the policy's, in run order, as in the other
+    plots)."""
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for k, policy in enumerate(policies):
+        at = winner[winner == policy].index
+        if len(at) == 0:
+            continue
+        ax.scatter(
+            params.loc[at, x],
+            params.loc[at, y],
+            color=OKABE_ITO[k % len(OKABE_ITO)],
+            marker=MARKERS[k % len(MARKERS)],
+            edgecolor="black",
+            linewidth=0.4,
+            s=30,
+            label=f"{policy} cheapest ({len(at)})",
+        )
+    return _finish(
+        fig,
+        ax,
+        labels.get(x, x),
+        labels.get(y, y),
+        "Cheapest policy in each scenario, on the two most influential parameters",
+    )
+
+
+def plot_optimisation_history(trials: pd.DataFrame, objective: str) -> Figure:
+    """Each trial's objective in the order run (filled: meets every constraint; hollow
+    cross: does not), and the best feasible value so far."""
+    k = kpi_registry.by_name().get(objective)
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    if not trials.empty:
+        ok = trials["feasible"].astype(bool)
+        ax.scatter(
+            trials.loc[ok, "order"],
+            trials.loc[ok, objective],
+            color=OKABE_ITO[4],
+            marker="o",
+            s=25,
+            label="trial meeting the constraints",
+        )
+        ax.scatter(
+            trials.loc[~ok, "order"],
+            trials.loc[~ok, objective],
+            color=OKABE_ITO[5],
+            marker="x",
+            s=25,
+            label="trial missing a constraint",
+        )
+        from escalationsim.analysis.ranking import lower_is_better
+
+        feasible = trials[objective].where(ok)
+        best = feasible.cummin() if lower_is_better(objective) else feasible.cummax()
+        best = best.ffill()  # cummin leaves a gap at each infeasible trial
+        ax.step(trials["order"], best, where="post", color="black", label="best so far")
+    label = k.label if k is not None else objective
+    return _finish(
+        fig, ax, "trial (in the order run)", kpi_label(objective, label), "Optimisation history"
+    )

@@ -26,6 +26,7 @@ from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import paired_differences, summarise
 from escalationsim.app import manifest
 from escalationsim.app.files import write_csv, write_text
+from escalationsim.app.study import is_study, study_report
 from escalationsim.app.tables import headline_table, to_markdown
 from escalationsim.experiment.plugins import load_plugins
 
@@ -149,7 +150,7 @@ def _grid_size(root: Path) -> int | None:
 
 
 KPI_ID_COLUMNS = ("policy", "replication")
-READ_FILES = ("kpis.csv", "daily.csv", "groups.csv")
+READ_FILES = ("kpis.csv", "daily.csv", "groups.csv", "uncertain.csv")
 """The files of a job the report reads, each checked against the job's manifest."""
 MAX_GRID = 1_000_000
 """A sweep record promising more jobs than this is taken as damaged."""
@@ -380,6 +381,10 @@ def build_report(
         raise ValueError(f"--baseline {base!r} is not among the policies run: {policies}")
     tables: dict[str, pd.DataFrame] = {"all_kpis.csv": kpis}  # written once all is read
     keys = tuple(g.swept)
+    study = None
+    if current is None and len(g.done) > 1 and is_study(g.done):  # one job per sampled world
+        study = study_report(kpis, root, g.done, plots)
+        tables.update(study.tables)
     groups = kpis.groupby(list(keys), dropna=False, sort=True) if keys else [((), kpis)]
     summaries = []
     lines = [f"# Report: `{root.name or root}`", ""]
@@ -389,6 +394,13 @@ def build_report(
         lines += [f"- `{j.relative_to(root)}`: {why}" for j, why in g.failed.items()]
     if keys:
         lines += ["", "Swept: " + ", ".join(f"`{k}`" for k in keys)]
+    if study is not None:
+        lines += study.lines
+        lines += [
+            "",
+            "Per-scenario KPIs: `robustness.csv` (means and intervals, with the scenario's "
+            "values), `summary.csv` and `paired.csv`; scenario discovery: `discovery.md`.",
+        ]
     for key, sub in groups:
         key = key if isinstance(key, tuple) else (key,)
         pols = list(dict.fromkeys(sub["policy"]))
@@ -396,8 +408,9 @@ def build_report(
         for col, val in reversed(list(zip(keys, key, strict=True))):
             summary.insert(0, col, val)
         summaries.append(summary)
-        title = ", ".join(f"{c}={v}" for c, v in zip(keys, key, strict=True)) or "all jobs"
-        lines += ["", f"## {title}", "", to_markdown(headline_table(summary, pols))]
+        if study is None:  # a study's worlds are summarised above, not one by one
+            title = ", ".join(f"{c}={v}" for c, v in zip(keys, key, strict=True)) or "all jobs"
+            lines += ["", f"## {title}", "", to_markdown(headline_table(summary, pols))]
     tables["summary.csv"] = pd.concat(summaries, ignore_index=True)
     paired = pd.DataFrame()
     if base in policies and len(policies) > 1:
@@ -406,28 +419,39 @@ def build_report(
         shown = paired[paired["kpi"].isin([k.name for k in kpi_registry.view("paired")])].copy()
         for c in ("diff", "paired_ci_low", "paired_ci_high", "unpaired_ci_low", "unpaired_ci_high"):
             shown[c] = shown[c].map(lambda v: f"{v:.4g}")
-        lines += [
-            "",
-            f"## Differences against `{base}` (same customers in each replication)",
-            "",
-            "Paired intervals use the per-replication differences; unpaired ones treat the "
-            "policies' runs as independent. The gap between them is what common random "
-            "numbers buy.",
-            "",
-            to_markdown(shown.drop(columns=["baseline", "n"])),
-        ]
-    lines += _break_points(g)
+        if study is None:
+            lines += [
+                "",
+                f"## Differences against `{base}` (same customers in each replication)",
+                "",
+                "Paired intervals use the per-replication differences; unpaired ones treat "
+                "the policies' runs as independent. The gap between them is what common "
+                "random numbers buy.",
+                "",
+                to_markdown(shown.drop(columns=["baseline", "n"])),
+            ]
+    if study is None:
+        lines += _break_points(g)
     groups = None
     try:
         groups = read_groups(g)
     except ValueError as err:
         lines += ["", f"(Outcomes by group left out: {err})"]
     lines += _group_tables(groups)
+    if len(g.done) == 1 and not keys:
+        from escalationsim.app.optimization import report_lines
+
+        lines += report_lines(g.done[0])
     for name, table in tables.items():
         write_csv(table, out / name)
+    if study is not None:
+        write_text(study.discovery, out / "discovery.md")
     svgs: dict[str, str] = {}  # PNG file name -> the same plot as SVG, for report.html
     if plots:
-        paths = _plots(g, out, svgs)
+        if study is not None:
+            paths = _save_figures(study.figures, out, svgs)
+        else:
+            paths = _plots(g, out, svgs)
         local = sorted(p.name for p in out.glob("*.png") if p not in paths)
         _run_svgs(g, out, groups, local, svgs)
         if paths or local:
@@ -438,9 +462,30 @@ def build_report(
     from escalationsim.app.html_report import write_html_report
 
     write_html_report(
-        root, out, kpis, tables["summary.csv"], list(keys), g.done, svgs=svgs, groups=groups
+        root,
+        out,
+        kpis,
+        tables["summary.csv"],
+        list(keys),
+        g.done,
+        svgs=svgs,
+        groups=groups,
+        study=study,
     )
     return report, g.failed
+
+
+def _save_figures(figures: dict, out: Path, svgs: dict[str, str]) -> list[Path]:
+    """Save each figure (by PNG file name) into ``out``; its SVG into ``svgs``."""
+    from escalationsim.app.files import save_figure
+    from escalationsim.app.plots import plt, render_svg
+
+    paths = []
+    for name, fig in figures.items():
+        svgs[name] = render_svg(fig)
+        paths.append(save_figure(fig, out / name))
+        plt.close(fig)
+    return paths
 
 
 def _run_svgs(

@@ -17,6 +17,8 @@ from escalationsim.config.fields import ConfigError, describe, has_type
 from escalationsim.config.queue_only import QueueOnlyScenario
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.experiment.job import RunConfig, SimConfig
+from escalationsim.experiment.optimize import OptimizeConfig
+from escalationsim.experiment.uncertainty import RobustnessConfig, Uncertainty
 from escalationsim.experiment.validation import ValidationConfig
 from escalationsim.policy import registry
 from escalationsim.policy.policy import PolicyConfig
@@ -53,6 +55,12 @@ class AppConfig:
     run: RunConfig = field(default_factory=RunConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
     validation: ValidationConfig = field(default_factory=ValidationConfig)
+    uncertainty: dict[str, Uncertainty] = field(default_factory=dict)
+    """Uncertain parameters of the world, by name (``uncertainty=default``; empty unless
+    a robustness study selects a file of the ``uncertainty/`` group)."""
+    robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
+    optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
+    """Levers to optimise (``experiment=optimize``, job ``optimize``)."""
 
 
 def _typed(schema: type, node: Any, prefix: str) -> Any:
@@ -136,6 +144,10 @@ def _to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
     rest = {k: cfg[k] for k in cfg if k not in ("scenario", "policies")}
     app: AppConfig = _typed(AppConfig, OmegaConf.create(rest), "")
     _check_best_on(app.output.best_on)
+    from escalationsim.experiment.uncertainty import validate as validate_study
+
+    validate_study(app.uncertainty, app.robustness)
+    _check_study_kpis(app.robustness)
     app.scenario = scenario
     app.policies = policies
     return SimConfig(scenario=scenario, policies=dict(policies), run=app.run), app
@@ -153,6 +165,24 @@ def _check_best_on(names: list[str]) -> None:
                 "e.g. cost_per_complaint, churn_rate, resolution_rate, ttr_p90_h "
                 "(docs/metrics.md lists them)"
             )
+
+
+def _check_study_kpis(study: RobustnessConfig) -> None:
+    """The study's cost and fairness KPIs are KPIs of kpis.csv."""
+    from escalationsim.analysis.ranking import rankable
+
+    allowed = rankable()
+    for key, names in (
+        ("robustness.cost_kpi", [study.cost_kpi]),
+        ("robustness.fairness_kpis", study.fairness_kpis),
+    ):
+        for name in names:
+            if name not in allowed:
+                raise ConfigError(
+                    f"{key}: {name!r} is not allowed: must be a numeric KPI of kpis.csv, "
+                    "e.g. cost_per_complaint, gini_ttr, follower_resolution_gap "
+                    "(docs/metrics.md lists them)"
+                )
 
 
 # --------------------------------------------------------------------------- unknown keys
@@ -210,7 +240,7 @@ def check_keys(cfg: DictConfig) -> None:
     for key in cfg:
         if key not in top:
             raise _unknown("", str(key), top)
-    for key in ("run", "output", "validation"):
+    for key in ("run", "output", "validation", "uncertainty", "robustness", "optimize"):
         if key in cfg:
             _check_node(cfg[key], typing.get_type_hints(AppConfig)[key], f"{key}.")
     scenario = cfg.get("scenario")

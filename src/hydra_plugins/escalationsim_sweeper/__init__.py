@@ -83,11 +83,19 @@ class CoveringSweeper(basic_sweeper.BasicSweeper):
         from omegaconf import open_dict
 
         from escalationsim.app.manifest import config_hash
+        from escalationsim.app.study import apply_scenario
+        from escalationsim.config.fields import ConfigError
 
         loader = self.hydra_context.config_loader if self.hydra_context else self.config_loader
         cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=overrides)
         with open_dict(cfg):
             cfg.pop("hydra", None)
+        try:
+            apply_scenario(cfg)  # as the job will: a study's job gets its world's values
+        except ConfigError as err:
+            raise ConfigCompositionException(
+                f"invalid configuration in sweep job {' '.join(overrides)}: {err}"
+            ) from None
         return config_hash(cfg)
 
     def validate_batch_is_legal(self, batch: Sequence[Sequence[str]]) -> None:

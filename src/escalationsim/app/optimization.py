@@ -1,0 +1,202 @@
+"""The ``optimize`` job (``escalationsim experiment=optimize``): Optuna chooses lever
+values of one policy (:mod:`escalationsim.experiment.optimize`), and this module writes
+what it found: ``trials.csv``, ``best.csv``, ``optimisation_history.png``, the
+confirmation runs' ``kpis.csv`` (the best candidates compared as if they were policies,
+so the usual report, paired differences and ``best_policy.csv`` apply to them) and a
+paragraph of the report. The study itself is ``optuna.db`` (SQLite) in the run's folder;
+rerunning the same command resumes it.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from escalationsim.analysis.aggregate import paired_differences, summarise
+from escalationsim.analysis.ranking import verdict as verdict_sentence
+from escalationsim.app.files import write_csv
+from escalationsim.app.tables import to_markdown
+from escalationsim.config.fields import ConfigError, is_int, is_real
+from escalationsim.experiment import optimize
+from escalationsim.experiment.job import SimConfig, validate
+
+if TYPE_CHECKING:
+    from escalationsim.app.schema import AppConfig
+
+log = logging.getLogger("escalationsim")
+
+STORAGE = "optuna.db"
+HISTORY = "optimisation_history.png"
+
+
+def _walk(root: Any, key: str) -> tuple[Any, str]:
+    """The object holding the last part of dotted ``key`` under ``root`` (a SimConfig:
+    ``scenario.`` and ``policies.<name>.``; a number picks a list's item), and that
+    part; a ConfigError if the path does not exist."""
+    parts = key.split(".")
+    node: Any = root
+    for part in parts:
+        holder = node
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list):  # a list item by its position: shifts.0.count
+            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+        elif dataclasses.is_dataclass(node):
+            node = getattr(node, part, None)
+        else:
+            node = None
+        if node is None:
+            raise ConfigError(f"{key} is not a key of the configuration")
+    return holder, parts[-1]
+
+
+def with_values(sim: SimConfig, values: dict[str, float]) -> SimConfig:
+    """A copy of ``sim`` with each key set to its value (typed as the key's current
+    value), checked as any job is."""
+    out = copy.deepcopy(sim)
+    for key, value in values.items():
+        node, last = _walk(out, key)
+        current = (
+            node[int(last)]
+            if isinstance(node, list)
+            else node[last]
+            if isinstance(node, dict)
+            else getattr(node, last)
+        )
+        if not is_real(current):
+            raise ConfigError(f"{key} is {current!r}: a lever must set a number")
+        new = int(round(value)) if is_int(current) else float(value)
+        if isinstance(node, list):
+            node[int(last)] = new
+        elif isinstance(node, dict):
+            node[last] = new
+        else:
+            setattr(node, last, new)
+    validate(out)
+    return out
+
+
+def check(sim: SimConfig, app: AppConfig) -> None:
+    """The optimisation's settings, and each lever at both ends of its range, checked as
+    a job would be, before any trial runs."""
+    opt = app.optimize
+    optimize.validate(opt, list(sim.policies))
+    for end in ("low", "high"):
+        values = {n: getattr(lv, end) for n, lv in opt.levers.items()}
+        try:
+            with_values(sim, optimize.apply(values, opt.levers))
+        except ConfigError as err:
+            raise ConfigError(f"optimize.levers at their {end} ends: {err}") from None
+
+
+def _fingerprint(sim: SimConfig, opt: optimize.OptimizeConfig) -> str:
+    return hashlib.sha256(repr((sim, opt)).encode()).hexdigest()
+
+
+def optimize_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
+    """Run or resume the optimisation and write its files (the report is the caller's:
+    :func:`escalationsim.app.cli.optimize_job`)."""
+    import optuna
+
+    opt = app.optimize
+    storage = outdir / STORAGE
+    digest = _fingerprint(sim, opt)
+    if storage.exists():  # a study of another configuration (overwrite=true): start afresh
+        try:
+            old = optuna.load_study(study_name=optimize.STUDY_NAME, storage=f"sqlite:///{storage}")
+            same = old.user_attrs.get("fingerprint") == digest
+        except Exception:  # damaged or not ours
+            same = False
+        if not same:
+            storage.unlink()
+    elif (outdir / "trials.csv").exists():
+        raise ConfigError(f"{outdir} has trials.csv but no {STORAGE}: cannot resume it")
+    storage.parent.mkdir(parents=True, exist_ok=True)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        study_name=optimize.STUDY_NAME, storage=f"sqlite:///{storage}", load_if_exists=True
+    )
+    study.set_user_attr("fingerprint", digest)
+    done = optimize._complete(study)
+    if done:
+        log.info("resuming the optimisation: %d of %d trials complete", done, opt.trials)
+
+    def evaluate(values: dict[str, float], replications: int) -> pd.DataFrame:
+        trial_sim = with_values(sim, optimize.apply(values, opt.levers))
+        return optimize.simulate_policy(trial_sim, opt.policy, replications)
+
+    outcome = optimize.run(opt, sim.run.seed, evaluate, storage)
+    write_files(outdir, opt, outcome)
+    print()
+    print(to_markdown(outcome.best) if not outcome.best.empty else "no feasible trial")
+    print(f"\nwritten to {outdir.resolve()}")
+    return 0
+
+
+def write_files(outdir: Path, opt: optimize.OptimizeConfig, outcome: optimize.Outcome) -> None:
+    """trials.csv, best.csv, the confirmation runs' kpis/summary/paired tables and the
+    optimisation-history plot."""
+    write_csv(outcome.trials, outdir / "trials.csv")
+    write_csv(outcome.best, outdir / "best.csv")
+    if not outcome.confirm.empty:
+        labels = list(dict.fromkeys(outcome.confirm["policy"]))
+        kpis = outcome.confirm
+        write_csv(kpis, outdir / "kpis.csv")
+        write_csv(summarise(kpis, labels), outdir / "summary.csv")
+        write_csv(paired_differences(kpis, labels[0]), outdir / "paired.csv")
+    from escalationsim.app.files import save_figure
+    from escalationsim.app.plots import plot_optimisation_history, plt
+
+    fig = plot_optimisation_history(outcome.trials, opt.objective)
+    save_figure(fig, outdir / HISTORY)
+    plt.close(fig)
+
+
+def report_lines(folder: Path) -> list[str]:
+    """The report's paragraph on an optimisation in ``folder`` (none if there is none)."""
+    best_path, trials_path = folder / "best.csv", folder / "trials.csv"
+    if not best_path.exists() or not trials_path.exists():
+        return []
+    trials = pd.read_csv(trials_path)
+    try:
+        best = pd.read_csv(best_path)
+    except pd.errors.EmptyDataError:  # no feasible trial: nothing was confirmed
+        best = pd.DataFrame()
+    lines = ["", "## Optimisation", ""]
+    n_feasible = int(trials["feasible"].sum()) if "feasible" in trials else 0
+    lines.append(
+        f"{len(trials)} trials, {n_feasible} meeting every constraint; the best "
+        f"{len(best)} were re-run with more replications and compared with paired t-tests "
+        "(Holm-corrected) against the best mean:"
+    )
+    if best.empty:
+        return [*lines[:-1], f"{len(trials)} trials; none met every constraint."]
+    shown = best.copy()
+    for col in shown.columns:
+        if pd.api.types.is_float_dtype(shown[col]):
+            shown[col] = shown[col].map(lambda v: f"{v:.4g}")
+    lines += ["", to_markdown(shown), ""]
+    from escalationsim.analysis import kpis as kpi_registry
+
+    kpi_names = set(kpi_registry.by_name())
+    levers = [c for c in trials.columns if c not in ("order", "trial", "feasible")]
+    levers = [c for c in levers if c not in kpi_names]
+    winner = best[best["verdict"].str.startswith("best")].iloc[0]
+    lines.append(
+        f"Best: {winner['candidate']} ({', '.join(f'{c} = {winner[c]:g}' for c in levers)}): "
+        f"{winner['verdict']}. The history of the trials: `{HISTORY}`."
+    )
+    return lines
+
+
+def verdict_text(outcome: optimize.Outcome) -> str:
+    """The confirmation's verdict as a sentence."""
+    if outcome.verdict is None:
+        return "one feasible candidate: no comparison to make"
+    return verdict_sentence(outcome.verdict, f"the best on {outcome.objective}")
