@@ -41,6 +41,8 @@ results: $(STAMP)
 	$(BIN)/escalationsim experiment=optimize hydra.run.dir=results/optimize
 	# the robustness study: 200 worlds x 5 policies x 2 replications, about 22 minutes on 2 cores
 	$(BIN)/escalationsim experiment=robustness hydra.sweep.dir=results/robustness
+	# the runs' report.html quote the robustness study beside them when it studied their scenario
+	for run in headline policy_comparison fairness; do $(BIN)/escalationsim-report results/$$run || exit 1; done
 	# drop logs and Hydra's runtime records: they hold this machine's paths
 	find results -name cli.log -delete
 	find results -name hydra.yaml -path '*/.hydra/*' -delete

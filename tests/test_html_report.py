@@ -287,3 +287,41 @@ def test_the_social_sentence_gives_the_status_quo_then_each_policy_from_the_chea
     assert html_report.social_fairness(no_wait, ["script"], ["script"]) is None
     assert html_report.social_fairness(None, ["script"], ["script"]) is None
     assert html_report.social_fairness(groups.iloc[:0], ["script"], ["script"]) is None
+
+
+def _beside(run, tmp_path, volume=None):
+    """The run copied next to a copy of the reference robustness study, whose recorded
+    scenario is made the run's own (or the run's with another volume)."""
+    import yaml
+
+    root = tmp_path / "results"
+    shutil.copytree(run, root / "headline")
+    study = root / "robustness"
+    study.mkdir()
+    ref = Path(__file__).resolve().parents[1] / "results" / "robustness"
+    for name in ("ranking.csv", "discovery.md", "sensitivity.csv"):
+        shutil.copy(ref / name, study / name)
+    recorded = yaml.safe_load((ref / "multirun.yaml").read_text())
+    scenario = yaml.safe_load((run / ".hydra" / "config.yaml").read_text())["scenario"]
+    if volume is not None:
+        scenario["volume_per_day"] = volume
+    recorded["scenario"] = scenario
+    (study / "multirun.yaml").write_text(yaml.safe_dump(recorded))
+    return root / "headline"
+
+
+def test_a_robustness_study_of_the_same_scenario_beside_the_run_is_in_the_answer(run, tmp_path):
+    from escalationsim.app.report import build_report
+
+    folder = _beside(run, tmp_path)
+    build_report(folder)
+    text = html.unescape((folder / "report.html").read_text())
+    assert (
+        "Robustness (a study of this scenario's uncertainties in ../robustness, "
+        "200 sampled worlds, 5 policies)" in text
+    )
+    assert "When it flips: rigid_script costs more than omnichannel when median customer" in text
+    assert "uncertain; sensitivity rank 1 of 13" in text  # the customer value, in the assumptions
+    other = _beside(run, tmp_path / "other", volume=5000)
+    build_report(other)
+    assert "Robustness (a study" not in (other / "report.html").read_text()  # another scenario

@@ -8,7 +8,7 @@ import pytest
 
 from escalationsim import compose
 from escalationsim.analysis.analytic import staff_for_targets
-from escalationsim.app.optimization import with_values
+from escalationsim.app.optimize import with_values
 from escalationsim.config.fields import ConfigError
 from escalationsim.experiment import optimize
 from escalationsim.experiment.optimize import Lever, LeverKind, OptimizeConfig
@@ -47,9 +47,9 @@ def _staffing(trials: int) -> OptimizeConfig:
 
 
 def _evaluate(sim, opt):
-    def evaluate(values, replications):
+    def evaluate(values, replications, seed):
         trial = with_values(sim, optimize.apply(values, opt.levers))
-        return optimize.simulate_policy(trial, opt.policy, replications)
+        return optimize.simulate_policy(trial, opt.policy, replications, seed)
 
     return evaluate
 
@@ -62,9 +62,9 @@ def test_the_optimiser_finds_the_fewest_servers_meeting_the_abandonment_target(t
         ARRIVALS, 60 / SERVICE_MIN, max_abandon=TARGET, theta=60 / PATIENCE_MIN
     )
     out = optimize.run(opt, sim.run.seed, _evaluate(sim, opt), tmp_path / "s.db")
-    winner = out.best[out.best["verdict"].str.startswith("best")].iloc[0]
+    winner = out.best.iloc[0]
     assert int(winner["servers"]) == expected == 13
-    assert winner["verdict"] == "best" and out.verdict is not None and out.verdict.clear
+    assert winner["verdict"] == optimize.VERDICTS["best"] and out.verdict.clear
     assert winner["feasible_confirmed"] and winner["p_abandon"] <= TARGET
     trials = out.trials
     assert len(trials) == 20 and list(trials["order"]) == list(range(1, 21))
@@ -73,8 +73,9 @@ def test_the_optimiser_finds_the_fewest_servers_meeting_the_abandonment_target(t
 
 
 def test_a_resumed_optimisation_equals_an_uninterrupted_one(tmp_path):
-    """Three trials, then a trial left running by a kill, then the rest: the complete
-    trials and the confirmed best are those of one uninterrupted run."""
+    """Three trials, then a trial left running by a kill, then the rest: the trials (in
+    the order they completed), the candidates and their confirmation are those of one
+    uninterrupted run."""
     import optuna
 
     sim, opt = _queue(), _staffing(7)
@@ -86,15 +87,27 @@ def test_a_resumed_optimisation_equals_an_uninterrupted_one(tmp_path):
     )
     study.ask()  # a trial that was running when the job was killed
     resumed = optimize.run(opt, sim.run.seed, _evaluate(sim, opt), tmp_path / "b.db")
-    cols = ["order", "servers", "cost_staff_paid", "p_abandon", "feasible"]
-    pd.testing.assert_frame_equal(whole.trials[cols], resumed.trials[cols])
-    assert whole.best.drop(columns=["candidate", "trial"]).equals(
-        resumed.best.drop(columns=["candidate", "trial"])
-    )
+    pd.testing.assert_frame_equal(whole.trials, resumed.trials)
+    pd.testing.assert_frame_equal(whole.best, resumed.best)
+    pd.testing.assert_frame_equal(whole.confirm, resumed.confirm)
+
+
+def test_the_confirmation_uses_fresh_replications_the_same_for_every_candidate():
+    seed = 12345
+    assert optimize.confirm_seed(seed) != seed
+    assert optimize.confirm_seed(seed) == optimize.confirm_seed(seed)
 
 
 def test_levers_are_checked_before_any_trial():
     sim = _queue()
+    with pytest.raises(ConfigError, match="optimize.floors.meets_target: 'meets_target'"):
+        bad = _staffing(3)
+        bad.floors = {"meets_target": 1.0}
+        optimize.validate(bad, list(sim.policies))
+    with pytest.raises(ConfigError, match="optimize.objective: 'profit'"):
+        bad = _staffing(3)
+        bad.objective = "profit"
+        optimize.validate(bad, list(sim.policies))
     with pytest.raises(ConfigError, match="scenario.nope is not a key"):
         with_values(sim, {"scenario.nope": 3})
     with pytest.raises(ConfigError, match="optimize.levers is empty"):
@@ -131,8 +144,9 @@ def test_the_optimize_job_writes_its_files_and_resumes(tmp_path):
         assert (out / name).stat().st_size > 0, name
     trials = pd.read_csv(out / "trials.csv")
     assert len(trials) == 4 and trials["reps_day"].between(6, 20).all()
+    assert list(trials["order"]) == [1, 2, 3, 4]
     best = pd.read_csv(out / "best.csv")
-    assert set(best["candidate"]) == set(pd.read_csv(out / "kpis.csv")["policy"])
+    assert list(best["candidate"]) == list(dict.fromkeys(pd.read_csv(out / "kpis.csv")["policy"]))
     assert "## Optimisation" in (out / "report.md").read_text()
     before = (out / "best.csv").read_bytes()
     again = run_cli([*SMALL, f"hydra.run.dir={out}"])
@@ -153,7 +167,7 @@ def test_a_bad_lever_stops_the_job_before_it_runs(tmp_path):
 
 def test_no_feasible_trial_is_said_plainly(tmp_path):
     """Too few servers to ever meet the target: nothing is confirmed or declared best."""
-    from escalationsim.app.optimization import report_lines, write_files
+    from escalationsim.app.optimize import report_lines, write_files
 
     sim = _queue()
     opt = _staffing(3)

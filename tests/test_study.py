@@ -51,7 +51,7 @@ def test_the_study_writes_its_files(study):
     text = (study / "discovery.md").read_text()
     assert "rigid_script" in text and "empowered_rep" in text
     html = (study / "report.html").read_text()
-    assert "plausible worlds" in html and "Ranking across scenarios" in html
+    assert "sampled worlds" in html and "Ranking across scenarios" in html
 
 
 def test_each_job_ran_with_its_scenario_values(study):

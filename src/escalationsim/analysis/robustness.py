@@ -9,8 +9,9 @@ replications:
 - **Ranking** (:func:`ranking`): in each scenario the best policy on the cost KPI, the
   best among those meeting the service targets, and the fairest on each fairness measure;
   per policy the share of scenarios it is best in (Wilson 95% interval over scenarios)
-  and its regret, its cost minus the best policy's in the same scenario (Savage's regret;
-  mean with a t interval, 90th percentile with a bootstrap interval). A best chosen on
+  and its regret, its cost minus the best policy's in the same scenario (Savage's regret:
+  mean with a t interval, 90th percentile with a bootstrap interval, and the maximum,
+  whose smallest value names the minimax-regret policy). A best chosen on
   means of few replications is noisy, which biases regret slightly upwards (the best of
   noisy means is optimistic); more replications shrink it.
 - **Sensitivity** (:func:`sensitivity`): of the cost difference between the two leading
@@ -20,7 +21,8 @@ replications:
   need no special design: the Latin hypercube the study ran is enough, so no run is
   spent on the index.
 - **Scenario discovery** (:func:`discover`): the conditions under which the leading
-  policy loses to the runner-up, as one box of a shallow classification tree from
+  policy loses to another (the runner-up, and each other policy that is cheaper
+  somewhere), as one box each, a node of a shallow classification tree from
   scikit-learn (Breiman et al. 1984), with its coverage (the share of the losing
   scenarios inside the box) and density (the share of scenarios in the box where it
   loses), the two measures of PRIM (Bryant & Lempert 2010). A tree rather than PRIM:
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,7 +118,9 @@ def regret(cost: pd.DataFrame) -> pd.DataFrame:
     return cost.sub(cost.min(axis=1), axis=0)
 
 
-def _best_shares(table: pd.DataFrame, prefix: str, absolute: bool = False) -> dict[str, dict]:
+def _best_shares(
+    table: pd.DataFrame, prefix: str, absolute: bool = False
+) -> dict[str, dict[str, float]]:
     """Per policy: the share of rows (scenarios) in which it has the lowest value (ties
     share the win equally; rows with no value count for nobody), with its interval."""
     values = table.abs() if absolute else table
@@ -149,6 +154,7 @@ def mean_ci(x: np.ndarray) -> tuple[float, float, float]:
 
 
 def _p90_ci(x: np.ndarray, seed: int) -> tuple[float, float, float]:
+    """The 90th percentile and its 95% percentile-bootstrap interval (seeded)."""
     p90 = float(np.quantile(x, 0.9)) if len(x) else math.nan
     if len(x) < 5 or np.all(x == x[0]):
         return p90, p90, p90
@@ -172,18 +178,23 @@ def ranking(
 ) -> pd.DataFrame:
     """``ranking.csv``: per policy, the share of scenarios in which it is best on cost,
     best on cost among the policies meeting the service targets (a policy meets them in a
-    scenario when most of its replications do), and fairest on each fairness measure
-    (lowest absolute value), each with a Wilson 95% interval over scenarios; its mean and
-    90th-percentile regret on cost with 95% intervals; and its mean cost."""
+    scenario when most of its replications do, all of two; the share is of the scenarios
+    in which at least one policy meets them, ``scenarios_some_meet_targets``), and
+    fairest on each fairness measure (lowest absolute value), each with a Wilson 95%
+    interval over scenarios; its mean, 90th-percentile and maximum regret on cost (mean
+    and 90th percentile with 95% intervals); and its mean cost."""
     cost = wide(means, cost_kpi)
     rows = {p: {"policy": p, "scenarios": len(cost)} for p in cost.columns}
     for p, d in _best_shares(cost, "best_cost").items():
         rows[p].update(d)
     if targets_kpi in means:
-        meets = wide(means, targets_kpi) >= 0.5
-        for p, d in _best_shares(cost.where(meets), "best_meeting_targets").items():
+        meets = wide(means, targets_kpi) > 0.5  # most of its replications (all of two)
+        some = meets.any(axis=1)  # worlds where at least one policy meets them
+        shares = _best_shares(cost.where(meets)[some], "best_meeting_targets")
+        for p, d in shares.items():
             rows[p].update(d)
             rows[p]["meets_targets_share"] = float(meets[p].mean())
+            rows[p]["scenarios_some_meet_targets"] = int(some.sum())
     for kpi in fairness_kpis:
         if kpi in means and means[kpi].notna().any():
             for p, d in _best_shares(wide(means, kpi), f"best_{kpi}", absolute=True).items():
@@ -210,8 +221,9 @@ def ranking(
 
 
 def leading_pair(rank: pd.DataFrame) -> tuple[str, str | None]:
-    """The leading policy (lowest mean regret: the robust choice) and the runner-up
-    (the next lowest; None with one policy)."""
+    """The leading policy (lowest mean regret over the sampled worlds) and the runner-up
+    (the next lowest; None with one policy). Lowest mean regret is lowest mean cost: the
+    best cost of each world is the same for every policy."""
     order = rank.sort_values(["regret_mean", "policy"])["policy"].tolist()
     return order[0], (order[1] if len(order) > 1 else None)
 
@@ -219,7 +231,9 @@ def leading_pair(rank: pd.DataFrame) -> tuple[str, str | None]:
 DELTA_MIN_SCENARIOS = 40
 """Fewest scenarios for Borgonovo's delta and the first-order Sobol' index: SALib's
 estimator bins the sample (at least 10 scenarios a bin) and fails or is biased below."""
-DUMMY = "(dummy)"
+DUMMIES = 5
+"""Dummy parameters (independent uniform draws the model never reads) whose largest
+index is the noise floor: one dummy's index is itself noisy."""
 
 
 def _slices(n: int) -> int:
@@ -238,8 +252,9 @@ def sensitivity(params: pd.DataFrame, y: np.ndarray, seed: int = 0) -> pd.DataFr
     - ``pawn``: the PAWN index (Pianosi & Wagener 2015), the median over slices of the
       parameter's range of the Kolmogorov-Smirnov distance between the distribution of
       ``y`` in the slice and overall; moment-independent, and usable from a dozen
-      scenarios. ``noise_floor`` is the same index of a dummy parameter (independent
-      uniform draws, not in the model): an index not above it is not told from noise.
+      scenarios. ``noise_floor`` is the largest index of :data:`DUMMIES` dummy
+      parameters (independent uniform draws, not in the model): an index not above it
+      is not told from noise.
     - ``delta`` and ``S1`` (with 95% bootstrap half-widths): Borgonovo's delta and the
       first-order Sobol' index (Plischke et al. 2013), from
       :data:`DELTA_MIN_SCENARIOS` scenarios on (NaN below).
@@ -255,8 +270,9 @@ def sensitivity(params: pd.DataFrame, y: np.ndarray, seed: int = 0) -> pd.DataFr
     y = np.asarray(y, dtype=float)
     n = len(y)
     rng = np.random.default_rng(seed)
-    x = np.column_stack([params[varied].to_numpy(dtype=float), rng.random(n)])
-    names = [*varied, DUMMY]
+    dummies = [f"(dummy {i})" for i in range(DUMMIES)]
+    x = np.column_stack([params[varied].to_numpy(dtype=float), rng.random((n, DUMMIES))])
+    names = [*varied, *dummies]
     problem = {
         "num_vars": len(names),
         "names": names,
@@ -268,6 +284,7 @@ def sensitivity(params: pd.DataFrame, y: np.ndarray, seed: int = 0) -> pd.DataFr
     # filter to "once" itself: recorded here, they go nowhere (and the filters are
     # restored on the way out)
     quiet = io.StringIO()
+    state = np.random.get_state()  # SALib reseeds numpy's global generator: put it back
     with (
         contextlib.redirect_stdout(quiet),
         contextlib.redirect_stderr(quiet),
@@ -280,7 +297,7 @@ def sensitivity(params: pd.DataFrame, y: np.ndarray, seed: int = 0) -> pd.DataFr
         else:
             index = dict.fromkeys(names, 0.0)
         table["pawn"] = table["parameter"].map(index).fillna(0.0)
-        table["noise_floor"] = index[DUMMY]
+        table["noise_floor"] = max(index[d] for d in dummies)
         for col in ("delta", "delta_conf", "S1", "S1_conf"):
             table[col] = np.nan
         if not flat and n >= DELTA_MIN_SCENARIOS:
@@ -293,6 +310,7 @@ def sensitivity(params: pd.DataFrame, y: np.ndarray, seed: int = 0) -> pd.DataFr
             ):
                 got = res[key] if key in res else res[key.replace("_raw", "")]
                 table[col] = table["parameter"].map(dict(zip(names, got, strict=True)))
+    np.random.set_state(state)
     table = table.sort_values(["pawn", "parameter"], ascending=[False, True])
     table["rank"] = range(1, len(table) + 1)
     return table.reset_index(drop=True)
@@ -362,16 +380,15 @@ def discover(params: pd.DataFrame, hits: np.ndarray, max_depth: int = 2, seed: i
     return box
 
 
-def _path(t, leaf: int, names: list[str]) -> list[Condition]:
-    """The conditions from the root of tree ``t`` to node ``leaf``, one per parameter
-    (the tightest bounds on each)."""
+def _path(t: Any, node: int, names: list[str]) -> list[Condition]:
+    """The conditions from the root of the fitted tree ``t`` (scikit-learn's ``tree_``)
+    to ``node``, one per parameter (the tightest bounds on each)."""
     parent: dict[int, tuple[int, bool]] = {}
-    for node in range(t.node_count):
-        if t.children_left[node] != -1:
-            parent[t.children_left[node]] = (node, True)
-            parent[t.children_right[node]] = (node, False)
+    for i in range(t.node_count):
+        if t.children_left[i] != -1:
+            parent[t.children_left[i]] = (i, True)
+            parent[t.children_right[i]] = (i, False)
     bounds: dict[str, Condition] = {}
-    node = leaf
     while node in parent:
         up, left = parent[node]
         name = names[t.feature[up]]

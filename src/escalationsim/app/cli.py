@@ -47,7 +47,7 @@ def check_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
         raise ConfigError(f"job = {app.job!r} is not allowed: must be one of {sorted(JOBS)}")
     validate(sim)  # every section, whichever job runs: no bad value is kept silently
     if app.job == "optimize":
-        from escalationsim.app.optimization import check as check_optimize
+        from escalationsim.app.optimize import check as check_optimize
 
         check_optimize(sim, app)
     validate_validation(app.validation, require_cases=app.job == "validation")
@@ -160,8 +160,8 @@ def validation_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
 
 
 def optimize_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
-    """Choose lever values of one policy with Optuna (app/optimization.py)."""
-    from escalationsim.app.optimization import optimize_job as run_optimize
+    """Choose lever values of one policy with Optuna (app/optimize.py)."""
+    from escalationsim.app.optimize import optimize_job as run_optimize
     from escalationsim.app.report import build_report
 
     code = run_optimize(sim, app, outdir)

@@ -250,12 +250,16 @@ def _flatten(d: Any, prefix: str) -> list[tuple[str, Any]]:
 
 
 def assumptions(
-    config: dict[str, Any], uncertain: dict[str, str] | None = None
+    config: dict[str, Any],
+    uncertain: dict[str, str] | None = None,
+    notes: dict[str, str] | None = None,
 ) -> list[dict[str, str]]:
     """Every scenario parameter with its value and its source (from the shipped file of
     its scenario kind); for a robustness study, the uncertain ones with their range and
-    how much the conclusions hinge on them (``uncertain``, by key) instead of a value."""
+    how much the conclusions hinge on them (``uncertain``, by key) instead of a value;
+    for a run with a study beside it, that note after the value (``notes``)."""
     uncertain = uncertain or {}
+    notes = notes or {}
     scenario = config.get("scenario") or {}
     kind = scenario.get("kind", "escalation")
     if kind == "queue_only":
@@ -270,7 +274,8 @@ def assumptions(
         rows.append(
             {
                 "key": key,
-                "value": uncertain.get(key, str(value)),
+                "value": uncertain.get(key)
+                or (f"{value} ({notes[key]})" if key in notes else str(value)),
                 "source": sources.get(key, "(not in the shipped file)"),
             }
         )
@@ -338,6 +343,52 @@ def find_validation(root: Path) -> tuple[Path, str] | None:
             return path, f"the reference validation kept with the source code, run on {when}"
         return path, f"the validation run in ../validation beside this folder, run on {when}"
     return None
+
+
+def find_study(root: Path, config: dict[str, Any]) -> dict[str, Any] | None:
+    """A robustness study of this run's scenario, for the answer and the assumptions: a
+    folder ``robustness`` beside the report's folder (how ``results/`` is laid out) with
+    the study's files, whose scenario (``multirun.yaml``) is the run's once the
+    uncertain keys are set aside. None if there is none, or if it studied another
+    scenario (its verdict would not be this run's)."""
+    folder = Path(root).resolve().parent / "robustness"
+    need = ("ranking.csv", "discovery.md", "sensitivity.csv", "multirun.yaml")
+    if folder == Path(root).resolve() or not all((folder / n).exists() for n in need):
+        return None
+    try:
+        study = yaml.safe_load((folder / "multirun.yaml").read_text()) or {}
+        rank = pd.read_csv(folder / "ranking.csv")
+        sens = pd.read_csv(folder / "sensitivity.csv")
+    except (yaml.YAMLError, ValueError, pd.errors.ParserError, OSError):
+        return None
+    uncertain = {k for u in (study.get("uncertainty") or {}).values() for k in u.get("keys", [])}
+    if not uncertain or not {"policy", "regret_mean", "best_cost_share"} <= set(rank.columns):
+        return None
+
+    def base(cfg: dict[str, Any]) -> dict[str, Any]:
+        flat = dict(_flatten(cfg.get("scenario") or {}, "scenario"))
+        return {k: v for k, v in flat.items() if k not in uncertain}
+
+    if base(study) != base(config):
+        return None
+    lead = rank.sort_values(["regret_mean", "policy"]).iloc[0]
+    n = int(lead["scenarios"]) if "scenarios" in rank else len(rank)
+    sentences = [
+        f"Robustness (a study of this scenario's uncertainties in ../robustness, {n} sampled "
+        f"worlds, {len(rank)} policies): {lead['policy']} has the lowest mean regret and is "
+        f"the cheapest policy in {lead['best_cost_share']:.0%} of the worlds (95% CI "
+        f"{lead['best_cost_ci_low']:.0%}-{lead['best_cost_ci_high']:.0%})."
+    ]
+    text = (folder / "discovery.md").read_text()
+    flips = [ln for ln in text.splitlines() if ln.startswith("**")]
+    if flips:
+        first = flips[0].replace("**", "").replace("`", "")
+        sentences.append(f"When it flips: {first.split(' (coverage')[0]}.")
+    notes = {}
+    for _, row in sens.iterrows():
+        for key in str(row.get("keys", "")).split():
+            notes[key] = f"uncertain; sensitivity rank {int(row['rank'])} of {len(sens)}"
+    return {"sentences": sentences, "notes": notes}
 
 
 def _case(spec: dict[str, Any] | None) -> str:
@@ -546,6 +597,9 @@ def write_html_report(
         tables.append(_table(summary, policies))
     config = _config(root, jobs)
     validation = validation_table(root)
+    beside = find_study(root, config) if study is None and not keys else None
+    if beside is not None:
+        sentences += beside["sentences"]
     env = Environment(
         loader=PackageLoader("escalationsim.app", "templates"),
         autoescape=select_autoescape(["html", "j2"]),
@@ -559,7 +613,11 @@ def write_html_report(
         table_note=note,
         study_tables=study.html_tables if study is not None else [],
         figures=_figures(out, svgs or {}),
-        assumptions=assumptions(config, study.sensitive if study is not None else None),
+        assumptions=assumptions(
+            config,
+            study.sensitive if study is not None else None,
+            beside["notes"] if beside is not None else None,
+        ),
         method=method(config, validation),
         validation=validation,
         command=_command(root),

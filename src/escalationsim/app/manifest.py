@@ -64,7 +64,7 @@ RESULT_FILES = (
 )
 """Files this program writes into a run folder (and PNG plots): what counts as results
 when a folder has no manifest, and what ``output.overwrite`` removes. Not ``optuna.db``,
-an optimisation's study: a rerun resumes it (app/optimization.py, which starts afresh
+an optimisation's study: a rerun resumes it (app/optimize.py, which starts afresh
 when the study is another configuration's)."""
 
 NOT_IN_HASH = (

@@ -18,6 +18,7 @@ import argparse
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import yaml
@@ -439,7 +440,7 @@ def build_report(
         lines += ["", f"(Outcomes by group left out: {err})"]
     lines += _group_tables(groups)
     if len(g.done) == 1 and not keys:
-        from escalationsim.app.optimization import report_lines
+        from escalationsim.app.optimize import report_lines
 
         lines += report_lines(g.done[0])
     for name, table in tables.items():
@@ -475,7 +476,7 @@ def build_report(
     return report, g.failed
 
 
-def _save_figures(figures: dict, out: Path, svgs: dict[str, str]) -> list[Path]:
+def _save_figures(figures: dict[str, Any], out: Path, svgs: dict[str, str]) -> list[Path]:
     """Save each figure (by PNG file name) into ``out``; its SVG into ``svgs``."""
     from escalationsim.app.files import save_figure
     from escalationsim.app.plots import plt, render_svg

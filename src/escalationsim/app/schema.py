@@ -63,7 +63,7 @@ class AppConfig:
     """Levers to optimise (``experiment=optimize``, job ``optimize``)."""
 
 
-def _typed(schema: type, node: Any, prefix: str) -> Any:
+def typed(schema: type, node: Any, prefix: str) -> Any:
     """``node`` merged into the structured config ``schema``: unknown keys and wrong
     types raise a ConfigError naming the full key."""
     try:
@@ -107,7 +107,7 @@ def typed_policy(name: str, node: Any) -> PolicyConfig:
                 f"{prefix}.{slot}.mode = {mode!r} is not allowed: must be one of "
                 f"{sorted(registry.modes(slot))}"
             )
-        levers[slot] = _typed(schema, section, f"{prefix}.{slot}")
+        levers[slot] = typed(schema, section, f"{prefix}.{slot}")
     return PolicyConfig(name=name, **levers)
 
 
@@ -120,7 +120,7 @@ def _scenario(node: Any) -> Any:
         raise ConfigError(
             f"scenario.kind = {kind!r} is not allowed: must be one of {sorted(SCENARIO_KINDS)}"
         )
-    return _typed(SCENARIO_KINDS[kind], node, "scenario")
+    return typed(SCENARIO_KINDS[kind], node, "scenario")
 
 
 def to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
@@ -142,7 +142,7 @@ def _to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
         nodes = OmegaConf.to_container(nodes, resolve=True)
     policies = {name: typed_policy(name, node) for name, node in nodes.items()}
     rest = {k: cfg[k] for k in cfg if k not in ("scenario", "policies")}
-    app: AppConfig = _typed(AppConfig, OmegaConf.create(rest), "")
+    app: AppConfig = typed(AppConfig, OmegaConf.create(rest), "")
     _check_best_on(app.output.best_on)
     from escalationsim.experiment.uncertainty import validate as validate_study
 

@@ -47,7 +47,7 @@ def apply_scenario(cfg: DictConfig) -> dict[str, float] | None:
     None for any other job. Only the study's own sections are typed here (the whole
     configuration is typed once, after); a ConfigError names a bad declaration, a key
     that is not in the configuration or one that is not a number."""
-    from escalationsim.app.schema import _typed
+    from escalationsim.app.schema import typed
     from escalationsim.experiment.uncertainty import RobustnessConfig, validate
 
     node = cfg.get("robustness")
@@ -56,10 +56,10 @@ def apply_scenario(cfg: DictConfig) -> dict[str, float] | None:
     seed = OmegaConf.select(cfg, "run.seed", default=None)
     if not is_int(seed) or seed < 0:
         return None  # refused, by name, when the whole configuration is typed
-    study: RobustnessConfig = _typed(RobustnessConfig, node, "robustness")
+    study: RobustnessConfig = typed(RobustnessConfig, node, "robustness")
     declared = cfg.get("uncertainty") or {}
     uncertainties = {
-        str(name): _typed(Uncertainty, u, f"uncertainty.{name}") for name, u in declared.items()
+        str(name): typed(Uncertainty, u, f"uncertainty.{name}") for name, u in declared.items()
     }
     validate(uncertainties, study)
     values = point(uncertainties, study, int(seed))
@@ -68,8 +68,10 @@ def apply_scenario(cfg: DictConfig) -> dict[str, float] | None:
         for key in u.keys:
             current = OmegaConf.select(cfg, key, default=_ABSENT)
             where = f"uncertainty.{name}.keys: {key}"
-            if current is _ABSENT or current is None:
+            if current is _ABSENT:
                 raise ConfigError(f"{where} is not a key of the configuration")
+            if current is None:
+                raise ConfigError(f"{where} is null: an uncertain key must hold a number")
             if not is_real(current):
                 raise ConfigError(f"{where} is {current!r}: an uncertain key must be a number")
             # a whole number only where the spread says so (the YAML may write 600 for 600.0)
@@ -109,7 +111,7 @@ def is_study(jobs: list[Path]) -> bool:
 
 def _declared(jobs: list[Path]) -> tuple[dict[str, Uncertainty], dict[str, Any]]:
     """The study's uncertainties and settings, as its first readable job recorded them."""
-    from escalationsim.app.schema import _typed
+    from escalationsim.app.schema import typed
 
     for job in jobs:
         path = job / ".hydra" / "config.yaml"
@@ -117,7 +119,7 @@ def _declared(jobs: list[Path]) -> tuple[dict[str, Uncertainty], dict[str, Any]]
             continue
         data = yaml.safe_load(path.read_text()) or {}
         unc = {
-            str(name): _typed(Uncertainty, d, f"uncertainty.{name}")
+            str(name): typed(Uncertainty, d, f"uncertainty.{name}")
             for name, d in (data.get("uncertainty") or {}).items()
         }
         return unc, data.get("robustness") or {}
@@ -135,6 +137,7 @@ def read_values(jobs: list[Path]) -> pd.DataFrame:
 
 
 def _label(name: str, u: Uncertainty | None) -> str:
+    """An uncertain parameter's words for plots and tables, with its unit."""
     if u is None:
         return name
     text = u.describe(name)
@@ -175,16 +178,25 @@ def study_report(kpis: pd.DataFrame, root: Path, jobs: list[Path], plots: bool) 
     lines.append(
         f"Each scenario is a world sampled from the declared uncertainties "
         f"({settings.get('sampler', 'lhs')} design); every policy ran on it with the same "
-        f"customers. Best = lowest mean {cost_kpi} over the replications of that scenario."
+        f"customers. Best = lowest mean {cost_kpi} over the replications of that scenario. "
+        "Shares are shares of the sampled design (its ranges and spreads), not "
+        "probabilities of the world."
     )
+    if "scenarios_some_meet_targets" in rank:
+        some = int(rank["scenarios_some_meet_targets"].iloc[0])
+        lines.append(
+            f'\n"Best meeting targets" counts the {some} worlds in which at least one '
+            f"policy meets the service targets (in most of its replications); in {n - some} "
+            "none does."
+        )
     lines += ["", to_markdown(_rank_view(rank))]
     leader, runner = rb.leading_pair(rank)
     lead = rank.set_index("policy").loc[leader]
     cost = rb.wide(means, cost_kpi)
     what = re.sub(r"\s*\([^)]*\)$", "", reg[cost_kpi].label) if cost_kpi in reg else cost_kpi
     sentence = (
-        f"Across {n} plausible worlds, `{leader}` has the lowest regret: it is the cheapest "
-        f"policy in {lead['best_cost_share']:.0%} of them (95% CI "
+        f"Across {n} sampled worlds, `{leader}` has the lowest mean regret: it is the "
+        f"cheapest policy in {lead['best_cost_share']:.0%} of them (95% CI "
         f"{lead['best_cost_ci_low']:.0%}-{lead['best_cost_ci_high']:.0%}), and its {what} "
         f"is on average {lead['regret_mean']:.3g} {unit} above that of the cheapest policy "
         f"of each world (90th percentile {lead['regret_p90']:.3g} {unit})."
@@ -197,6 +209,14 @@ def study_report(kpis: pd.DataFrame, root: Path, jobs: list[Path], plots: bool) 
             f" Its mean cost is {told} that of `{runner}`, the runner-up (difference "
             f"{m:+.3g} {unit}, 95% CI {lo:+.3g} to {hi:+.3g}, paired over the worlds)."
         )
+    minimax = rank.sort_values(["regret_max", "policy"]).iloc[0]
+    if minimax["policy"] != leader:
+        sentence += (
+            f" The policy whose worst world costs least against the best is "
+            f"`{minimax['policy']}` (largest regret {minimax['regret_max']:.3g} {unit}, "
+            f"against {lead['regret_max']:.3g} for `{leader}`)."
+        )
+
     rep.answer.append(sentence.replace("`", ""))
     lines += ["", sentence]
     if runner is not None:
@@ -353,6 +373,7 @@ def _rank_view(rank: pd.DataFrame) -> pd.DataFrame:
 
 
 def _html_table(df: pd.DataFrame, title: str) -> dict[str, Any]:
+    """A table as report.html's template takes it (every cell as text)."""
     return {
         "title": title,
         "columns": list(df.columns),

@@ -30,6 +30,7 @@ from scipy.stats import qmc
 from escalationsim.config.fields import (
     ConfigError,
     check,
+    int_in,
     int_min,
     is_num,
     one_of,
@@ -57,6 +58,43 @@ class Sampler(str, Enum):
     sobol = "sobol"  # scrambled Sobol' sequence (Owen 1998): a power of two of points
 
 
+UNCERTAIN_ROOTS = ("scenario", "policies")
+"""Where an uncertain key (or a lever's key) may be: the world (``scenario.*``) or a
+policy's setting (``policies.<name>.floodgates.strength``)."""
+
+
+def check_keyed_range(
+    prefix: str,
+    keys: list[str],
+    low: float,
+    high: float,
+    *,
+    log: bool,
+    whole: bool,
+    what: str,
+) -> None:
+    """The rules an uncertainty and a lever share: at least one key, each under
+    :data:`UNCERTAIN_ROOTS`; ``low < high``, finite; ``low > 0`` on a log scale; whole
+    ends for whole numbers (``what`` names the setting that asks for them)."""
+    check(f"{prefix}.keys", keys, len(keys) > 0, "at least one configuration key")
+    for key in keys:
+        check(
+            f"{prefix}.keys",
+            key,
+            key.split(".", 1)[0] in UNCERTAIN_ROOTS and "." in key,
+            "a key under " + " or ".join(f"{r}." for r in UNCERTAIN_ROOTS),
+        )
+    check(f"{prefix}.low", low, is_num(low), "a finite number")
+    check(
+        f"{prefix}.high", high, is_num(high) and high > low, f"a number greater than low ({low:g})"
+    )
+    if log:
+        check(f"{prefix}.low", low, low > 0, f"> 0 for {what}")
+    if whole:
+        for end, v in (("low", low), ("high", high)):
+            check(f"{prefix}.{end}", v, float(v).is_integer(), f"a whole number for {what}")
+
+
 @dataclass
 class Uncertainty:
     """One uncertain parameter: the configuration key(s) it sets (several keys take the
@@ -73,28 +111,15 @@ class Uncertainty:
     unit: str = ""
 
     def check_rules(self, prefix: str) -> None:
-        check(f"{prefix}.keys", self.keys, len(self.keys) > 0, "at least one configuration key")
-        for key in self.keys:
-            top = key.split(".", 1)[0]
-            check(
-                f"{prefix}.keys",
-                key,
-                top in UNCERTAIN_ROOTS and "." in key,
-                "a key under " + " or ".join(f"{r}." for r in UNCERTAIN_ROOTS),
-            )
-        check(f"{prefix}.low", self.low, is_num(self.low), "a finite number")
-        check(
-            f"{prefix}.high",
+        check_keyed_range(
+            prefix,
+            self.keys,
+            self.low,
             self.high,
-            is_num(self.high) and self.high > self.low,
-            f"a number greater than low ({self.low:g})",
+            log=self.dist == Dist.log_uniform,
+            whole=self.dist == Dist.integer,
+            what=f"dist {Dist(self.dist).value}",
         )
-        if self.dist == Dist.log_uniform:
-            check(f"{prefix}.low", self.low, self.low > 0, "> 0 for dist log_uniform")
-        if self.dist == Dist.integer:
-            for end in ("low", "high"):
-                v = getattr(self, end)
-                check(f"{prefix}.{end}", v, float(v).is_integer(), "a whole number for integer")
         check(
             f"{prefix}.source",
             self.source,
@@ -116,18 +141,13 @@ class Uncertainty:
         return self.label or name.replace("_", " ")
 
 
-UNCERTAIN_ROOTS = ("scenario", "policies")
-"""Where an uncertain key may be: the world (``scenario.*``) or a policy's setting that
-is really a fact about the world (``policies.<name>.floodgates.strength``)."""
-
-
 @dataclass
 class RobustnessConfig:
     """A robustness study (``experiment=robustness``): ``scenarios`` worlds sampled from
     the uncertainties with ``sampler``; each job of the sweep runs one of them, the one
     numbered ``scenario`` (-1: not a job of a study)."""
 
-    scenarios: int = param(16, int_min(2))
+    scenarios: int = param(16, int_in(2, 1_000_000))
     sampler: Sampler = param(Sampler.lhs, one_of(Sampler))
     scenario: int = param(-1, int_min(-1))
     cost_kpi: str = "cost_per_complaint"

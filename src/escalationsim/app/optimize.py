@@ -1,8 +1,8 @@
 """The ``optimize`` job (``escalationsim experiment=optimize``): Optuna chooses lever
 values of one policy (:mod:`escalationsim.experiment.optimize`), and this module writes
 what it found: ``trials.csv``, ``best.csv``, ``optimisation_history.png``, the
-confirmation runs' ``kpis.csv`` (the best candidates compared as if they were policies,
-so the usual report, paired differences and ``best_policy.csv`` apply to them) and a
+confirmation runs' ``kpis.csv``, ``summary.csv`` and ``paired.csv`` (the best
+candidates compared as if they were policies, so the usual report applies to them) and a
 paragraph of the report. The study itself is ``optuna.db`` (SQLite) in the run's folder;
 rerunning the same command resumes it.
 """
@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from escalationsim.analysis.aggregate import paired_differences, summarise
-from escalationsim.analysis.ranking import verdict as verdict_sentence
 from escalationsim.app.files import write_csv
 from escalationsim.app.tables import to_markdown
 from escalationsim.config.fields import ConfigError, is_int, is_real
@@ -96,7 +95,13 @@ def check(sim: SimConfig, app: AppConfig) -> None:
 
 
 def _fingerprint(sim: SimConfig, opt: optimize.OptimizeConfig) -> str:
-    return hashlib.sha256(repr((sim, opt)).encode()).hexdigest()
+    """What the trials' history depends on: the job's configuration without the settings
+    that change how it runs, not what it finds (``run.workers``), and the optimisation's
+    without those that only say how many trials to run or how to confirm them (so a
+    study may be extended, or confirmed differently, and still resume)."""
+    run = dataclasses.replace(sim.run, workers=1)
+    same = dataclasses.replace(opt, trials=1, confirm_top=1, confirm_replications=2)
+    return hashlib.sha256(repr((dataclasses.replace(sim, run=run), same)).encode()).hexdigest()
 
 
 def optimize_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
@@ -110,10 +115,13 @@ def optimize_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     if storage.exists():  # a study of another configuration (overwrite=true): start afresh
         try:
             old = optuna.load_study(study_name=optimize.STUDY_NAME, storage=f"sqlite:///{storage}")
-            same = old.user_attrs.get("fingerprint") == digest
-        except Exception:  # damaged or not ours
-            same = False
-        if not same:
+        except Exception as err:  # damaged or not ours: not ours to delete
+            raise ConfigError(
+                f"{storage} cannot be read as this program's Optuna study ({err}); remove it "
+                "to start afresh, or choose another hydra.run.dir"
+            ) from None
+        if old.user_attrs.get("fingerprint") != digest:
+            log.info("%s holds another configuration's study: started afresh", storage)
             storage.unlink()
     elif (outdir / "trials.csv").exists():
         raise ConfigError(f"{outdir} has trials.csv but no {STORAGE}: cannot resume it")
@@ -123,13 +131,13 @@ def optimize_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
         study_name=optimize.STUDY_NAME, storage=f"sqlite:///{storage}", load_if_exists=True
     )
     study.set_user_attr("fingerprint", digest)
-    done = optimize._complete(study)
+    done = optimize.complete_trials(study)
     if done:
         log.info("resuming the optimisation: %d of %d trials complete", done, opt.trials)
 
-    def evaluate(values: dict[str, float], replications: int) -> pd.DataFrame:
+    def evaluate(values: dict[str, float], replications: int, seed: int) -> pd.DataFrame:
         trial_sim = with_values(sim, optimize.apply(values, opt.levers))
-        return optimize.simulate_policy(trial_sim, opt.policy, replications)
+        return optimize.simulate_policy(trial_sim, opt.policy, replications, seed)
 
     outcome = optimize.run(opt, sim.run.seed, evaluate, storage)
     write_files(outdir, opt, outcome)
@@ -185,18 +193,14 @@ def report_lines(folder: Path) -> list[str]:
     from escalationsim.analysis import kpis as kpi_registry
 
     kpi_names = set(kpi_registry.by_name())
-    levers = [c for c in trials.columns if c not in ("order", "trial", "feasible")]
+    levers = [c for c in trials.columns if c not in ("order", "feasible")]
     levers = [c for c in levers if c not in kpi_names]
-    winner = best[best["verdict"].str.startswith("best")].iloc[0]
+    winner = best.iloc[0]  # the best first (experiment.optimize._best_table)
+    if not winner["feasible_confirmed"]:
+        lines.append("No candidate met every constraint again on confirmation.")
+        return lines
     lines.append(
         f"Best: {winner['candidate']} ({', '.join(f'{c} = {winner[c]:g}' for c in levers)}): "
         f"{winner['verdict']}. The history of the trials: `{HISTORY}`."
     )
     return lines
-
-
-def verdict_text(outcome: optimize.Outcome) -> str:
-    """The confirmation's verdict as a sentence."""
-    if outcome.verdict is None:
-        return "one feasible candidate: no comparison to make"
-    return verdict_sentence(outcome.verdict, f"the best on {outcome.objective}")
