@@ -118,7 +118,7 @@ class Customer:
     owner = False  # a named owner with a direct line took the case (policy/ceo.py)
     lost_follow_up = False  # a promise made without a ticket was lost
     complaint_seq = 1  # its number among its customer's complaints (engine.customer_base)
-    memory = None  # the customer's memory (engine.customer_base)
+    memory = None  # their row in the customer base's memory (engine.customer_base)
 
     def __init__(
         self,

@@ -90,6 +90,9 @@ def run_one(
     if summary is not None:
         summary.untracked = model.untracked
     result = model.run()
+    # the run's state (customers still waiting, staff, the customer base's memory) is no
+    # longer needed: freed before the complaint table is built, it lowers the peak memory
+    del model
     table = None
     if summary is None:
         assert isinstance(result.log, ComplaintLog)
