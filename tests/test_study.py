@@ -52,6 +52,11 @@ def test_the_study_writes_its_files(study):
     assert "rigid_script" in text and "empowered_rep" in text
     html = (study / "report.html").read_text()
     assert "sampled worlds" in html and "Ranking across scenarios" in html
+    from tests.test_html_report import _check
+
+    checker = _check(html)  # well-formed, self-contained, ids unique
+    assert not checker.errors and not checker.stack and not checker.external
+    assert len(checker.ids) == len(set(checker.ids))
 
 
 def test_each_job_ran_with_its_scenario_values(study):
