@@ -91,7 +91,8 @@ def run_one(
         summary.untracked = model.untracked
     result = model.run()
     # the run's state (customers still waiting, staff, the customer base's memory) is no
-    # longer needed: freed before the complaint table is built, it lowers the peak memory
+    # longer needed: the complaint table is built without it (the peak memory is reached
+    # during the run, so this does not lower it; docs/performance.md)
     del model
     table = None
     if summary is None:
