@@ -37,6 +37,8 @@ def test_the_study_writes_its_files(study):
     for name in (*STUDY_FILES, "report.md", "report.html", "regret.png", "sensitivity.png"):
         assert (study / name).stat().st_size > 0, name
     declared = yaml.safe_load((study / "0" / ".hydra" / "config.yaml").read_text())["uncertainty"]
+    recorded = yaml.safe_load((study / "multirun.yaml").read_text())
+    assert "cwd" not in recorded["hydra"]["runtime"]  # no path of this machine in the record
     long = pd.read_csv(study / "robustness.csv")
     assert sorted(long["scenario"].unique()) == list(range(16))
     assert set(long["policy"]) == {"rigid_script", "empowered_rep"}

@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from escalationsim.analysis.aggregate import mean_ci
+
 SCENARIO = "scenario"
 LEVEL = 0.95
 
@@ -142,17 +144,6 @@ def _best_shares(
     return out
 
 
-def mean_ci(x: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t interval (the mean itself for fewer than two values or none
-    spread)."""
-    n = len(x)
-    m = float(np.mean(x)) if n else math.nan
-    if n < 2 or np.all(x == x[0]):
-        return m, m, m
-    half = stats.t.ppf(0.5 + LEVEL / 2, n - 1) * np.std(x, ddof=1) / math.sqrt(n)
-    return m, m - half, m + half
-
-
 def _p90_ci(x: np.ndarray, seed: int) -> tuple[float, float, float]:
     """The 90th percentile and its 95% percentile-bootstrap interval (seeded)."""
     p90 = float(np.quantile(x, 0.9)) if len(x) else math.nan
@@ -202,7 +193,7 @@ def ranking(
     r = regret(cost)
     for i, p in enumerate(cost.columns):
         x = r[p].dropna().to_numpy()
-        m, lo, hi = mean_ci(x)
+        m, lo, hi = mean_ci(x, LEVEL)
         lo = max(lo, 0.0)  # regret is never negative
         q, qlo, qhi = _p90_ci(x, seed + i)
         rows[p].update(

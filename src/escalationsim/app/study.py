@@ -28,6 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis import robustness as rb
+from escalationsim.analysis.aggregate import mean_ci
 from escalationsim.app.tables import to_markdown
 from escalationsim.config.fields import ConfigError, is_int, is_real
 from escalationsim.experiment.uncertainty import Dist, Uncertainty, point
@@ -203,7 +204,7 @@ def study_report(kpis: pd.DataFrame, root: Path, jobs: list[Path], plots: bool) 
     )
     if runner is not None:
         diff = (cost[leader] - cost[runner]).reindex(params.index).to_numpy()
-        m, lo, hi = rb.mean_ci(diff)
+        m, lo, hi = mean_ci(diff)
         told = "lower than" if hi < 0 else "higher than" if lo > 0 else "not told apart from"
         sentence += (
             f" Its mean cost is {told} that of `{runner}`, the runner-up (difference "

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from escalationsim.analysis.aggregate import mean_ci
 from escalationsim.analysis.ranking import BestPolicy, best_policy, lower_is_better
 from escalationsim.config.fields import (
     ConfigError,
@@ -325,23 +326,20 @@ def _best_table(
     each constrained KPI's mean over the confirmation replications (95% t interval for
     the objective), whether the constraints hold there too, and the verdict
     (:data:`VERDICTS`); the best first, then by confirmed mean."""
-    from scipy import stats
-
     rows = []
     for _, t in top.iterrows():
         label = f"trial_{int(t['order'])}"
         runs = confirm[confirm["policy"] == label]
         x = runs[opt.objective].astype(float).to_numpy()
-        n = len(x)
-        half = stats.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan
+        mean, low, high = mean_ci(x)
         row: dict[str, Any] = {"candidate": label, "order": int(t["order"])}
         row.update({name: t[name] for name in opt.levers})
         row.update(
             {
-                opt.objective: x.mean(),
-                f"{opt.objective}_ci_low": x.mean() - half,
-                f"{opt.objective}_ci_high": x.mean() + half,
-                "replications": n,
+                opt.objective: mean,
+                f"{opt.objective}_ci_low": low,
+                f"{opt.objective}_ci_high": high,
+                "replications": len(x),
             }
         )
         for kpi, _, _ in opt.limits():

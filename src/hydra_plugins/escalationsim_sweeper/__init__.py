@@ -66,7 +66,9 @@ class CoveringSweeper(basic_sweeper.BasicSweeper):
         except ConfigError as err:
             raise ConfigCompositionException(str(err)) from None
         sweep_dir.mkdir(parents=True, exist_ok=True)
-        OmegaConf.save(self.config, sweep_dir / "multirun.yaml")
+        record = OmegaConf.to_container(self.config, resolve=False)
+        record.get("hydra", {}).get("runtime", {}).pop("cwd", None)  # this machine's path
+        OmegaConf.save(OmegaConf.create(record), sweep_dir / "multirun.yaml")
         returns = []
         initial_job_idx = 0
         while not self.is_done():
