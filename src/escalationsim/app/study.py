@@ -165,7 +165,10 @@ def study_report(kpis: pd.DataFrame, root: Path, jobs: list[Path], plots: bool) 
     rep = StudyReport()
 
     reg = kpi_registry.by_name()
-    shown = [k.name for k in kpi_registry.view("headline")]
+    # the study's own KPIs and those the report's differences show (the paired view):
+    # every KPI would make robustness.csv three times larger, each row repeating its
+    # world's values; the jobs' kpis.csv (and all_kpis.csv) keep them all
+    shown = [k.name for k in kpi_registry.view("paired")]
     wanted = list(dict.fromkeys([cost_kpi, "meets_targets", *fairness, *shown]))
     rep.tables["robustness.csv"] = rb.long_table(data, params, wanted)
     means = rb.scenario_means(data, wanted)
