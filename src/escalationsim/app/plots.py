@@ -511,7 +511,7 @@ def plot_cost_vs_fairness(kpis: pd.DataFrame) -> Figure:
             label="on the frontier",
         )
         ax.set_xlabel("cost per complaint (USD, incl. churn)")
-        ax.set_ylabel(f"|{label}| (percentage points)")
+        ax.set_ylabel(f"|{label}|\n(percentage points)")  # two lines: within the panel
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{round(v * 100, 9) + 0.0:.4g}"))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8, frameon=False)
@@ -615,7 +615,13 @@ def plot_sensitivity(table: pd.DataFrame, labels: dict[str, str], title: str) ->
     y = np.arange(len(shown))
     ax.barh(y, shown["pawn"], color=OKABE_ITO[4])
     floor = float(table["noise_floor"].iloc[0]) if len(table) else 0.0
-    ax.axvline(floor, color="black", linestyle="--", linewidth=1, label="noise floor (dummy)")
+    ax.axvline(
+        floor,
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label="noise floor (largest of 5 dummies)",
+    )
     ax.legend(fontsize=7, frameon=False, loc="lower right")
     ax.set_yticks(y, [labels.get(p, p) for p in shown["parameter"]], fontsize=8)
     ax.set_xlabel("sensitivity index: PAWN, median KS distance (0 = no influence, 1 = all)")
