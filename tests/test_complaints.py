@@ -44,14 +44,15 @@ def _population(n: int):
     )
 
 
-def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> None:
+def test_log_columns_come_from_the_journey_the_customer_and_churn() -> None:
     """Rows written out of order come back in complaint order; attributes come from the
-    customer table by id; TTR, churn, channels reached and escalated to and tracking are
-    derived correctly; rows
-    before ``start`` are ignored."""
+    customer as the complaint closes (a repeat complaint's show its customer's, not its
+    table row's); TTR, churn, channels reached and escalated to and tracking are derived
+    correctly; rows before ``start`` are ignored."""
     churn = ChurnConfig()
     pop = _population(6)
-    log = ComplaintLog(pop, start=2, stop=6)
+    log = ComplaintLog()
+    log.start = 2
     closed = {}
     for i in (5, 0, 3, 2):  # closing order; 0 is before the window
         c = Customer(
@@ -75,6 +76,8 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
             bool(pop.claim_weak[i]),
         )
         c.contacts = i + 1
+        if i == 5:  # a repeat complaint: its customer's value, not its table row's
+            c.clv = 7.0
         c.hours[0] = 0.25 * i
         c.hours[5] = 0.01 * i
         if i in (3, 5):
@@ -92,7 +95,7 @@ def test_log_columns_come_from_the_journey_the_customer_table_and_churn() -> Non
     assert list(cols) == [name for name, _ in output_columns()]
     assert cols["complaint_id"].tolist() == [2, 3, 5]
     assert cols["arrival_time"].tolist() == [20.0, 30.0, 50.0]
-    assert cols["clv"].tolist() == [1002.0, 1003.0, 1005.0]
+    assert cols["clv"].tolist() == [1002.0, 1003.0, 7.0]
     assert cols["cause"].tolist() == [2, 3, 5]
     assert cols["preferred_channel"].tolist() == [2, 3, 1]
     assert cols["contacts"].tolist() == [3, 4, 6]

@@ -9,7 +9,7 @@ import pytest
 
 from escalationsim.engine.recorder import _LOG_DTYPE
 from escalationsim.kernel.codes import Role, Status
-from escalationsim.kernel.rows import row_struct
+from escalationsim.kernel.rows import FLUSH_ROWS, PackedRows, row_struct
 
 
 def test_packed_rows_read_back_as_the_structured_dtype() -> None:
@@ -38,3 +38,29 @@ def test_packed_rows_read_back_as_the_structured_dtype() -> None:
         np.testing.assert_array_equal(packed[name], expected[name], err_msg=name)
     with pytest.raises(ValueError, match="not packed"):
         row_struct(np.dtype([("a", "i1"), ("b", "f8")], align=True))
+
+
+def test_packed_rows_hand_over_full_chunks_then_the_rest() -> None:
+    """Rows come out in the order packed, in chunks of ``FLUSH_ROWS`` and a last,
+    part-filled one on ``flush`` (a copy: packing more does not change it)."""
+    dtype = np.dtype([("a", "i8"), ("b", "f8"), ("h0", "f8"), ("h1", "f8")])
+    chunks: list[np.ndarray] = []
+    rows = PackedRows(["a", "b"], "hours", dtype, chunks.append)
+
+    class Obj:
+        def __init__(self, i: int) -> None:
+            self.a, self.b, self.hours = i, 0.5 * i, [i + 0.25, i + 0.75]
+
+    n = FLUSH_ROWS + 3
+    for i in range(n):
+        rows.add(Obj(i))
+    assert [len(ch) for ch in chunks] == [FLUSH_ROWS] and rows.buffered == 3
+    rows.flush()
+    assert [len(ch) for ch in chunks] == [FLUSH_ROWS, 3] and rows.buffered == 0
+    rows.add(Obj(-1))
+    out = np.concatenate(chunks)
+    assert out["a"].tolist() == list(range(n))
+    assert out["b"].tolist() == [0.5 * i for i in range(n)]
+    assert out["h1"].tolist() == [i + 0.75 for i in range(n)]
+    rows.flush()
+    assert chunks[-1]["a"].tolist() == [-1]

@@ -126,6 +126,7 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
                 start = route(c, start, t)
             for observe in observes:
                 observe(ctx, c, start, t)
-            active[c.idx] = c
-            LightProcess(journey(ctx, c, start))
+            j = journey(ctx, c, start)
+            active[c.idx] = (c, j)
+            LightProcess(j)
         lo += len(block)

@@ -70,6 +70,7 @@ class Customer:
         "cause",
         "u_direct",
         "u_prevent",
+        "preferred_channel",
         "first_channel",
         "final_channel",
         "contacts",
@@ -159,6 +160,7 @@ class Customer:
         self.cause = cause  # the root cause (0: the most frequent)
         self.u_direct = u_direct  # decides whether word of mouth sends it to the CEO first
         self.u_prevent = u_prevent  # decides whether a root-cause fix prevents it
+        self.preferred_channel = first_channel  # the table's; first_channel is where it starts
         self.first_channel = first_channel
         self.final_channel = first_channel
         self.draws = draws  # the block holding the customer's private row (rng.CustomerDraws)

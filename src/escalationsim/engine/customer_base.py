@@ -36,8 +36,6 @@ from __future__ import annotations
 from array import array
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from escalationsim.engine.churn import repurchase_prob
 from escalationsim.kernel.codes import RESOLVED, STATUS_RESOLVED
 
@@ -96,9 +94,7 @@ class Memory:
 class CustomerBase:
     """The customers of a run who have complained so far, by id (see the module doc)."""
 
-    def __init__(
-        self, scenario: ScenarioConfig, social: int, ceo: int, owner: int, records: bool = False
-    ) -> None:
+    def __init__(self, scenario: ScenarioConfig, social: int, ceo: int, owner: int) -> None:
         cfg = scenario.customers
         self.size = cfg.base_size(scenario.volume_per_day)
         self.m = cfg.answered_rate_multiplier
@@ -111,11 +107,6 @@ class CustomerBase:
         self.mem = mem = Memory()
         # the columns read for every candidate, bound here: one attribute hop fewer each
         self._row, self._open, self._churned, self._rate = mem.row, mem.open, mem.churned, mem.rate
-        # repeat complaints (their index) and their customers' rows: their complaint rows
-        # take their customer's attributes (records)
-        self.records = records
-        self.repeat_idx = array("q")
-        self.repeat_row = array("q")
         self.left = 0  # candidates whose customer had churned
         self.churned = 0  # customers who left the base
 
@@ -145,7 +136,8 @@ class CustomerBase:
 
     def start(self, c: Customer, start: int) -> int:
         """The complaint happens: number it among its customer's, give it the customer's
-        attributes, and return the channel it starts on (what the customer learned)."""
+        attributes (those of their first complaint, which its row then shows), and return
+        the channel it starts on (what the customer learned)."""
         mem = self.mem
         r = mem.row.get(c.customer_id)
         if r is None:
@@ -157,9 +149,6 @@ class CustomerBase:
             c.persistence = mem.persistence[r]
             c.patience = mem.patience[r]
             c.clv = mem.clv[r]
-            if self.records:  # the complaint's row shows its customer's attributes
-                self.repeat_idx.append(c.idx)  # (ComplaintLog.finalise)
-                self.repeat_row.append(r)
         seq = mem.seq[r] + 1
         mem.seq[r] = seq
         mem.open[r] += 1
@@ -201,22 +190,6 @@ class CustomerBase:
         if c.u_churn >= p and not mem.churned[r]:
             mem.churned[r] = 1
             self.churned += 1
-
-    def attributes(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """For the complaint table: by column, the ids of repeat complaints and the
-        attributes of their customers (their rows were drawn for someone new)."""
-        ids = np.frombuffer(self.repeat_idx, dtype=np.int64) if self.repeat_idx else None
-        rows = np.frombuffer(self.repeat_row, dtype=np.int64) if self.repeat_row else None
-        out = {}
-        for name in ("followers", "uses_social", "persistence", "clv"):
-            flag = name == "uses_social"
-            if ids is None or rows is None:
-                out[name] = (np.zeros(0, np.int64), np.zeros(0, bool if flag else np.float64))
-                continue
-            kind = {"uses_social": np.int8, "followers": np.int64}.get(name, np.float64)
-            col = np.frombuffer(getattr(self.mem, name), dtype=kind)
-            out[name] = (ids.copy(), col[rows].astype(bool) if flag else col[rows])
-        return out
 
     def counters(self) -> dict[str, float]:
         """Run-level figures for the KPIs (over the whole run)."""

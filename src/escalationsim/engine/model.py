@@ -94,8 +94,6 @@ class Model:
             staff_counts = dict(configured_schedules(scenario))
         self.scenario = scenario
         self.policy = policy
-        if records and not isinstance(population, Population):
-            population = Population.concat(list(population))
         self.horizon_h = horizon_h
         self.warmup_h = warmup_h
         self.drain_h = drain_h
@@ -111,7 +109,8 @@ class Model:
         bo = scenario.backoffice
         samplers[LEAD_TIME] = Sampler(bo.lead_time_mean_h * 60.0, bo.lead_time_cv, "lognormal")
         b = scenario.behaviour
-        self.active: dict[int, Customer] = {}
+        # open complaints by id: the customer and their journey (closed when the run ends)
+        self.active: dict[int, tuple[Customer, Generator[Any, Any, None]]] = {}
         self.ctx = ctx = RunContext(
             env,
             PrivateDraws(rngs["overflow"], samplers),
@@ -153,7 +152,7 @@ class Model:
         social, ceo = channels.code("social"), channels.code("ceo")
         self.base: CustomerBase | None = None
         if scenario.customers.enabled:
-            self.base = CustomerBase(scenario, social, ceo, channels.code("owner"), records)
+            self.base = CustomerBase(scenario, social, ceo, channels.code("owner"))
         if scenario.publicity.enabled:
             off_ladder = [cls.ladder_step is None for cls in channels.channel_classes()]
             ctx.publicity = Publicity(scenario, social, off_ladder)
@@ -173,9 +172,7 @@ class Model:
         self.blocks = [population] if isinstance(population, Population) else population
         self.log: ComplaintLog | ComplaintTally
         if records:
-            assert isinstance(population, Population)
-            start = int(np.searchsorted(population.arrival_h, warmup_h))
-            self.log = ComplaintLog(population, start, len(population))
+            self.log = ComplaintLog()
         else:
             if fold is None:
                 raise ValueError("records=False needs a fold for the closed complaints")
@@ -236,17 +233,20 @@ class Model:
         closers = [
             ch for ch in self.channels if type(ch).close_open is not channels.Channel.close_open
         ]
-        for c in list(self.active.values()):
+        for c, journey in list(self.active.values()):
             for ch in closers:
                 ch.close_open(c, end)
             # a fix promised but not done by the end (back-office work under way) is no
             # resolution yet; what was granted stays promised
             c.resolved_by = ROLE_NONE
             self.log.record(c)
+            # Memory: a journey waiting for an event is in a reference cycle with it (the
+            # event calls the journey back), which only the cyclic collector would free;
+            # closed now, its customer is freed as soon as the queues are (see
+            # docs/performance.md: a full collection would cost a second at 10^6).
+            journey.close()
         self.active.clear()
         self.log.finalise()
-        if self.base is not None and isinstance(self.log, ComplaintLog):
-            self.log.override(self.base.attributes())
         counters: dict[str, float] = {}
         for lever in self.policy.levers():
             if hasattr(lever, "counters"):

@@ -3,10 +3,12 @@ closed complaints during a run.
 
 :data:`COLUMNS` declares every column of the complaint table once, in output order, with
 its dtype and where it comes from: the customer's journey (a :class:`Customer`
-attribute, written when the complaint closes), the customer table (taken by complaint id
-at the end), handling hours by pool, or derived after the run by the analysis layer
-(time to resolution, churn, tracking, and a ``reached_<channel>`` and
-``escalated_<channel>`` pair per escalation channel of the channel registry).
+attribute, written when the complaint closes), the customer (their attributes as the
+complaint started: the customer-table row of their first complaint in the run, also
+read from the :class:`Customer` when the complaint closes), handling hours by pool, or
+derived after the run by the analysis layer (time to resolution, churn, tracking, and a
+``reached_<channel>`` and ``escalated_<channel>`` pair per escalation channel of the
+channel registry).
 
 Only complaints that arrive after the warm-up are recorded. A complaint is written when
 it closes (resolved or given up) or, if still open, when the run ends.
@@ -21,7 +23,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalationsim.engine.population import Population
 from escalationsim.engine.staff import HOUR_COLUMNS
 from escalationsim.kernel.rows import PackedRows
 
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Column:
     """One column of the complaint table: name, numpy dtype, source (``journey``,
-    ``table``, ``hours`` or ``derived``) and the Customer attribute or Population field
-    it is read from."""
+    ``customer``, ``hours`` or ``derived``) and the Customer attribute it is read from."""
 
     name: str
     dtype: str
@@ -46,15 +46,15 @@ def _j(name: str, dtype: str, attr: str | None = None) -> Column:
 
 
 def _t(name: str, dtype: str, attr: str | None = None) -> Column:
-    return Column(name, dtype, "table", attr or name)
+    return Column(name, dtype, "customer", attr or name)
 
 
 COLUMNS: tuple[Column, ...] = (
     _j("complaint_id", "i8", "idx"),
     _j("customer_id", "i8"),
     _j("complaint_seq", "i4"),
-    _t("arrival_time", "f8", "arrival_h"),
-    _t("preferred_channel", "i1", "first_channel"),
+    _t("arrival_time", "f8", "arrival"),
+    _t("preferred_channel", "i1"),
     _j("first_channel", "i1"),
     _j("final_channel", "i1"),
     _t("followers", "i8"),
@@ -109,7 +109,11 @@ WORKING: tuple[Column, ...] = (
 as a bit mask)."""
 
 JOURNEY: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "journey") + WORKING
-TABLE: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "table")
+CUSTOMER: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "customer") + (
+    _j("u_churn", "f8"),
+)
+"""The customer's fields a complaint row takes (and its churn uniform, which the
+analysis layer reads)."""
 
 TALLY_EXTRA: tuple[Column, ...] = (
     _j("arrival_time", "f8", "arrival"),
@@ -119,8 +123,7 @@ TALLY_EXTRA: tuple[Column, ...] = (
     _j("u_churn", "f8"),
     _j("claim_weak", "?"),
 )
-"""Customer fields a records-off run needs with each closed complaint (it keeps no
-customer table to look them up in)."""
+"""Customer fields a records-off run needs with each closed complaint."""
 
 
 def _dtype(*parts: tuple[Column, ...]) -> np.dtype:
@@ -128,29 +131,32 @@ def _dtype(*parts: tuple[Column, ...]) -> np.dtype:
     return np.dtype([(c.name, c.dtype) for c in cols] + [(h, "f8") for h in HOUR_COLUMNS])
 
 
-_LOG_DTYPE = _dtype(JOURNEY)
+_LOG_DTYPE = _dtype(JOURNEY, CUSTOMER)
 _TALLY_DTYPE = _dtype(JOURNEY, TALLY_EXTRA)
 
 
 class ComplaintLog:
-    """Every complaint with index in [start, stop) of the customer table, one row each
+    """Every complaint that arrives after the warm-up, one row each
     (``run.records=true``).
 
-    Journey fields are scattered a chunk at a time into columns indexed by complaint id,
-    so complaints come out in id order without sorting or copying; :meth:`finalise`
-    adds the customer-table columns for all complaints at once. The derived columns are
-    added by the analysis layer (:mod:`escalationsim.analysis.complaints`).
+    Each closed complaint's fields, its customer's included, are packed into bytes when
+    it closes and kept as structured chunks of closed complaints only; :meth:`finalise`
+    puts them in complaint order as columns. Memory: the rows of the complaints, and
+    nothing per candidate (a candidate that is no complaint, or a complaint prevented by
+    a root-cause fix, has no row), so the customer table is read a block at a time as
+    without records. The derived columns are added by the analysis layer
+    (:mod:`escalationsim.analysis.complaints`). The window starts at the first customer
+    arriving after the warm-up; the arrivals loop sets ``start`` when it reaches them.
     """
 
-    def __init__(self, population: Population, start: int, stop: int) -> None:
-        self.start = start
+    def __init__(self) -> None:
+        self.start = sys.maxsize
         self.prevented = 0  # complaints in the window prevented by a root-cause fix
         self.not_made = 0  # candidates in the window that were no complaint (customer_base)
-        self.population = population
-        n = max(stop - start, 0)
-        self._journey = {name: np.empty(n, dtype=_LOG_DTYPE[name]) for name in _LOG_DTYPE.names}
-        self._written = np.zeros(n, dtype=bool)
-        self._rows = PackedRows([c.attr for c in JOURNEY], "hours", _LOG_DTYPE, self._take)
+        self._chunks: list[np.ndarray] = []
+        self._rows = PackedRows(
+            [c.attr for c in (*JOURNEY, *CUSTOMER)], "hours", _LOG_DTYPE, self._chunks.append
+        )
         self.columns: dict[str, np.ndarray] = {}
 
     def record(self, c: Customer) -> None:
@@ -158,49 +164,37 @@ class ComplaintLog:
         if c.idx >= self.start:
             self._rows.add(c)
 
-    def _take(self, chunk: np.ndarray) -> None:
-        j = chunk["complaint_id"] - self.start
-        for name, col in self._journey.items():
-            col[j] = chunk[name]
-        self._written[j] = True
-
     def finalise(self) -> None:
-        """The journey and customer-table columns of every recorded complaint, in
-        complaint order (complaints prevented by a root-cause fix have no row), and each
-        one's churn uniform (``u_churn``)."""
+        """Every recorded complaint's columns (its journey, its customer's and its churn
+        uniform ``u_churn``), in complaint order. Each chunk is scattered into the
+        columns and dropped in turn, so the rows are held about once, not twice."""
         self._rows.flush()
-        cols = self._journey
-        if not self._written.all():
-            cols = {name: col[self._written] for name, col in cols.items()}
-        self._journey = {}
-        ids = cols["complaint_id"]
-        pop = self.population
-        for col in TABLE:
-            cols[col.name] = getattr(pop, col.attr)[ids]
-        cols["u_churn"] = pop.u_churn[ids]
+        chunks, self._chunks = self._chunks, []
+        ids = np.concatenate([ch["complaint_id"] for ch in chunks] or [np.zeros(0, np.int64)])
+        pos = np.empty(len(ids), dtype=np.int64)  # each row's place in complaint order
+        pos[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+        del ids
+        cols = {name: np.empty(len(pos), dtype=_LOG_DTYPE[name]) for name in _LOG_DTYPE.names}
+        chunks.reverse()
+        lo = 0
+        while chunks:
+            chunk = chunks.pop()
+            at = pos[lo : lo + len(chunk)]
+            for name, col in cols.items():
+                col[at] = chunk[name]
+            lo += len(chunk)
         self.columns = cols
-
-    def override(self, values: dict[str, tuple[np.ndarray, np.ndarray]]) -> None:
-        """Replace table columns of some complaints: ``values[column] = (complaint ids,
-        values)`` (a repeat complaint's row shows its customer's attributes)."""
-        ids = self.columns["complaint_id"]
-        for name, (which, vals) in values.items():
-            pos = np.searchsorted(ids, which)
-            inside = pos < len(ids)
-            inside[inside] &= ids[pos[inside]] == which[inside]
-            self.columns[name][pos[inside]] = vals[inside]
 
     def __len__(self) -> int:
         if self.columns:
             return len(self.columns["complaint_id"])
-        return int(self._written.sum()) + self._rows.buffered
+        return sum(len(ch) for ch in self._chunks) + self._rows.buffered
 
 
 class ComplaintTally:
     """Aggregates only (``run.records=false``): each chunk of closed complaints is handed
     to ``fold`` (the analysis layer's streaming summary) and dropped, so memory does not
-    grow with the horizon. The window starts at the first customer arriving after the
-    warm-up; the arrivals loop sets ``start`` when it reaches them."""
+    grow with the horizon. The window starts as :class:`ComplaintLog`'s does."""
 
     def __init__(self, fold: Callable[[dict[str, np.ndarray]], None]) -> None:
         self.start = sys.maxsize

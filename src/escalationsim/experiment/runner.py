@@ -90,9 +90,8 @@ def run_one(
     if summary is not None:
         summary.untracked = model.untracked
     result = model.run()
-    # the run's state (customers still waiting, staff, the customer base's memory) is no
-    # longer needed: the complaint table is built without it (the peak memory is reached
-    # during the run, so this does not lower it; docs/performance.md)
+    # the run's state (staff, the customer base's memory) is no longer needed: the
+    # complaint table is built without it
     del model
     table = None
     if summary is None:
