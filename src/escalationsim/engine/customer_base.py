@@ -55,39 +55,49 @@ class Memory:
     as fast as an attribute (a numpy array's item is slower), and the columns grow with
     the customers who complained, not with the base (which can be tens of millions).
     Booleans are bytes (0 or 1), read back as ``bool``.
+
+    Speed: the columns are allocated ``GROW`` rows ahead, filled with each column's
+    starting value, so a new customer costs six item stores and no method call (13
+    appends did, one new customer per complaint or so).
     """
 
     FLAGS = ("churned", "social_first", "ceo_first", "owner", "uses_social", "knows_ceo")
     REALS = ("rate", "persistence", "patience", "clv")
     COUNTS = ("seq", "open", "followers")
+    START = {"rate": 1.0}  # a column's value before anything happened (else 0)
+    GROW = 65_536  # rows added at a time: a few megabytes at most unused
 
     def __init__(self) -> None:
         self.row: dict[int, int] = {}  # customer id -> row
-        for name in self.FLAGS:
-            setattr(self, name, array("b"))
-        for name in self.REALS:
-            setattr(self, name, array("d"))
-        for name in self.COUNTS:
-            setattr(self, name, array("q"))
+        self.rows = 0  # rows in use
+        self._ahead: dict[str, array] = {}  # GROW rows of each column's starting value
+        for names, code in ((self.FLAGS, "b"), (self.REALS, "d"), (self.COUNTS, "q")):
+            for name in names:
+                setattr(self, name, array(code))
+                self._ahead[name] = array(code, [self.START.get(name, 0)]) * self.GROW
+        self._capacity = 0
+
+    def _grow(self) -> None:
+        for name, ahead in self._ahead.items():
+            getattr(self, name).extend(ahead)
+        self._capacity += self.GROW
 
     def add(self, c: Customer) -> int:
         """A new row for the customer of ``c`` (their first complaint), with its
-        attributes; return it."""
-        r = len(self.seq)
+        attributes; return it. The row's state columns hold their starting values: no
+        complaints made or open, not churned, complaint rate multiplier 1 (m once
+        answered), no public post or CEO letter answered, no owner's direct line."""
+        r = self.rows
+        if r == self._capacity:
+            self._grow()
+        self.rows = r + 1
         self.row[c.customer_id] = r
-        self.seq.append(0)  # complaints made so far in the run
-        self.open.append(0)  # complaints of theirs still open
-        self.churned.append(0)
-        self.rate.append(1.0)  # complaint rate multiplier (answered_rate_multiplier once answered)
-        self.social_first.append(0)  # a public post of theirs was answered
-        self.ceo_first.append(0)  # a letter of theirs to the CEO was resolved
-        self.owner.append(0)  # they have a named owner's direct line
-        self.followers.append(c.followers)
-        self.uses_social.append(c.uses_social)
-        self.knows_ceo.append(c.knows_ceo)
-        self.persistence.append(c.persistence)
-        self.patience.append(c.patience)
-        self.clv.append(c.clv)
+        self.followers[r] = c.followers
+        self.uses_social[r] = c.uses_social
+        self.knows_ceo[r] = c.knows_ceo
+        self.persistence[r] = c.persistence
+        self.patience[r] = c.patience
+        self.clv[r] = c.clv
         return r
 
 
