@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from escalationsim.engine.recorder import _LOG_DTYPE
+from escalationsim.engine.recorder import ROW_DTYPE
 from escalationsim.kernel.codes import Role, Status
 from escalationsim.kernel.rows import FLUSH_ROWS, PackedRows, row_struct
 
@@ -15,7 +15,7 @@ from escalationsim.kernel.rows import FLUSH_ROWS, PackedRows, row_struct
 def test_packed_rows_read_back_as_the_structured_dtype() -> None:
     """Rows packed by ``row_struct`` and read with ``np.frombuffer`` hold the values numpy
     itself would store, NaN, enums and bools included; an aligned dtype is refused."""
-    _DTYPE = _LOG_DTYPE
+    _DTYPE = ROW_DTYPE
     rng = np.random.default_rng(3)
     rows = []
     for _ in range(5):

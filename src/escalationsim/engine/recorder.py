@@ -45,7 +45,7 @@ def _j(name: str, dtype: str, attr: str | None = None) -> Column:
     return Column(name, dtype, "journey", attr or name)
 
 
-def _t(name: str, dtype: str, attr: str | None = None) -> Column:
+def _c(name: str, dtype: str, attr: str | None = None) -> Column:
     return Column(name, dtype, "customer", attr or name)
 
 
@@ -53,20 +53,20 @@ COLUMNS: tuple[Column, ...] = (
     _j("complaint_id", "i8", "idx"),
     _j("customer_id", "i8"),
     _j("complaint_seq", "i4"),
-    _t("arrival_time", "f8", "arrival"),
-    _t("preferred_channel", "i1"),
+    _c("arrival_time", "f8", "arrival"),
+    _c("preferred_channel", "i1"),
     _j("first_channel", "i1"),
     _j("final_channel", "i1"),
-    _t("followers", "i8"),
-    _t("uses_social", "?"),
+    _c("followers", "i8"),
+    _c("uses_social", "?"),
     _j("knows_ceo", "?"),
-    _t("persistence", "f8"),
-    _t("cause", "i2"),
-    _t("needs_exception", "?"),
-    _t("exception_value", "f8"),
-    _t("claim_weak", "?"),
+    _c("persistence", "f8"),
+    _c("cause", "i2"),
+    _c("needs_exception", "?"),
+    _c("exception_value", "f8"),
+    _c("claim_weak", "?"),
     _j("granted", "?"),
-    _t("clv", "f8"),
+    _c("clv", "f8"),
     _j("contacts", "i4"),
     _j("calls", "i4"),
     _j("abandoned_calls", "i4"),
@@ -115,54 +115,47 @@ CUSTOMER: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "customer
 """The customer's fields a complaint row takes (and its churn uniform, which the
 analysis layer reads)."""
 
-TALLY_EXTRA: tuple[Column, ...] = (
-    _j("arrival_time", "f8", "arrival"),
-    _j("followers", "i8"),
-    _j("needs_exception", "?"),
-    _j("clv", "f8"),
-    _j("u_churn", "f8"),
-    _j("claim_weak", "?"),
+ROW_DTYPE = np.dtype(
+    [(c.name, c.dtype) for c in (*JOURNEY, *CUSTOMER)] + [(h, "f8") for h in HOUR_COLUMNS]
 )
-"""Customer fields a records-off run needs with each closed complaint."""
+"""One recorded complaint: its journey, its customer's fields, its hours by pool."""
 
 
-def _dtype(*parts: tuple[Column, ...]) -> np.dtype:
-    cols = [c for part in parts for c in part]
-    return np.dtype([(c.name, c.dtype) for c in cols] + [(h, "f8") for h in HOUR_COLUMNS])
+class _Recorder:
+    """What both recorders share: the window (complaints from index ``start`` on; the
+    arrivals loop sets it when it reaches the first customer arriving after the
+    warm-up), the counts of candidates in it that made no complaint, and each closed
+    complaint's row packed into bytes (:class:`PackedRows`), handed to ``take`` a chunk
+    at a time."""
 
-
-_LOG_DTYPE = _dtype(JOURNEY, CUSTOMER)
-_TALLY_DTYPE = _dtype(JOURNEY, TALLY_EXTRA)
-
-
-class ComplaintLog:
-    """Every complaint that arrives after the warm-up, one row each
-    (``run.records=true``).
-
-    Each closed complaint's fields, its customer's included, are packed into bytes when
-    it closes and kept as structured chunks of closed complaints only; :meth:`finalise`
-    puts them in complaint order as columns. Memory: the rows of the complaints, and
-    nothing per candidate (a candidate that is no complaint, or a complaint prevented by
-    a root-cause fix, has no row), so the customer table is read a block at a time as
-    without records. The derived columns are added by the analysis layer
-    (:mod:`escalationsim.analysis.complaints`). The window starts at the first customer
-    arriving after the warm-up; the arrivals loop sets ``start`` when it reaches them.
-    """
-
-    def __init__(self) -> None:
+    def __init__(self, take: Callable[[np.ndarray], None]) -> None:
         self.start = sys.maxsize
         self.prevented = 0  # complaints in the window prevented by a root-cause fix
         self.not_made = 0  # candidates in the window that were no complaint (customer_base)
-        self._chunks: list[np.ndarray] = []
-        self._rows = PackedRows(
-            [c.attr for c in (*JOURNEY, *CUSTOMER)], "hours", _LOG_DTYPE, self._chunks.append
-        )
-        self.columns: dict[str, np.ndarray] = {}
+        self._rows = PackedRows([c.attr for c in (*JOURNEY, *CUSTOMER)], "hours", ROW_DTYPE, take)
 
     def record(self, c: Customer) -> None:
         """Write a closed (or, at the end of the run, still open) complaint."""
         if c.idx >= self.start:
             self._rows.add(c)
+
+
+class ComplaintLog(_Recorder):
+    """Every complaint that arrives after the warm-up, one row each
+    (``run.records=true``).
+
+    The rows are kept as the packed chunks of closed complaints, and :meth:`finalise`
+    puts them in complaint order as columns. Memory: the rows of the complaints, and
+    nothing per candidate (a candidate that is no complaint, or a complaint prevented by
+    a root-cause fix, has no row), so the customer table is read a block at a time as
+    without records. The derived columns are added by the analysis layer
+    (:mod:`escalationsim.analysis.complaints`).
+    """
+
+    def __init__(self) -> None:
+        self._chunks: list[np.ndarray] = []
+        super().__init__(self._chunks.append)
+        self.columns: dict[str, np.ndarray] = {}
 
     def finalise(self) -> None:
         """Every recorded complaint's columns (its journey, its customer's and its churn
@@ -174,7 +167,7 @@ class ComplaintLog:
         pos = np.empty(len(ids), dtype=np.int64)  # each row's place in complaint order
         pos[np.argsort(ids, kind="stable")] = np.arange(len(ids))
         del ids
-        cols = {name: np.empty(len(pos), dtype=_LOG_DTYPE[name]) for name in _LOG_DTYPE.names}
+        cols = {name: np.empty(len(pos), dtype=ROW_DTYPE[name]) for name in ROW_DTYPE.names}
         chunks.reverse()
         lo = 0
         while chunks:
@@ -191,27 +184,18 @@ class ComplaintLog:
         return sum(len(ch) for ch in self._chunks) + self._rows.buffered
 
 
-class ComplaintTally:
+class ComplaintTally(_Recorder):
     """Aggregates only (``run.records=false``): each chunk of closed complaints is handed
     to ``fold`` (the analysis layer's streaming summary) and dropped, so memory does not
-    grow with the horizon. The window starts as :class:`ComplaintLog`'s does."""
+    grow with the horizon."""
 
     def __init__(self, fold: Callable[[dict[str, np.ndarray]], None]) -> None:
-        self.start = sys.maxsize
-        self.prevented = 0
-        self.not_made = 0
+        super().__init__(self._take)
         self.fold = fold
         self.n = 0
-        self._rows = PackedRows(
-            [c.attr for c in (*JOURNEY, *TALLY_EXTRA)], "hours", _TALLY_DTYPE, self._take
-        )
-
-    def record(self, c: Customer) -> None:
-        if c.idx >= self.start:
-            self._rows.add(c)
 
     def _take(self, chunk: np.ndarray) -> None:
-        self.fold({name: chunk[name] for name in chunk.dtype.names})
+        self.fold({name: chunk[name] for name in ROW_DTYPE.names})
         self.n += len(chunk)
 
     def finalise(self) -> None:
