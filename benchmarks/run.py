@@ -695,6 +695,25 @@ def section_memory(b: Bench) -> None:
         flat <= T_FLAT,
         f"{flat:.2f}",
     )
+    # What grows: customers who remember keep a row per customer who has complained
+    # (bounded by the customer base); the same runs with that mechanism off (info).
+    off = [
+        run_child(
+            "full",
+            policy=MEMORY_POLICY,
+            n=n,
+            records=False,
+            seed=200,
+            extra=["scenario.customers.enabled=false"],
+        )["peak_rss_kib"]
+        for n in sizes[-2:]
+    ]
+    print(
+        f"   records off, customers who remember off (info): {fmt_mib(off[0])} at "
+        f"{sizes[-2] / VOLUME_PER_DAY:g} days, {fmt_mib(off[1])} at "
+        f"{sizes[-1] / VOLUME_PER_DAY:g} days = {off[1] / off[0]:.2f}; the difference "
+        "with them on is their memory of every customer who has complained"
+    )
 
 
 def _escalationsim_cmd() -> list[str]:
