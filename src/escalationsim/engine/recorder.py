@@ -110,7 +110,7 @@ as a bit mask)."""
 
 JOURNEY: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "journey") + WORKING
 CUSTOMER: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "customer") + (
-    _j("u_churn", "f8"),
+    _c("u_churn", "f8"),
 )
 """The customer's fields a complaint row takes (and its churn uniform, which the
 analysis layer reads)."""
