@@ -11,7 +11,7 @@ import pytest
 
 from escalationsim import compose, simulate
 from escalationsim.config.scenario import CustomersConfig, ScenarioConfig
-from escalationsim.engine.customer_base import CustomerBase
+from escalationsim.engine.customer_base import CustomerBase, Memory
 from escalationsim.kernel.codes import DENIED, RESOLVED, STATUS_GAVE_UP, STATUS_RESOLVED
 from tests.codes import CEO, OWNER, PHONE, SOCIAL
 
@@ -60,6 +60,26 @@ def test_a_customer_keeps_their_attributes_and_numbers_their_complaints():
     assert base.admit(again)
     base.start(again, PHONE)
     assert again.complaint_seq == 2 and again.followers == 5000 and again.clv == 900.0
+
+
+def test_the_memory_grows_past_its_allocation_keeping_every_row(monkeypatch):
+    """Rows allocated ahead: customers beyond the first allocation get new rows with the
+    columns' starting values, and earlier customers keep theirs."""
+    monkeypatch.setattr(Memory, "GROW", 3)
+    base = _base()
+    for cid in range(8):  # past two allocations
+        c = _candidate(cid, followers=cid * 10, clv=float(cid))
+        base.start(c, PHONE)
+        base.closed(c, 1.0)
+    mem = base.mem
+    assert mem.rows == 8 and len(mem.seq) == 9
+    assert list(mem.followers[:8]) == [cid * 10 for cid in range(8)]
+    assert list(mem.clv[:8]) == [float(cid) for cid in range(8)]
+    assert list(mem.seq[:8]) == [1] * 8 and list(mem.open[:8]) == [0] * 8
+    assert list(mem.rate) == [1.0] * 9 and not any(mem.churned)
+    again = _candidate(6, followers=1, clv=2.0)
+    base.start(again, PHONE)
+    assert again.complaint_seq == 2 and again.followers == 60 and again.clv == 6.0
 
 
 def test_a_candidate_is_kept_at_the_customers_current_rate():

@@ -70,16 +70,17 @@ class Memory:
     def __init__(self) -> None:
         self.row: dict[int, int] = {}  # customer id -> row
         self.rows = 0  # rows in use
-        self._ahead: dict[str, array] = {}  # GROW rows of each column's starting value
+        self._codes: dict[str, str] = {}  # column -> array type code
         for names, code in ((self.FLAGS, "b"), (self.REALS, "d"), (self.COUNTS, "q")):
             for name in names:
                 setattr(self, name, array(code))
-                self._ahead[name] = array(code, [self.START.get(name, 0)]) * self.GROW
+                self._codes[name] = code
         self._capacity = 0
 
     def _grow(self) -> None:
-        for name, ahead in self._ahead.items():
-            getattr(self, name).extend(ahead)
+        """``GROW`` more rows in every column, holding the column's starting value."""
+        for name, code in self._codes.items():
+            getattr(self, name).extend(array(code, [self.START.get(name, 0)]) * self.GROW)
         self._capacity += self.GROW
 
     def add(self, c: Customer) -> int:
