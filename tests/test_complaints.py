@@ -7,11 +7,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
 from escalationsim.analysis.complaints import ComplaintTable, output_columns
 from escalationsim.config.scenario import ChurnConfig, ScenarioConfig
 from escalationsim.engine.churn import repurchase_prob
 from escalationsim.engine.customer import Customer
+from escalationsim.engine.customer_base import Memory
 from escalationsim.engine.population import Population
 from escalationsim.engine.recorder import ComplaintLog
 from escalationsim.kernel.codes import Role, Status
@@ -45,16 +47,31 @@ def _population(n: int):
 
 
 def test_log_columns_come_from_the_journey_the_customer_and_churn() -> None:
-    """Rows written out of order come back in complaint order; attributes come from the
-    customer as the complaint closes (a repeat complaint's show its customer's, not its
-    table row's); TTR, churn, channels reached and escalated to and tracking are derived
-    correctly; rows before ``start`` are ignored."""
+    """Rows written out of order come back in complaint order; the customer's fields
+    come from the customer table as a block's complaints start, except that a repeat
+    complaint shows what its customer keeps from their first complaint (the customer
+    base's memory), not its table row's; TTR, churn, channels reached and escalated to
+    and tracking are derived correctly; rows before ``start`` are ignored."""
     churn = ChurnConfig()
     pop = _population(6)
     log = ComplaintLog()
     log.start = 2
+    memory = Memory()
+    first = Customer(9, 0.0, 55, 0, False, False, 0.5, 1.0, False, 0.0, 7.0, 0.5, 0, 0.5, 0.5,
+                     np.zeros((1, ROW)), 0)  # fmt: skip
+    first.customer_id = 42
+    assert memory.add(first) == 0  # complaint 5's customer, who complained before
+    rows = {}
+    for i in (0, 2, 3):  # the others are first complaints: their rows hold their values
+        c = Customer(i, 0.0, int(pop.followers[i]), 0, bool(pop.uses_social[i]), False,
+                     float(pop.persistence[i]), 1.0, False, 0.0, float(pop.clv[i]), 0.5, 0,
+                     0.5, 0.5, np.zeros((1, ROW)), 0)  # fmt: skip
+        c.customer_id = i
+        rows[i] = memory.add(c)
+    started = [0, 2, 3, 5]  # in arrival order; 0 is before the window
+    log.started(pop, 0, started, [rows.get(i, 0) for i in started], memory)
     closed = {}
-    for i in (5, 0, 3, 2):  # closing order; 0 is before the window
+    for i in (5, 0, 3, 2):  # closing order
         c = Customer(
             i,
             float(pop.arrival_h[i]),
@@ -76,8 +93,6 @@ def test_log_columns_come_from_the_journey_the_customer_and_churn() -> None:
             bool(pop.claim_weak[i]),
         )
         c.contacts = i + 1
-        if i == 5:  # a repeat complaint: its customer's value, not its table row's
-            c.clv = 7.0
         c.hours[0] = 0.25 * i
         c.hours[5] = 0.01 * i
         if i in (3, 5):
@@ -95,7 +110,9 @@ def test_log_columns_come_from_the_journey_the_customer_and_churn() -> None:
     assert list(cols) == [name for name, _ in output_columns()]
     assert cols["complaint_id"].tolist() == [2, 3, 5]
     assert cols["arrival_time"].tolist() == [20.0, 30.0, 50.0]
-    assert cols["clv"].tolist() == [1002.0, 1003.0, 7.0]
+    assert cols["clv"].tolist() == [1002.0, 1003.0, 7.0]  # 5: its customer's first
+    assert cols["followers"].tolist() == [200, 300, 55]
+    assert cols["uses_social"].tolist() == [True, False, False]
     assert cols["cause"].tolist() == [2, 3, 5]
     assert cols["preferred_channel"].tolist() == [2, 3, 1]
     assert cols["contacts"].tolist() == [3, 4, 6]
@@ -116,3 +133,19 @@ def test_log_columns_come_from_the_journey_the_customer_and_churn() -> None:
         assert cols["churned"][k] == (pop.u_churn[i] >= p)
     for name, dtype in output_columns():
         assert cols[name].dtype == np.dtype(dtype), name
+
+
+def test_log_refuses_rows_of_complaints_it_did_not_see_start() -> None:
+    """The customer fields are lined up with the rows by complaint order: a complaint
+    recorded but never started (or started and never recorded) is an error, not a
+    shifted table."""
+    pop = _population(3)
+    log = ComplaintLog()
+    log.start = 0
+    log.started(pop, 0, [0, 1], [], None)
+    for i in (0, 2):
+        c = Customer(i, 0.0, 0, 0, False, False, 0.5, 1.0, False, 0.0, 1.0, 0.5, 0, 0.5, 0.5,
+                     np.zeros((1, ROW)), 0)  # fmt: skip
+        log.record(c)
+    with pytest.raises(RuntimeError, match="not the complaints started"):
+        log.finalise()

@@ -96,12 +96,16 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
                 log.not_made += 1
             return False
 
+    collect = log.collects_started
+    memory = None if base is None else base.mem
     lo = 0  # index of the first customer of the block
     for block in m.blocks:
         if log.start == sys.maxsize:  # the window starts in this block or later
             k = int(np.searchsorted(block.arrival_h, m.warmup_h))
             if k < len(block):
                 log.start = lo + k
+        started: list[int] = []  # the complaints started (if the recorder wants them)
+        rows: list[int] = []  # and their customers' rows in the base's memory
         for c in customers(block, lo, m.draws, keep, publicity is not None):
             t = c.arrival
             now = env.now
@@ -129,4 +133,10 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
             j = journey(ctx, c, start)
             active[c.idx] = (c, j)
             LightProcess(j)
+            if collect:
+                started.append(c.idx)
+                if memory is not None:
+                    rows.append(c.memory)
+        if collect:
+            log.started(block, lo, started, rows, memory)
         lo += len(block)

@@ -36,6 +36,8 @@ from __future__ import annotations
 from array import array
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from escalationsim.engine.churn import repurchase_prob
 from escalationsim.kernel.codes import RESOLVED, STATUS_RESOLVED
 
@@ -66,6 +68,9 @@ class Memory:
     COUNTS = ("seq", "open", "followers")
     START = {"rate": 1.0}  # a column's value before anything happened (else 0)
     GROW = 65_536  # rows added at a time: a few megabytes at most unused
+    KEPT = ("followers", "uses_social", "knows_ceo", "persistence", "patience", "clv")
+    """A customer's attributes as their first complaint in the run had them, which their
+    later complaints take (:meth:`CustomerBase.start`)."""
 
     def __init__(self) -> None:
         self.row: dict[int, int] = {}  # customer id -> row
@@ -100,6 +105,14 @@ class Memory:
         self.patience[r] = c.patience
         self.clv[r] = c.clv
         return r
+
+    def values(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """Column ``name`` at ``rows``, as a numpy array (booleans as 0 or 1)."""
+        column = getattr(self, name)
+        view = np.frombuffer(column, dtype=column.typecode)
+        out = view[rows]
+        del view  # release the column's buffer at once: it must stay free to grow
+        return out
 
 
 class CustomerBase:
