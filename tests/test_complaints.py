@@ -57,7 +57,7 @@ def test_log_columns_come_from_the_journey_the_customer_and_churn() -> None:
     log = ComplaintLog()
     log.start = 2
     memory = Memory()
-    first = Customer(9, 0.0, 55, 0, False, False, 0.5, 1.0, False, 0.0, 7.0, 0.5, 0, 0.5, 0.5,
+    first = Customer(9, 0.0, 55, 0, True, False, 0.9, 1.0, False, 0.0, 7.0, 0.5, 0, 0.5, 0.5,
                      np.zeros((1, ROW)), 0)  # fmt: skip
     first.customer_id = 42
     assert memory.add(first) == 0  # complaint 5's customer, who complained before
@@ -112,7 +112,8 @@ def test_log_columns_come_from_the_journey_the_customer_and_churn() -> None:
     assert cols["arrival_time"].tolist() == [20.0, 30.0, 50.0]
     assert cols["clv"].tolist() == [1002.0, 1003.0, 7.0]  # 5: its customer's first
     assert cols["followers"].tolist() == [200, 300, 55]
-    assert cols["uses_social"].tolist() == [True, False, False]
+    assert cols["uses_social"].tolist() == [True, False, True]
+    assert cols["persistence"].tolist() == [0.5, 0.5, 0.9]
     assert cols["cause"].tolist() == [2, 3, 5]
     assert cols["preferred_channel"].tolist() == [2, 3, 1]
     assert cols["contacts"].tolist() == [3, 4, 6]
@@ -140,12 +141,25 @@ def test_log_refuses_rows_of_complaints_it_did_not_see_start() -> None:
     recorded but never started (or started and never recorded) is an error, not a
     shifted table."""
     pop = _population(3)
+    for started, recorded in (([0, 1], [0, 2]), ([0, 1, 2], [0, 2])):
+        log = ComplaintLog()
+        log.start = 0
+        log.started(pop, 0, started, [], None)
+        for i in recorded:
+            c = Customer(i, 0.0, 0, 0, False, False, 0.5, 1.0, False, 0.0, 1.0, 0.5, 0, 0.5,
+                         0.5, np.zeros((1, ROW)), 0)  # fmt: skip
+            log.record(c)
+        with pytest.raises(RuntimeError, match="not the complaints started"):
+            log.finalise()
+
+
+def test_log_keeps_only_the_window_and_empty_blocks() -> None:
+    """A block started before the window, or with no complaint, adds nothing."""
+    pop = _population(4)
     log = ComplaintLog()
-    log.start = 0
-    log.started(pop, 0, [0, 1], [], None)
-    for i in (0, 2):
-        c = Customer(i, 0.0, 0, 0, False, False, 0.5, 1.0, False, 0.0, 1.0, 0.5, 0, 0.5, 0.5,
-                     np.zeros((1, ROW)), 0)  # fmt: skip
-        log.record(c)
-    with pytest.raises(RuntimeError, match="not the complaints started"):
-        log.finalise()
+    log.start = 10
+    log.started(pop, 0, [0, 1, 3], [], None)  # all before the window
+    log.started(pop, 4, [], [], None)  # a block without complaints
+    log.finalise()
+    assert len(log) == 0
+    assert log.columns["clv"].dtype == np.float64

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -72,7 +73,6 @@ def test_the_memory_grows_past_its_allocation_keeping_every_row(monkeypatch):
         base.start(c, PHONE)
         base.closed(c, 1.0)
     mem = base.mem
-    assert mem.rows == 8 and len(mem.seq) == 9
     assert list(mem.followers[:8]) == [cid * 10 for cid in range(8)]
     assert list(mem.clv[:8]) == [float(cid) for cid in range(8)]
     assert list(mem.seq[:8]) == [1] * 8 and list(mem.open[:8]) == [0] * 8
@@ -80,6 +80,19 @@ def test_the_memory_grows_past_its_allocation_keeping_every_row(monkeypatch):
     again = _candidate(6, followers=1, clv=2.0)
     base.start(again, PHONE)
     assert again.complaint_seq == 2 and again.followers == 60 and again.clv == 6.0
+
+
+def test_the_memory_read_as_numpy_still_grows(monkeypatch):
+    """The recorder reads columns as numpy arrays (``Memory.values``) between growths;
+    the read leaves no view of a column behind, so it grows again after."""
+    monkeypatch.setattr(Memory, "GROW", 2)
+    base = _base()
+    for cid in range(5):
+        base.start(_candidate(cid, followers=cid * 10, uses_social=cid % 2 == 0), PHONE)
+        values = base.mem.values("followers", np.arange(cid + 1)[::-1])
+        assert values.tolist() == [k * 10 for k in range(cid, -1, -1)]
+    assert base.mem.values("uses_social", np.array([0, 1])).tolist() == [1, 0]
+    assert len(base.mem.followers) == 6  # three allocations of two
 
 
 def test_a_candidate_is_kept_at_the_customers_current_rate():

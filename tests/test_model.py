@@ -62,6 +62,24 @@ def test_population_identity_arrivals_equal_complaints_plus_prevented():
     assert len(res.log) + res.log.prevented + res.log.not_made == in_window
 
 
+def test_a_customer_table_reaching_past_the_end_is_cut_there():
+    """A table longer than the run (the model is handed any table): customers arriving
+    until the run ends complain, later ones never do, and every complaint's row has its
+    own customer's fields, including those of the block the run ended in."""
+    cfg = small_config()
+    rngs = streams(cfg.run.seed, 0)
+    h, drain = 24.0, 6.0
+    pop = draw_population(cfg.scenario, 3 * h, rngs["arrivals"], rngs["population"])
+    policy = build_policy(cfg.policies["rigid_script"], cfg.scenario)
+    res = Model(cfg.scenario, policy, pop, rngs, h, 0.0, drain_h=drain).run()
+    ids = res.log.columns["complaint_id"]
+    assert len(ids) > 0
+    arrived = int((pop.arrival_h < h + drain).sum())
+    assert len(res.log) + res.log.prevented + res.log.not_made == arrived
+    np.testing.assert_array_equal(res.log.columns["arrival_time"], pop.arrival_h[ids])
+    np.testing.assert_array_equal(res.log.columns["cause"], pop.cause[ids])
+
+
 def test_no_negative_times_or_costs(all_presets):
     df = all_presets.complaints
     # incremental churn nets out the baseline attrition: negative for a customer who stays

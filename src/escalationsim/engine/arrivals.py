@@ -106,37 +106,39 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
                 log.start = lo + k
         started: list[int] = []  # the complaints started (if the recorder wants them)
         rows: list[int] = []  # and their customers' rows in the base's memory
-        for c in customers(block, lo, m.draws, keep, publicity is not None):
-            t = c.arrival
-            now = env.now
-            if t > now:
-                yield simpy.Timeout(env, t - now)
-            if base is not None and not base.admit(c):
-                if c.idx >= log.start:  # not a complaint: the customer left, or complains less
-                    log.not_made += 1
-                continue
-            if admits and not all(admit(c, t) for admit in admits):
-                if c.idx >= log.start:
-                    log.prevented += 1
-                continue
-            start = c.first_channel
-            if base is None:
-                c.customer_id = c.idx  # every complaint a new customer's
-            else:
-                start = base.start(c, start)
-            if publicity is not None:
-                start = publicity.route(c, start, t)
-            for route in routes:
-                start = route(c, start, t)
-            for observe in observes:
-                observe(ctx, c, start, t)
-            j = journey(ctx, c, start)
-            active[c.idx] = (c, j)
-            LightProcess(j)
+        try:
+            for c in customers(block, lo, m.draws, keep, publicity is not None):
+                t = c.arrival
+                now = env.now
+                if t > now:
+                    yield simpy.Timeout(env, t - now)
+                if base is not None and not base.admit(c):
+                    if c.idx >= log.start:  # not a complaint: the customer left, or complains less
+                        log.not_made += 1
+                    continue
+                if admits and not all(admit(c, t) for admit in admits):
+                    if c.idx >= log.start:
+                        log.prevented += 1
+                    continue
+                start = c.first_channel
+                if base is None:
+                    c.customer_id = c.idx  # every complaint a new customer's
+                else:
+                    start = base.start(c, start)
+                if publicity is not None:
+                    start = publicity.route(c, start, t)
+                for route in routes:
+                    start = route(c, start, t)
+                for observe in observes:
+                    observe(ctx, c, start, t)
+                j = journey(ctx, c, start)
+                active[c.idx] = (c, j)
+                LightProcess(j)
+                if collect:
+                    started.append(c.idx)
+                    if memory is not None:
+                        rows.append(c.memory)
+        finally:  # also when the run ends inside the block (the generator is closed)
             if collect:
-                started.append(c.idx)
-                if memory is not None:
-                    rows.append(c.memory)
-        if collect:
-            log.started(block, lo, started, rows, memory)
+                log.started(block, lo, started, rows, memory)
         lo += len(block)

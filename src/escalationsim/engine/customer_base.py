@@ -68,9 +68,10 @@ class Memory:
     COUNTS = ("seq", "open", "followers")
     START = {"rate": 1.0}  # a column's value before anything happened (else 0)
     GROW = 65_536  # rows added at a time: a few megabytes at most unused
-    KEPT = ("followers", "uses_social", "knows_ceo", "persistence", "patience", "clv")
+    FIXED = ("followers", "uses_social", "persistence", "patience", "clv")
     """A customer's attributes as their first complaint in the run had them, which their
-    later complaints take (:meth:`CustomerBase.start`)."""
+    later complaints take (:meth:`CustomerBase.start`) and nothing changes afterwards
+    (``knows_ceo``, which they take too, is also learned: :meth:`CustomerBase.closed`)."""
 
     def __init__(self) -> None:
         self.row: dict[int, int] = {}  # customer id -> row
@@ -107,11 +108,12 @@ class Memory:
         return r
 
     def values(self, name: str, rows: np.ndarray) -> np.ndarray:
-        """Column ``name`` at ``rows``, as a numpy array (booleans as 0 or 1)."""
+        """Column ``name`` at ``rows``, as a new numpy array (booleans as 0 or 1). The
+        column's buffer is released on return, so that it can grow again (a view of it
+        left behind would raise here, not at the next growth)."""
         column = getattr(self, name)
-        view = np.frombuffer(column, dtype=column.typecode)
-        out = view[rows]
-        del view  # release the column's buffer at once: it must stay free to grow
+        with memoryview(column) as buffer:
+            out = np.frombuffer(buffer, dtype=column.typecode)[rows]
         return out
 
 

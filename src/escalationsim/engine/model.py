@@ -218,7 +218,8 @@ class Model:
     def run(self) -> RunResult:
         """Simulate to the horizon, let measured complaints finish for the drain period
         (no new arrivals), and collect the results."""
-        LightProcess(arrivals(self))
+        arriving = arrivals(self)
+        LightProcess(arriving)
         self.env.process(self._monitor())
         end = self.horizon_h + self.drain_h
         if self.on_day is not None:
@@ -230,6 +231,9 @@ class Model:
             ceo_letters = ceo.queue_length
             if end > self.horizon_h:
                 run_until(self.env, end)
+        # arrivals still waiting (a customer table reaching past the end) stop here, and
+        # hand the recorder the complaints of the block they were in
+        arriving.close()
         closers = [
             ch for ch in self.channels if type(ch).close_open is not channels.Channel.close_open
         ]

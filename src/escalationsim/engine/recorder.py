@@ -36,10 +36,11 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Column:
     """One column of the complaint table: name, numpy dtype, source (``journey``,
-    ``customer``, ``hours`` or ``derived``) and the Customer attribute it is read from;
-    for a customer column, also the customer-table column it equals and whether a
-    customer who remembers keeps it (then a repeat complaint shows the value of the
-    customer's first complaint, their column in the customer base's memory)."""
+    ``customer``, ``hours`` or ``derived``) and the Customer attribute it is read from
+    (a customer column only by the tally: the log copies it from the table); for a
+    customer column, also the customer-table column it equals and whether a customer
+    who remembers keeps it (then a repeat complaint shows the value of the customer's
+    first complaint, their column in the customer base's memory)."""
 
     name: str
     dtype: str
@@ -55,7 +56,7 @@ def _j(name: str, dtype: str, attr: str | None = None) -> Column:
 
 def _c(name: str, dtype: str, attr: str | None = None, table: str | None = None) -> Column:
     attr = attr or name
-    return Column(name, dtype, "customer", attr, table or attr, attr in Memory.KEPT)
+    return Column(name, dtype, "customer", attr, table or attr, attr in Memory.FIXED)
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -139,10 +140,7 @@ LOG_DTYPE = _dtype(JOURNEY)
 fields are taken from the customer table a block at a time: :meth:`ComplaintLog.started`)."""
 
 
-_ARRAY_CODES = {"f8": "d", "i8": "q", "i4": "i", "i2": "h", "i1": "b", "?": "b"}
-"""The ``array.array`` type code holding each column dtype's values (bools as bytes)."""
-
-_STARTED_ID = Column("complaint_id", "i8", "customer")
+_STARTED_ID = Column("complaint_id", "i8", "journey", "idx")
 """The id of each complaint started, kept with its customer's fields."""
 
 
@@ -186,7 +184,7 @@ class ComplaintLog(_Recorder):
     fields are taken from the customer table for all the complaints a block started at
     once, as the arrivals loop leaves the block (:meth:`started`): a vectorised copy of
     the complaints' rows, where reading eleven attributes of every closing complaint
-    cost about a tenth of a short complaint's simulation. Memory: the rows and customer
+    cost several per cent of the time of a run of short complaints. Memory: the rows and customer
     fields of the complaints, and nothing per candidate (a candidate that is no
     complaint, or a complaint prevented by a root-cause fix, has neither), so the
     customer table is read a block at a time as without records. The derived columns are
@@ -197,13 +195,11 @@ class ComplaintLog(_Recorder):
 
     def __init__(self) -> None:
         self._chunks: list[np.ndarray] = []
-        # The customer fields of the complaints started, one growing array per column:
-        # a few large buffers, which the allocator grows in place, where many small
-        # arrays (one per block) lasting the whole run left the heap too fragmented to
-        # reuse, about 70 MB more resident at 10^6 complaints.
-        self._customers = {
-            col.name: array(_ARRAY_CODES[col.dtype]) for col in (_STARTED_ID, *CUSTOMER)
-        }
+        # The customer fields of the complaints started, as bytes, one growing array per
+        # column: a few large buffers, which the allocator grows in place, where many
+        # small arrays (one per block) lasting the whole run left the heap too
+        # fragmented to reuse, about 70 MB more resident at 10^6 complaints.
+        self._customers = {col.name: array("B") for col in (_STARTED_ID, *CUSTOMER)}
         super().__init__(self._chunks.append, JOURNEY, LOG_DTYPE)
         self.columns: dict[str, np.ndarray] = {}
 

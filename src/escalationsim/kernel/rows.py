@@ -4,7 +4,7 @@ Speed: converting each value of each complaint into a numpy column one by one co
 more than the simulation of a short complaint. Instead each closed complaint's fields
 are fetched at once (an ``operator.attrgetter``), packed with :mod:`struct` into a byte
 buffer, and every ``FLUSH_ROWS`` rows the buffer is read as one structured numpy array
-(``np.frombuffer``): no Python object piles up and no value is converted twice.
+(a view of it): no Python object piles up and no value is converted twice.
 """
 
 from __future__ import annotations
