@@ -217,9 +217,11 @@ class ComplaintLog(_Recorder):
         at = ids - lo
         kept = self._customers
         kept[_STARTED_ID.name].frombytes(ids.tobytes())
+        # the memory rows of the complaints in the window (read once for every kept column)
+        remembered = np.asarray(rows, dtype=np.int64)[window] if memory is not None else ids
         for col in CUSTOMER:
             if memory is not None and col.remembered:
-                values = memory.values(col.table, np.asarray(rows, dtype=np.int64)[window])
+                values = memory.values(col.table, remembered)
             else:
                 values = getattr(block, col.table)[at]
             kept[col.name].frombytes(values.astype(col.dtype, copy=False).tobytes())
