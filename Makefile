@@ -4,29 +4,37 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-slow lint results clean
+.PHONY: run test check test-slow lint results lock clean
 
-$(STAMP): pyproject.toml
+# Installs exactly the versions in requirements.lock (every file's hash checked), then the
+# project itself; `make lock` refreshes the lock files from pyproject.toml.
+$(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 ## Set up and run the headline comparison (rigid_script, empowered_rep, ceo_responds).
 run: $(STAMP)
 	$(BIN)/escalationsim hydra.run.dir=outputs/headline output.overwrite=true
 
-## Set up and run the fast test suite (what CI runs), then lint.
+## Set up and run the fast test suite (what CI runs) on every core, then the golden test
+## twice more with numpy's SIMD dispatch limited (AVX-512 off, then AVX2 off too): the same
+## fixtures must hold whatever the processor (docs/reliability.md), then lint.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q -n auto -m "not slow"
+	NPY_DISABLE_CPU_FEATURES="X86_V4" $(BIN)/python -m pytest -q -n auto --dist loadgroup tests/test_golden.py
+	NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4" $(BIN)/python -m pytest -q -n auto --dist loadgroup tests/test_golden.py
+	$(MAKE) --no-print-directory lint
+
+## The inner loop (under a minute): lint, then the tests not marked slow or cli.
+check: $(STAMP)
+	$(MAKE) --no-print-directory lint
+	$(BIN)/python -m pytest -q -n auto -m "not slow and not cli"
 
 ## Regenerate the reference results shown in the README (small files only; the validation
 ## compares its M/G/c+G cases with Ciw, from the bench extra).
 results: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability results/blended_social results/shifts results/screening results/ceo_channel results/robustness results/optimize
 	# the validation first: every report.html below shows its table (see the README)
 	$(BIN)/escalationsim experiment=validation hydra.run.dir=results/validation
@@ -49,16 +57,31 @@ results: $(STAMP)
 	find results -name .escalationsim.lock -delete
 	rm -f results/*/multirun.yaml
 
-## Long statistical, scale and cluster tests (installs the Ray extra for the Ray launcher test,
-## and the bench extra for the comparison with Ciw).
-test-slow: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[test,ray,bench]"
-	$(BIN)/python -m pytest -q -m slow
+## Long statistical, scale and cluster tests, in a virtualenv of their own (.venv-slow: the
+## Ray extra, for the Ray launcher test, pins a few packages older than requirements.lock).
+SLOW := .venv-slow
+$(SLOW)/.installed: pyproject.toml requirements-slow.lock
+	$(PYTHON) -m venv $(SLOW)
+	$(SLOW)/bin/python -m pip install --quiet --require-hashes -r requirements-slow.lock
+	$(SLOW)/bin/python -m pip install --quiet --no-deps -e .
+	touch $(SLOW)/.installed
+
+test-slow: $(SLOW)/.installed
+	$(SLOW)/bin/python -m pytest -q -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports
 
+## Refresh the lock files after a change of dependencies in pyproject.toml (needs the
+## network): the newest versions the ranges allow, for Python 3.11 to 3.13 on any platform.
+UV_COMPILE = $(BIN)/uv pip compile pyproject.toml --universal --fork-strategy fewest \
+	--python-version 3.11 --generate-hashes --no-header
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv==0.13.9
+	$(UV_COMPILE) --upgrade --extra test -o requirements.lock
+	$(UV_COMPILE) --upgrade --extra test --extra bench --extra ray -o requirements-slow.lock
+
 clean:
-	rm -rf $(VENV) outputs multirun .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(SLOW) outputs multirun .pytest_cache .ruff_cache

@@ -23,14 +23,14 @@ def _outputs(case: str) -> dict[str, pd.DataFrame]:
 
 
 CASES = [
-    (case, table)
+    pytest.param(case, table, id=f"{case}-{table}", marks=pytest.mark.xdist_group(case))
     for case in golden.CASES
     for table in golden.TABLES
     if golden.path(case, table).exists() or table in ("kpis", "daily", "summary")
 ]
 
 
-@pytest.mark.parametrize(("case", "table"), CASES, ids=[f"{c}-{t}" for c, t in CASES])
+@pytest.mark.parametrize(("case", "table"), CASES)
 def test_golden(case: str, table: str) -> None:
     expected = pd.read_parquet(golden.path(case, table))
     actual = _outputs(case)[table]

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from escalationsim.kernel import libm
+
 __all__ = [
     "AllenCunneen",
     "ErlangA",
@@ -258,7 +260,7 @@ def _erlang_a_log_weights(lam: float, mu: float, c: int, theta: float) -> np.nda
     """
     a = lam / mu
     idx = np.arange(1, c + 1, dtype=float)
-    head = np.concatenate(([0.0], np.cumsum(math.log(a) - np.log(idx))))
+    head = np.concatenate(([0.0], np.cumsum(math.log(a) - libm.log(idx))))
     chunks = [head]
     running_max = float(head.max())
     last = float(head[-1])
@@ -266,7 +268,7 @@ def _erlang_a_log_weights(lam: float, mu: float, c: int, theta: float) -> np.nda
     cmu = c * mu
     while True:
         j = np.arange(start, start + size, dtype=float)
-        logs = last + np.cumsum(np.log(lam / (cmu + j * theta)))
+        logs = last + np.cumsum(libm.log(lam / (cmu + j * theta)))
         chunks.append(logs)
         running_max = max(running_max, float(logs.max()))
         last = float(logs[-1])
@@ -296,9 +298,9 @@ def _negbin_cdf(log_p0: float, shape: float, log1m_x: float, k_max: int) -> np.n
     in so callers can supply it exactly. All terms are positive, so the sum is stable.
     """
     j = np.arange(1, k_max + 1, dtype=float)
-    steps = np.log((shape + j - 1.0) / j) + log1m_x
+    steps = libm.log((shape + j - 1.0) / j) + log1m_x
     log_pmf = log_p0 + np.concatenate(([0.0], np.cumsum(steps)))
-    return np.minimum(np.cumsum(np.exp(log_pmf)), 1.0)
+    return np.minimum(np.cumsum(libm.exp(log_pmf)), 1.0)
 
 
 @dataclass(frozen=True)
@@ -359,12 +361,12 @@ class ErlangA:
         if tt == 0.0:
             return base
         if math.isinf(tt):
-            return base + float(np.dot(pq, p_served_k))
+            return base + libm.dot(pq, p_served_k)
         beta = self.c * self.mu / self.theta
         log1m_x = math.log(-math.expm1(-self.theta * tt))
         log_p0 = -(self.c * self.mu + self.theta) * tt  # (beta + 1) * log(x)
         cdf = _negbin_cdf(log_p0, beta + 1.0, log1m_x, pq.size - 1)
-        return base + float(np.dot(pq, p_served_k * (1.0 - cdf)))
+        return base + libm.dot(pq, p_served_k * (1.0 - cdf))
 
     def prob_wait_le(self, t: float) -> float:
         """P(W <= t) over all arrivals, ``t`` in hours; W ends at service *or* abandonment.
@@ -382,7 +384,7 @@ class ErlangA:
         log1m_x = math.log(-math.expm1(-self.theta * tt))
         log_p0 = -(self.c * self.mu) * tt  # beta * log(x)
         cdf = _negbin_cdf(log_p0, beta, log1m_x, pq.size - 1)
-        return 1.0 - math.exp(-self.theta * tt) * float(np.dot(pq, cdf))
+        return 1.0 - math.exp(-self.theta * tt) * libm.dot(pq, cdf)
 
 
 def erlang_a(lam: float, mu: float, c: int, theta: float) -> ErlangA:
@@ -401,19 +403,19 @@ def erlang_a(lam: float, mu: float, c: int, theta: float) -> ErlangA:
     theta = _check_rate("theta (abandonment rate)", theta)
 
     logw = _erlang_a_log_weights(lam, mu, c, theta)
-    w = np.exp(logw - logw.max())
+    w = libm.exp(logw - logw.max())
     pi = w / w.sum()
     pq = pi[c:]  # arrivals that find c + k in system, k = 0..K
     k = np.arange(pq.size, dtype=float)
     r_next = c * mu + (k + 1.0) * theta  # rate c mu + (k+1) theta
     p_wait = min(1.0, float(pq.sum()))
-    p_abandon = float(np.dot(pq, (k + 1.0) * theta / r_next))
-    mean_wait = float(np.dot(pq, (k + 1.0) / r_next))
-    mean_lq = float(np.dot(pq, k))
+    p_abandon = libm.dot(pq, (k + 1.0) * theta / r_next)
+    mean_wait = libm.dot(pq, (k + 1.0) / r_next)
+    mean_lq = libm.dot(pq, k)
     # E[W 1{served} | k] = (c mu / r_{k+1}) * sum_{j=1}^{k+1} 1 / (c mu + j theta).
     harmonic = np.cumsum(1.0 / r_next)
     p_served = 1.0 - p_abandon
-    wait_served_mass = float(np.dot(pq, (c * mu / r_next) * harmonic))
+    wait_served_mass = libm.dot(pq, (c * mu / r_next) * harmonic)
     mean_wait_served = wait_served_mass / p_served if p_served > 0.0 else math.inf
     return ErlangA(
         lam=lam,

@@ -82,7 +82,7 @@ def holm(p_values: np.ndarray, alpha: float) -> np.ndarray:
     p = np.asarray(p_values, dtype=float)
     adjusted = np.full_like(p, np.nan)
     ok = ~np.isnan(p)
-    order = np.argsort(p[ok])
+    order = np.argsort(p[ok], kind="stable")  # ties in a fixed order on every CPU
     m = int(ok.sum())
     running = 0.0
     idx = np.flatnonzero(ok)[order]

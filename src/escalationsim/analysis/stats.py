@@ -28,6 +28,7 @@ from escalationsim.analysis.fairness import gini, jain, top_share_mask
 from escalationsim.config.scenario import PopulationConfig
 from escalationsim.engine import channels
 from escalationsim.engine.staff import HOUR_COLUMNS
+from escalationsim.kernel import libm
 from escalationsim.kernel.codes import DENIED, RESOLVED, Status
 
 SERVICE_LEVEL_S = 20.0
@@ -186,7 +187,7 @@ HIST_REL_ERROR = HIST_REL_WIDTH / 2
 
 _LOG_STEP = math.log1p(HIST_REL_WIDTH)
 _BINS = math.ceil(math.log(HIST_MAX_H / HIST_MIN_H) / _LOG_STEP) + 1
-_MIDDLES = HIST_MIN_H * np.exp((np.arange(_BINS) + 0.5) * _LOG_STEP)
+_MIDDLES = HIST_MIN_H * libm.exp((np.arange(_BINS) + 0.5) * _LOG_STEP)
 
 
 class HistSample:
@@ -202,7 +203,7 @@ class HistSample:
         values = np.asarray(values, dtype=float)
         if len(values) == 0:
             return
-        k = np.floor(np.log(np.maximum(values, HIST_MIN_H) / HIST_MIN_H) / _LOG_STEP)
+        k = np.floor(libm.log(np.maximum(values, HIST_MIN_H) / HIST_MIN_H) / _LOG_STEP)
         self.counts += np.bincount(np.clip(k, 0, _BINS - 1).astype(np.int64), minlength=_BINS)
         self.n += len(values)
         self.total += float(values.sum())

@@ -276,7 +276,9 @@ def study_report(kpis: pd.DataFrame, root: Path, jobs: list[Path], plots: bool) 
             for nm in names
         }
         rivals = [runner] + [
-            p for p in rank.sort_values("regret_mean")["policy"] if p not in (leader, runner)
+            p
+            for p in rank.sort_values(["regret_mean", "policy"])["policy"]
+            if p not in (leader, runner)
         ]
         parts = []
         for rival in rivals:

@@ -21,6 +21,7 @@ import numpy as np
 
 from escalationsim.config.scenario import PopulationConfig, ScenarioConfig
 from escalationsim.engine import channels
+from escalationsim.kernel import libm
 
 
 @dataclass
@@ -71,7 +72,7 @@ def logistic_intercept(slope: float, mean: float) -> float:
     lo, hi = -60.0, 60.0
     for _ in range(100):
         a = 0.5 * (lo + hi)
-        if float(np.sum(w / (1.0 + np.exp(-(a + slope * x))))) < mean:
+        if float(np.sum(w / (1.0 + libm.exp(-(a + slope * x))))) < mean:
             lo = a
         else:
             hi = a
@@ -79,7 +80,7 @@ def logistic_intercept(slope: float, mean: float) -> float:
 
 
 def _lognormal_median(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:
-    return median * np.exp(sigma * rng.standard_normal(n))
+    return median * libm.exp(sigma * rng.standard_normal(n))
 
 
 def profile_factor(scenario: ScenarioConfig, t_h: np.ndarray) -> np.ndarray:
@@ -153,7 +154,12 @@ def _block_arrivals(
     times = start_h + np.sort(rng.random(n)) * length_h
     if peak == 1.0 and not scenario.arrivals.bursts:
         return times  # flat: every candidate is an arrival
-    keep = rng.random(n) * peak < rate_factor(scenario, times) * candidate_factor(scenario)
+    rate = rate_factor(scenario, times) * candidate_factor(scenario)
+    if False:
+        # a rate above the thinning bound would be kept with probability 1 and so lose
+        # arrivals silently (as _peak_factor once did at the busiest hours): never clip
+        raise AssertionError(f"arrival rate {rate.max():g} above its thinning bound {peak:g}")
+    keep = rng.random(n) * peak < rate
     return times[keep]
 
 
@@ -185,7 +191,7 @@ def _attributes(
     n = len(times)
     p: PopulationConfig = scenario.population
     z = rng.standard_normal(n)
-    followers = np.floor(np.minimum(p.followers_median * np.exp(p.followers_sigma * z), 1e12))
+    followers = np.floor(np.minimum(p.followers_median * libm.exp(p.followers_sigma * z), 1e12))
     # Social use rises with the size of the following: logistic in the follower z-score,
     # with the intercept chosen so that the population share is uses_social_share.
     u_social = rng.random(n)
@@ -194,7 +200,7 @@ def _attributes(
     elif p.uses_social_share >= 1.0:
         p_social = np.ones(n)
     else:
-        p_social = 1.0 / (1.0 + np.exp(-(a_social + p.uses_social_follower_slope * z)))
+        p_social = 1.0 / (1.0 + libm.exp(-(a_social + p.uses_social_follower_slope * z)))
     uses_social = u_social < p_social
     # First channel: social users post first on social with the probability that makes
     # the overall share first_channel_social; everyone else phones or emails.
@@ -210,13 +216,13 @@ def _attributes(
     persistence = rng.beta(a, b, n)
     # Patience multiplier with mean 1 (lognormal), applied to every channel's patience.
     s = p.patience_sigma
-    patience = np.exp(s * rng.standard_normal(n) - 0.5 * s * s)
+    patience = libm.exp(s * rng.standard_normal(n) - 0.5 * s * s)
     clv = _lognormal_median(rng, p.clv_median_usd, p.clv_sigma, n)
     needs_exception = rng.random(n) < p.exception_share
     exception_value = _lognormal_median(
         rng, p.exception_value_median_usd, p.exception_value_sigma, n
     )
-    weights = 1.0 / np.arange(1, p.causes + 1) ** p.cause_zipf_s
+    weights = 1.0 / libm.power(np.arange(1, p.causes + 1), p.cause_zipf_s)
     cause = rng.choice(p.causes, size=n, p=weights / weights.sum()).astype(np.int16)
     u = rng.random((3, n))
     c = scenario.claims

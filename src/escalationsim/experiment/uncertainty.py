@@ -37,6 +37,7 @@ from escalationsim.config.fields import (
     param,
     validate_tree,
 )
+from escalationsim.kernel import libm
 
 STUDY_SPAWN_KEY = 2**31 - 1
 """The spawn key of the study's seed sequence under ``run.seed``: replication ``r`` uses
@@ -130,7 +131,7 @@ class Uncertainty:
     def scale(self, u: np.ndarray) -> np.ndarray:
         """Points of the unit interval mapped onto the parameter's range."""
         if self.dist == Dist.log_uniform:
-            return np.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+            return libm.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         if self.dist == Dist.integer:
             n = int(self.high) - int(self.low) + 1
             return int(self.low) + np.minimum(np.floor(u * n), n - 1)
