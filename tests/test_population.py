@@ -266,3 +266,110 @@ def test_logistic_intercept_gives_the_share_on_average(slope: float, share: floa
     density = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
     mean = np.sum(density / (1.0 + np.exp(-(a + slope * z)))) * (z[1] - z[0])
     assert mean == pytest.approx(share, abs=1e-6)
+
+
+# ------------------------------------------------- arrivals by hour of the week (chi-square)
+
+WEEK_CELLS = 168
+"""(day of week, hour) cells: Monday 00:00-01:00 is cell 0."""
+
+
+def _cells(t_h: np.ndarray) -> np.ndarray:
+    return (np.floor(t_h / 24.0).astype(np.int64) % 7) * 24 + np.floor(t_h % 24.0).astype(np.int64)
+
+
+def _expected_by_cell(rate, lo_h: float, hi_h: float, step_h: float = 1 / 60) -> np.ndarray:
+    """Integral of ``rate(t)`` (an array function of times in hours) over each cell's
+    hours in [lo_h, hi_h), by the midpoint rule on ``step_h`` steps."""
+    t = np.arange(lo_h, hi_h, step_h) + step_h / 2
+    return np.bincount(_cells(t), weights=rate(t) * step_h, minlength=WEEK_CELLS)
+
+
+def _chi2_p(observed: np.ndarray, expected: np.ndarray, conditional: bool) -> float:
+    """p-value of Pearson's chi-square of cell counts against expected counts (scaled to
+    the observed total when ``conditional``: the shares are tested, not the level)."""
+    from scipy import stats
+
+    if conditional:
+        expected = expected * observed.sum() / expected.sum()
+    chi2 = float(np.sum((observed - expected) ** 2 / expected))
+    return float(stats.chi2.sf(chi2, len(observed) - (1 if conditional else 0)))
+
+
+def _default(*overrides: str) -> ScenarioConfig:
+    from escalationsim import compose
+
+    return compose(["run.policies=[rigid_script]", *overrides]).scenario
+
+
+@pytest.mark.parametrize(("memory", "burst"), [(True, False), (False, False), (True, True)])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_candidate_arrivals_follow_the_profile_times_every_factor(
+    memory: bool, burst: bool, seed: int
+) -> None:
+    """The customer table's arrivals per (day of week, hour) cell are Poisson with mean
+    volume x hourly weight x weekly weight x burst multiplier (x the candidate factor of
+    customers who remember): a chi-square on absolute counts. Before the fix of
+    ``_peak_factor`` the thinning bound left out the candidate factor and the busiest
+    hours lost a sixth of their arrivals."""
+    from escalationsim.engine.population import candidate_factor, rate_factor
+
+    bursts = "[{start_day: 9, duration_h: 30, multiplier: 3}]" if burst else "[]"
+    s = _default(
+        f"scenario.customers.enabled={str(memory).lower()}", f"scenario.arrivals.bursts={bursts}"
+    )
+    horizon = 28 * 24.0
+    pop = _draw(s, seed, horizon)
+    rate_h = s.volume_per_day / 24.0 * candidate_factor(s)
+    expected = _expected_by_cell(lambda t: rate_h * rate_factor(s, t), 0.0, horizon)
+    observed = np.bincount(_cells(pop.arrival_h), minlength=WEEK_CELLS)
+    assert _chi2_p(observed, expected, conditional=False) > 1e-3
+
+
+FACTORS = {
+    # customers who remember (the default): candidates thinned by each customer's rate
+    "memory": [],
+    "no_memory": ["scenario.customers.enabled=false"],
+    # an incident, root-cause fixes and word of mouth (the CEO answering) at once
+    "every_factor": [
+        "run.policies=[ceo_responds]",
+        "policies.ceo_responds.root_cause.enabled=true",
+        "scenario.arrivals.bursts=[{start_day: 16, duration_h: 30, multiplier: 3}]",
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "seed"), [("memory", 1), ("memory", 2), ("memory", 3), ("no_memory", 1),
+                       ("no_memory", 2), ("every_factor", 1), ("every_factor", 2)]
+)  # fmt: skip
+def test_simulated_complaints_follow_the_profile_times_every_factor(case: str, seed: int) -> None:
+    """The complaints a run makes (four whole weeks measured) fall in the (day of week,
+    hour) cells in the shares of the hourly and weekly profiles times any incident:
+    whether a candidate is a complaint (its customer's rate, churn) or is routed to the
+    CEO does not depend on the hour. A root-cause fix prevents complaints of cause 0 only,
+    from when it ships, so the test counts the other causes there."""
+    from escalationsim import compose, simulate
+    from escalationsim.engine.population import rate_factor
+
+    cfg = compose(
+        [
+            "run.policies=[rigid_script]",
+            "run.replications=1",
+            "run.horizon_days=35",
+            "run.warmup_days=7",
+            "run.drain_days=0",
+            "run.workers=1",
+            f"run.seed={seed}",
+            "scenario.volume_per_day=700",
+            *FACTORS[case],
+        ]
+    )
+    df = simulate(cfg).complaints
+    if case == "every_factor":
+        df = df[df["cause"] != 0]
+    s = cfg.scenario
+    observed = np.bincount(_cells(df["arrival_time"].to_numpy()), minlength=WEEK_CELLS)
+    expected = _expected_by_cell(lambda t: rate_factor(s, t), 7 * 24.0, 35 * 24.0)
+    assert observed.sum() > 10_000
+    assert _chi2_p(observed, expected, conditional=True) > 1e-3

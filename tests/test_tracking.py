@@ -51,7 +51,10 @@ def test_a_lost_promise_is_undone_and_the_customer_starts_over(always_lost, neve
     lost = always_lost[always_lost.lost_follow_up]
     # resolved only by starting over: at least one more contact after the promise
     assert (lost.contacts[lost.status == "resolved"] >= 2).all()
-    assert (lost.compensation[lost.status != "resolved"] == 0).all()
+    # nothing is paid to those who gave up (a complaint still open at the end may hold a
+    # new promise, made after starting over, with its back-office work under way)
+    assert (lost.compensation[lost.status == "gave_up"] == 0).all()
+    assert (lost.backoffice[(lost.status == "open") & (lost.compensation > 0)]).all()
     # the same complaints, with their promises kept: more resolved, and sooner
     kept = never_lost.set_index("complaint_id").loc[lost.complaint_id]
     assert (kept.status == "resolved").mean() > (lost.status == "resolved").mean() + 0.2

@@ -37,18 +37,19 @@ CHUNK = 4096
 # positions in a Customer's arguments: idx, FROM_TABLE, draws, row, LATER, REMEMBERING
 _CUSTOMER_ID = 1 + len(FROM_TABLE) + 2 + len(LATER) + REMEMBERING.index("customer_id")
 _U_ACCEPT = 1 + len(FROM_TABLE) + 2 + len(LATER) + REMEMBERING.index("u_accept")
+_ARRIVAL = 1 + FROM_TABLE.index("arrival_h")
 
 
 def customers(
     pop: Population,
     first: int,
     draws: CustomerDraws,
-    keep: Callable[[int, int, float], bool] | None = None,
+    keep: Callable[[int, int, float, float], bool] | None = None,
     remembering: bool = False,
 ) -> Iterator[Customer]:
     """The customers of a block as new :class:`Customer` objects, ``CHUNK`` at a time,
     each with the block and row index of its private row in ``draws``, and the
-    :data:`REMEMBERING` columns if ``remembering``. ``keep(idx, customer_id, u_accept)``,
+    :data:`REMEMBERING` columns if ``remembering``. ``keep(idx, customer_id, u_accept, t)``,
     if given (it needs ``remembering``), is asked lazily, as the run reaches each
     candidate, whether to build it at all."""
     names = (*FROM_TABLE,)
@@ -64,7 +65,8 @@ def customers(
         else:
             args = zip(ids, *cols, rows, row_index, *more, strict=True)
             yield from starmap(
-                Customer, (a for a in args if keep(a[0], a[_CUSTOMER_ID], a[_U_ACCEPT]))
+                Customer,
+                (a for a in args if keep(a[0], a[_CUSTOMER_ID], a[_U_ACCEPT], a[_ARRIVAL])),
             )
 
 
@@ -82,17 +84,19 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
     publicity = m.ctx.publicity
     keep = None
     if base is not None:
+        end = m.ctx.end_h
 
-        def keep(idx: int, customer_id: int, u_accept: float) -> bool:
+        def keep(idx: int, customer_id: int, u_accept: float, t: float) -> bool:
             """Whether the candidate may be a complaint. A customer with no complaint
             open cannot change before the candidate's time (only their own complaints
             change them, and this is their next), so their candidate is decided now,
             without waiting for its time; one with a complaint open is decided at its
             time (``base.admit``). Speed: most candidates that are no complaint cost no
-            event and no object."""
+            event and no object. A candidate after the run's end (a customer table
+            reaching past it) is not counted: the run never reaches it."""
             if base.undecided(customer_id, u_accept):
                 return True
-            if idx >= log.start:
+            if idx >= log.start and t < end:
                 log.not_made += 1
             return False
 
