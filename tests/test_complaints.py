@@ -106,7 +106,9 @@ def test_log_columns_come_from_the_journey_the_customer_and_churn() -> None:
         closed[i] = c
     log.finalise()
     assert len(log) == 3
-    cols = ComplaintTable(log.columns, ScenarioConfig(churn=churn), untracked=1 << CEO).columns
+    cols = ComplaintTable(
+        log.columns, ScenarioConfig(churn=churn), untracked=1 << CEO, end_h=100.0
+    ).columns
     assert list(cols) == [name for name, _ in output_columns()]
     assert cols["complaint_id"].tolist() == [2, 3, 5]
     assert cols["arrival_time"].tolist() == [20.0, 30.0, 50.0]

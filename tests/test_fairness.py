@@ -237,6 +237,7 @@ def test_outcomes_on_social_by_follower_tier_hand_example() -> None:
             "first_channel": pd.Categorical(["phone"] * n),
             "resolved": np.ones(n, dtype=bool),
             "time_to_resolution_h": np.ones(n),
+            "duration_h": np.ones(n),
             "posts": posts,
             "posts_answered": answered,
             "first_post_wait_h": wait,
@@ -250,3 +251,37 @@ def test_outcomes_on_social_by_follower_tier_hand_example() -> None:
     assert social.loc["top 1%", "first_post_wait_median_h"] == pytest.approx(3.0)
     assert social.loc["bottom 50%", "posts_answered_share"] == pytest.approx(1 / 4)
     assert social.loc["bottom 50%", "first_post_wait_median_h"] == pytest.approx(30.0)
+
+
+def test_outcomes_by_group_give_the_kaplan_meier_median_beside_the_resolved_one() -> None:
+    """By first channel: emails resolved in 1-10 h but only 40% of them (the others
+    censored at 500 h) have a median 'not reached' over every complaint, where the
+    resolved-only median says 5.5 h; calls, all resolved, have both equal."""
+    import pandas as pd
+
+    from escalationsim.analysis.fairness import outcomes_by_group
+
+    n = 100
+    email = np.arange(n) < 50
+    resolved = ~email | (np.arange(n) < 20)
+    ttr = np.where(resolved, np.tile(np.linspace(1.0, 10.0, 10), 10), np.nan)
+    df = pd.DataFrame(
+        {
+            "policy": "p",
+            "replication": 0,
+            "followers": np.arange(n),
+            "first_channel": pd.Categorical(np.where(email, "email", "phone")),
+            "resolved": resolved,
+            "time_to_resolution_h": ttr,
+            "duration_h": np.where(resolved, ttr, 500.0),
+            "posts": 0,
+            "posts_answered": 0,
+            "first_post_wait_h": np.nan,
+        }
+    )
+    g = outcomes_by_group(df)
+    by = g[g.grouping == "first_channel"].set_index("group")
+    assert math.isinf(by.loc["email", "ttr_median_h_all"])
+    assert by.loc["email", "ttr_median_resolved_h"] == pytest.approx(5.5)
+    assert by.loc["phone", "ttr_median_h_all"] == 5.0  # the 25th of 50 sorted: lower median
+    assert by.loc["phone", "ttr_median_resolved_h"] == pytest.approx(5.5)

@@ -143,7 +143,7 @@ def _run(scenario, policy, seed: int, days: float = 4.0, warmup: float = 0.5):
     pop = draw_population(scenario, h, rngs["arrivals"], rngs["population"])
     model = Model(scenario, build_policy(policy, scenario), pop, rngs, h, w)
     result = model.run()
-    table = ComplaintTable(result.log.columns, scenario, result.untracked)
+    table = ComplaintTable(result.log.columns, scenario, result.untracked, result.end_h)
     return pop, result, table.frame()
 
 
@@ -217,7 +217,7 @@ def test_a_caller_never_answered_waits_exactly_their_patience(dist, cv):
     pop = draw_population(scenario, h, rngs["arrivals"], rngs["population"])
     model = Model(scenario, build_policy(PolicyConfig(), scenario), pop, rngs, h, w, drain_h=1.0)
     result = model.run()
-    df = ComplaintTable(result.log.columns, scenario, result.untracked).frame()
+    df = ComplaintTable(result.log.columns, scenario, result.untracked, result.end_h).frame()
     assert df["first_call_abandoned"].all()
     wait_min = df["first_call_wait_h"].to_numpy() * 60.0
     n = len(wait_min)
@@ -262,7 +262,7 @@ def test_littles_law_on_the_phone_queue():
 
     model.env.process(sampler())
     result = model.run()
-    df = ComplaintTable(result.log.columns, scenario, result.untracked).frame()
+    df = ComplaintTable(result.log.columns, scenario, result.untracked, result.end_h).frame()
     arrivals_per_h = len(df) / (h - w)
     wait = df["first_call_wait_h"].fillna(0.0).mean()
     L = float(np.mean(samples))

@@ -27,6 +27,17 @@ def test_rep_grants_weak_and_refuses_legit_claims_at_their_error_rates():
     assert j.error_rate() == pytest.approx(0.2)
 
 
+def test_a_rep_s_multiplier_scales_the_odds_so_a_chance_never_passes_one():
+    from escalationsim.engine.judgement import scaled
+
+    assert scaled(0.3, 1.0) == pytest.approx(0.3)
+    assert scaled(0.01, 2.0) == pytest.approx(0.02, rel=0.02)  # about m p for small p
+    assert 0.99 < scaled(0.3, 1e6) < 1.0 and scaled(0.3, 0.0) == 0.0
+    j = _panel(seats=1, rep_weak_grant=0.6)
+    j.m[0] = 4.0  # an error-prone rep: 0.6 x 4 would be 2.4
+    assert j.error_rate() < 1.0
+
+
 def test_seats_are_drawn_uniformly_and_reps_differ():
     j = _panel(seats=5, spread=0.5)
     seats = [j.seat(u) for u in np.linspace(0, 0.999999, 1000)]

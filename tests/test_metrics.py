@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pandas as pd
+import pytest
 
 from escalationsim.analysis.kpis import queue_stable
 
@@ -41,8 +45,78 @@ def test_kpi_row_matches_complaints(all_presets):
         assert row["resolution_rate"] == g["resolved"].mean()
         assert row["contacts_per_complaint"] == g["contacts"].mean()
         assert row["churn_rate"] == g["churned"].mean()
-        assert row["ttr_median_h"] == g.loc[g.resolved, "time_to_resolution_h"].median()
+        assert row["ttr_median_h_resolved"] == g.loc[g.resolved, "time_to_resolution_h"].median()
+        # over every complaint, the unresolved censored at the end of the run: the first
+        # duration by which half are resolved (every measured complaint is followed past
+        # the median here, so Kaplan-Meier is the plain order statistic)
+        d = np.sort(np.where(g.resolved, g.time_to_resolution_h, np.inf))
+        assert row["ttr_median_h_all"] == d[math.ceil(len(d) / 2) - 1]
         fcr = (g["resolved"] & (g["contacts"] == 1)).mean()
         assert row["first_contact_resolution"] == fcr
         assert row["audit_coverage"] == g["tracked"].mean()
         assert row["cost_total"] > 0
+
+
+@pytest.fixture(scope="module")
+def two_drains():
+    """The status quo (stable queues) and a responding CEO (an inbox that grows without
+    bound), 3 replications, drained for 20 and for 40 days after the horizon."""
+    from escalationsim import compose, simulate
+
+    def run(drain: int):
+        cfg = compose(
+            [
+                "run.policies=[rigid_script,ceo_responds]",
+                "run.replications=3",
+                "run.horizon_days=30",
+                "run.warmup_days=5",
+                f"run.drain_days={drain}",
+                "run.workers=1",
+                "run.records=false",
+            ]
+        )
+        return simulate(cfg)
+
+    return run(20), run(40)
+
+
+def test_doubling_the_drain_changes_no_reported_kpi_of_a_stable_queue(two_drains):
+    """Every headline KPI of the stable status quo stays within its 95% interval when the
+    run drains twice as long (a KPI that depended on the drain would move with it)."""
+    from escalationsim.app.tables import headline_kpis
+
+    short, long = (r.summary.set_index(["policy", "kpi"]) for r in two_drains)
+    assert short.loc[("rigid_script", "stable"), "mean"] == 1.0
+    for k in headline_kpis():
+        a, b = short.loc[("rigid_script", k.name)], long.loc[("rigid_script", k.name)]
+        if math.isinf(a["mean"]) or math.isinf(b["mean"]):
+            assert a["mean"] == b["mean"], k.name  # not reached either way
+            continue
+        half = max(a["mean"] - a["ci_low"], a["ci_high"] - a["mean"], 1e-9)
+        assert abs(b["mean"] - a["mean"]) <= half, (k.name, a["mean"], b["mean"], half)
+
+
+def test_an_unstable_queue_is_flagged_and_its_hours_charged_whatever_the_drain(two_drains):
+    """A responding CEO's inbox grows without bound with either drain: the run says so
+    (not stable, the CEO's queue unstable, a growth a week and a share never answered
+    that do not depend on the drain), the table shows the growth instead of a wait, and
+    the CEO's hours inside the window are charged (they were 0 when only the hours spent
+    on measured letters were, since no measured letter was ever reached)."""
+    from escalationsim.app.tables import headline_table
+
+    for res in two_drains:
+        k = res.kpis[res.kpis.policy == "ceo_responds"]
+        assert (k["stable"] == 0).all() and (k["unstable_ceo"] == 1).all()
+        assert (k["backlog_growth_per_week_ceo"] > 100).all()
+        assert (k["unserved_share_ceo"] > 0.9).all()
+        assert (k["cost_ceo"] > 0).all()
+        cell = headline_table(res.summary, ["rigid_script", "ceo_responds"]).set_index("KPI")
+        assert cell.loc["wait for a CEO-channel answer (h)", "ceo_responds"].startswith(
+            "unstable: the CEO's inbox grows by"
+        )
+        assert not cell.loc["wait for a CEO-channel answer (h)", "rigid_script"].startswith(
+            "unstable"
+        )
+    short, long = (r.kpis[r.kpis.policy == "ceo_responds"].reset_index() for r in two_drains)
+    for kpi in ("cost_ceo", "backlog_growth_per_week_ceo", "util_ceo"):
+        pd.testing.assert_series_equal(short[kpi], long[kpi])

@@ -64,10 +64,11 @@ def test_more_public_complaints_slow_phone_and_email_only_with_blended_reps(blen
     high = _kpis(*LOADED, *work, *_more_public(0.30))
     wait = high.phone_wait_mean_min.mean() / low.phone_wait_mean_min.mean()
     email = high.email_ttr_median_h.mean() / low.email_ttr_median_h.mean()
+    # emails: the median time to resolution of complaints first emailed (Kaplan-Meier)
     if blended:
-        assert wait > 1.5 and email > 1.01, (wait, email)
+        assert wait > 1.5 and email > 1.03, (wait, email)
     else:
-        assert wait < 1.3 and email < 0.99, (wait, email)
+        assert wait < 1.3 and email < 1.01, (wait, email)
 
 
 def test_a_business_hours_office_breaches_the_deadline_only_when_short_of_hours():

@@ -7,9 +7,10 @@ import math
 import numpy as np
 import pytest
 
+from escalationsim.analysis.bins import HIST_REL_ERROR
 from escalationsim.analysis.fairness import gini, jain
 from escalationsim.analysis.stats import (
-    HIST_REL_ERROR,
+    ComplaintStats,
     ExactSample,
     HistSample,
     StreamingStats,
@@ -78,6 +79,7 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
     cols = {
         "status": status,
         "time_to_resolution_h": np.where(status == 1, _ttrs(n, seed + 1), np.nan),
+        "duration_h": np.where(status == 1, _ttrs(n, seed + 1), 300.0 + 200.0 * rng.random(n)),
         "followers": np.floor(150 * np.exp(2 * rng.standard_normal(n))).astype(np.int64),
         "first_channel": rng.integers(0, 4, n).astype(np.int8),
         "contacts": rng.integers(1, 4, n),
@@ -161,6 +163,12 @@ def test_streaming_sums_and_groups_equal_one_pass_over_all_rows() -> None:
     assert (got.exception.count, got.exception.resolved) == (exc.sum(), (exc & resolved).sum())
     exact = np.median(whole["time_to_resolution_h"][exc & resolved])
     assert got.exception.ttr.quantile(0.5) == pytest.approx(exact, rel=HIST_REL_ERROR)
+    # the survival distributions (unresolved censored): quantiles within a bin of exact
+    every = ComplaintStats.exact({**whole, "status": whole["status"]})
+    for q in (0.1, 0.25, 0.5):
+        want = every.survival.quantile(q)
+        assert math.isfinite(want)
+        assert got.survival.quantile(q) == pytest.approx(want, rel=2 * HIST_REL_ERROR), q
 
 
 def test_top_followers_threshold_is_the_99th_percentile() -> None:

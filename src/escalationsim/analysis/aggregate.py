@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
-from escalationsim.analysis.kpis import bounds
+from escalationsim.analysis.kpis import bounds, by_name
 
 ID_COLUMNS = ("policy", "replication")
 
@@ -55,31 +55,38 @@ def kpi_columns(kpis: pd.DataFrame) -> list[str]:
     ]
 
 
+def censored(kpi: str) -> bool:
+    """Whether ``kpi`` is a Kaplan-Meier quantile (+inf where not reached)."""
+    k = by_name().get(kpi)
+    return k is not None and k.censored
+
+
 def summarise(kpis: pd.DataFrame, policies: list[str] | None = None) -> pd.DataFrame:
     """Long table: one row per (policy, kpi) with mean, ci_low, ci_high and n; intervals
-    of bounded KPIs are clipped to their range (see kpi_bounds)."""
+    of bounded KPIs are clipped to their range (see kpi_bounds). A Kaplan-Meier quantile
+    not reached in some replication (+inf) has mean +inf and no interval: an average of
+    the replications that reached it would hide the others, and n counts them all."""
     rows = []
     names = policies if policies is not None else list(dict.fromkeys(kpis["policy"]))
     cols = kpi_columns(kpis)
     bounds = [kpi_bounds(col) for col in cols]
+    km = [censored(col) for col in cols]
     every = kpis[cols].astype(float).to_numpy()  # converted once, then rows per policy
     policy = kpis["policy"].to_numpy()
     for name in names:
         values = every[policy == name]
         for j, col in enumerate(cols):
             x = values[:, j]
-            m, lo, hi = mean_ci(x)
-            floor, ceiling = bounds[j]
-            lo, hi = max(lo, floor), min(hi, ceiling)  # NaN stays NaN
+            n = int(np.isfinite(x).sum())
+            if km[j] and np.isposinf(x).any():
+                m, lo, hi = math.inf, math.nan, math.nan
+                n += int(np.isposinf(x).sum())
+            else:
+                m, lo, hi = mean_ci(x)
+                floor, ceiling = bounds[j]
+                lo, hi = max(lo, floor), min(hi, ceiling)  # NaN stays NaN
             rows.append(
-                {
-                    "policy": name,
-                    "kpi": col,
-                    "mean": m,
-                    "ci_low": lo,
-                    "ci_high": hi,
-                    "n": int(np.isfinite(x).sum()),
-                }
+                {"policy": name, "kpi": col, "mean": m, "ci_low": lo, "ci_high": hi, "n": n}
             )
     return pd.DataFrame(rows)
 

@@ -1,7 +1,10 @@
 """The complaint table: the columns derived from a run's recorded journeys, per-complaint
 costs, and the tidy DataFrame; and the streaming summary used when records are off.
 
-Derived columns: time to resolution, whether it was fixed quickly (TARP's "within a
+Derived columns: time to resolution; the duration each complaint was followed (to its
+resolution, or to the end of the run for one never resolved: a right-censored time to
+resolution, as survival analysis reads it with ``resolved`` as the event); whether it was
+fixed quickly (TARP's "within a
 day", ``churn.quick_resolution_h``), churn (:mod:`.churn`), whether the complaint stayed
 tracked (used no channel without tickets), and for every escalation channel of the
 channel registry whether the complaint reached it (``reached_<channel>``) and escalated
@@ -37,13 +40,18 @@ def output_columns() -> list[tuple[str, str]]:
     return [(c.name, c.dtype) for c in COLUMNS] + channel_columns()
 
 
-def derive(cols: dict[str, np.ndarray], scenario: ScenarioConfig, untracked: int) -> None:
+def derive(
+    cols: dict[str, np.ndarray], scenario: ScenarioConfig, untracked: int, end_h: float
+) -> None:
     """Add the derived columns (see the module doc) to the recorded ``cols`` (which hold
     ``resolved_at``, ``tried`` and ``u_churn``); ``untracked`` is the bit mask of the
-    channels without tickets."""
+    channels without tickets, ``end_h`` the end of the run (horizon plus drain)."""
     resolved = cols["status"] == Status.resolved
     cols["time_to_resolution_h"] = np.where(
         resolved, cols["resolved_at"] - cols["arrival_time"], math.nan
+    )
+    cols["duration_h"] = np.where(
+        resolved, cols["time_to_resolution_h"], end_h - cols["arrival_time"]
     )
     with np.errstate(invalid="ignore"):
         cols["fixed_quickly"] = cols["time_to_resolution_h"] <= scenario.churn.quick_resolution_h
@@ -69,9 +77,15 @@ def derive(cols: dict[str, np.ndarray], scenario: ScenarioConfig, untracked: int
 class ComplaintTable:
     """A records-on run's complaints: every column, the costs, the KPIs' summary."""
 
-    def __init__(self, recorded: dict[str, np.ndarray], scenario: ScenarioConfig, untracked: int):
+    def __init__(
+        self,
+        recorded: dict[str, np.ndarray],
+        scenario: ScenarioConfig,
+        untracked: int,
+        end_h: float,
+    ):
         cols = dict(recorded)
-        derive(cols, scenario, untracked)
+        derive(cols, scenario, untracked, end_h)
         self.columns = {
             name: cols[name].astype(dtype, copy=False) for name, dtype in output_columns()
         }
@@ -122,15 +136,16 @@ class StreamingSummary:
     costs, is added to a :class:`~.stats.StreamingStats` and to per-day counts, and is
     dropped, so memory does not grow with the horizon."""
 
-    def __init__(self, scenario: ScenarioConfig, first_day: int, n_days: int) -> None:
+    def __init__(self, scenario: ScenarioConfig, first_day: int, n_days: int, end_h: float):
         self.scenario = scenario
+        self.end_h = end_h
         self.untracked = 0  # set once the run has built its channels
         self.first_day = first_day
         self._stats = StreamingStats(scenario.population)
         self._days = np.zeros((3, n_days), dtype=np.int64)
 
     def __call__(self, cols: dict[str, np.ndarray]) -> None:
-        derive(cols, self.scenario, self.untracked)
+        derive(cols, self.scenario, self.untracked, self.end_h)
         cols.update(cost_columns(cols, self.scenario))
         self._stats.add(cols)
         self._days += day_counts(cols, self.first_day, self._days.shape[1])

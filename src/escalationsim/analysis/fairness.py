@@ -20,6 +20,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from escalationsim.analysis.survival import km_quantile
+
 
 def effective_ttr(ttr: np.ndarray, resolved: np.ndarray) -> np.ndarray:
     """Time to resolution with +inf for complaints never resolved."""
@@ -97,14 +99,30 @@ def follower_tier(followers: pd.Series) -> pd.Series:
     return out
 
 
+def _km_median(g: pd.core.groupby.DataFrameGroupBy) -> pd.Series:
+    """Kaplan-Meier median of each group's ``duration_h`` with ``resolved`` as the event."""
+    values = [km_quantile(d["duration_h"].to_numpy(), d["resolved"].to_numpy(), 0.5) for _, d in g]
+    return pd.Series(values, index=g.size().index, dtype=float)
+
+
 def outcomes_by_group(complaints: pd.DataFrame) -> pd.DataFrame:
     """Per policy, replication, grouping and group: number of complaints, share resolved,
-    and median time to resolution of the resolved ones, by follower tier and by first
-    channel; and, where the by-influence effect arises, for the complaints posted in
-    public by follower tier (grouping ``follower_tier_on_social``): the share of their
-    posts answered and the median time from the first post to its answer."""
+    the median time to resolution over every complaint (Kaplan-Meier, the unresolved
+    censored at the end of the run; +inf where not reached) and over the resolved ones
+    only, by follower tier and by first channel; and, where the by-influence effect
+    arises, for the complaints posted in public by follower tier (grouping
+    ``follower_tier_on_social``): the share of their posts answered and the median time
+    from the first post to its answer."""
     df = complaints[
-        ["policy", "replication", "followers", "first_channel", "resolved", "time_to_resolution_h"]
+        [
+            "policy",
+            "replication",
+            "followers",
+            "first_channel",
+            "resolved",
+            "time_to_resolution_h",
+            "duration_h",
+        ]
     ].copy()
     df["tier"] = df.groupby(["policy", "replication"], observed=True)["followers"].transform(
         follower_tier
@@ -117,6 +135,7 @@ def outcomes_by_group(complaints: pd.DataFrame) -> pd.DataFrame:
             {
                 "complaints": g.size(),
                 "resolution_rate": g["resolved"].mean(),
+                "ttr_median_h_all": _km_median(g),
                 "ttr_median_resolved_h": g["time_to_resolution_h"].median(),
             }
         ).reset_index()
@@ -132,7 +151,7 @@ def _social_by_tier(complaints: pd.DataFrame, tier: pd.Series) -> pd.DataFrame:
     many, share resolved, median TTR, share of posts answered, median wait for the first
     post's answer (answered ones)."""
     cols = ["policy", "replication", "posts", "posts_answered", "resolved"]
-    df = complaints[[*cols, "time_to_resolution_h", "first_post_wait_h"]].copy()
+    df = complaints[[*cols, "time_to_resolution_h", "duration_h", "first_post_wait_h"]].copy()
     df["group"] = tier
     df = df[df["posts"] > 0]
     g = df.groupby(["policy", "replication", "group"], observed=True)
@@ -140,6 +159,7 @@ def _social_by_tier(complaints: pd.DataFrame, tier: pd.Series) -> pd.DataFrame:
         {
             "complaints": g.size(),
             "resolution_rate": g["resolved"].mean(),
+            "ttr_median_h_all": _km_median(g),
             "ttr_median_resolved_h": g["time_to_resolution_h"].median(),
             "posts_answered_share": g["posts_answered"].sum() / g["posts"].sum(),
             "first_post_wait_median_h": g["first_post_wait_h"].median(),

@@ -48,6 +48,11 @@ def ratio(num: float, den: float) -> float:
     return num / den if den > 0 else math.nan
 
 
+def _ends(n: int) -> int:
+    """Days at each end of a window of ``n`` daily snapshots compared for growth."""
+    return 7 if n >= 14 else n // 2
+
+
 def queue_stable(backlog: np.ndarray, inflow: int) -> tuple[bool, float]:
     """Whether a queue is stable over the window, and its backlog growth.
 
@@ -58,22 +63,34 @@ def queue_stable(backlog: np.ndarray, inflow: int) -> tuple[bool, float]:
     n = len(backlog)
     if n < 2:
         return True, 0.0
-    k = 7 if n >= 14 else n // 2
+    k = _ends(n)
     growth = float(backlog[-k:].mean() - backlog[:k].mean())
     return growth <= 0.05 * inflow + 5, growth
 
 
+def growth_per_week(backlog: np.ndarray) -> float:
+    """The backlog's growth (:func:`queue_stable`) per week: over the days between the
+    middles of the two ends compared (NaN with fewer than two snapshots)."""
+    n = len(backlog)
+    if n < 2:
+        return math.nan
+    k = _ends(n)
+    growth = float(backlog[-k:].mean() - backlog[:k].mean())
+    return growth * 7.0 / (n - k)
+
+
 def channel_fairness(groups: Mapping[int, Group]) -> tuple[float, float]:
-    """Largest over smallest median TTR of resolved complaints across first channels, and
-    largest minus smallest resolution rate (channels with at least MIN_GROUP complaints)."""
+    """Largest over smallest median TTR across first channels (Kaplan-Meier medians over
+    every complaint, the unresolved censored: +inf when a channel's median is not
+    reached), and largest minus smallest resolution rate (channels with at least
+    MIN_GROUP complaints)."""
     medians, rates = [], []
     for g in groups.values():
         if g.count < MIN_GROUP:
             continue
         rates.append(g.resolved / g.count)
-        if g.resolved >= MIN_GROUP:
-            medians.append(g.ttr.quantile(0.5))
-    r = max(medians) / min(medians) if len(medians) >= 2 and min(medians) > 0 else math.nan
+        medians.append(g.survival.quantile(0.5))
+    r = median_ratio(max(medians), min(medians)) if len(medians) >= 2 else math.nan
     gap = float(max(rates) - min(rates)) if len(rates) >= 2 else math.nan
     return r, gap
 
@@ -104,21 +121,25 @@ class KpiInputs:
 
     @cached_property
     def staff(self) -> dict[str, float]:
-        """Staff cost (USD over the window): ``busy`` (hours spent on the measured
-        complaints), ``paid`` (every paid hour of the pools' schedules, plus the back
-        office's hours, which are paid by the task), ``idle`` (paid minus busy) and
-        ``charged`` (the one ``costs.staff_basis`` puts in the total)."""
-        busy = self.sums["cost_staff"]
-        paid_h = self.result.paid_h
-        pools = sum(paid_h[p] * self.rates[p] for p in WORK_POOLS)
-        paid = pools
+        """Staff cost (USD over the window): ``busy`` (the pools' busy hours inside the
+        window, whichever complaint they went to, plus the back office's hours for the
+        measured complaints, which it is paid by the task), ``paid`` (every paid hour of
+        the pools' schedules in the window, plus the back office), ``idle`` (paid minus
+        busy) and ``charged`` (the one ``costs.staff_basis`` puts in the total). Hours in
+        the window, not the hours spent on the measured complaints: a queue that never
+        reaches the window's complaints (a CEO's inbox working through the warm-up's
+        backlog) still costs the hours its staff work."""
+        result = self.result
+        pools_busy = sum(result.busy_h[p] * self.rates[p] for p in WORK_POOLS)
+        pools_paid = sum(result.paid_h[p] * self.rates[p] for p in WORK_POOLS)
         bo = self.scenario.backoffice
-        if bo.enabled:
-            paid += self.sums["hours_backoffice"] * bo.hourly_cost_usd
+        backoffice = self.sums["hours_backoffice"] * bo.hourly_cost_usd if bo.enabled else 0.0
+        busy, paid = pools_busy + backoffice, pools_paid + backoffice
         basis_paid = self.scenario.costs.staff_basis == StaffBasis.paid
         return {
             "busy": busy,
-            "pools_paid": pools,
+            "pools_paid": pools_paid,
+            "backoffice": backoffice,
             "paid": paid,
             "idle": paid - busy,
             "charged": paid if basis_paid else busy,
@@ -130,7 +151,8 @@ class KpiInputs:
         s = self.sums
         return {
             "cost_staff": self.staff["charged"],
-            "cost_ceo": s["cost_ceo"],
+            # the CEO's hours inside the window, whichever letter they went to
+            "cost_ceo": self.result.busy_h["ceo"] * self.rates["ceo"],
             "cost_compensation": s["compensation"],
             "cost_churn": s["cost_churn"],
             "cost_publicity": s["cost_publicity"],
@@ -180,6 +202,13 @@ class Kpi:
     """Axis label in sweep plots (default: ``label``)."""
     queue_only: bool = False
     """Computed only for the queue-only scenario."""
+    censored: bool = False
+    """A quantile of a Kaplan-Meier estimate: +inf where not reached (too few complaints
+    resolved), and +inf in a summary over replications if it is in any of them."""
+    queues: tuple[str, ...] = ()
+    """Pools whose queue this KPI measures the wait of: where one of them grows without
+    bound the value depends on how long the run drains, so tables show the queue's
+    growth a week instead (``unstable_<pool>``, ``backlog_growth_per_week_<pool>``)."""
 
 
 @dataclass(frozen=True)
@@ -268,10 +297,8 @@ _POOL_SHORT = {
 def _staff_by_pool() -> Iterable[Kpi]:
     def compute(pool: str) -> Compute:
         def f(inp: KpiInputs, row: dict[str, Any]) -> float:
-            v = inp.sums[f"hours_{pool}"] * inp.rates[pool]
-            if pool == "managers":  # audits are managers' time too
-                v += inp.sums["hours_audit"] * inp.rates["managers"]
-            return v
+            # busy hours inside the window (audits are the managers' pool's work too)
+            return inp.result.busy_h[pool] * inp.rates[pool]
 
         return f
 
@@ -288,8 +315,7 @@ def _staff_by_pool() -> Iterable[Kpi]:
 
 
 def _staff_other(inp: KpiInputs, row: dict[str, Any]) -> float:
-    bo = inp.scenario.backoffice
-    return inp.sums["hours_backoffice"] * bo.hourly_cost_usd if bo.enabled else 0.0
+    return inp.staff["backoffice"]
 
 
 def _staff_idle(inp: KpiInputs, row: dict[str, Any]) -> float:
@@ -403,6 +429,36 @@ def _growth() -> Iterable[Kpi]:
             (lambda p: lambda inp, row: inp.queues[2][p])(pool),
             f"backlog growth, {pool} (requests)",
         )
+    for pool in POOLS:
+        yield Kpi(
+            f"unstable_{pool}",
+            (lambda p: lambda inp, row: float(p in inp.queues[1]) if inp.n else math.nan)(pool),
+            f"queue unstable, {pool} (share of runs)",
+            "share",
+            "{:.0%}",
+            SHARE,
+        )
+        yield Kpi(
+            f"backlog_growth_per_week_{pool}",
+            (lambda p: lambda inp, row: growth_per_week(inp.result.backlog[p]))(pool),
+            f"backlog growth a week, {pool} (requests)",
+            "requests",
+            "{:,.0f}",
+        )
+        yield Kpi(
+            f"unserved_share_{pool}",
+            (
+                lambda p: (
+                    lambda inp, row: ratio(
+                        inp.result.inflow[p] - inp.result.served.get(p, 0), inp.result.inflow[p]
+                    )
+                )
+            )(pool),
+            f"requests made in the window never served by the end, {pool}",
+            "share",
+            "{:.1%}",
+            SHARE,
+        )
 
 
 def _meets_targets(inp: KpiInputs, row: dict[str, Any]) -> bool | float:
@@ -414,7 +470,7 @@ def _meets_targets(inp: KpiInputs, row: dict[str, Any]) -> bool | float:
     return bool(
         inp.queues[0]
         and (math.isnan(abandon) or abandon <= t.phone_abandon_max)
-        and not row["ttr_p90_h"] > t.ttr_p90_max_h
+        and not row["ttr_p90_h_resolved"] > t.ttr_p90_max_h
         and (math.isnan(breach) or breach <= t.deadline_breach_max)
     )
 
@@ -424,10 +480,10 @@ def _capacity(inp: KpiInputs, row: dict[str, Any]) -> float:
 
 
 def _channel_median(inp: KpiInputs, name: str) -> float:
-    """Median time to resolution of the resolved complaints first made on channel
-    ``name``; NaN if there are none."""
+    """Kaplan-Meier median time to resolution of the complaints first made on channel
+    ``name`` (the unresolved censored); NaN if there are none."""
     g = inp.stats.channels.get(channels.code(name))
-    return g.ttr.quantile(0.5) if g is not None and g.resolved else math.nan
+    return g.survival.quantile(0.5) if g is not None else math.nan
 
 
 def _follower_gap(inp: KpiInputs, row: dict[str, Any]) -> float:
@@ -532,30 +588,49 @@ REGISTRY: list[Kpi | Family] = [
         plot_label="share of complaints reaching the CEO",
     ),
     Kpi(
-        "ttr_mean_h",
-        lambda inp, row: inp.stats.ttr.mean(),
-        "mean time to resolution (h)",
-        "h",
-        "{:,.2f}",
-        NONNEG,
-    ),
-    Kpi(
-        "ttr_median_h",
-        lambda inp, row: inp.stats.ttr.quantile(0.5),
+        "ttr_median_h_all",
+        lambda inp, row: inp.stats.survival.quantile(0.5),
         "median time to resolution (h)",
         "h",
         "{:,.2f}",
         NONNEG,
-        views={"headline": 3},
+        views={"headline": 3, "paired": 4, "sweep": 2},
+        plot_label="median time to resolution, unresolved censored (h)",
+        censored=True,
     ),
     Kpi(
-        "ttr_p90_h",
-        lambda inp, row: inp.stats.ttr.quantile(0.9),
+        "ttr_p90_h_all",
+        lambda inp, row: inp.stats.survival.quantile(0.9),
         "P90 time to resolution (h)",
         "h",
         "{:,.1f}",
         NONNEG,
-        views={"headline": 4, "paired": 4, "sweep": 2},
+        views={"headline": 4},
+        censored=True,
+    ),
+    Kpi(
+        "ttr_mean_h_resolved",
+        lambda inp, row: inp.stats.ttr.mean(),
+        "mean time to resolution, resolved complaints only (h)",
+        "h",
+        "{:,.2f}",
+        NONNEG,
+    ),
+    Kpi(
+        "ttr_median_h_resolved",
+        lambda inp, row: inp.stats.ttr.quantile(0.5),
+        "median time to resolution, resolved complaints only (h)",
+        "h",
+        "{:,.2f}",
+        NONNEG,
+    ),
+    Kpi(
+        "ttr_p90_h_resolved",
+        lambda inp, row: inp.stats.ttr.quantile(0.9),
+        "P90 time to resolution, resolved complaints only (h)",
+        "h",
+        "{:,.1f}",
+        NONNEG,
     ),
     Kpi(
         "phone_abandon_rate",
@@ -574,6 +649,7 @@ REGISTRY: list[Kpi | Family] = [
         "min",
         "{:.2f}",
         NONNEG,
+        queues=("reps",),
     ),
     Kpi(
         "email_ttr_median_h",
@@ -584,16 +660,20 @@ REGISTRY: list[Kpi | Family] = [
         NONNEG,
         views={"sweep": 8},
         plot_label="median time to resolution, emails (h)",
+        censored=True,
     ),
     Kpi(
         "ttr_median_h_exception",
         lambda inp, row: (
-            inp.stats.exception.ttr.quantile(0.5) if inp.stats.exception is not None else math.nan
+            inp.stats.exception.survival.quantile(0.5)
+            if inp.stats.exception is not None
+            else math.nan
         ),
         "median time to resolution, complaints needing an exception (h)",
         "h",
         "{:,.1f}",
         NONNEG,
+        censored=True,
     ),
     Kpi(
         "fixed_quickly_share",
@@ -877,12 +957,13 @@ REGISTRY: list[Kpi | Family] = [
         "{:,.1f}",
         NONNEG,
         views={"headline": 8},
+        queues=("ceo", "exec_office"),
     ),
     Family(_growth),
     Kpi(
         "follower_ttr_ratio",
         lambda inp, row: median_ratio(
-            inp.stats.top.median_effective(), inp.stats.rest.median_effective()
+            inp.stats.top.survival.quantile(0.5), inp.stats.rest.survival.quantile(0.5)
         ),
         "TTR top 1% / rest (median)",
         "ratio",
@@ -926,7 +1007,7 @@ REGISTRY: list[Kpi | Family] = [
     Kpi(
         "gini_ttr",
         lambda inp, row: inp.stats.ttr.gini(),
-        "Gini of TTR",
+        "Gini of TTR (resolved complaints)",
         "index",
         "{:.2f}",
         SHARE,
@@ -935,7 +1016,7 @@ REGISTRY: list[Kpi | Family] = [
     Kpi(
         "jain_ttr",
         lambda inp, row: inp.stats.ttr.jain(),
-        "Jain's index of TTR",
+        "Jain's index of TTR (resolved complaints)",
         "index",
         "{:.2f}",
         SHARE,

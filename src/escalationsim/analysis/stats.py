@@ -1,6 +1,13 @@
 """What the KPIs of a run are computed from: sums over its complaints and the
 distributions of their times to resolution, overall and by group.
 
+Times to resolution come two ways: over the resolved complaints only (a :class:`Sample`),
+and over every measured complaint as a survival distribution (a :class:`Survival`), in
+which a complaint never resolved is right-censored at the end of the run: all we know is
+that it took longer than it was followed. The survival distribution is the Kaplan-Meier
+estimate (:mod:`.survival`); its quantiles are +inf ("not reached") when too few
+complaints were resolved, e.g. a median when fewer than half were.
+
 A :class:`ComplaintStats` is built in one of two ways, with the same fields:
 
 - exactly, from every complaint's row (:meth:`ComplaintStats.exact`), when the run keeps
@@ -11,7 +18,9 @@ A :class:`ComplaintStats` is built in one of two ways, with the same fields:
   histograms and are within :data:`HIST_REL_ERROR` of the exact values; the Gini
   coefficient is computed from the same histograms; and the "top 1% by followers" are
   the complaints at or above the 99th percentile of the configured follower distribution
-  (instead of the top 1% by rank within the run).
+  (instead of the top 1% by rank within the run). The Kaplan-Meier estimate is then
+  computed on the histograms' bins (events before censorings within a bin), its quantiles
+  within :data:`HIST_REL_ERROR` too.
 """
 
 from __future__ import annotations
@@ -24,11 +33,12 @@ from typing import Protocol
 
 import numpy as np
 
+from escalationsim.analysis.bins import BINS, MIDDLES, bin_counts
 from escalationsim.analysis.fairness import gini, jain, top_share_mask
+from escalationsim.analysis.survival import ExactSurvival, HistSurvival, Survival
 from escalationsim.config.scenario import PopulationConfig
 from escalationsim.engine import channels
 from escalationsim.engine.staff import HOUR_COLUMNS
-from escalationsim.kernel import libm
 from escalationsim.kernel.codes import DENIED, RESOLVED, Status
 
 SERVICE_LEVEL_S = 20.0
@@ -176,25 +186,11 @@ class ExactSample:
         return jain(self.values)
 
 
-HIST_MIN_H = 1e-4
-"""Smallest value (hours) with its own histogram bin; smaller ones share the first bin."""
-HIST_MAX_H = 1e6
-"""Largest value (hours) with its own bin; larger ones share the last bin."""
-HIST_REL_WIDTH = 2e-3
-"""Relative width of a histogram bin: bin k covers [MIN (1+w)^k, MIN (1+w)^(k+1))."""
-HIST_REL_ERROR = HIST_REL_WIDTH / 2
-"""Largest relative error of a value read from a histogram (the bin's geometric middle)."""
-
-_LOG_STEP = math.log1p(HIST_REL_WIDTH)
-_BINS = math.ceil(math.log(HIST_MAX_H / HIST_MIN_H) / _LOG_STEP) + 1
-_MIDDLES = HIST_MIN_H * libm.exp((np.arange(_BINS) + 0.5) * _LOG_STEP)
-
-
 class HistSample:
     """Values counted in log-spaced bins; exact count, sum and sum of squares."""
 
     def __init__(self) -> None:
-        self.counts = np.zeros(_BINS, dtype=np.int64)
+        self.counts = np.zeros(BINS, dtype=np.int64)
         self.n = 0
         self.total = 0.0
         self.total_sq = 0.0
@@ -203,8 +199,7 @@ class HistSample:
         values = np.asarray(values, dtype=float)
         if len(values) == 0:
             return
-        k = np.floor(libm.log(np.maximum(values, HIST_MIN_H) / HIST_MIN_H) / _LOG_STEP)
-        self.counts += np.bincount(np.clip(k, 0, _BINS - 1).astype(np.int64), minlength=_BINS)
+        self.counts += bin_counts(values)
         self.n += len(values)
         self.total += float(values.sum())
         self.total_sq += float(np.sum(values * values))
@@ -214,7 +209,7 @@ class HistSample:
         cum = np.cumsum(self.counts)
         out = np.full(len(ranks), math.inf)
         finite = ranks < self.n
-        out[finite] = _MIDDLES[np.searchsorted(cum, ranks[finite], side="right")]
+        out[finite] = MIDDLES[np.searchsorted(cum, ranks[finite], side="right")]
         return out
 
     def quantile(self, q: float, n_inf: int = 0) -> float:
@@ -238,7 +233,7 @@ class HistSample:
         before = np.cumsum(m) - m  # values in lower bins
         # sum over ranks i of one bin of (2i - n - 1) = m (2 before + m - n)
         weight = m * (2 * before + m - self.n)
-        return float(np.sum(weight * _MIDDLES) / (self.n * float(np.sum(m * _MIDDLES))))
+        return float(np.sum(weight * MIDDLES) / (self.n * float(np.sum(m * MIDDLES))))
 
     def jain(self) -> float:
         if self.n == 0 or self.total_sq <= 0:
@@ -251,15 +246,13 @@ class HistSample:
 
 @dataclass
 class Group:
-    """Complaints of one group: how many, how many resolved, and the resolved TTRs."""
+    """Complaints of one group: how many, how many resolved, the resolved TTRs, and the
+    survival distribution of every complaint's TTR (the unresolved censored)."""
 
     count: int
     resolved: int
     ttr: Sample
-
-    def median_effective(self) -> float:
-        """Median effective TTR (+inf for the unresolved); NaN for an empty group."""
-        return self.ttr.quantile(0.5, n_inf=self.count - self.resolved)
+    survival: Survival
 
 
 @dataclass
@@ -269,6 +262,7 @@ class ComplaintStats:
     n: int
     sums: dict[str, float]
     ttr: Sample  # resolved complaints' times to resolution
+    survival: Survival  # every complaint's, the unresolved censored at the end of the run
     top: Group  # top 1% by followers
     rest: Group  # everyone else
     channels: dict[int, Group] = field(default_factory=dict)  # by first channel
@@ -279,17 +273,24 @@ class ComplaintStats:
         """From every complaint's row (columns with costs added); the top 1% by rank."""
         resolved = cols["status"] == Status.resolved
         ttr = cols["time_to_resolution_h"]
+        duration = cols["duration_h"]
         top = top_share_mask(cols["followers"])
         first = cols["first_channel"]
 
         def group(mask: np.ndarray) -> Group:
             sel = mask & resolved
-            return Group(int(mask.sum()), int(sel.sum()), ExactSample(ttr[sel]))
+            return Group(
+                int(mask.sum()),
+                int(sel.sum()),
+                ExactSample(ttr[sel]),
+                ExactSurvival(duration[mask], resolved[mask]),
+            )
 
         return cls(
             n=len(ttr),
             sums=column_sums(cols),
             ttr=ExactSample(ttr[resolved]),
+            survival=ExactSurvival(duration, resolved),
             top=group(top),
             rest=group(~top),
             channels={int(ch): group(first == ch) for ch in np.unique(first)},
@@ -312,17 +313,19 @@ class StreamingStats:
         self.n = 0
         self.sums: dict[str, float] = {}
         self.ttr = HistSample()
+        self.survival = HistSurvival()
         self._groups: dict[object, list] = {}
 
     def _group(self, key: object) -> list:
-        return self._groups.setdefault(key, [0, 0, HistSample()])
+        return self._groups.setdefault(key, [0, 0, HistSample(), HistSurvival()])
 
-    def _add_group(self, key: object, mask: np.ndarray, resolved: np.ndarray, ttr: np.ndarray):
+    def _add_group(self, key: object, mask: np.ndarray, resolved: np.ndarray, cols: Columns):
         g = self._group(key)
         sel = mask & resolved
         g[0] += int(mask.sum())
         g[1] += int(sel.sum())
-        g[2].add(ttr[sel])
+        g[2].add(cols["time_to_resolution_h"][sel])
+        g[3].add(cols["duration_h"][mask], resolved[mask])
 
     def add(self, cols: Columns) -> None:
         """Count a chunk of complaints (columns with costs added)."""
@@ -333,28 +336,32 @@ class StreamingStats:
         for k, v in column_sums(cols).items():
             self.sums[k] = self.sums.get(k, 0.0) + v
         resolved = cols["status"] == Status.resolved
-        ttr = cols["time_to_resolution_h"]
-        self.ttr.add(ttr[resolved])
+        self.ttr.add(cols["time_to_resolution_h"][resolved])
+        self.survival.add(cols["duration_h"], resolved)
         top = cols["followers"] >= self.threshold
-        self._add_group("top", top, resolved, ttr)
-        self._add_group("rest", ~top, resolved, ttr)
+        self._add_group("top", top, resolved, cols)
+        self._add_group("rest", ~top, resolved, cols)
         first = cols["first_channel"]
         for ch in range(len(channels.names())):
             mask = first == ch
             if mask.any():
-                self._add_group(ch, mask, resolved, ttr)
-        self._add_group("exception", np.asarray(cols["needs_exception"], dtype=bool), resolved, ttr)
+                self._add_group(ch, mask, resolved, cols)
+        exception = np.asarray(cols["needs_exception"], dtype=bool)
+        self._add_group("exception", exception, resolved, cols)
 
     def result(self) -> ComplaintStats:
         def group(key: object) -> Group:
-            count, res, sample = self._groups.get(key, [0, 0, HistSample()])
-            return Group(count, res, sample)
+            count, res, sample, survival = self._groups.get(
+                key, [0, 0, HistSample(), HistSurvival()]
+            )
+            return Group(count, res, sample, survival)
 
         sums = self.sums or column_sums(_empty())
         return ComplaintStats(
             n=self.n,
             sums=sums,
             ttr=self.ttr,
+            survival=self.survival,
             top=group("top"),
             rest=group("rest"),
             channels={ch: group(ch) for ch in range(len(channels.names())) if ch in self._groups},

@@ -32,6 +32,7 @@ from escalationsim.analysis.fairness import TIERS
 from escalationsim.analysis.ranking import best_policy, verdict
 from escalationsim.app import manifest
 from escalationsim.app.files import write_text
+from escalationsim.app.tables import fmt_value, summary_cell
 
 if TYPE_CHECKING:
     from escalationsim.app.study import StudyReport
@@ -42,10 +43,7 @@ REFERENCE_VALIDATION = Path(__file__).resolve().parents[3] / "results" / "valida
 repository (and with an editable install), not in an installed wheel."""
 
 
-def _fmt(fmt: str, x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return fmt.format(x)
+_fmt = fmt_value
 
 
 def _kpi(name: str) -> kpi_registry.Kpi | None:
@@ -59,7 +57,7 @@ def _mean(summary: pd.DataFrame, policy: str, kpi: str) -> float:
 
 def _show(kpi: str, value: float) -> str:
     k = _kpi(kpi)
-    return _fmt(k.fmt if k else "{:.4g}", value)
+    return _fmt(k.fmt if k else "{:.4g}", value, k is not None and k.censored)
 
 
 def answer(
@@ -215,9 +213,7 @@ def _table(summary: pd.DataFrame, policies: list[str], title: str = "") -> dict[
                 cells.append({"policy": p, "mean": "", "text": "n/a"})
                 continue
             r = idx.loc[(p, k.name)]
-            text = _fmt(k.fmt, r["mean"])
-            if not math.isnan(r["ci_low"]):
-                text += f" [{_fmt(k.fmt, r['ci_low'])}, {_fmt(k.fmt, r['ci_high'])}]"
+            text = summary_cell(k, idx, p)
             cells.append({"policy": p, "mean": repr(float(r["mean"])), "text": text})
         rows.append({"kpi": k.name, "label": k.label, "cells": cells})
     return {"title": title, "policies": policies, "rows": rows}

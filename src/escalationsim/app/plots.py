@@ -128,6 +128,10 @@ Panel = tuple[str, str, bool, tuple[float, float] | None]
 """A panel of grouped bars: column, y-axis label (with its unit), log scale, y limits."""
 
 
+NOT_REACHED_MARK = "n.r."
+"""Written where a bar would show a Kaplan-Meier median that is not reached."""
+
+
 def _bars_by_group(
     per_rep: pd.DataFrame,
     by: str,
@@ -136,21 +140,40 @@ def _bars_by_group(
     panels: list[Panel],
     title: str,
     xlabel: str,
+    censored: frozenset[str] = frozenset(),
 ) -> Figure:
     """Grouped bars, one panel per metric: the mean over replications of each group's
-    value (``per_rep``: one row per policy, replication and group), with its 95% CI."""
+    value (``per_rep``: one row per policy, replication and group), with its 95% CI. A
+    column in ``censored`` is a Kaplan-Meier median: where it is not reached (+inf) in
+    any replication the bar is left out and marked "n.r." instead."""
     fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels), 4.5))
     axes = np.atleast_1d(axes)
     width = 0.8 / max(len(policies), 1)
     x = np.arange(len(order))
+    marked = False
     for k, p in enumerate(policies):
         sub = per_rep[per_rep.policy == p]
         off = (k - (len(policies) - 1) / 2) * width
         for ax, (col, _, _, _) in zip(axes, panels, strict=True):
             wide = sub.pivot_table(index="replication", columns=by, values=col, aggfunc="first")
             means, errs = [], []
-            for g in order:
-                m, lo, _ = mean_ci(wide[g].dropna().to_numpy()) if g in wide else (np.nan,) * 3
+            for i, g in enumerate(order):
+                values = wide[g].dropna().to_numpy() if g in wide else np.zeros(0)
+                if col in censored and np.isposinf(values).any():
+                    means.append(np.nan)
+                    errs.append(0)
+                    ax.annotate(
+                        NOT_REACHED_MARK,
+                        (x[i] + off, 0.02),
+                        xycoords=("data", "axes fraction"),
+                        ha="center",
+                        va="bottom",
+                        rotation=90,
+                        fontsize=7,
+                    )
+                    marked = True
+                    continue
+                m, lo, _ = mean_ci(values) if len(values) else (np.nan,) * 3
                 means.append(m)
                 errs.append(m - lo if np.isfinite(lo) else 0)
             ax.bar(
@@ -175,7 +198,16 @@ def _bars_by_group(
         ax.set_xlabel(xlabel)
     axes[-1].legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.suptitle(title + " (mean of replications; bars: 95% CI)")
-    fig.tight_layout()
+    if marked:
+        fig.text(
+            0.01,
+            0.005,
+            f"{NOT_REACHED_MARK}: median not reached (fewer than half resolved by the end "
+            "of the run, in some replication)",
+            fontsize=7,
+            va="bottom",
+        )
+    fig.tight_layout(rect=(0, 0.03 if marked else 0, 1, 1))
     return fig
 
 
@@ -187,17 +219,20 @@ def _group_panels(
     title: str,
     xlabel: str,
 ) -> Figure:
-    """Median TTR of resolved complaints and share resolved, per group and policy, from
+    """Median TTR (Kaplan-Meier, over every complaint, the unresolved censored at the end
+    of the run) and share resolved, per group and policy, from
     :func:`~escalationsim.analysis.fairness.outcomes_by_group` (one row per policy,
     replication and group)."""
     per_rep = groups[groups.grouping == grouping].rename(
-        columns={"ttr_median_resolved_h": "ttr", "resolution_rate": "resolved"}
+        columns={"ttr_median_h_all": "ttr", "resolution_rate": "resolved"}
     )
     panels: list[Panel] = [
-        ("ttr", "median time to resolution, resolved complaints (h, log)", True, None),
+        ("ttr", "median time to resolution, unresolved censored (h, log)", True, None),
         ("resolved", "share of complaints resolved (%)", False, (0.0, 1.0)),
     ]
-    return _bars_by_group(per_rep, "group", order, policies, panels, title, xlabel)
+    return _bars_by_group(
+        per_rep, "group", order, policies, panels, title, xlabel, censored=frozenset({"ttr"})
+    )
 
 
 def plot_social_by_follower_tier(groups: pd.DataFrame, policies: list[str]) -> Figure | None:

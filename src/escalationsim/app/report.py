@@ -28,7 +28,7 @@ from escalationsim.analysis.aggregate import paired_differences, summarise
 from escalationsim.app import manifest
 from escalationsim.app.files import write_csv, write_text
 from escalationsim.app.study import is_study, study_report
-from escalationsim.app.tables import headline_table, to_markdown
+from escalationsim.app.tables import fmt_value, headline_table, to_markdown
 from escalationsim.experiment.plugins import load_plugins
 
 
@@ -203,8 +203,7 @@ def gather(root: Path, current: Path | None = None) -> Gathered:
             continue
         readable.append(job)
         name = str(job.relative_to(root)) if job != root else "."
-        df.insert(0, "job", name)
-        frames.append(df)
+        frames.append(pd.concat([pd.Series(name, index=df.index, name="job"), df], axis=1))
         if not daily.empty:
             daily.insert(0, "job", name)
         dailies.append(daily)
@@ -215,11 +214,14 @@ def gather(root: Path, current: Path | None = None) -> Gathered:
     every = [o for o in overrides + [_overrides(job, quiet=True) for job in failed] if o]
     keys = sorted({k for o in every for k in o})
     swept = [k for k in keys if len({o.get(k) for o in every}) > 1]
-    for df, daily, o in zip(frames, dailies, overrides, strict=True):
-        for k in swept:
-            df[k] = o.get(k)
+    for i, (df, daily, o) in enumerate(zip(frames, dailies, overrides, strict=True)):
+        if swept:  # the swept parameters as columns, added at once
+            frames[i] = pd.concat(
+                [df, pd.DataFrame({k: o.get(k) for k in swept}, df.index)], axis=1
+            )
             if not daily.empty:
-                daily[k] = o.get(k)
+                extra = pd.DataFrame({k: o.get(k) for k in swept}, daily.index)
+                dailies[i] = pd.concat([daily, extra], axis=1)
     kpis = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     daily_all = (
         pd.concat([d for d in dailies if not d.empty], ignore_index=True)
@@ -340,7 +342,8 @@ def _group_tables(groups: pd.DataFrame | None) -> list[str]:
     for grouping, sub in groups.groupby("grouping", sort=False):
         for col, label in (
             ("resolution_rate", "share resolved"),
-            ("ttr_median_resolved_h", "median hours to resolution, resolved complaints"),
+            ("ttr_median_h_all", "median hours to resolution (unresolved censored)"),
+            ("ttr_median_resolved_h", "median hours to resolution, resolved complaints only"),
             ("posts_answered_share", "share of public posts answered"),
             ("first_post_wait_median_h", "median hours to the first post's answer"),
         ):
@@ -351,7 +354,7 @@ def _group_tables(groups: pd.DataFrame | None) -> list[str]:
             )
             table = table.reindex(columns=list(dict.fromkeys(sub["policy"])))
             fmt = "{:.1%}" if col in ("resolution_rate", "posts_answered_share") else "{:.2f}"
-            table = table.map(lambda v, f=fmt: f.format(v) if pd.notna(v) else "n/a")
+            table = table.map(lambda v, f=fmt: fmt_value(f, v, censored=True))
             out += ["", f"**{label}, by {grouping.replace('_', ' ')}**", ""]
             out.append(to_markdown(table.reset_index()))
     return out

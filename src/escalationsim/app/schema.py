@@ -162,7 +162,7 @@ def _check_best_on(names: list[str]) -> None:
         if name not in allowed:
             raise ConfigError(
                 f"output.best_on: {name!r} is not allowed: must be a numeric KPI of kpis.csv, "
-                "e.g. cost_per_complaint, churn_rate, resolution_rate, ttr_p90_h "
+                "e.g. cost_per_complaint, churn_rate, resolution_rate, ttr_p90_h_resolved "
                 "(docs/metrics.md lists them)"
             )
 

@@ -8,34 +8,82 @@ import pandas as pd
 
 from escalationsim.analysis import kpis as kpi_registry
 
-
-def headline_kpis() -> list[tuple[str, str, str]]:
-    """(KPI, label, format) of the headline table, from the KPI registry's ``headline``
-    view."""
-    return [(k.name, k.label, k.fmt) for k in kpi_registry.view("headline")]
+NOT_REACHED = "not reached"
+"""How a Kaplan-Meier quantile that the estimate never reaches is shown (survival
+analysis's convention), never as a number."""
 
 
-def _fmt(fmt: str, x: float) -> str:
+def headline_kpis() -> list[kpi_registry.Kpi]:
+    """The KPIs of the headline table, from the KPI registry's ``headline`` view."""
+    return kpi_registry.view("headline")
+
+
+def fmt_value(fmt: str, x: float | None, censored: bool = False) -> str:
+    """``x`` in ``fmt``; "n/a" for a missing value, "not reached" for an infinite
+    Kaplan-Meier quantile (``censored``), "unbounded" for another infinity."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
+    if isinstance(x, float) and math.isinf(x):
+        return NOT_REACHED if censored else ("unbounded" if x > 0 else "-unbounded")
     return fmt.format(x)
+
+
+QUEUE_NAMES = {
+    "ceo": "the CEO's inbox",
+    "exec_office": "the executive office's queue",
+    "reps": "the reps' queue",
+    "social": "the social team's queue",
+    "managers": "the managers' queue",
+}
+
+
+def unstable_queue(idx: pd.DataFrame, policy: str, k: kpi_registry.Kpi) -> str | None:
+    """Why ``k`` is not shown as a number for ``policy``: "unstable: ..." when a queue it
+    measures the wait of (``k.queues``) grew without bound in most replications (its
+    value would depend on how long the run drained), else None. ``idx``: summary.csv
+    indexed by (policy, kpi)."""
+
+    def mean(kpi: str) -> float:
+        return float(idx.loc[(policy, kpi), "mean"]) if (policy, kpi) in idx.index else math.nan
+
+    for pool in k.queues:
+        share = mean(f"unstable_{pool}")
+        if share >= 0.5:
+            growth = mean(f"backlog_growth_per_week_{pool}")
+            unserved = mean(f"unserved_share_{pool}")
+            where = QUEUE_NAMES.get(pool, f"the {pool} queue")
+            text = f"unstable: {where} grows by {fmt_value('{:,.0f}', growth)} a week"
+            if not math.isnan(unserved):
+                text += f", {unserved:.0%} of the window's never served"
+            if share < 1.0:
+                text += f" (in {share:.0%} of runs)"
+            return text
+    return None
+
+
+def summary_cell(k: kpi_registry.Kpi, idx: pd.DataFrame, policy: str) -> str:
+    """'mean [ci_low, ci_high]' of ``k`` for ``policy`` from summary.csv (indexed by
+    policy and kpi), in ``k``'s format; what makes it no number, else."""
+    if (policy, k.name) not in idx.index:
+        return "n/a"
+    unstable = unstable_queue(idx, policy, k)
+    if unstable:
+        return unstable
+    r = idx.loc[(policy, k.name)]
+    cell = fmt_value(k.fmt, r["mean"], k.censored)
+    if not math.isnan(r["ci_low"]):
+        cell += f" [{fmt_value(k.fmt, r['ci_low'])}, {fmt_value(k.fmt, r['ci_high'])}]"
+    return cell
 
 
 def headline_table(summary: pd.DataFrame, policies: list[str]) -> pd.DataFrame:
     """KPIs as rows, policies as columns; each cell 'mean [ci_low, ci_high]'."""
     idx = summary.set_index(["policy", "kpi"])
     rows = []
-    for key, label, fmt in headline_kpis():
-        row = {"KPI": label}
+    for k in headline_kpis():
+        row = {"KPI": k.label}
         for p in policies:
-            if (p, key) not in idx.index:
-                row[p] = "n/a"
-                continue
-            r = idx.loc[(p, key)]
-            cell = _fmt(fmt, r["mean"])
-            if not math.isnan(r["ci_low"]):
-                cell += f" [{_fmt(fmt, r['ci_low'])}, {_fmt(fmt, r['ci_high'])}]"
-            row[p] = cell
+            row[p] = summary_cell(k, idx, p)
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -4,14 +4,16 @@ With ``scenario.claims.enabled`` a complaint needing an exception makes a weak c
 not owed under the rules) with ``claims.weak_share`` (a column of the customer table).
 The reps are a panel of seats, one per rep at the peak of the schedule of the pool that
 takes calls; a claim is decided by the rep in a seat drawn from the customer's own
-uniforms. Each seat's rep has an error multiplier ``m`` (lognormal, mean 1): they grant
-a weak claim with ``min(1, rep_weak_grant x m)`` and refuse a legitimate one with
-``min(1, rep_legit_refuse x m)``. An audit that finds a weak claim granted is an error on
-the rep's record: under coaching (a policy lever, :mod:`escalationsim.policy.rep`) the
-rep's multiplier falls by the coaching effect, and after ``replace_after`` errors found
-the rep is replaced by a new one, whose multiplier is a fresh draw (the initial error
-rates again). Seats' draws come from the replication's ``judgement`` stream, so every
-policy meets the same reps.
+uniforms. Each seat's rep has an error multiplier ``m`` (lognormal, mean 1) on the odds
+of each error: they grant a weak claim with the probability whose odds are ``m`` times
+those of ``rep_weak_grant``, and refuse a legitimate one likewise from
+``rep_legit_refuse`` (:func:`scaled`). Odds, not probabilities, are scaled so that an
+error-prone rep's chance stays below 1 instead of being clipped there. An audit that
+finds a weak claim granted is an error on the rep's record: under coaching (a policy
+lever, :mod:`escalationsim.policy.rep`) the rep's multiplier falls by the coaching
+effect, and after ``replace_after`` errors found the rep is replaced by a new one, whose
+multiplier is a fresh draw (the initial error rates again). Seats' draws come from the
+replication's ``judgement`` stream, so every policy meets the same reps.
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ import math
 import numpy as np
 
 from escalationsim.config.scenario import ClaimsConfig
+
+
+def scaled(p: float, m: float) -> float:
+    """The probability whose odds are ``m`` times those of ``p`` (``p`` for ``m`` = 1,
+    about ``m p`` for a small ``p``, never above 1)."""
+    return p * m / (1.0 - p + p * m) if p < 1.0 else 1.0
 
 
 class RepJudgement:
@@ -54,8 +62,8 @@ class RepJudgement:
         """Whether the rep in ``seat`` grants a claim (weak or not), from a uniform ``u``."""
         m = self.m[seat]
         if weak:
-            return u < self.weak_grant * m
-        return u >= self.legit_refuse * m
+            return u < scaled(self.weak_grant, m)
+        return u >= scaled(self.legit_refuse, m)
 
     def manager_grants(self, weak: bool, approval_prob: float, u: float) -> bool:
         """Whether a manager's review grants a claim above the rep's budget: a legitimate
@@ -82,9 +90,7 @@ class RepJudgement:
     def error_rate(self) -> float:
         """The reps' mean error rate: the mean over seats of the chances of granting a
         weak claim and of refusing a legitimate one, averaged."""
-        rates = [
-            0.5 * (min(1.0, self.weak_grant * m) + min(1.0, self.legit_refuse * m)) for m in self.m
-        ]
+        rates = [0.5 * (scaled(self.weak_grant, m) + scaled(self.legit_refuse, m)) for m in self.m]
         return float(np.mean(rates))
 
     def counters(self) -> dict[str, float]:

@@ -53,11 +53,16 @@ class RunResult:
     """Peak head count by pool (1 for the CEO)."""
     backlog: dict[str, np.ndarray]
     inflow: dict[str, int]
+    """Requests made inside the window, by pool."""
+    served: dict[str, int] = field(default_factory=dict)
+    """Of those, the requests that got a worker (the CEO: letters finished) by the end."""
     counters: dict[str, float] = field(default_factory=dict)
     untracked: int = 0
     """Bit mask of the channels on which the policy keeps no tickets."""
     paid_h: dict[str, float] = field(default_factory=dict)
     """Paid worker-hours in the window by pool (the schedule's; the CEO's complaint hours)."""
+    end_h: float = 0.0
+    """The end of the run (horizon plus drain): where unresolved complaints are censored."""
 
 
 class Model:
@@ -277,12 +282,14 @@ class Model:
             },
             backlog={k: np.asarray(v, dtype=np.int64) for k, v in self._snapshots.items()},
             inflow={k: q.inflow for k, q in self.staff.items()},
+            served={k: q.served for k, q in self.staff.items()},
             counters=counters,
             untracked=self.untracked,
             paid_h={
                 k: q.paid_h() if hasattr(q, "paid_h") else q.available_h(*self.staff_window)
                 for k, q in self.staff.items()
             },
+            end_h=end,
         )
 
 

@@ -86,6 +86,7 @@ COLUMNS: tuple[Column, ...] = (
     _j("last_outcome", "i1"),
     _j("resolved_by", "i1"),
     Column("time_to_resolution_h", "f8", "derived"),
+    Column("duration_h", "f8", "derived"),
     Column("fixed_quickly", "?", "derived"),
     _j("compensation", "f8"),
     *(Column(name, "f8", "hours") for name in HOUR_COLUMNS),

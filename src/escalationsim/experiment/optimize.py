@@ -143,7 +143,7 @@ def validate(opt: OptimizeConfig, policies: list[str]) -> None:
         if kpi not in allowed:
             raise ConfigError(
                 f"{key}: {kpi!r} is not allowed: must be a numeric KPI of kpis.csv, e.g. "
-                "cost_per_complaint, phone_abandon_rate, ttr_p90_h, meets_targets "
+                "cost_per_complaint, phone_abandon_rate, ttr_p90_h_resolved, meets_targets "
                 "(docs/metrics.md lists them)"
             )
     seen: dict[str, str] = {}

@@ -72,7 +72,8 @@ def run_one(
     drain_h = cfg.run.drain_days * 24.0
     first_day = int(warmup_h // 24)
     n_days = math.ceil(horizon_h / 24) - first_day
-    summary = None if keep_records else StreamingSummary(scenario, first_day, n_days)
+    end_h = horizon_h + drain_h
+    summary = None if keep_records else StreamingSummary(scenario, first_day, n_days, end_h)
     model = Model(
         scenario,
         build_policy(policy, scenario),
@@ -96,7 +97,7 @@ def run_one(
     table = None
     if summary is None:
         assert isinstance(result.log, ComplaintLog)
-        table = ComplaintTable(result.log.columns, scenario, result.untracked)
+        table = ComplaintTable(result.log.columns, scenario, result.untracked, result.end_h)
     source = table if table is not None else summary
     row = run_kpis(result, scenario, source.stats(), queue_only=queue)
     daily = daily_series(result, source.day_counts(first_day, n_days))

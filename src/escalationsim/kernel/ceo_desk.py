@@ -14,12 +14,15 @@ from escalationsim.kernel.staff_pool import overlap
 
 
 class _Letter:
-    __slots__ = ("work_left", "done", "account")
+    __slots__ = ("work_left", "done", "account", "measured")
 
-    def __init__(self, work_h: float, done: simpy.Event, account: list[float] | None) -> None:
+    def __init__(
+        self, work_h: float, done: simpy.Event, account: list[float] | None, measured: bool
+    ) -> None:
         self.work_left = work_h
         self.done = done
         self.account = account
+        self.measured = measured  # sent inside the measurement window
 
 
 class CeoDesk:
@@ -49,7 +52,8 @@ class CeoDesk:
         self.lo, self.hi = window
         self.inbox: deque[_Letter] = deque()
         self.busy_h = 0.0
-        self.inflow = 0
+        self.inflow = 0  # letters sent inside the window
+        self.served = 0  # of those, letters finished (by the end of the run)
         self._wake: simpy.Event | None = None
         env.process(self._work())
 
@@ -58,8 +62,9 @@ class CeoDesk:
         event fires when the CEO has finished it. CEO time is added to
         ``account[self.index]`` as it is spent, so unworked letters cost nothing."""
         done = self.env.event()
-        self.inbox.append(_Letter(work_h, done, account))
-        if self.lo <= self.env.now < self.hi:
+        measured = self.lo <= self.env.now < self.hi
+        self.inbox.append(_Letter(work_h, done, account, measured))
+        if measured:
             self.inflow += 1
         if self._wake is not None and not self._wake.triggered:
             self._wake.succeed()
@@ -114,6 +119,8 @@ class CeoDesk:
                         letter.account[self.index] += spend
                     if letter.work_left <= 1e-12:
                         self.inbox.popleft()
+                        if letter.measured:
+                            self.served += 1
                         letter.done.succeed()
             day += 1
             next_start = day * 24.0

@@ -69,6 +69,7 @@ class StaffPool:
         self.lo, self.hi = window
         self.busy_h = 0.0  # busy time inside the window
         self.inflow = 0  # requests made inside the window
+        self.served = 0  # of those, requests that got a worker (by the end of the run)
         self._heap: list[tuple[float, float, int, simpy.Event, int]] = []
         self._seq = itertools.count()
         self._waiting = 0  # requests in the queue that have not reneged
@@ -106,6 +107,8 @@ class StaffPool:
             heapq.heappop(heap)
             self._waiting -= 1
             self.free -= 1
+            if self.lo <= top[1] < self.hi:
+                self.served += 1
             top[3].succeed()
 
     def request(self, priority: float = 0.0, reserve: int = 0) -> simpy.Event | None:
@@ -115,10 +118,13 @@ class StaffPool:
         reservation: a blended team keeps agents free for calls)."""
         env = self.env
         now = env.now
-        if self.lo <= now < self.hi:
+        inside = self.lo <= now < self.hi
+        if inside:
             self.inflow += 1
         if self.free > reserve:
             self.free -= 1
+            if inside:
+                self.served += 1
             return None
         ev = simpy.Event(env)
         heapq.heappush(self._heap, (priority, now, next(self._seq), ev, reserve))
@@ -194,6 +200,8 @@ class StaffPool:
                 break
             heapq.heappop(heap)
             self._waiting -= 1
+            if self.lo <= top[1] < self.hi:
+                self.served += 1
             top[3].succeed()
             return
         self.free += 1
