@@ -22,15 +22,16 @@ run: $(STAMP)
 ## twice more with numpy's SIMD dispatch limited (AVX-512 off, then AVX2 off too): the same
 ## fixtures must hold whatever the processor (docs/reliability.md), then lint.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto -m "not slow"
-	NPY_DISABLE_CPU_FEATURES="X86_V4" $(BIN)/python -m pytest -q -n auto --dist loadgroup tests/test_golden.py
-	NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4" $(BIN)/python -m pytest -q -n auto --dist loadgroup tests/test_golden.py
+	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow"
+	NPY_DISABLE_CPU_FEATURES="X86_V4" $(BIN)/python -m pytest -q tests/test_golden.py
+	NPY_DISABLE_CPU_FEATURES="X86_V3 X86_V4" $(BIN)/python -m pytest -q tests/test_golden.py
 	$(MAKE) --no-print-directory lint
 
-## The inner loop (under a minute): lint, then the tests not marked slow or cli.
+## The inner loop (under a minute): lint, then the unit tests (not marked slow, cli,
+## sweep or integration) and the golden test.
 check: $(STAMP)
 	$(MAKE) --no-print-directory lint
-	$(BIN)/python -m pytest -q -n auto -m "not slow and not cli"
+	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow and not cli and not sweep and not integration"
 
 ## Regenerate the reference results shown in the README (small files only; the validation
 ## compares its M/G/c+G cases with Ciw, from the bench extra).

@@ -4,38 +4,24 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
-import sys
-from pathlib import Path
 
-import pytest
-from hypothesis import settings as hypothesis_settings
+# make test runs a worker process per core (pytest-xdist): BLAS threads of their own on
+# top (numpy's OpenBLAS starts one per core and spins while waiting) oversubscribe the
+# cores and made SALib's sensitivity tests ten times slower. Set before numpy is loaded,
+# so that the command's subprocesses inherit it too.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-from escalationsim import SimConfig, compose, simulate
-from escalationsim.experiment.runner import Results
+import pytest  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from escalationsim import SimConfig, compose, simulate  # noqa: E402
+from escalationsim.experiment.runner import Results  # noqa: E402
+
+threadpool_limits(1)  # in case a plugin loaded numpy before this file
 
 PRESETS = ["rigid_script", "empowered_rep", "ceo_responds", "ceo_redirects", "omnichannel"]
-
-
-FAILPOINT = Path(__file__).parent / "failpoint"
-
-
-def run_cli(args: list[str], cwd: Path | None = None, timeout: int = 600, fail_volumes: str = ""):
-    """Run the ``escalationsim`` command in a subprocess, as a user would; jobs whose
-    ``scenario.volume_per_day`` is in ``fail_volumes`` crash while running
-    (tests/failpoint)."""
-    env = dict(os.environ, HYDRA_FULL_ERROR="0")
-    if fail_volumes:
-        env["PYTHONPATH"] = os.pathsep.join([str(FAILPOINT), env.get("PYTHONPATH", "")])
-        env["ESCALATIONSIM_FAIL_VOLUMES"] = fail_volumes
-    return subprocess.run(
-        [sys.executable, "-m", "escalationsim.app.cli", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=timeout,
-    )
 
 
 def small_config(*overrides: str, policies: list[str] | None = None) -> SimConfig:

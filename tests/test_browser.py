@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.cli import run_cli
 
 pytestmark = pytest.mark.slow
 

@@ -11,6 +11,8 @@ from escalationsim import compose, simulate
 from escalationsim.analysis.analytic import staff_for_targets
 from tests.test_conf import CONF
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 SHARE_OF_CALLS = 0.66  # first calls (60% of complaints) and retries
 PLANNED_ABANDON = 0.03
 

@@ -11,6 +11,8 @@ import pytest
 
 from escalationsim import compose, simulate
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 OFF = [
     "scenario.office.reads_file=false",
     "scenario.office.drafts_ceo_letters=false",

@@ -1,4 +1,6 @@
-"""The command line, end to end, in a subprocess: outputs, and bad input stopped early."""
+"""The command line, end to end: outputs, and bad input stopped early. The headline run
+and one refusal go through a real process (files, exit codes as a shell sees them); the
+others run the same command in this process (tests/cli.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,9 @@ import yaml
 
 from escalationsim.config.queue_only import QueueOnlyScenario
 from escalationsim.experiment.validation import COLUMNS, METRICS
-from tests.conftest import run_cli
+from tests.cli import run_cli
+
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
 
 CONF = Path(__file__).resolve().parents[1] / "src" / "escalationsim" / "conf"
 VALIDATION_YAML = CONF / "experiment" / "validation.yaml"
@@ -28,10 +32,11 @@ TINY = [
 def headline_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cli")
     out = tmp / "out"
-    proc = run_cli([*TINY, f"hydra.run.dir={out}"], cwd=tmp)
+    proc = run_cli([*TINY, f"hydra.run.dir={out}"], cwd=tmp, subprocess_=True)
     return proc, out
 
 
+@pytest.mark.cli
 def test_cli_writes_tables_and_plots(headline_run):
     proc, out = headline_run
     assert proc.returncode == 0, proc.stderr
@@ -45,6 +50,7 @@ def test_cli_writes_tables_and_plots(headline_run):
     assert not list(out.glob(".*.tmp"))
 
 
+@pytest.mark.cli
 def test_cli_tables_have_the_documented_columns(headline_run):
     _, out = headline_run
     kpis = pd.read_csv(out / "kpis.csv")
@@ -110,6 +116,7 @@ def test_cli_tables_have_the_documented_columns(headline_run):
     assert {"policy", "kpi", "mean", "ci_low", "ci_high"} <= set(summary.columns)
 
 
+@pytest.mark.cli
 def test_cli_prints_the_table_and_the_output_folder(headline_run):
     proc, out = headline_run
     assert "cost per complaint (USD)" in proc.stdout
@@ -119,7 +126,9 @@ def test_cli_prints_the_table_and_the_output_folder(headline_run):
 @pytest.mark.parametrize(
     ("override", "key", "allowed"),
     [
-        ("scenario.volume_per_day=-5", "scenario.volume_per_day", "> 0"),
+        pytest.param(
+            "scenario.volume_per_day=-5", "scenario.volume_per_day", "> 0", marks=pytest.mark.cli
+        ),
         ("policies.empowered_rep.rep.audit_fraction=1.5", "audit_fraction", "[0, 1]"),
         ("run.policies=[rigid_script,nonsense]", "run.policies[1]", "rigid_script"),
         ("run.warmup_days=10", "run.warmup_days", "< run.horizon_days"),
@@ -130,7 +139,8 @@ def test_cli_prints_the_table_and_the_output_folder(headline_run):
 )
 def test_bad_input_stops_before_simulating(tmp_path, override, key, allowed):
     out = tmp_path / "out"
-    proc = run_cli([*TINY, override, f"hydra.run.dir={out}"], cwd=tmp_path)
+    real = override.startswith("scenario.volume_per_day=-")  # one in a process of its own
+    proc = run_cli([*TINY, override, f"hydra.run.dir={out}"], cwd=tmp_path, subprocess_=real)
     assert proc.returncode == 2
     message = proc.stderr + proc.stdout
     assert key in message

@@ -16,6 +16,8 @@ from escalationsim.engine.customer_base import CustomerBase, Memory
 from escalationsim.kernel.codes import DENIED, RESOLVED, STATUS_GAVE_UP, STATUS_RESOLVED
 from tests.codes import CEO, OWNER, PHONE, SOCIAL
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 
 def _base(**kw) -> CustomerBase:
     s = ScenarioConfig(customers=CustomersConfig(enabled=True, **kw))

@@ -15,6 +15,8 @@ from escalationsim import compose, simulate
 from escalationsim.analysis.aggregate import mean_ci
 from escalationsim.analysis.fairness import effective_ttr, top_share_mask
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 
 def _job(*overrides: str):
     base = ["run.horizon_days=30", "run.warmup_days=5", "run.workers=2", "run.seed=2026"]

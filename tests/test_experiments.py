@@ -15,7 +15,9 @@ from escalationsim.app.report import build_report
 from escalationsim.app.report import main as report_main
 from escalationsim.app.schema import to_sim_config
 from escalationsim.experiment.job import validate
-from tests.conftest import run_cli
+from tests.cli import run_cli
+
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
 
 EXPERIMENTS = sorted(
     p.stem
@@ -129,14 +131,22 @@ def _sweep(root: Path, *extra: str, fail_volumes: str = "") -> subprocess.Comple
 
 @pytest.fixture(scope="module")
 def sweeps(tmp_path_factory):
+    """Three sweeps, shared by the tests that use them."""
     tmp = tmp_path_factory.mktemp("sweeps")
     grid = "scenario.volume_per_day=100,200,400"
     basic = _sweep(tmp / "basic", grid, "hydra/launcher=basic")
-    joblib = _sweep(tmp / "joblib", grid, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
-    failing = _sweep(tmp / "failing", "scenario.volume_per_day=100,250,300", fail_volumes="250")
+    # the sweep plots of these two are not looked at
+    no_plots = "+hydra.callbacks.report.plots=false"
+    joblib = _sweep(
+        tmp / "joblib", grid, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", no_plots
+    )
+    failing = _sweep(
+        tmp / "failing", "scenario.volume_per_day=100,250,300", no_plots, fail_volumes="250"
+    )
     return tmp, basic, joblib, failing
 
 
+@pytest.mark.sweep
 def test_sweep_results_do_not_depend_on_the_launcher(sweeps):
     tmp, basic, joblib, _ = sweeps
     assert basic.returncode == 0, basic.stderr
@@ -147,6 +157,7 @@ def test_sweep_results_do_not_depend_on_the_launcher(sweeps):
     assert sorted(a["scenario.volume_per_day"].unique()) == [100, 200, 400]
 
 
+@pytest.mark.sweep
 def test_sweep_report_is_written_at_the_end(sweeps):
     """The end-of-sweep report has its tables and its plots of KPIs against the swept
     value (hydra.callbacks.report.plots), though each job ran with output.plots=false."""
@@ -172,6 +183,7 @@ def test_sweep_report_is_written_at_the_end(sweeps):
     assert (cost["unpaired_ci_low"] <= cost["diff"]).all()
 
 
+@pytest.mark.sweep
 def test_a_failed_job_is_named_and_the_others_are_aggregated(sweeps):
     tmp, _, _, failing = sweeps
     assert failing.returncode != 0
@@ -185,6 +197,7 @@ def test_a_failed_job_is_named_and_the_others_are_aggregated(sweeps):
     assert "injected failure at volume_per_day=250" in (root / "1" / "FAILED").read_text()
 
 
+@pytest.mark.sweep
 def test_a_bad_sweep_value_stops_the_sweep_before_any_job_runs(tmp_path):
     """Each override value is checked as its job would check it (types and ranges) before
     the sweep launches anything."""
@@ -197,6 +210,7 @@ def test_a_bad_sweep_value_stops_the_sweep_before_any_job_runs(tmp_path):
         assert not any(p.is_dir() for p in root.glob("*")), "a job ran"
 
 
+@pytest.mark.sweep
 def test_report_command_on_a_sweep_folder(sweeps, tmp_path, capsys):
     tmp, *_ = sweeps
     assert report_main([str(tmp / "failing"), "--out", str(tmp_path), "--no-plots"]) == 1
@@ -214,6 +228,7 @@ def test_sweep_job_count_for_the_progress_bar():
     assert count_jobs(cfg) == 5 * 4 * 2
 
 
+@pytest.mark.sweep
 def test_report_lists_jobs_that_never_started(sweeps, tmp_path):
     """A sweep stopped early: its grid promises jobs that have no folder."""
     import shutil

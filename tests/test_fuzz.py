@@ -22,7 +22,9 @@ import pytest
 
 from escalationsim import ConfigError, compose, simulate, validate
 from escalationsim.experiment.job import SimConfig
-from tests.conftest import run_cli
+from tests.cli import run_cli
+
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
 
 BASE = ["run.replications=1", "run.workers=1"]
 

@@ -23,7 +23,7 @@ def _outputs(case: str) -> dict[str, pd.DataFrame]:
 
 
 CASES = [
-    pytest.param(case, table, id=f"{case}-{table}", marks=pytest.mark.xdist_group(case))
+    pytest.param(case, table, id=f"{case}-{table}")
     for case in golden.CASES
     for table in golden.TABLES
     if golden.path(case, table).exists() or table in ("kpis", "daily", "summary")

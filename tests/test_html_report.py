@@ -18,7 +18,9 @@ import pytest
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.app import html_report
 from escalationsim.app.report import build_report
-from tests.conftest import run_cli
+from tests.cli import run_cli
+
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
 
 VOID = {"meta", "img", "br", "hr", "input", "link", "col", "area", "base", "source", "wbr"}
 

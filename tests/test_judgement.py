@@ -11,6 +11,8 @@ from escalationsim import compose, simulate
 from escalationsim.config.scenario import ClaimsConfig
 from escalationsim.engine.judgement import RepJudgement
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 
 def _panel(seats: int = 4, spread: float = 0.0, **kw) -> RepJudgement:
     cfg = ClaimsConfig(enabled=True, rep_spread=spread, **kw)

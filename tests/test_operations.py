@@ -11,6 +11,8 @@ import pytest
 
 from escalationsim import compose, simulate
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 BUSINESS_HOURS = "{days:[0,1,2,3,4],start_hour:9,end_hour:17,count:2}"
 BLENDED = [
     "scenario.staff.work.social.pool=reps",

@@ -12,7 +12,9 @@ from escalationsim.app.optimize import with_values
 from escalationsim.config.fields import ConfigError
 from escalationsim.experiment import optimize
 from escalationsim.experiment.optimize import Lever, LeverKind, OptimizeConfig
-from tests.conftest import run_cli
+from tests.cli import run_cli
+
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
 
 ARRIVALS, SERVICE_MIN, PATIENCE_MIN, TARGET = 200.0, 3.0, 2.0, 0.05
 

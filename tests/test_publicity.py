@@ -15,6 +15,8 @@ from escalationsim.engine.publicity import Publicity
 from escalationsim.policy.floodgates import Floodgates, WordOfMouth
 from tests.codes import CEO, EMAIL, OWNER, PHONE, SOCIAL
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 OFF_LADDER = [True] * 5
 OFF_LADDER[SOCIAL] = OFF_LADDER[CEO] = False
 

@@ -9,6 +9,8 @@ import pytest
 
 from escalationsim.analysis.ranking import best_policy, holm, verdict
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 
 def test_holm_adjusts_p_values_step_down():
     adjusted = holm(np.array([0.01, 0.04, 0.03]), 0.05)

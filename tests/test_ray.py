@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from escalationsim.app import manifest
-from tests.conftest import run_cli
+from tests.cli import run_cli
 
 pytestmark = pytest.mark.slow
 

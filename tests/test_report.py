@@ -7,7 +7,9 @@ import pytest
 
 from escalationsim.app import manifest
 from escalationsim.app.report import build_report, main
-from tests.conftest import run_cli
+from tests.cli import run_cli
+
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
 
 TINY = [
     "run.replications=2",
@@ -128,6 +130,7 @@ def test_report_keeps_swept_values_numeric_when_some_jobs_lack_them(tmp_path):
     assert col.isna().sum() == 4
 
 
+@pytest.mark.sweep
 def test_a_sweep_whose_jobs_all_failed_exits_non_zero_and_says_why(tmp_path):
     """Every job crashes while running: no report can be built, the command says which
     jobs failed and why, and exits 1 (it used to crash in the report and exit 0)."""

@@ -10,6 +10,8 @@ import pytest
 from escalationsim.analysis import robustness as rb
 from escalationsim.experiment.uncertainty import Dist, Uncertainty, sample
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 THRESHOLD = 0.3
 
 

@@ -18,6 +18,8 @@ from escalationsim.kernel.rng import streams
 from escalationsim.policy import build_policy
 from tests.conftest import small_config
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 
 def test_same_config_and_seed_give_identical_results():
     cfg = small_config("run.replications=2", policies=["rigid_script", "ceo_responds"])

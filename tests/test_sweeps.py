@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalationsim.app.sweeps import covering_subset
-from tests.conftest import run_cli
+from tests.cli import run_cli
 
 
 def _grid(*axes: list[str]) -> list[list[str]]:
@@ -47,6 +47,7 @@ def test_every_override_of_the_batch_is_in_some_picked_job(batch):
     assert len(picked) <= len(batch)
 
 
+@pytest.mark.sweep
 @pytest.mark.parametrize(
     "grid",
     [

@@ -14,6 +14,8 @@ from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.policy.root_cause import RootCause, TopCause
 from tests.codes import CEO, EMAIL, PHONE, SOCIAL
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 
 def _complaints(*overrides: str, policies: str = "[rigid_script]") -> pd.DataFrame:
     base = [

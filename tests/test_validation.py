@@ -36,6 +36,8 @@ from escalationsim.experiment.validation import (
     validate_validation,
 )
 
+pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
+
 CASES = {
     "light": QueueOnlyScenario(arrivals_per_hour=100, servers=10, service_minutes=3),
     "heavy_0.95": QueueOnlyScenario(arrivals_per_hour=190, servers=10, service_minutes=3),

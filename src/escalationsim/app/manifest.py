@@ -117,7 +117,9 @@ class Manifest:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    """UTC now, to the microsecond: a sweep resumed within the second its interrupted
+    run wrote its last results must still tell which jobs finished before it started."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def new_manifest(cfg_hash: str, overrides: list[str]) -> Manifest:

@@ -222,7 +222,8 @@ def gather(root: Path, current: Path | None = None) -> Gathered:
             if not daily.empty:
                 extra = pd.DataFrame({k: o.get(k) for k in swept}, daily.index)
                 dailies[i] = pd.concat([daily, extra], axis=1)
-    kpis = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    # copy: one block per dtype (the jobs' frames were put together column-wise)
+    kpis = pd.concat(frames, ignore_index=True).copy() if frames else pd.DataFrame()
     daily_all = (
         pd.concat([d for d in dailies if not d.empty], ignore_index=True)
         if any(not d.empty for d in dailies)
