@@ -65,7 +65,7 @@ def test_a_ray_sweep_equals_the_basic_one_and_resumes(ray_cluster, tmp_path):
     basic = tmp_path / "basic"
     on_ray = tmp_path / "ray"
     assert run_cli([*GRID, f"hydra.sweep.dir={basic}", "hydra/launcher=basic"]).returncode == 0
-    proc = run_cli([*GRID, f"hydra.sweep.dir={on_ray}", *RAY_ARGS])
+    proc = run_cli([*GRID, f"hydra.sweep.dir={on_ray}", *RAY_ARGS], subprocess_=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     for name in ("all_kpis.csv", "summary.csv"):
         assert (on_ray / name).read_bytes() == (basic / name).read_bytes(), name
@@ -75,7 +75,7 @@ def test_a_ray_sweep_equals_the_basic_one_and_resumes(ray_cluster, tmp_path):
     manifest.write(on_ray / "1", m)
     (on_ray / "summary.csv").unlink()
     shutil.rmtree(on_ray / "2")
-    resumed = run_cli([*GRID, f"hydra.sweep.dir={on_ray}", *RAY_ARGS])
+    resumed = run_cli([*GRID, f"hydra.sweep.dir={on_ray}", *RAY_ARGS], subprocess_=True)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "1 job(s) skipped" in resumed.stdout
     for name in ("all_kpis.csv", "summary.csv"):
