@@ -101,7 +101,7 @@ def kpis() -> pd.DataFrame:
 
 def test_summarise_one_row_per_policy_and_kpi(kpis: pd.DataFrame) -> None:
     out = summarise(kpis)
-    assert list(out.columns) == ["policy", "kpi", "mean", "ci_low", "ci_high", "n"]
+    assert list(out.columns) == ["policy", "kpi", "mean", "ci_low", "ci_high", "n", "imprecise"]
     pairs = list(zip(out["policy"], out["kpi"], strict=True))
     assert len(pairs) == len(set(pairs)) == 2 * 3
     assert set(pairs) == {(p, k) for p in "ab" for k in ("cost", "count", "breached")}
@@ -210,9 +210,39 @@ def test_bounded_kpis_have_clipped_intervals() -> None:
     assert kpi_bounds("util_ceo") == (0.0, 1.0)
     assert kpi_bounds("follower_resolution_gap") == (-1.0, 1.0)
     assert kpi_bounds("cost_total") == (0.0, math.inf)
-    assert kpi_bounds("follower_ttr_ratio") == (-math.inf, math.inf)
+    assert kpi_bounds("follower_ttr_ratio") == (0.0, math.inf)  # a ratio of times
+    assert kpi_bounds("backlog_growth_reps") == (-math.inf, math.inf)
     kpis = pd.DataFrame(
         {"policy": ["p"] * 3, "replication": [0, 1, 2], "churn_rate": [0.0, 0.0, 0.03]}
     )
     row = summarise(kpis).iloc[0]
     assert row["ci_low"] == 0.0 and row["ci_high"] < 1.0
+    assert row["imprecise"]  # its t interval went below 0% before clipping
+
+
+def test_intervals_from_few_replications_or_out_of_range_are_flagged_imprecise() -> None:
+    """Two replications, or a ratio whose t interval reached below 0 (as 1.34 [-0.72,
+    3.39] did): the tables say "too imprecise" instead of printing the interval."""
+    import pandas as pd
+
+    from escalationsim.analysis import kpis as kpi_registry
+    from escalationsim.analysis.aggregate import summarise
+    from escalationsim.app.tables import summary_cell
+
+    ratio = [0.4, 2.4, 1.2, 0.3, 2.9]
+    kpis = pd.DataFrame(
+        {
+            "policy": ["p"] * 5,
+            "replication": range(5),
+            "follower_ttr_ratio": ratio,
+            "churn_rate": [0.30, 0.31, 0.32, 0.31, 0.30],
+        }
+    )
+    idx = summarise(kpis).set_index(["policy", "kpi"])
+    assert idx.loc[("p", "follower_ttr_ratio"), "imprecise"]
+    assert not idx.loc[("p", "churn_rate"), "imprecise"]
+    k = kpi_registry.by_name()
+    assert summary_cell(k["follower_ttr_ratio"], idx, "p") == "1.44 (too imprecise: n=5)"
+    assert summary_cell(k["churn_rate"], idx, "p").startswith("30.8% [")
+    two = summarise(kpis[kpis.replication < 2]).set_index(["policy", "kpi"])
+    assert two.loc[("p", "churn_rate"), "imprecise"]

@@ -184,6 +184,39 @@ def test_the_answer_names_the_cheapest_policy_and_the_assumptions_their_sources(
     assert "escalationsim run.replications=3" in text  # the command that reproduces it
 
 
+def test_the_answer_says_what_its_confidence_covers_and_what_the_cheapest_gives_up(run):
+    """Every verdict names what its confidence covers; the trade-off between the cheapest
+    policy and the next is stated from summary.csv (resolution and churn, in points);
+    the precision of the cost difference and the run's adequacy are said."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", (run / "report.html").read_text()))
+    summary = pd.read_csv(run / "summary.csv").set_index(["policy", "kpi"])["mean"]
+    cost = summary.xs("cost_per_complaint", level="kpi").sort_values()
+    best, second = cost.index[0], cost.index[1]
+    assert text.count("the confidence covers the replications' noise only") >= 1
+    assert f"What {best} gives up for its lower cost" in text
+    res = summary[(second, "resolution_rate")] - summary[(best, "resolution_rate")]
+    assert f"What {second} buys for" in text and f"({100 * res:+.1f} points)" in text
+    assert "Precision: the 3 replications" in text or "Precision: 3 replications" in text
+    assert "Run adequacy:" in text
+
+
+def test_the_answer_flags_too_few_replications_and_a_window_that_is_not_stationary():
+    """Two replications: every interval too imprecise. A responding CEO at this volume:
+    an inbox that grows without bound, a window that does not look stationary."""
+    from escalationsim import compose, simulate
+
+    res = simulate(
+        compose(
+            ["run.policies=[rigid_script,ceo_responds]", "run.replications=2"]
+            + ["run.horizon_days=42", "run.warmup_days=7", "run.workers=1", "run.records=false"]
+        )
+    )
+    answer = " ".join(html_report.answer(res.kpis, res.summary, ["rigid_script", "ceo_responds"]))
+    assert "2 replications only; every interval of this report is too imprecise" in answer
+    assert "does not look stationary for ceo_responds" in answer
+    assert "rigid_script in" not in answer.split("does not look stationary")[1]
+
+
 # ------------------------------------------------------------------ validation (method)
 
 REFERENCE = Path(__file__).resolve().parents[1] / "results" / "validation"

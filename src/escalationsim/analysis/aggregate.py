@@ -61,9 +61,17 @@ def censored(kpi: str) -> bool:
     return k is not None and k.censored
 
 
+MIN_REPLICATIONS = 3
+"""Fewest replications whose interval the tables print as an interval."""
+
+
 def summarise(kpis: pd.DataFrame, policies: list[str] | None = None) -> pd.DataFrame:
-    """Long table: one row per (policy, kpi) with mean, ci_low, ci_high and n; intervals
-    of bounded KPIs are clipped to their range (see kpi_bounds). A Kaplan-Meier quantile
+    """Long table: one row per (policy, kpi) with mean, ci_low, ci_high, n and
+    ``imprecise``; intervals of bounded KPIs are clipped to their range (see kpi_bounds).
+    ``imprecise``: fewer than :data:`MIN_REPLICATIONS` replications, or a t interval
+    that left the KPI's range before clipping (a share's interval below 0%, a ratio's
+    below 0): the normal approximation behind it does not hold, and tables say "too
+    imprecise" instead of printing it as if it meant something. A Kaplan-Meier quantile
     not reached in some replication (+inf) has mean +inf and no interval: an average of
     the replications that reached it would hide the others, and n counts them all."""
     rows = []
@@ -78,15 +86,25 @@ def summarise(kpis: pd.DataFrame, policies: list[str] | None = None) -> pd.DataF
         for j, col in enumerate(cols):
             x = values[:, j]
             n = int(np.isfinite(x).sum())
+            outside = False
             if km[j] and np.isposinf(x).any():
                 m, lo, hi = math.inf, math.nan, math.nan
                 n += int(np.isposinf(x).sum())
             else:
                 m, lo, hi = mean_ci(x)
                 floor, ceiling = bounds[j]
+                outside = bool(lo < floor or hi > ceiling)  # False for NaN
                 lo, hi = max(lo, floor), min(hi, ceiling)  # NaN stays NaN
             rows.append(
-                {"policy": name, "kpi": col, "mean": m, "ci_low": lo, "ci_high": hi, "n": n}
+                {
+                    "policy": name,
+                    "kpi": col,
+                    "mean": m,
+                    "ci_low": lo,
+                    "ci_high": hi,
+                    "n": n,
+                    "imprecise": bool(n < MIN_REPLICATIONS or outside),
+                }
             )
     return pd.DataFrame(rows)
 

@@ -96,8 +96,9 @@ class ComplaintTable:
         return ComplaintStats.exact({**self.columns, **self.costs})
 
     def day_counts(self, first_day: int, n_days: int) -> np.ndarray:
-        """Complaints, CEO-channel and direct-to-CEO complaints per arrival day."""
-        return day_counts(self.columns, first_day, n_days)
+        """Complaints, CEO-channel and direct-to-CEO complaints and their cost per arrival
+        day."""
+        return day_counts({**self.columns, **self.costs}, first_day, n_days)
 
     def __len__(self) -> int:
         return len(self.columns["complaint_id"])
@@ -142,7 +143,7 @@ class StreamingSummary:
         self.untracked = 0  # set once the run has built its channels
         self.first_day = first_day
         self._stats = StreamingStats(scenario.population)
-        self._days = np.zeros((3, n_days), dtype=np.int64)
+        self._days = np.zeros((4, n_days))
 
     def __call__(self, cols: dict[str, np.ndarray]) -> None:
         derive(cols, self.scenario, self.untracked, self.end_h)
@@ -155,6 +156,7 @@ class StreamingSummary:
         return self._stats.result()
 
     def day_counts(self, first_day: int, n_days: int) -> np.ndarray:
-        """Complaints, CEO-channel and direct-to-CEO complaints per arrival day."""
+        """Complaints, CEO-channel and direct-to-CEO complaints and their cost per arrival
+        day."""
         assert first_day == self.first_day and n_days == self._days.shape[1]
         return self._days

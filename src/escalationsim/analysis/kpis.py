@@ -22,9 +22,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from escalationsim.analysis.costs import hourly_costs
 from escalationsim.analysis.fairness import median_ratio
+from escalationsim.analysis.mser import Stationarity, cycle_batch, stationarity
 from escalationsim.analysis.stats import ComplaintStats, Group
 from escalationsim.config.scenario import ScenarioConfig, StaffBasis
 from escalationsim.engine import channels
@@ -104,6 +106,8 @@ class KpiInputs:
     scenario: ScenarioConfig
     stats: ComplaintStats
     queue_only: bool = False
+    daily: pd.DataFrame | None = None
+    """The run's daily series (analysis.metrics.daily_series), if known."""
 
     @property
     def n(self) -> int:
@@ -170,6 +174,18 @@ class KpiInputs:
             if not ok:
                 unstable.append(pool)
         return not unstable, unstable, growth
+
+    @cached_property
+    def stationarity(self) -> Stationarity | None:
+        """MSER on the window's daily series: complaints, their cost and every queue's
+        length (analysis.mser; batches of a week under a weekly profile)."""
+        if self.daily is None or self.daily.empty:
+            return None
+        cols = ["complaints", "cost", *(c for c in self.daily.columns if c.startswith("queue_"))]
+        series = {c: self.daily[c].to_numpy(dtype=float) for c in cols if c in self.daily}
+        arrivals = self.scenario.arrivals
+        weekly = len(arrivals.weekly_profile) > 0 and len(set(arrivals.weekly_profile)) > 1
+        return stationarity(series, 24.0, cycle_batch(weekly, False, 24.0))
 
     @cached_property
     def by_channel(self) -> tuple[float, float]:
@@ -473,6 +489,18 @@ def _meets_targets(inp: KpiInputs, row: dict[str, Any]) -> bool | float:
         and not row["ttr_p90_h_resolved"] > t.ttr_p90_max_h
         and (math.isnan(breach) or breach <= t.deadline_breach_max)
     )
+
+
+def _window_stationary(inp: KpiInputs, row: dict[str, Any]) -> bool | float:
+    """No daily series trends once MSER has truncated it, and no queue grows without
+    bound (a trend test on a few weekly means has little power; the queues' own growth
+    test does not depend on it); NaN when the window is too short for MSER and the
+    queues are stable."""
+    if inp.n == 0:
+        return math.nan
+    if not inp.queues[0]:
+        return False
+    return inp.stationarity.stationary if inp.stationarity else math.nan
 
 
 def _capacity(inp: KpiInputs, row: dict[str, Any]) -> float:
@@ -915,6 +943,30 @@ REGISTRY: list[Kpi | Family] = [
         views={"headline": 11},
     ),
     Kpi(
+        "window_stationary",
+        _window_stationary,
+        "measured window stationary (share of runs; MSER on the daily series)",
+        "share",
+        "{:.0%}",
+        SHARE,
+    ),
+    Kpi(
+        "mser_truncation_days",
+        lambda inp, row: inp.stationarity.truncation_h / 24.0 if inp.stationarity else math.nan,
+        "days of the window MSER would still drop as warm-up",
+        "days",
+        "{:.0f}",
+        NONNEG,
+    ),
+    Kpi(
+        "warmup_days",
+        lambda inp, row: inp.result.window_h[0] / 24.0,
+        "warm-up not measured (days)",
+        "days",
+        "{:g}",
+        NONNEG,
+    ),
+    Kpi(
         "meets_targets",
         _meets_targets,
         "meets service targets (share of runs)",
@@ -968,6 +1020,7 @@ REGISTRY: list[Kpi | Family] = [
         "TTR top 1% / rest (median)",
         "ratio",
         "{:.2f}",
+        NONNEG,
         views={"headline": 13},
     ),
     Kpi(
@@ -979,6 +1032,7 @@ REGISTRY: list[Kpi | Family] = [
         "TTR top 1% / rest (median, resolved only)",
         "ratio",
         "{:.2f}",
+        NONNEG,
     ),
     Kpi(
         "follower_resolution_gap",
@@ -995,6 +1049,7 @@ REGISTRY: list[Kpi | Family] = [
         "TTR slowest / fastest first channel (median)",
         "ratio",
         "{:.2f}",
+        NONNEG,
     ),
     Kpi(
         "channel_resolution_gap",

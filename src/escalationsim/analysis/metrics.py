@@ -20,24 +20,31 @@ from escalationsim.engine.model import RunResult
 
 
 def run_kpis(
-    result: RunResult, scenario: ScenarioConfig, stats: ComplaintStats, queue_only: bool = False
+    result: RunResult,
+    scenario: ScenarioConfig,
+    stats: ComplaintStats,
+    queue_only: bool = False,
+    daily: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """One row of KPIs for a run, from the summary of its complaints."""
-    return compute(KpiInputs(result, scenario, stats, queue_only))
+    """One row of KPIs for a run, from the summary of its complaints (and its daily
+    series, :func:`daily_series`, for whether the window looks stationary)."""
+    return compute(KpiInputs(result, scenario, stats, queue_only, daily))
 
 
 def daily_series(result: RunResult, counts: np.ndarray) -> pd.DataFrame:
     """Per simulated day of the window: complaints arrived, the share that reached the
-    CEO (by arrival day) and went straight there, and each queue's length at the start of
-    the day. ``counts`` are the window's :func:`escalationsim.analysis.stats.day_counts`."""
+    CEO (by arrival day) and went straight there, their cost, and each queue's length at
+    the start of the day. ``counts`` are the window's
+    :func:`escalationsim.analysis.stats.day_counts`."""
     lo, hi = result.window_h
     days = np.arange(int(lo // 24), int(np.ceil(hi / 24)))
     out = pd.DataFrame({"day": days})
-    n, ceo, direct = counts
+    n, ceo, direct, cost = counts
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["complaints"] = n
+        out["complaints"] = n.astype(np.int64)
         out["ceo_channel_share"] = np.where(n > 0, ceo / n, np.nan)
         out["direct_to_ceo_share"] = np.where(n > 0, direct / n, np.nan)
+        out["cost"] = cost
     for role, snaps in result.backlog.items():
         # snapshots are taken at lo, lo + 24, ...
         snap_days = (lo + 24.0 * np.arange(len(snaps))) / 24.0

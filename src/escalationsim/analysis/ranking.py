@@ -141,8 +141,18 @@ def best_policy(
     )
 
 
+COVERS = (
+    "on the assumptions of this scenario; the confidence covers the replications' noise "
+    "only, not what the assumptions leave open"
+)
+"""What a verdict's confidence covers, said with every verdict: the replications of one
+scenario, never the uncertainty of its inputs (a robustness study says how often a
+policy wins across plausible worlds)."""
+
+
 def verdict(b: BestPolicy, what: str = "the cheapest") -> str:
-    """The verdict as a sentence a leadership team can repeat."""
+    """The verdict as a sentence a leadership team can repeat, saying what its
+    confidence covers."""
     k = len(b.table)
     how = (
         f"paired t-tests over {b.replications} replications against each of the "
@@ -150,9 +160,9 @@ def verdict(b: BestPolicy, what: str = "the cheapest") -> str:
     )
     level = f"{1 - b.alpha:.0%}"
     if b.clear:
-        return f"{b.best} is {what} with {level} confidence ({how})."
+        return f"{b.best} is {what} with {level} confidence ({how}), {COVERS}."
     others = ", ".join(b.tied)
     return (
         f"{b.best} has the best mean, but at {level} confidence the replications cannot tell "
-        f"it from {others} ({how}); more replications may."
+        f"it from {others} ({how}; {COVERS}); more replications may."
     )

@@ -395,15 +395,18 @@ def _empty() -> dict[str, np.ndarray]:
 
 def day_counts(cols: Columns, first_day: int, n_days: int) -> np.ndarray:
     """Per arrival day (from ``first_day``, ``n_days`` days): complaints, those that
-    reached the CEO channel, and those that went straight to the CEO; shape (3, n_days)."""
+    reached the CEO channel, those that went straight to the CEO, and their cost (USD,
+    ``cost_total`` where the columns have it, else 0); shape (4, n_days), floats."""
     ceo = channels.code("ceo")
     day = np.floor(cols["arrival_time"] / 24.0).astype(np.int64) - first_day
     inside = (day >= 0) & (day < n_days)
     day = day[inside]
+    cost = cols["cost_total"][inside] if "cost_total" in cols else np.zeros(len(day))
     return np.stack(
         [
             np.bincount(day, minlength=n_days),
             np.bincount(day, weights=cols["reached_ceo"][inside], minlength=n_days),
             np.bincount(day, weights=cols["first_channel"][inside] == ceo, minlength=n_days),
+            np.bincount(day, weights=cost, minlength=n_days),
         ]
-    )[:, :n_days].astype(np.int64)
+    )[:, :n_days].astype(float)

@@ -78,7 +78,7 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     from escalationsim.experiment.runner import simulate
 
     log.info(
-        "policies %s x %d replications, %g days (%g warm-up), scenario %s",
+        "policies %s x %d replications, %g days (%s warm-up), scenario %s",
         ", ".join(sim.run.policies),
         sim.run.replications,
         sim.run.horizon_days,

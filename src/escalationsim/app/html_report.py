@@ -27,9 +27,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from escalationsim.analysis import kpis as kpi_registry
-from escalationsim.analysis.aggregate import paired_differences, summarise
+from escalationsim.analysis.aggregate import MIN_REPLICATIONS, paired_differences, summarise
 from escalationsim.analysis.fairness import TIERS
-from escalationsim.analysis.ranking import best_policy, verdict
+from escalationsim.analysis.ranking import COVERS, best_policy, verdict
 from escalationsim.app import manifest
 from escalationsim.app.files import write_text
 from escalationsim.app.tables import fmt_value, summary_cell
@@ -94,16 +94,25 @@ def answer(
                 f"{_show('cost_per_complaint', hi)} USD"
             )
             if math.isnan(lo):
-                sentence += "; one replication gives no interval)"
+                sentence += "; one replication gives no interval"
             elif lo > 0:
-                sentence += "; the difference is clear at this confidence)"
+                sentence += "; the difference is clear at this confidence"
             else:
-                sentence += "; the replications cannot tell the two apart)"
+                sentence += "; the replications cannot tell the two apart"
+            sentence += f"; {COVERS})"
+        else:
+            sentence += f" ({COVERS})"
+    else:
+        sentence += f" ({COVERS})"
     out.append(sentence + ".")
     if len(kpis) and ("job" not in kpis.columns or kpis["job"].nunique() <= 1):
         b = best_policy(kpis, "cost_per_complaint")
         if b is not None and b.replications >= 2 and len(b.table) > 1:
             out.append(verdict(b))  # against every other policy at once
+    if len(ranked) > 1:
+        out += tradeoffs(summary, ranked[0], ranked[1])
+        out += precision(kpis, ranked[0], ranked[1])
+    out += stationarity(summary, policies)
     base = policies[0]
     if best != base:
         parts = []
@@ -138,6 +147,107 @@ def answer(
     if not missing:
         out.append("Every policy meets its service targets in most runs.")
     return out
+
+
+def _points(x: float) -> str:
+    """A difference of shares in percentage points, signed."""
+    return "n/a" if math.isnan(x) else f"{100 * x:+.1f} points"
+
+
+def _more_often(gap: float) -> str:
+    """A gap in resolution rates in words."""
+    if math.isnan(gap):
+        return "(no figure)"
+    if abs(gap) < 0.0005:
+        return "as often"
+    return f"{100 * abs(gap):.1f} points {'more' if gap > 0 else 'less'} often"
+
+
+def tradeoffs(summary: pd.DataFrame, best: str, second: str) -> list[str]:
+    """What the cheapest policy gives up and what the next one buys with its extra cost:
+    resolution, churn and fairness by followers, one sentence each."""
+
+    def m(p: str, kpi: str) -> float:
+        return _mean(summary, p, kpi)
+
+    extra = m(second, "cost_per_complaint") - m(best, "cost_per_complaint")
+    res = m(second, "resolution_rate") - m(best, "resolution_rate")
+    churn = m(second, "churn_rate") - m(best, "churn_rate")
+    gap = "follower_resolution_gap"
+    first = (
+        f"What {best} gives up for its lower cost: it resolves "
+        f"{_show('resolution_rate', m(best, 'resolution_rate'))} of complaints and loses "
+        f"{_show('churn_rate', m(best, 'churn_rate'))} of complainants to churn, and the top "
+        f"1% of customers by followers are resolved {_more_often(m(best, gap))} than the rest."
+    )
+    then = (
+        f"What {second} buys for {_show('cost_per_complaint', extra)} USD more per complaint: "
+        f"resolution {_show('resolution_rate', m(second, 'resolution_rate'))} "
+        f"({_points(res)}), churn {_show('churn_rate', m(second, 'churn_rate'))} "
+        f"({_points(churn)}), follower gap {_points(m(second, gap))}."
+    )
+    return [first, then]
+
+
+def precision(kpis: pd.DataFrame, best: str, second: str) -> list[str]:
+    """Whether the replications are enough to tell the two cheapest policies apart on
+    cost, and about how many would be (the paired interval narrows with the square root
+    of the replications)."""
+    if not len(kpis) or ("job" in kpis.columns and kpis["job"].nunique() > 1):
+        return []
+    n = int(kpis["replication"].nunique())
+    if n < MIN_REPLICATIONS:
+        return [
+            f"Precision: {n} replication{'s' if n != 1 else ''} only; every interval of this "
+            f"report is too imprecise to compare policies (run at least {MIN_REPLICATIONS})."
+        ]
+    diff = paired_differences(kpis.drop(columns=["job"], errors="ignore"), best)
+    row = diff[(diff["policy"] == second) & (diff["kpi"] == "cost_per_complaint")]
+    if not len(row):
+        return []
+    d, lo, hi = (float(row[c].iloc[0]) for c in ("diff", "paired_ci_low", "paired_ci_high"))
+    half = (hi - lo) / 2
+    if not (math.isfinite(half) and d):
+        return []
+    if half < abs(d):
+        return [
+            f"Precision: the {n} replications are enough to tell {best} from {second} on "
+            f"cost (paired 95% half-width {_show('cost_per_complaint', half)} USD against a "
+            f"difference of {_show('cost_per_complaint', abs(d))})."
+        ]
+    need = math.ceil(n * (half / abs(d)) ** 2) + 1
+    return [
+        f"Precision: {n} replications are not enough to tell {best} from {second} on cost "
+        f"(paired 95% half-width {_show('cost_per_complaint', half)} USD against a "
+        f"difference of {_show('cost_per_complaint', abs(d))}); about {need} would be, if "
+        "the difference is real (run.precision.kpi=cost_per_complaint adds them)."
+    ]
+
+
+def stationarity(summary: pd.DataFrame, policies: list[str]) -> list[str]:
+    """Whether each policy's measured window looks stationary (MSER on its daily series,
+    then a trend test on what is kept: analysis.mser)."""
+    share = {p: _mean(summary, p, "window_stationary") for p in policies}
+    if all(math.isnan(v) for v in share.values()):
+        return [
+            "Run adequacy: the measured window is too short to say whether it is stationary "
+            "(MSER needs at least four weeks of daily series under a weekly profile)."
+        ]
+    unsteady = [p for p, v in share.items() if not math.isnan(v) and v < 1.0]
+    if not unsteady:
+        cut = max(_mean(summary, p, "mser_truncation_days") for p in policies)
+        return [
+            "Run adequacy: the measured window looks stationary for every policy (MSER-5 "
+            "on the daily series of complaints, their cost and every queue, then a test for "
+            f"a trend left; MSER would still cut at most {cut:.0f} days of it as warm-up)."
+        ]
+    parts = [f"{p} in {_share(1 - share[p])} of its runs" for p in unsteady]
+    return [
+        "Run adequacy: the measured window does not look stationary for "
+        + "; ".join(parts)
+        + " (a queue grows without bound, or a daily series still trends after MSER's "
+        "truncation): those figures depend on how long the run is, not only on the policy."
+    ]
 
 
 def _share(x: float) -> str:

@@ -71,6 +71,8 @@ def summary_cell(k: kpi_registry.Kpi, idx: pd.DataFrame, policy: str) -> str:
         return unstable
     r = idx.loc[(policy, k.name)]
     cell = fmt_value(k.fmt, r["mean"], k.censored)
+    if bool(r.get("imprecise", False)) and math.isfinite(r["mean"]):
+        return cell + f" (too imprecise: n={int(r['n'])})"
     if not math.isnan(r["ci_low"]):
         cell += f" [{fmt_value(k.fmt, r['ci_low'])}, {fmt_value(k.fmt, r['ci_high'])}]"
     return cell

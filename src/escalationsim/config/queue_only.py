@@ -24,6 +24,7 @@ from escalationsim.config.fields import (
     within,
 )
 from escalationsim.config.scenario import (
+    ArrivalsConfig,
     BehaviourConfig,
     ChannelsConfig,
     ChurnConfig,
@@ -59,6 +60,8 @@ class QueueOnlyScenario:
     patience_minutes: float | None = param(None, optional(positive_at_most(1e5, " minutes")))
     patience_dist: PatienceDist = param(PatienceDist.exponential, one_of(PatienceDist))
     patience_cv: float = param(1.0, within(0, 10))
+    initial_customers: int = param(0, int_in(0, 10_000_000))
+    """Customers already waiting when the run starts (0: it starts empty)."""
 
     def expected_per_day(self) -> float:
         """Expected arrivals per day."""
@@ -87,6 +90,7 @@ def to_scenario(q: QueueOnlyScenario) -> ScenarioConfig:
     return ScenarioConfig(
         name=q.name,
         volume_per_day=q.arrivals_per_hour * 24.0,
+        arrivals=ArrivalsConfig(initial_complaints=q.initial_customers),
         population=PopulationConfig(
             first_channel_phone=1.0,
             first_channel_email=0.0,

@@ -79,11 +79,14 @@ class ArrivalsConfig:
     """How the complaint rate varies in time. ``hourly_profile``: 24 relative weights by
     hour of day (normalised to mean 1; empty: flat); ``weekly_profile``: 7 relative
     weights by day of the week, Monday first (normalised to mean 1; empty: flat);
-    ``bursts``: incidents on top. Day 0 of a run is a Monday."""
+    ``bursts``: incidents on top. Day 0 of a run is a Monday. ``initial_complaints``:
+    complaints already made when the run starts, all arriving at time 0 (a backlog to
+    start from; 0: the run starts empty)."""
 
     hourly_profile: list[float] = field(default_factory=list)
     weekly_profile: list[float] = field(default_factory=list)
     bursts: list[BurstConfig] = field(default_factory=list)
+    initial_complaints: int = param(0, int_in(0, 10_000_000))
 
     def check_rules(self, prefix: str) -> None:
         for name, n, what in (("hourly_profile", 24, "hour"), ("weekly_profile", 7, "day")):

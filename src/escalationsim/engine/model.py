@@ -52,6 +52,7 @@ class RunResult:
     staff_count: dict[str, int]
     """Peak head count by pool (1 for the CEO)."""
     backlog: dict[str, np.ndarray]
+    """Each queue's length at the start of every day of the window (every ``monitor_h``)."""
     inflow: dict[str, int]
     """Requests made inside the window, by pool."""
     served: dict[str, int] = field(default_factory=dict)
@@ -89,6 +90,7 @@ class Model:
         fold: Callable[[dict[str, np.ndarray]], None] | None = None,
         staff_counts: dict[str, Schedule | int] | None = None,
         on_day: Callable[[float], None] | None = None,
+        monitor_h: float = 24.0,
     ) -> None:
         if staff_counts is None:
             if scenario.staff.scale_with_volume:
@@ -103,6 +105,7 @@ class Model:
         self.warmup_h = warmup_h
         self.drain_h = drain_h
         self.replication = replication
+        self.monitor_h = monitor_h  # between snapshots of the queues (a day; finer in a pilot)
         self.env = env = simpy.Environment()
         self.staff_window = (warmup_h, horizon_h)
         self.staff = build_staff(env, scenario, staff_counts, self.staff_window)
@@ -204,14 +207,15 @@ class Model:
         self.log.record(c)
 
     def _monitor(self) -> Generator[Any, Any, None]:
-        """Daily snapshot of every queue's length over the window."""
+        """A snapshot of every queue's length every ``monitor_h`` hours (a day) over the
+        window."""
         env = self.env
         if self.warmup_h > 0:
             yield env.timeout(self.warmup_h)
         while env.now < self.horizon_h:
             for k, q in self.staff.items():
                 self._snapshots[k].append(q.queue_length)
-            yield env.timeout(24.0)
+            yield env.timeout(self.monitor_h)
 
     def _ticker(self, end: float) -> Generator[Any, Any, None]:
         """Report each simulated day to ``on_day`` (changes nothing in the model)."""

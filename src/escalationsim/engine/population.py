@@ -289,6 +289,8 @@ def population_blocks(
     k = 0
     while k * block < horizon_h:
         times = _block_arrivals(scenario, k * block, block, arrivals)
+        if k == 0 and scenario.arrivals.initial_complaints:  # a backlog to start from
+            times = np.concatenate((np.zeros(scenario.arrivals.initial_complaints), times))
         pop = _attributes(scenario, times, attributes, a_social, later, memory)
         keep = int(np.searchsorted(times, horizon_h))
         if keep < len(times):

@@ -65,7 +65,13 @@ class RunConfig:
     horizon_days: float = param(
         60.0, Check(lambda v: is_num(v) and v >= 1e-3, "a number of days >= 0.001")
     )
-    warmup_days: float = param(10.0, NONNEG)
+    warmup_days: float | int | str = param(
+        10.0,
+        Check(
+            lambda v: v == "auto" or (is_num(v) and v >= 0),
+            'a number of days >= 0, or "auto" (chosen by MSER from a pilot run)',
+        ),
+    )
     drain_days: float = param(30.0, NONNEG)
     seed: int = param(12345, int_min(0))
     workers: int = param(1, int_min(1))
@@ -77,9 +83,12 @@ class RunConfig:
         check(
             f"{prefix}.warmup_days",
             self.warmup_days,
-            is_num(self.warmup_days)
-            and is_num(self.horizon_days)
-            and self.warmup_days < self.horizon_days,
+            self.warmup_days == "auto"
+            or (
+                is_num(self.warmup_days)
+                and is_num(self.horizon_days)
+                and self.warmup_days < self.horizon_days
+            ),
             f"< {prefix}.horizon_days ({self.horizon_days})",
         )
         check(
@@ -155,6 +164,10 @@ def expected_complaints(
     root-cause fixes)."""
     per_h = scenario.expected_per_day() / 24.0
     n = per_h * max(hi_h - lo_h, 0.0)
+    arrivals = getattr(scenario, "arrivals", None)
+    initial = getattr(arrivals, "initial_complaints", getattr(scenario, "initial_customers", 0))
+    if lo_h <= 0.0 < hi_h:
+        n += initial  # the backlog the run starts from, all at time 0
     for b in getattr(getattr(scenario, "arrivals", None), "bursts", []):
         start, end = b.start_day * 24.0, b.start_day * 24.0 + b.duration_h
         n += per_h * (b.multiplier - 1.0) * max(min(end, hi_h) - max(start, lo_h), 0.0)
@@ -193,7 +206,9 @@ def validate(cfg: SimConfig) -> None:
         )
     validate_tree(cfg.scenario, "scenario")
     run, lim = cfg.run, cfg.run.limits
-    horizon_h, warmup_h = run.horizon_days * 24.0, run.warmup_days * 24.0
+    # with "auto" the warm-up is at most half the horizon (analysis.mser)
+    warmup_days = run.horizon_days / 2 if run.warmup_days == "auto" else run.warmup_days
+    horizon_h, warmup_h = run.horizon_days * 24.0, warmup_days * 24.0
     expected = expected_complaints(cfg.scenario, 0.0, horizon_h)
     check(
         "scenario.volume_per_day x run.horizon_days",

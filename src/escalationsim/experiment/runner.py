@@ -29,6 +29,7 @@ from escalationsim.engine.recorder import ComplaintLog
 from escalationsim.experiment.job import SimConfig, validate
 from escalationsim.experiment.plugins import load_plugins
 from escalationsim.experiment.staffing import staffing
+from escalationsim.experiment.warmup import AUTO, with_auto_warmup
 from escalationsim.kernel.rng import streams
 from escalationsim.policy.policy import PolicyConfig, build_policy
 
@@ -99,8 +100,8 @@ def run_one(
         assert isinstance(result.log, ComplaintLog)
         table = ComplaintTable(result.log.columns, scenario, result.untracked, result.end_h)
     source = table if table is not None else summary
-    row = run_kpis(result, scenario, source.stats(), queue_only=queue)
     daily = daily_series(result, source.day_counts(first_day, n_days))
+    row = run_kpis(result, scenario, source.stats(), queue_only=queue, daily=daily)
     if table is None:
         return row, None, daily
     df = table.frame()
@@ -153,6 +154,9 @@ def simulate(cfg: SimConfig, progress: Callable[[Progress], None] | None = None)
     called as simulated days and pairs complete, if given.
     """
     validate(cfg)
+    if cfg.run.warmup_days == AUTO:
+        cfg, _ = with_auto_warmup(cfg)
+        validate(cfg)
     results: dict[tuple[str, int], Part] = {}
     n = cfg.run.replications
     pairs = _run_batch(cfg, range(n), results, progress)
