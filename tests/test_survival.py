@@ -79,3 +79,26 @@ def test_a_median_is_not_reached_when_fewer_than_half_are_resolved() -> None:
     assert math.isinf(km_quantile(d, np.zeros(200, dtype=bool), 0.1))  # none resolved
     assert math.isnan(ExactSurvival([], []).quantile(0.5))
     assert math.isnan(HistSurvival().quantile(0.5))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_product_limit_here_equals_scipy_s_kaplan_meier(seed: int) -> None:
+    """The estimator is computed here (for memory: analysis.survival's doc); scipy's
+    ``stats.ecdf`` on ``CensoredData`` is the reference, ties and all."""
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    d = np.round(rng.exponential(20.0, n), 1)  # rounded: many ties, events and censorings
+    r = rng.random(n) < 0.7
+    sf = stats.ecdf(stats.CensoredData(uncensored=d[r], right=d[~r])).sf
+    exact = ExactSurvival(d, r)
+    mask = rng.random(n) < 0.5
+    part = ExactSurvival(d, r, mask)
+    sf_part = stats.ecdf(stats.CensoredData(uncensored=d[r & mask], right=d[~r & mask])).sf
+    for q in (0.1, 0.25, 0.5, 0.6):
+        want = sf.quantiles[np.flatnonzero(sf.probabilities <= 1 - q + 1e-12)[0]]
+        assert exact.quantile(q) == want, q
+        want = sf_part.quantiles[np.flatnonzero(sf_part.probabilities <= 1 - q + 1e-12)[0]]
+        assert part.quantile(q) == want, q
+    assert part.n == mask.sum() and part.events == (r & mask).sum()

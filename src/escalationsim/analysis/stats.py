@@ -283,7 +283,7 @@ class ComplaintStats:
                 int(mask.sum()),
                 int(sel.sum()),
                 ExactSample(ttr[sel]),
-                ExactSurvival(duration[mask], resolved[mask]),
+                ExactSurvival(duration, resolved, mask),
             )
 
         return cls(

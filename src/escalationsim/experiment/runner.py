@@ -17,6 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from escalationsim.analysis.aggregate import paired_differences, summarise
@@ -106,7 +107,8 @@ def run_one(
         return row, None, daily
     df = table.frame()
     df.insert(0, "replication", replication)
-    df.insert(0, "policy", policy.name)
+    # a category, not a string per row (10^6 references, then hashed into a category)
+    df.insert(0, "policy", pd.Categorical.from_codes(np.zeros(len(df), np.int8), [policy.name]))
     return row, df, daily
 
 
@@ -174,9 +176,19 @@ def simulate(cfg: SimConfig, progress: Callable[[Progress], None] | None = None)
     kpis = kpis.sort_values(
         ["policy", "replication"], key=lambda s: s.map(order) if s.name == "policy" else s
     ).reset_index(drop=True)
-    complaints = pd.concat(frames, ignore_index=True) if frames else None
+    # one frame (a policy, a replication) is used as it is: a concatenation would copy
+    # every column at the run's peak of memory
+    complaints = (
+        frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True) if frames else None
+    )
     if complaints is not None:
-        complaints["policy"] = pd.Categorical(complaints["policy"], categories=cfg.run.policies)
+        codes = np.concatenate(
+            [
+                np.full(len(df), cfg.run.policies.index(df["policy"].cat.categories[0]))
+                for df in frames
+            ]
+        )
+        complaints["policy"] = pd.Categorical.from_codes(codes, categories=cfg.run.policies)
     return Results(
         complaints=complaints,
         kpis=kpis,
