@@ -132,8 +132,12 @@ def test_sensitivity_is_reproducible_whatever_numpy_s_global_state():
     params = _params(60)
     y = (params["pivot"] * 3 + np.random.default_rng(0).normal(0, 1, 60)).to_numpy()
     first = rb.sensitivity(params, y)
-    np.random.seed(12345)
-    np.random.random(7)
-    again = rb.sensitivity(params, y)
+    state = np.random.get_state()
+    try:
+        np.random.seed(12345)
+        np.random.random(7)
+        again = rb.sensitivity(params, y)
+    finally:
+        np.random.set_state(state)  # no state left for the next test
     pd.testing.assert_frame_equal(first, again)
     assert first["delta"].notna().all()

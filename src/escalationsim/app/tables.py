@@ -53,8 +53,10 @@ def unstable_queue(idx: pd.DataFrame, policy: str, k: kpi_registry.Kpi) -> str |
             unserved = mean(f"unserved_share_{pool}")
             where = QUEUE_NAMES.get(pool, f"the {pool} queue")
             text = f"unstable: {where} grows by {fmt_value('{:,.0f}', growth)} a week"
-            if not math.isnan(unserved):
+            if unserved >= 0.005:
                 text += f", {unserved:.0%} of the window's never served"
+            elif not math.isnan(unserved):
+                text += " (the window's served only as the run drained)"
             if share < 1.0:
                 text += f" (in {share:.0%} of runs)"
             return text
