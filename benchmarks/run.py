@@ -135,9 +135,9 @@ GIB_KIB = 1024 * 1024
 # "Architecture"): queue-only at least as fast as the minimal SimPy model, the full model
 # at least 0.75x of it.
 T_ENGINE_SIMPY = 1.0
-T_ENGINE_CIW = 2.0  # for information since 2026-12-06 (DEVELOPERS.md lists the targets)
+T_ENGINE_CIW = 2.0  # for information since 2026-12-06 (the owner's targets: docs/performance.md)
 # issues "Operations realism" and "Behaviour realism": the default model, every mechanism on
-T_FULL_SIMPY = 0.6  # retired by the owner (DEVELOPERS.md): shown for information
+T_FULL_SIMPY = 0.6  # retired by the owner on 2026-12-06: shown for information
 T_BASELINE = 0.9  # the full model at least 0.9x the speed of the issue's start (--baseline)
 BASELINE_SIZE = 100_000
 T_FIRST_VERSION = 0.75  # the first version's model (every operations mechanism off)

@@ -517,7 +517,6 @@ NOT_RESULTS.update(
         "(70-90%)": "practitioners' range (docs/sources.md)",
         "(5-8)": "ContactBabel's range (docs/sources.md)",
         '"Letters wait seven and a\n  half weeks"': "the previous version's sentence (4bd5b72)",
-        "MSER-5": "the rule's name (batches of five)",
         "AVX-512": "a processor feature's name",
         "(51.4 and 57.4 before)": "the previous version's figures (4bd5b72)",
         "(89.9 before": "the previous version's figure (4bd5b72)",

@@ -242,7 +242,11 @@ def test_intervals_from_few_replications_or_out_of_range_are_flagged_imprecise()
     assert idx.loc[("p", "follower_ttr_ratio"), "imprecise"]
     assert not idx.loc[("p", "churn_rate"), "imprecise"]
     k = kpi_registry.by_name()
-    assert summary_cell(k["follower_ttr_ratio"], idx, "p") == "1.44 (too imprecise: n=5)"
+    assert (
+        summary_cell(k["follower_ttr_ratio"], idx, "p")
+        == "1.44 (too imprecise: its interval goes below 0)"
+    )
     assert summary_cell(k["churn_rate"], idx, "p").startswith("30.8% [")
     two = summarise(kpis[kpis.replication < 2]).set_index(["policy", "kpi"])
     assert two.loc[("p", "churn_rate"), "imprecise"]
+    assert summary_cell(k["churn_rate"], two, "p") == "30.5% (too imprecise: 2 replications)"

@@ -52,3 +52,14 @@ def test_a_warm_up_is_a_number_of_days_or_auto() -> None:
     validate(_queue(0, 1))
     with pytest.raises(ConfigError, match=r'run\.warmup_days.*"auto"'):
         validate(compose(["run.warmup_days=soon"]))
+
+
+def test_a_horizon_too_short_for_mser_is_refused() -> None:
+    """Under the default weekly profile a batch is a week: 20 days are fewer than four
+    batches, and the pilot would choose nothing (it used to choose 0 days in silence)."""
+    cfg = compose(
+        ["run.policies=[rigid_script]", "run.horizon_days=20", "run.warmup_days=auto"]
+        + ["run.drain_days=0", "run.workers=1", "scenario.volume_per_day=200"]
+    )
+    with pytest.raises(ConfigError, match=r"run\.warmup_days = auto needs a longer"):
+        with_auto_warmup(cfg)

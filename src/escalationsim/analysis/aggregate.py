@@ -131,8 +131,11 @@ def paired_differences(
     kpis: pd.DataFrame, baseline: str, keys: tuple[str, ...] = ()
 ) -> pd.DataFrame:
     """Per (keys..., policy, kpi): mean difference policy - baseline over replications,
-    with the paired 95% interval and, for comparison, the unpaired (Welch) one."""
+    with the paired 95% interval and, for comparison, the unpaired (Welch) one. For a
+    Kaplan-Meier quantile not reached in some replication of either policy, NaN: the
+    replications that reached it would not be a fair sample."""
     cols = [c for c in kpi_columns(kpis) if c not in keys]
+    km = [censored(c) for c in cols]
     rows = []
     kpis = kpis.reset_index(drop=True)  # row labels are positions in `every`
     every = kpis[cols].astype(float).to_numpy()  # converted once, then rows per group
@@ -154,9 +157,13 @@ def paired_differences(
             values_b = every[[base[r] for r in common]]
             for j, col in enumerate(cols):
                 a, b = values_a[:, j], values_b[:, j]
-                with np.errstate(invalid="ignore"):  # inf - inf: left out as non-finite
-                    m, lo, hi = mean_ci(a - b)
-                _, ulo, uhi = welch_ci(a, b)
+                if km[j] and (np.isposinf(a).any() or np.isposinf(b).any()):
+                    # a median not reached in some replication: no difference to state
+                    m = lo = hi = ulo = uhi = math.nan
+                else:
+                    with np.errstate(invalid="ignore"):  # inf - inf: left out as non-finite
+                        m, lo, hi = mean_ci(a - b)
+                    _, ulo, uhi = welch_ci(a, b)
                 rows.append(
                     {
                         **dict(zip(keys, key, strict=True)),

@@ -219,8 +219,9 @@ class Kpi:
     queue_only: bool = False
     """Computed only for the queue-only scenario."""
     censored: bool = False
-    """A quantile of a Kaplan-Meier estimate: +inf where not reached (too few complaints
-    resolved), and +inf in a summary over replications if it is in any of them."""
+    """A quantile of a Kaplan-Meier estimate, or a ratio of two: +inf where not reached
+    (too few complaints resolved), and +inf in a summary over replications if it is in
+    any of them (no paired difference then)."""
     queues: tuple[str, ...] = ()
     """Pools whose queue this KPI measures the wait of: where one of them grows without
     bound the value depends on how long the run drains, so tables show the queue's
@@ -1022,6 +1023,7 @@ REGISTRY: list[Kpi | Family] = [
         "{:.2f}",
         NONNEG,
         views={"headline": 13},
+        censored=True,  # +inf where the top's median is not reached
     ),
     Kpi(
         "follower_ttr_ratio_resolved",
@@ -1050,6 +1052,7 @@ REGISTRY: list[Kpi | Family] = [
         "ratio",
         "{:.2f}",
         NONNEG,
+        censored=True,  # +inf where a group's median is not reached
     ),
     Kpi(
         "channel_resolution_gap",

@@ -101,6 +101,8 @@ class Stationarity:
     trending: tuple[str, ...]
     too_short: tuple[str, ...]
     checked: int
+    settled: int = 0
+    """Series MSER truncated and found settled (not constant, not too short)."""
 
     @property
     def stationary(self) -> bool | float:
@@ -116,6 +118,7 @@ def stationarity(series: Mapping[str, np.ndarray], step_h: float, batch: int) ->
     never formed) has nothing to truncate."""
     latest = 0.0
     trending, short = [], []
+    settled = 0
     alpha = TREND_ALPHA / max(len(series), 1)
     for name, y in series.items():
         y = np.asarray(y, dtype=float)
@@ -128,4 +131,5 @@ def stationarity(series: Mapping[str, np.ndarray], step_h: float, batch: int) ->
             trending.append(name)
         else:
             latest = max(latest, t.observations * step_h)
-    return Stationarity(latest, tuple(trending), tuple(short), len(series))
+            settled += 1
+    return Stationarity(latest, tuple(trending), tuple(short), len(series), settled)

@@ -215,12 +215,16 @@ def precision(kpis: pd.DataFrame, best: str, second: str) -> list[str]:
             f"cost (paired 95% half-width {_show('cost_per_complaint', half)} USD against a "
             f"difference of {_show('cost_per_complaint', abs(d))})."
         ]
-    need = math.ceil(n * (half / abs(d)) ** 2) + 1
+    # replications for 80% power at 5% (two-sided) if the difference is what it looks:
+    # the half-width must shrink to |d| z_0.975 / (z_0.975 + z_0.8); it shrinks as 1/sqrt(n)
+    need = math.ceil(n * (half / abs(d) * (1.96 + 0.84) / 1.96) ** 2)
     return [
         f"Precision: {n} replications are not enough to tell {best} from {second} on cost "
         f"(paired 95% half-width {_show('cost_per_complaint', half)} USD against a "
-        f"difference of {_show('cost_per_complaint', abs(d))}); about {need} would be, if "
-        "the difference is real (run.precision.kpi=cost_per_complaint adds them)."
+        f"difference of {_show('cost_per_complaint', abs(d))}); about {need} would tell them "
+        "apart with 80% power if the difference is as large as it looks "
+        "(run.precision.kpi=cost_per_complaint adds replications until each policy's "
+        "difference from the first one is that precise)."
     ]
 
 
@@ -231,15 +235,17 @@ def stationarity(summary: pd.DataFrame, policies: list[str]) -> list[str]:
     if all(math.isnan(v) for v in share.values()):
         return [
             "Run adequacy: the measured window is too short to say whether it is stationary "
-            "(MSER needs at least four weeks of daily series under a weekly profile)."
+            "(MSER needs at least four batches of the daily series: four weeks under a "
+            "weekly arrival profile, twenty days otherwise)."
         ]
     unsteady = [p for p, v in share.items() if not math.isnan(v) and v < 1.0]
     if not unsteady:
         cut = max(_mean(summary, p, "mser_truncation_days") for p in policies)
         return [
-            "Run adequacy: the measured window looks stationary for every policy (MSER-5 "
-            "on the daily series of complaints, their cost and every queue, then a test for "
-            f"a trend left; MSER would still cut at most {cut:.0f} days of it as warm-up)."
+            "Run adequacy: the measured window looks stationary for every policy (MSER on "
+            "the daily series of complaints, their cost and every queue, in batches of a "
+            "week under a weekly arrival profile, then a test for a trend left; MSER would "
+            f"still cut at most {cut:.0f} days of it as warm-up)."
         ]
     parts = [f"{p} in {_share(1 - share[p])} of its runs" for p in unsteady]
     return [
@@ -388,13 +394,24 @@ def assumptions(
     return rows
 
 
-def method(config: dict[str, Any], validation: dict[str, Any] | None = None) -> list[str]:
+def method(
+    config: dict[str, Any],
+    validation: dict[str, Any] | None = None,
+    kpis: pd.DataFrame | None = None,
+) -> list[str]:
     run = config.get("run") or {}
     days = run.get("horizon_days")
+    warmup = f"the first {run.get('warmup_days')} days not measured (queues start empty)"
+    if run.get("warmup_days") == "auto" and kpis is not None and "warmup_days" in kpis:
+        used = sorted({round(float(w), 4) for w in kpis["warmup_days"].dropna()})
+        warmup = (
+            f"the first {' or '.join(f'{w:g}' for w in used)} days not measured (queues start "
+            "empty; chosen by MSER from pilot runs: run.warmup_days=auto)"
+        )
     return [
         f"Each policy ({', '.join(run.get('policies', []))}) was simulated in "
-        f"{run.get('replications')} independent replications of {days} days, the first "
-        f"{run.get('warmup_days')} days not measured (queues start empty), then "
+        f"{run.get('replications')} independent replications of {days} days, "
+        f"{warmup}, then "
         f"{run.get('drain_days')} more days without new arrivals so that measured "
         "complaints can finish; random seed "
         f"{run.get('seed')}.",
@@ -724,7 +741,7 @@ def write_html_report(
             study.sensitive if study is not None else None,
             beside["notes"] if beside is not None else None,
         ),
-        method=method(config, validation),
+        method=method(config, validation, kpis),
         validation=validation,
         command=_command(root),
     )

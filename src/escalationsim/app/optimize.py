@@ -24,6 +24,7 @@ from escalationsim.app.tables import to_markdown
 from escalationsim.config.fields import ConfigError, is_int, is_real
 from escalationsim.experiment import optimize
 from escalationsim.experiment.job import SimConfig, validate
+from escalationsim.experiment.warmup import AUTO, with_auto_warmup
 
 if TYPE_CHECKING:
     from escalationsim.app.schema import AppConfig
@@ -112,6 +113,15 @@ def optimize_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     opt = app.optimize
     storage = outdir / STORAGE
     digest = _fingerprint(sim, opt)
+    if sim.run.warmup_days == AUTO:
+        # one warm-up for every candidate, from the configured policy's pilots: candidates
+        # are compared over the same measured window
+        from dataclasses import replace
+
+        base = replace(sim, run=replace(sim.run, policies=[opt.policy]))
+        sim = replace(
+            sim, run=replace(sim.run, warmup_days=with_auto_warmup(base)[0].run.warmup_days)
+        )
     if storage.exists():  # a study of another configuration (overwrite=true): start afresh
         try:
             old = optuna.load_study(study_name=optimize.STUDY_NAME, storage=f"sqlite:///{storage}")

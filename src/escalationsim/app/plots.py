@@ -24,7 +24,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from escalationsim.analysis import kpis as kpi_registry  # noqa: E402
-from escalationsim.analysis.aggregate import kpi_bounds, mean_ci  # noqa: E402
+from escalationsim.analysis.aggregate import censored, kpi_bounds, mean_ci  # noqa: E402
 from escalationsim.analysis.fairness import TIERS, outcomes_by_group  # noqa: E402
 from escalationsim.app.files import save_figure  # noqa: E402
 from escalationsim.engine import channels  # noqa: E402
@@ -416,6 +416,7 @@ def plot_vs_param(
 ) -> Figure:
     """A KPI against a swept parameter, one line per policy (and per value of the other
     swept parameters), with 95% confidence bands; log x when the values span 20x. A
+    Kaplan-Meier median not reached in a replication leaves its point out. A
     parameter that is not numeric (e.g. a config group) is placed at evenly spaced
     positions, its values in sorted order. Each policy has its colour and marker
     (:func:`line_style`), each setting of the other parameters its dash; the axes say
@@ -436,7 +437,12 @@ def plot_vs_param(
         pts = []
         floor, ceiling = kpi_bounds(kpi)
         for xv, g in sub.groupby(x):
-            m, lo, hi = mean_ci(g[kpi].astype(float).to_numpy())
+            values = g[kpi].astype(float).to_numpy()
+            if censored(kpi) and np.isposinf(values).any():
+                # a median not reached in some replication: no point (the line breaks)
+                pts.append((float(xv), np.nan, np.nan, np.nan))
+                continue
+            m, lo, hi = mean_ci(values)
             pts.append((float(xv), m, max(lo, floor), min(hi, ceiling)))
         pts.sort()
         xs, ms, los, his = (np.array(v) for v in zip(*pts, strict=True))

@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from escalationsim.analysis import kpis as kpi_registry
+from escalationsim.analysis.aggregate import MIN_REPLICATIONS
 
 NOT_REACHED = "not reached"
 """How a Kaplan-Meier quantile that the estimate never reaches is shown (survival
@@ -29,12 +30,13 @@ def fmt_value(fmt: str, x: float | None, censored: bool = False) -> str:
 
 
 QUEUE_NAMES = {
-    "ceo": "the CEO's inbox",
-    "exec_office": "the executive office's queue",
-    "reps": "the reps' queue",
-    "social": "the social team's queue",
-    "managers": "the managers' queue",
+    "ceo": ("the CEO's inbox", "letters"),
+    "exec_office": ("the executive office's queue", "cases"),
+    "reps": ("the reps' queue", "calls, emails and posts"),
+    "social": ("the social team's queue", "posts"),
+    "managers": ("the managers' queue", "requests"),
 }
+"""Each pool's queue in words, and what waits in it."""
 
 
 def unstable_queue(idx: pd.DataFrame, policy: str, k: kpi_registry.Kpi) -> str | None:
@@ -51,8 +53,8 @@ def unstable_queue(idx: pd.DataFrame, policy: str, k: kpi_registry.Kpi) -> str |
         if share >= 0.5:
             growth = mean(f"backlog_growth_per_week_{pool}")
             unserved = mean(f"unserved_share_{pool}")
-            where = QUEUE_NAMES.get(pool, f"the {pool} queue")
-            text = f"unstable: {where} grows by {fmt_value('{:,.0f}', growth)} a week"
+            where, what = QUEUE_NAMES.get(pool, (f"the {pool} queue", "requests"))
+            text = f"unstable: {where} grows by {fmt_value('{:,.0f}', growth)} {what} a week"
             if unserved >= 0.005:
                 text += f", {unserved:.0%} of the window's never served"
             elif not math.isnan(unserved):
@@ -61,6 +63,18 @@ def unstable_queue(idx: pd.DataFrame, policy: str, k: kpi_registry.Kpi) -> str |
                 text += f" (in {share:.0%} of runs)"
             return text
     return None
+
+
+def _why_imprecise(k: kpi_registry.Kpi, n: int) -> str:
+    """Why a summary was flagged imprecise (analysis.aggregate.summarise)."""
+    if n < MIN_REPLICATIONS:
+        return f"{n} replication{'s' if n != 1 else ''}"
+    lo, hi = k.bounds
+    if (lo, hi) == (0.0, 1.0):
+        return "its interval leaves 0-100%"
+    if lo == 0.0:
+        return "its interval goes below 0"
+    return f"its interval leaves [{lo:g}, {hi:g}]"
 
 
 def summary_cell(k: kpi_registry.Kpi, idx: pd.DataFrame, policy: str) -> str:
@@ -74,7 +88,7 @@ def summary_cell(k: kpi_registry.Kpi, idx: pd.DataFrame, policy: str) -> str:
     r = idx.loc[(policy, k.name)]
     cell = fmt_value(k.fmt, r["mean"], k.censored)
     if bool(r.get("imprecise", False)) and math.isfinite(r["mean"]):
-        return cell + f" (too imprecise: n={int(r['n'])})"
+        return cell + f" (too imprecise: {_why_imprecise(k, int(r['n']))})"
     if not math.isnan(r["ci_low"]):
         cell += f" [{fmt_value(k.fmt, r['ci_low'])}, {fmt_value(k.fmt, r['ci_high'])}]"
     return cell

@@ -6,15 +6,17 @@ an empty system (no warm-up, no drain) on streams of their own (replications fro
 chosen on the data it is then applied to). Their output series are averaged across the
 pilot runs, as Hoad, Robinson & Davies (2010) apply MSER-5 (a single run's queue
 lengths wander too much for the rule to tell a transient from an excursion), and MSER
-(:mod:`escalationsim.analysis.mser`) truncates each: complaints and their cost per
-interval, and every queue's length sampled at the start of each interval (an hour for
+(:mod:`escalationsim.analysis.mser`) truncates each: complaints per interval and every
+queue's length sampled at the start of each interval (not costs: a pilot has no drain, so
+its last complaints' costs are cut short, a false trend at the end) (an hour for
 runs of up to two weeks, a day for longer ones; batches of a week under a weekly
 arrival profile, a day under an hourly one, five intervals otherwise). The warm-up is
 the latest truncation point over every series and policy, among the series that
 settle: a series that still trends once truncated (a queue that grows without bound)
 has no warm-up that would make it stationary, and the run reports it as such (KPI
-``window_stationary``). The pilot costs about as much as :data:`PILOT_RUNS`
-replications of the job.
+``window_stationary``). A horizon too short for MSER to tell (fewer than four batches:
+four weeks under a weekly profile) is refused: the pilot would say nothing. The pilot
+costs about as much as :data:`PILOT_RUNS` replications of the job.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from escalationsim.analysis.complaints import ComplaintTable
-from escalationsim.analysis.mser import Stationarity, cycle_batch, stationarity
+from escalationsim.analysis.mser import MIN_BATCHES, Stationarity, cycle_batch, stationarity
+from escalationsim.config.fields import ConfigError
 from escalationsim.config.queue_only import QueueOnlyScenario, to_scenario
 from escalationsim.engine.model import Model
 from escalationsim.engine.population import population_blocks
@@ -81,12 +83,11 @@ def _series(cfg: SimConfig, name: str, replication: int, step_h: float) -> dict[
         monitor_h=step_h,
     )
     result = model.run()
-    table = ComplaintTable(result.log.columns, scenario, result.untracked, result.end_h)
     n = int(np.ceil(horizon_h / step_h))
-    slot = np.minimum((table.columns["arrival_time"] // step_h).astype(np.int64), n - 1)
+    arrival = result.log.columns["arrival_time"]
+    slot = np.minimum((arrival // step_h).astype(np.int64), n - 1)
     return {
         "complaints": np.bincount(slot, minlength=n).astype(float),
-        "cost": np.bincount(slot, weights=table.costs["cost_total"], minlength=n),
         **{f"queue_{k}": np.asarray(v, dtype=float)[:n] for k, v in result.backlog.items()},
     }
 
@@ -106,9 +107,19 @@ def pilot(cfg: SimConfig, name: str) -> Pilot:
 
 
 def with_auto_warmup(cfg: SimConfig) -> tuple[SimConfig, list[Pilot]]:
-    """``cfg`` with ``run.warmup_days`` the pilots' choice (in days, rounded up to the
-    pilot's sampling step), and the pilots."""
+    """``cfg`` with ``run.warmup_days`` the pilots' choice (a whole number of the pilot's
+    sampling steps: hours, or days for runs longer than two weeks), and the pilots; a
+    ConfigError if the horizon is too short for MSER to say anything."""
     pilots = [pilot(cfg, name) for name in cfg.run.policies]
+    for p in pilots:
+        st = p.stationarity
+        if st.too_short and not st.settled:
+            raise ConfigError(
+                f"run.warmup_days = auto needs a longer run.horizon_days "
+                f"({cfg.run.horizon_days:g}): MSER needs at least {MIN_BATCHES} batches of "
+                "each series (a batch is a week under a weekly arrival profile, a day under "
+                "an hourly one); give a number of days instead, or a longer horizon"
+            )
     warmup_h = max(p.stationarity.truncation_h for p in pilots)
     days = warmup_h / 24.0
     for p in pilots:
