@@ -34,7 +34,7 @@ check: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow and not cli and not sweep and not integration"
 
 ## Regenerate the reference results shown in the README (small files only; the validation
-## compares its M/G/c+G cases with Ciw, from the bench extra).
+## compares its M/G/c+G cases with Ciw, installed with the test extra).
 results: $(STAMP)
 	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability results/blended_social results/shifts results/screening results/ceo_channel results/robustness results/optimize
 	# the validation first: every report.html below shows its table (see the README)
@@ -85,6 +85,7 @@ lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv==0.13.9
 	$(UV_COMPILE) --upgrade --extra test -o requirements.lock
 	$(UV_COMPILE) --upgrade --extra test --extra bench --extra ray -o requirements-slow.lock
+	$(BIN)/python -m pip uninstall --quiet --yes uv  # a tool of this target, not of the project
 
 clean:
 	rm -rf $(VENV) $(SLOW) outputs multirun .pytest_cache .ruff_cache

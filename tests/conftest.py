@@ -57,8 +57,11 @@ hypothesis_settings.load_profile("escalationsim")
 def _shared_state() -> tuple:
     """What a test could leave behind for the next one in the same process: the channel,
     lever-mode and KPI registries, loaded plugins, Hydra's global state, the garbage
-    collector's thresholds and numpy's global generator."""
+    collector's thresholds, numpy's global generator, the signal handlers and the
+    loggers' levels (a run that installs a handler or silences a logger must undo it)."""
     import gc
+    import logging
+    import signal
 
     import numpy as np
     from hydra.core.global_hydra import GlobalHydra
@@ -77,6 +80,14 @@ def _shared_state() -> tuple:
         GlobalHydra.instance().is_initialized(),
         gc.get_threshold(),
         (state[1][:4].tobytes(), int(state[2])),
+        tuple(signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)),
+        logging.root.level,
+        logging.root.manager.disable,
+        sorted(
+            (name, lg.level, lg.disabled, lg.propagate)
+            for name, lg in list(logging.root.manager.loggerDict.items())
+            if isinstance(lg, logging.Logger) and name.startswith("escalationsim")
+        ),
     )
 
 

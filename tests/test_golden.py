@@ -39,6 +39,17 @@ def test_golden(case: str, table: str) -> None:
     pd.testing.assert_frame_equal(actual, expected, check_exact=True)
 
 
+def test_the_simd_limit_asked_for_is_in_force() -> None:
+    """make test runs this file again under NPY_DISABLE_CPU_FEATURES: check numpy obeyed
+    (a misspelt feature name would otherwise leave every run on the same SIMD path)."""
+    import os
+
+    from numpy._core._multiarray_umath import __cpu_features__ as features
+
+    for name in os.environ.get("NPY_DISABLE_CPU_FEATURES", "").replace(",", " ").split():
+        assert features.get(name) is False, f"{name} is still enabled: {features.get(name)}"
+
+
 def test_every_produced_table_is_pinned() -> None:
     """A case that produces a table has a fixture for it (none is skipped silently)."""
     for case in golden.CASES:

@@ -30,6 +30,14 @@ def test_edges_as_numpy() -> None:
         libm.power(np.array([-1.0]), 0.5)
 
 
-def test_dot_is_numpy_s_pairwise_sum() -> None:
-    a, b = np.arange(1000.0) / 7, np.arange(1000.0) / 3
-    assert libm.dot(a, b) == float(np.sum(a * b))
+def test_dot_is_a_correctly_rounded_sum_to_within_pairwise_error() -> None:
+    """dot sums in numpy's pairwise order, not BLAS's (whose blocking depends on the CPU):
+    close to the exactly rounded sum, and the same whatever BLAS's thread count."""
+    from threadpoolctl import threadpool_limits
+
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=100_003), rng.normal(size=100_003)
+    exact = math.fsum(float(x) * float(y) for x, y in zip(a, b, strict=True))
+    assert abs(libm.dot(a, b) - exact) <= 1e-12 * math.fsum(abs(a * b))
+    with threadpool_limits(4):
+        assert libm.dot(a, b) == libm.dot(a.copy(), b.copy())
