@@ -15,6 +15,7 @@ import contextlib
 import io
 import logging
 import os
+import signal
 import subprocess
 import sys
 import traceback
@@ -71,6 +72,10 @@ def _run_in_process(
     out, err = io.StringIO(), io.StringIO()
     code: int = 0
     saved_argv, saved_env = sys.argv, dict(os.environ)
+    # a process would end with its signal handlers; a sweep refused after it started
+    # leaves the sweep's (app.callbacks) installed
+    signals = (signal.SIGINT, signal.SIGTERM)
+    saved_handlers = [signal.getsignal(s) for s in signals]
     os.environ["HYDRA_FULL_ERROR"] = "0"
     GlobalHydra.instance().clear()
     try:
@@ -101,6 +106,8 @@ def _run_in_process(
         os.environ.clear()
         os.environ.update(saved_env)
         GlobalHydra.instance().clear()
+        for sig, handler in zip(signals, saved_handlers, strict=True):
+            signal.signal(sig, handler)
     return subprocess.CompletedProcess([argv0, *args], code, out.getvalue(), err.getvalue())
 
 
