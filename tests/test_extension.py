@@ -170,3 +170,22 @@ def test_plugins_declared_by_entry_points_are_loaded_once(monkeypatch) -> None:
     assert plugins.load_plugins() == ["mine"]
     assert plugins.load_plugins() == ["mine"]
     assert plugins._loaded == {"tests.test_extension"}
+
+
+def test_a_plugin_that_fails_to_import_is_named_and_left_out(monkeypatch, capsys) -> None:
+    from importlib.metadata import EntryPoint
+
+    from escalationsim.experiment import plugins
+
+    good = EntryPoint("mine", "tests.test_extension", plugins.GROUP)
+    bad = EntryPoint("broken", "tests.no_such_module_here", plugins.GROUP)
+    monkeypatch.setattr(
+        plugins, "entry_points", lambda group: [bad, good] if group == plugins.GROUP else []
+    )
+    monkeypatch.setattr(plugins, "_loaded", set())
+    monkeypatch.setattr(plugins, "FAILED", {})
+    assert plugins.load_plugins() == ["mine"]
+    assert plugins.load_plugins() == ["mine"]  # reported once
+    err = capsys.readouterr().err
+    assert err.count("plugin broken (tests.no_such_module_here) failed to load") == 1
+    assert "ModuleNotFoundError" in err

@@ -359,7 +359,17 @@ def _beside(run, tmp_path, volume=None):
         scenario["volume_per_day"] = volume
     recorded["scenario"] = scenario
     (study / "multirun.yaml").write_text(yaml.safe_dump(recorded))
+    _sign(study)
     return root / "headline"
+
+
+def _sign(study: Path) -> None:
+    """Record the study's files as its report would have written them."""
+    from escalationsim.app import manifest
+
+    manifest.write_report_manifest(
+        study, ["ranking.csv", "discovery.md", "sensitivity.csv", "multirun.yaml"]
+    )
 
 
 def test_a_robustness_study_of_the_same_scenario_beside_the_run_is_in_the_answer(run, tmp_path):
@@ -377,3 +387,21 @@ def test_a_robustness_study_of_the_same_scenario_beside_the_run_is_in_the_answer
     other = _beside(run, tmp_path / "other", volume=5000)
     build_report(other)
     assert "Robustness (a study" not in (other / "report.html").read_text()  # another scenario
+
+
+@pytest.mark.parametrize("sign_again", [False, True])
+def test_a_study_edited_since_it_was_written_or_impossible_is_not_quoted(run, tmp_path, sign_again):
+    """A hand edit of ranking.csv no longer matches the study's report manifest; signed
+    again, the figure it gives (cheapest in 99% of worlds, interval 0%-2%) is impossible:
+    either way the run's report does not quote it."""
+    from escalationsim.app.report import build_report
+
+    folder = _beside(run, tmp_path)
+    ranking = folder.parent / "robustness" / "ranking.csv"
+    rank = pd.read_csv(ranking)
+    rank["best_cost_share"], rank["best_cost_ci_low"], rank["best_cost_ci_high"] = 0.99, 0.0, 0.02
+    rank.to_csv(ranking, index=False)
+    if sign_again:
+        _sign(ranking.parent)
+    build_report(folder)
+    assert "Robustness (a study" not in (folder / "report.html").read_text()

@@ -147,10 +147,11 @@ def test_rep_roulette_wins_some_exceptions_from_empowered_reps_but_not_the_scrip
     """Asking again reaches another manager's review (approval is a fresh draw) under
     empowered reps; under the script every rep says no, so asking again only delays the
     escalation (and gives the customer one more chance to give up)."""
-    low_budget = "policies.empowered_rep.rep.budget_usd=40"  # most exceptions need a review
     for policy, gains in (("empowered_rep", True), ("rigid_script", False)):
-        off = _kpis("scenario.behaviour.roulette_prob=0", low_budget, policy=policy)
-        on = _kpis("scenario.behaviour.roulette_prob=1", low_budget, policy=policy)
+        # most exceptions need a review (the script has no budget to set)
+        low_budget = [f"policies.{policy}.rep.budget_usd=40"] if gains else []
+        off = _kpis("scenario.behaviour.roulette_prob=0", *low_budget, policy=policy)
+        on = _kpis("scenario.behaviour.roulette_prob=1", *low_budget, policy=policy)
         assert on.roulette_rate.min() > 0.01
         delta = on.resolution_rate.to_numpy() - off.resolution_rate.to_numpy()
         if gains:

@@ -139,11 +139,30 @@ def test_a_run_killed_while_writing_is_reported_unfinished_and_redone(tmp_path):
     m = manifest.read(out)
     m.status = "running"  # as a run killed after writing some files leaves it
     manifest.write(out, m)
-    (out / ".kpis.csv.abc.tmp").write_text("half")
+    (out / ".kpis.csv.abc12345.escalationsim.tmp").write_text("half")
     done, failed = find_jobs(out)
     assert not done and "did not finish" in failed[out]
     assert run_cli(args).returncode == 0
     assert manifest.read(out).complete and not list(out.glob(".*.tmp"))
+
+
+def test_overwrite_removes_only_what_the_folders_manifest_lists(tmp_path):
+    """A user's files in a run folder survive output.overwrite=true, whatever their names
+    (a plot-like PNG, a temporary-looking file, a result-like CSV the run did not write);
+    this program's own leftover temporary files go."""
+    out = tmp_path / "run"
+    args = [*FAST, "run.policies=[rigid_script]", "output.complaints=false"]
+    assert run_cli([*args, f"hydra.run.dir={out}"]).returncode == 0
+    mine = {"holiday_photo.png": b"\x89PNG", ".important.tmp": b"keep", "trials.csv": b"a,b\n"}
+    for name, data in mine.items():
+        (out / name).write_bytes(data)
+    (out / ".kpis.csv.zz99zz99.escalationsim.tmp").write_text("half")
+    proc = run_cli([*args, "run.seed=7", "output.overwrite=true", f"hydra.run.dir={out}"])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name, data in mine.items():
+        assert (out / name).read_bytes() == data, name
+    assert not list(out.glob("*.escalationsim.tmp"))
+    assert "holiday_photo.png" not in manifest.read(out).files
 
 
 @pytest.mark.sweep
@@ -334,10 +353,10 @@ def test_replications_are_handed_to_workers_lazily(monkeypatch):
     ("args", "says"),
     [
         (["scenario.volume_per_day=1e308"], "scenario.volume_per_day"),
-        (["scenario.volume_per_day=1e-9"], "at least 1 (nothing would be measured)"),
+        (["scenario.volume_per_day=1e-9"], "at least 1 (nothing would be measured"),
         (
             ["run.horizon_days=0.001", "run.warmup_days=0", "scenario.volume_per_day=500"],
-            "at least 1 (nothing would be measured)",
+            "at least 1 (nothing would be measured",
         ),
         (["scenario.staff.reps.hourly_cost_usd=1e308"], "scenario.staff.reps.hourly_cost_usd"),
         (
@@ -383,13 +402,14 @@ def test_python_api_bad_types_get_messages_and_numpy_numbers_are_accepted():
 
 
 def test_zero_measured_complaints_give_no_verdict():
-    """When, by chance, nothing is measured (seed 2: about 1.2 complaints expected in the
-    window, none arrive), neither stability nor meeting the targets is claimed."""
+    """When, by chance, nothing is measured (seed 1, flat profiles: 1.2 complaints expected
+    in the window, none arrive), neither stability nor meeting the targets is claimed."""
     from escalationsim import simulate
 
     sim = compose(
         ["run.replications=1", "run.horizon_days=1.2", "run.warmup_days=1", "run.drain_days=0"]
-        + ["run.policies=[rigid_script]", "scenario.volume_per_day=6", "run.seed=2"]
+        + ["run.policies=[rigid_script]", "scenario.volume_per_day=6", "run.seed=1"]
+        + ["scenario.arrivals.hourly_profile=[]", "scenario.arrivals.weekly_profile=[]"]
     )
     k = simulate(sim).kpis.iloc[0]
     assert k["complaints"] == 0
@@ -530,3 +550,272 @@ def test_the_report_checks_a_wrong_baseline_before_writing(tmp_path):
     target = tmp_path / "rep"
     assert main([str(out), "--out", str(target), "--baseline", "nope"]) == 1
     assert not target.exists() or not [p for p in target.iterdir() if not p.name.startswith(".")]
+
+
+@pytest.mark.parametrize("name", [".hydra", ".escalationsim.lock", "cli.log", "kpis.csv"])
+def test_a_symlink_planted_in_a_run_folder_is_not_written_through(tmp_path, name):
+    out, target = tmp_path / "run", tmp_path / "elsewhere"
+    out.mkdir()
+    if name == ".hydra":
+        target.mkdir()
+    else:
+        target.write_text("precious\n")
+    (out / name).symlink_to(target)
+    proc = run_cli([*FAST, "run.policies=[rigid_script]", f"hydra.run.dir={out}"])
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "symbolic links" in proc.stderr and name in proc.stderr
+    _no_traceback(proc)
+    if name == ".hydra":
+        assert not list(target.iterdir())
+    else:
+        assert target.read_text() == "precious\n"
+
+
+@pytest.mark.sweep
+def test_a_symlink_planted_in_a_sweep_job_folder_is_refused_before_any_job(tmp_path):
+    out, target = tmp_path / "sweep", tmp_path / "elsewhere.log"
+    (out / "1").mkdir(parents=True)
+    target.write_text("precious\n")
+    (out / "1" / "cli.log").symlink_to(target)
+    proc = run_cli(
+        ["-m", *FAST, "run.policies=[rigid_script]", "run.seed=1,2", f"hydra.sweep.dir={out}"]
+    )
+    assert proc.returncode != 0 and "symbolic links" in proc.stderr, proc.stderr[-2000:]
+    assert target.read_text() == "precious\n"
+
+
+@pytest.mark.sweep
+def test_a_sweep_with_one_policy_per_job_is_aggregated_and_paired(tmp_path):
+    """Each job ran one policy on the same configuration: the sweep's tables hold both,
+    paired on the same customers; the report on the folder works too."""
+    from tests.cli import run_report
+
+    out = tmp_path / "sweep"
+    proc = run_cli(
+        ["-m", *FAST, "run.policies=[rigid_script],[empowered_rep]", f"hydra.sweep.dir={out}"]
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = pd.read_csv(out / "summary.csv")
+    assert set(summary["policy"]) == {"rigid_script", "empowered_rep"}
+    assert "run.policies" not in summary.columns
+    paired = pd.read_csv(out / "paired.csv")
+    assert set(paired["policy"]) == {"empowered_rep"} and set(paired["n"]) == {2}
+    again = run_report([str(out)])
+    assert again.returncode == 0, again.stderr[-2000:]
+
+
+@pytest.mark.sweep
+def test_a_sweep_whose_report_fails_does_not_exit_0(tmp_path, monkeypatch):
+    from escalationsim.app import report
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a report that cannot be written")
+
+    monkeypatch.setattr(report, "build_report", broken)
+    proc = run_cli(["-m", *FAST, "run.seed=1,2", f"hydra.sweep.dir={tmp_path / 'sweep'}"])
+    assert proc.returncode == 1
+    assert "the sweep's report failed: a report that cannot be written" in proc.stderr
+
+
+def test_runs_of_different_configurations_are_not_pooled_as_replications(tmp_path):
+    """Two runs under one folder, the same overrides but another base configuration (as
+    after editing a config file between them): the report refuses to pool them, naming
+    the key that differs; runs of one configuration still pool."""
+    from tests.cli import run_report
+
+    root = tmp_path / "runs"
+    args = [*FAST, "run.policies=[rigid_script,empowered_rep]", "output.complaints=false"]
+    for name in ("a", "b"):
+        assert run_cli([*args, f"hydra.run.dir={root / name}"]).returncode == 0
+    assert run_report([str(root)]).returncode == 0  # the same configuration twice: pooled
+    record = root / "b" / ".hydra" / "config.yaml"
+    record.write_text(record.read_text().replace("volume_per_day: 150", "volume_per_day: 151"))
+    proc = run_report([str(root)])
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "a and b ran different configurations (scenario.volume_per_day: 150" in proc.stderr
+    _no_traceback(proc)
+
+
+def test_a_report_or_a_sweep_does_not_write_into_another_runs_folder(tmp_path):
+    from tests.cli import run_report
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    args = [*FAST, "run.policies=[rigid_script,empowered_rep]", "output.complaints=false"]
+    for folder, seed in ((a, 1), (b, 2)):
+        assert run_cli([*args, f"run.seed={seed}", f"hydra.run.dir={folder}"]).returncode == 0
+    before = _files(b)
+    proc = run_report([str(a), "--out", str(b)])
+    assert proc.returncode == 2 and "another run's folder" in proc.stderr, proc.stderr
+    sweep = run_cli(["-m", *args, "run.seed=3,4", f"hydra.sweep.dir={b}"])
+    assert sweep.returncode != 0 and "is a run's folder" in sweep.stderr, sweep.stderr[-2000:]
+    after = _files(b)
+    after.pop("cli.log", None), before.pop("cli.log", None)
+    assert after == before
+    assert run_report([str(b)]).returncode == 0  # its own folder: rewritten and re-recorded
+    assert manifest.intact(b, manifest.read(b))
+
+
+def test_every_file_a_manifest_lists_is_checked_before_a_report_reads_the_run(tmp_path):
+    from tests.cli import run_report
+
+    out = tmp_path / "run"
+    args = [*FAST, "run.policies=[rigid_script,empowered_rep]", "output.complaints=false"]
+    assert run_cli([*args, f"hydra.run.dir={out}"]).returncode == 0
+    (out / "summary.csv").write_text("policy,kpi,mean\nx,y,1\n")  # not one the report reads
+    proc = run_report([str(out)])
+    assert proc.returncode == 1
+    assert "summary.csv does not match its manifest" in proc.stderr, proc.stderr
+
+
+@pytest.mark.sweep
+def test_hydras_basic_sweeper_into_another_sweeps_folder_is_refused_and_never_mixed(tmp_path):
+    """hydra/sweeper=basic skips this project's sweeper and its folder check: the sweep
+    is still refused before it writes (exit 2, the first sweep's record kept); a report
+    on a folder whose jobs are another grid's reads none of them as its own."""
+    from escalationsim.app.report import find_jobs
+
+    out = tmp_path / "sweep"
+    args = [*FAST, "run.policies=[rigid_script]", "output.complaints=false"]
+    assert run_cli(["-m", *args, "run.seed=1,2", f"hydra.sweep.dir={out}"]).returncode == 0
+    record = (out / "multirun.yaml").read_bytes()
+    proc = run_cli(["-m", "hydra/sweeper=basic", *args, "run.seed=3,4", f"hydra.sweep.dir={out}"])
+    assert proc.returncode == 2 and "holds another sweep's results" in proc.stderr
+    assert (out / "multirun.yaml").read_bytes() == record
+    again = run_cli(["-m", "hydra/sweeper=basic", *args, "run.seed=1,2", f"hydra.sweep.dir={out}"])
+    assert again.returncode == 0 and "skipped" in again.stdout, again.stderr[-2000:]
+    # a grid record that is not the jobs' (as the basic sweeper used to leave it)
+    (out / "multirun.yaml").write_text(
+        (out / "multirun.yaml").read_text().replace("run.seed=1,2", "run.seed=3,4")
+    )
+    done, failed = find_jobs(out)
+    assert not done and all("holds another sweep's results" in why for why in failed.values())
+
+
+def test_interpolations_resolve_against_the_whole_configuration():
+    """As the recorded configuration and its hash resolve them: a key of another section
+    is found, and oc.select's default applies only where the key is missing."""
+    sim = compose(
+        [
+            "scenario.staff.scale_with_volume=true",
+            "scenario.staff.reference_volume_per_day=${scenario.volume_per_day}",
+            "run.horizon_days=${oc.select:scenario.staff.ceo.hours_per_week,3}",
+        ]
+    )
+    assert sim.scenario.staff.reference_volume_per_day == sim.scenario.volume_per_day
+    assert sim.run.horizon_days == sim.scenario.staff.ceo.hours_per_week == 4
+    with pytest.raises(ConfigError, match="run.horizon_days: Interpolation key 'nope.x' not found"):
+        compose(["run.horizon_days=${nope.x}"])
+
+
+BOMB = "".join(
+    f"{c}: &{c} [{','.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefg", "bcdefgh", strict=True)
+)
+BAD_CONFIG_FILES = {
+    "unclosed": ("volume_per_day: {a: 1\n", "line 4: not valid YAML"),
+    "duplicate": (
+        "volume_per_day: 1\nvolume_per_day: 2\n",
+        "line 4: duplicate key 'volume_per_day'",
+    ),
+    "tabs": ("staff:\n\treps: 1\n", "not valid YAML"),
+    "python_tag": ('volume_per_day: !!python/object/apply:os.system ["true"]\n', "is not allowed"),
+    "scalar": ("just a scalar\n", "a config file must be a mapping"),
+    "bomb": ('a: &a ["x","x","x","x","x","x","x","x","x"]\n' + BOMB, "expands to more than"),
+    "target": (
+        "cb:\n  _target_: escalationsim.app.files.write_text\n  text: x\n  path: /tmp/evil\n",
+        "_target_ 'escalationsim.app.files.write_text' is not allowed",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_CONFIG_FILES))
+def test_a_bad_file_in_a_config_dir_is_named_before_hydra_reads_it(tmp_path, name):
+    text, says = BAD_CONFIG_FILES[name]
+    (tmp_path / "cd" / "scenario").mkdir(parents=True)
+    header = "" if name == "scalar" else "defaults:\n  - default\n"
+    (tmp_path / "cd" / "scenario" / "mine.yaml").write_text(header + text)
+    started = time.monotonic()
+    proc = run_cli(
+        ["--config-dir", str(tmp_path / "cd"), "scenario=mine", f"hydra.run.dir={tmp_path / 'run'}"]
+    )
+    assert time.monotonic() - started < 30  # the alias bomb is not expanded
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "mine.yaml" in proc.stderr and says in proc.stderr, proc.stderr
+    _no_traceback(proc)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_callback_target_on_the_command_line_is_refused(tmp_path):
+    evil = tmp_path / "evil.txt"
+    proc = run_cli(
+        ["+hydra.callbacks.evil._target_=escalationsim.app.files.write_text"]
+        + [f"+hydra.callbacks.evil.path={evil}", "+hydra.callbacks.evil.text=x"]
+        + [f"hydra.run.dir={tmp_path / 'run'}"]
+    )
+    assert proc.returncode == 2 and "is not allowed" in proc.stderr, proc.stderr[-2000:]
+    assert not evil.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["hydra.run.dir=RUN/${nope}"], "interpolates ${nope}, which is not a key"),
+        (["experiment=optimize", "optimize.replications=10000000"], "optimize.replications"),
+        (["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=0", "run.seed=1,2"], "n_jobs = 0"),
+    ],
+)
+def test_settings_that_were_tracebacks_get_a_message(tmp_path, args, says):
+    args = [a.replace("RUN", str(tmp_path / "run")) for a in args]
+    flags = [a for a in args if a == "-m"]
+    args = [a for a in args if a != "-m"]
+    proc = run_cli([*flags, *FAST, *args, f"hydra.sweep.dir={tmp_path / 'sweep'}"])
+    assert proc.returncode == 2 and says in proc.stderr, proc.stderr[-2000:]
+    _no_traceback(proc)
+
+
+def test_a_manifest_that_is_a_folder_is_named(tmp_path):
+    out = tmp_path / "run"
+    (out / "manifest.json").mkdir(parents=True)
+    proc = run_cli([*FAST, f"hydra.run.dir={out}"])
+    assert proc.returncode == 2 and "manifest.json is not a file" in proc.stderr, proc.stderr
+    _no_traceback(proc)
+
+
+def test_a_progress_that_is_not_a_function_is_refused_by_name():
+    from escalationsim import simulate
+
+    with pytest.raises(ConfigError, match="progress = 'yes' is not allowed"):
+        simulate(compose([*FAST[:4], "run.policies=[rigid_script]"]), progress="yes")
+
+
+def test_memory_is_bounded_before_anything_runs_with_the_number_in_the_message():
+    from escalationsim.experiment.job import memory_estimate_gib
+
+    big = ["scenario.volume_per_day=200000", "run.workers=2"]
+    with pytest.raises(ConfigError, match=r"needs about [\d.]+ GiB .* more than this machine"):
+        validate(compose([*big, "run.limits.max_memory_gib=null"]))  # records on
+    with pytest.raises(ConfigError, match=r"more than run.limits.max_memory_gib \(0.5 GiB\)"):
+        validate(compose(["run.limits.max_memory_gib=0.5"]))
+    off = compose([*big, "run.records=false"])
+    validate(off)  # records off: the complaints are summarised a block at a time
+    on = compose(["run.records=true"])
+    # more workers, more memory; records off, much less
+    assert memory_estimate_gib(compose(["run.workers=4"])) > memory_estimate_gib(on)
+    assert memory_estimate_gib(compose(["run.records=false"])) < memory_estimate_gib(on)
+
+
+def test_an_interrupted_runs_partial_files_go_and_a_users_older_files_stay(tmp_path):
+    """A run interrupted before its manifest listed its files: the rerun removes the
+    result files written since it started (a partial complaints.parquet of a setting the
+    rerun does not write), and keeps a user's file that was there before."""
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "trials.csv").write_text("mine\n")  # a user's, before any run
+    time.sleep(0.05)
+    args = [*FAST, "run.policies=[rigid_script]", f"hydra.run.dir={out}"]
+    m = manifest.new_manifest("another", [])
+    manifest.write(out, m)  # a run started, killed before it listed anything
+    (out / "complaints.parquet").write_bytes(b"partial")
+    proc = run_cli([*args, "output.complaints=false", "output.overwrite=true"])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert not (out / "complaints.parquet").exists()
+    assert (out / "trials.csv").read_text() == "mine\n"

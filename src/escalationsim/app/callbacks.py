@@ -13,11 +13,12 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from escalationsim.app import manifest
 from escalationsim.app.sweeps import count_jobs
@@ -35,6 +36,7 @@ class SweepReport(Callback):
         self._handlers: dict[int, Any] = {}
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        self._check_folder(config)
         self._started = manifest.now()
         for sig in (signal.SIGTERM, signal.SIGINT):
             self._handlers[sig] = signal.signal(sig, _stop_workers)
@@ -45,6 +47,36 @@ class SweepReport(Callback):
             # Updated where jobs end in this process (the basic launcher); the joblib
             # launcher prints its own progress lines from its workers.
             self._bar = tqdm(total=total, desc="sweep jobs", unit="job", disable=None)
+
+    @staticmethod
+    def _check_folder(config: DictConfig) -> None:
+        """Before any sweeper writes (this project's checks the folder itself; Hydra's
+        basic one, ``hydra/sweeper=basic``, would not): a folder holding another sweep's
+        or a run's results stops the sweep, exit code 2."""
+        from escalationsim.app.sweeps import check_sweep_folder, grid_jobs
+        from escalationsim.config.fields import ConfigError
+
+        n_jobs = OmegaConf.select(config, "hydra.launcher.n_jobs", default=None)
+        if isinstance(n_jobs, int) and not isinstance(n_jobs, bool) and n_jobs == 0:
+            msg = (
+                "hydra.launcher.n_jobs = 0 is not allowed: must be a number of worker "
+                "processes >= 1 (or -1: one per core)"
+            )
+            log.error("%s", msg)
+            print(f"escalationsim: invalid configuration: {msg}", file=sys.stderr)
+            raise SystemExit(2)
+        if config.hydra.sweeper.get("_target_", "").startswith("hydra_plugins.escalationsim"):
+            return  # checked by the sweeper, with each job's configuration hash too
+        jobs = grid_jobs(config)
+        if jobs is None:
+            return
+        overwrite = bool(OmegaConf.select(config, "output.overwrite", default=False))
+        try:
+            check_sweep_folder(Path(config.hydra.sweep.dir), jobs, overwrite)
+        except ConfigError as err:
+            log.error("%s", err)
+            print(f"escalationsim: {err}", file=sys.stderr)
+            raise SystemExit(2) from None
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         num = config.hydra.job.get("num")
@@ -79,6 +111,10 @@ class SweepReport(Callback):
             _, failed = find_jobs(sweep)
             _report_failures(failed)
             raise SystemExit(1) from None
+        except Exception as err:  # Hydra would turn it into a warning and exit 0
+            log.exception("the sweep's report failed")
+            print(f"escalationsim: the sweep's report failed: {err}", file=sys.stderr)
+            raise SystemExit(1) from None
         log.info("sweep report: %s", report.resolve())
         print(f"sweep report written to {report.resolve()}")
         if failed:
@@ -87,15 +123,26 @@ class SweepReport(Callback):
 
 
 def _skipped(sweep: Path, started: str) -> int:
-    """Jobs of the sweep whose complete results were there before it started."""
+    """Jobs of this sweep's grid whose complete results were there before it started
+    (another sweep's results in a job folder are not this sweep's skipped job)."""
+    from escalationsim.app.report import _grid
+    from escalationsim.app.sweeps import job_of_grid
+
+    expected = _grid(sweep)
     n = 0
     for path in sweep.glob(f"*/{manifest.MANIFEST}"):
         try:
             m = manifest.read(path.parent)
-        except manifest.FolderError:
+            i = int(path.parent.name)
+        except (manifest.FolderError, ValueError):
             continue
-        if m is not None and m.complete and m.finished < started:
-            n += 1
+        if m is None or not m.complete or m.finished >= started:
+            continue
+        if expected is not None and (
+            i >= len(expected) or not job_of_grid(m.overrides, expected[i])
+        ):
+            continue
+        n += 1
     return n
 
 

@@ -9,11 +9,12 @@ directory (``hydra.run.dir=...`` to choose).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import hydra
@@ -23,6 +24,7 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from escalationsim.app import manifest
+from escalationsim.app.inert import inert_settings, refuse
 from escalationsim.app.progress import ProgressBar
 from escalationsim.app.schema import AppConfig, to_sim_config
 from escalationsim.config.fields import ConfigError
@@ -32,9 +34,11 @@ from escalationsim.experiment.plugins import load_plugins
 log = logging.getLogger("escalationsim")
 
 
-def check_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
+def check_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> tuple[SimConfig, AppConfig]:
     """Everything a job checks before it simulates or writes anything (keys, types,
-    ranges, names, work bounds): raise a ConfigError naming the key. Sweeps call it on
+    ranges, names, work bounds, and that no setting among ``overrides``, the user's, is
+    one that cannot act: :mod:`escalationsim.app.inert`): raise a ConfigError naming the
+    key. Sweeps call it on
     their jobs before launching any. A job of a robustness study first gets its
     scenario's values, in ``cfg`` itself (:func:`escalationsim.app.study.apply_scenario`),
     so that they are checked, recorded and hashed as the job's configuration."""
@@ -45,13 +49,25 @@ def check_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
     sim, app = to_sim_config(cfg)
     if app.job not in JOBS:
         raise ConfigError(f"job = {app.job!r} is not allowed: must be one of {sorted(JOBS)}")
-    validate(sim)  # every section, whichever job runs: no bad value is kept silently
+    # every section, whichever job runs: no bad value is kept silently (the optimiser's
+    # trials keep no per-complaint records: its memory is estimated so)
+    if app.job == "optimize":
+        validate(dataclasses.replace(sim, run=dataclasses.replace(sim.run, records=False)))
+    else:
+        validate(sim)
     if app.job == "optimize":
         from escalationsim.app.optimize import check as check_optimize
 
         check_optimize(sim, app)
     validate_validation(app.validation, require_cases=app.job == "validation")
+    refuse(overrides, job_inert(sim, app))
     return sim, app
+
+
+def job_inert(sim: SimConfig, app: AppConfig) -> dict[str, str]:
+    """The settings that cannot act in this job (:mod:`escalationsim.app.inert`)."""
+    compared = [app.optimize.policy] if app.job == "optimize" else None
+    return inert_settings(sim, app.job, app.output.complaints, compared)
 
 
 def compose(overrides: list[str] | None = None, config_name: str = "config") -> SimConfig:
@@ -62,7 +78,9 @@ def compose(overrides: list[str] | None = None, config_name: str = "config") -> 
 
     with initialize_config_module(config_module="escalationsim.conf", version_base="1.3"):
         cfg = hydra_compose(config_name=config_name, overrides=overrides or [])
-    return to_sim_config(cfg)[0]
+    sim, app = to_sim_config(cfg)
+    refuse(overrides or [], job_inert(sim, app))
+    return sim
 
 
 def _fail(err: ConfigError) -> int:
@@ -184,7 +202,8 @@ def run_job(
     :mod:`escalationsim.app.manifest`), run the job it names and record what it wrote;
     return an exit code. Nothing is written before the checks pass."""
     try:
-        sim, app = check_config(cfg)
+        # a sweep's overrides were checked against every job before it launched
+        sim, app = check_config(cfg, [] if sweeping else overrides or [])
     except ConfigError as err:
         return _fail(err)
     overrides = list(overrides or [])
@@ -206,10 +225,11 @@ def run_job(
         _write_record(cfg, outdir, overrides)
         record = manifest.new_manifest(digest, overrides)
         manifest.write(outdir, record)
+        before = manifest.snapshot(outdir)  # a user's own files are not the run's
         code = JOBS[app.job](sim, app, outdir)
         if code == 0:
-            present = manifest.results_present(outdir)
-            manifest.complete(outdir, record, [outdir / name for name in present])
+            written = manifest.written_since(outdir, before)
+            manifest.complete(outdir, record, [outdir / name for name in written])
     return code
 
 
@@ -278,8 +298,23 @@ def _output_dir_problem(argv: list[str]) -> str | None:
             continue
         if not value.strip():
             return f"{key} is empty: must name a folder"
+        unknown = _unknown_interpolation(value)
+        if unknown:  # Hydra would fail with a traceback when it makes the folder
+            return (
+                f"{key} = {value!r} interpolates ${{{unknown}}}, which is not a key of the "
+                f"configuration (its sections: {', '.join(SECTIONS)})"
+            )
         if "${" not in value:
             path = Path(value)
+            from escalationsim.app.manifest import planted_links
+
+            links = planted_links(path) if key.lstrip("+") == "hydra.run.dir" else []
+            if links:  # before Hydra opens cli.log through one
+                return (
+                    f"{key} = {value!r} has symbolic links where this program writes "
+                    f"({', '.join(links)}); it never makes them and will not write through "
+                    "them: remove them, or choose another folder"
+                )
             try:
                 path.mkdir(parents=True, exist_ok=True)
                 probe = path / ".escalationsim.write-test"
@@ -292,8 +327,45 @@ def _output_dir_problem(argv: list[str]) -> str | None:
     return None
 
 
+SECTIONS = (
+    "hydra",
+    "job",
+    "scenario",
+    "policies",
+    "run",
+    "output",
+    "validation",
+    "uncertainty",
+    "robustness",
+    "optimize",
+    "experiment",
+)
+"""Top-level keys a folder name may interpolate (``${run.seed}``, ``${hydra.job.num}``...)."""
+
+
+def _unknown_interpolation(value: str) -> str | None:
+    """The first plain interpolation ``${key}`` of ``value`` whose section is not one of
+    the configuration's (resolvers such as ``${now:%H}`` are Hydra's to check)."""
+    import re
+
+    for inner in re.findall(r"\$\{([^{}]*)\}", value):
+        if ":" in inner:
+            continue
+        head = inner.strip().lstrip(".").split(".")[0].split("[")[0]
+        if head and head not in SECTIONS:
+            return inner
+    return None
+
+
 def main() -> None:
     """Console-script entry point."""
+    from escalationsim.app.config_dir import check_argv
+
+    try:  # a config dir's files and any _target_, before Hydra reads them
+        check_argv(sys.argv[1:])
+    except ConfigError as err:
+        print(f"escalationsim: invalid configuration: {err}", file=sys.stderr)
+        sys.exit(2)
     problem = _output_dir_problem(sys.argv[1:])
     if problem:
         print(f"escalationsim: {problem}", file=sys.stderr)

@@ -12,6 +12,10 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+TMP_SUFFIX = ".escalationsim.tmp"
+"""The end of this program's temporary files' names: a run folder's leftovers that a
+rerun may remove (a user's own ``*.tmp`` files are never touched)."""
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -23,7 +27,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> Path:
     """Call ``write(tmp)`` on a temporary path next to ``path``, then rename it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))

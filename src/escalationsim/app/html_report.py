@@ -478,6 +478,10 @@ def find_study(root: Path, config: dict[str, Any]) -> dict[str, Any] | None:
     need = ("ranking.csv", "discovery.md", "sensitivity.csv", "multirun.yaml")
     if folder == Path(root).resolve() or not all((folder / n).exists() for n in need):
         return None
+    from escalationsim.app.manifest import report_files_intact
+
+    if not report_files_intact(folder, need):  # edited or replaced since the study wrote them
+        return None
     try:
         study = yaml.safe_load((folder / "multirun.yaml").read_text()) or {}
         rank = pd.read_csv(folder / "ranking.csv")
@@ -495,6 +499,14 @@ def find_study(root: Path, config: dict[str, Any]) -> dict[str, Any] | None:
     if base(study) != base(config):
         return None
     lead = rank.sort_values(["regret_mean", "policy"]).iloc[0]
+    try:  # an impossible figure (a share outside 0-1, an interval without it) is not quoted
+        share, lo, hi = (
+            float(lead[c]) for c in ("best_cost_share", "best_cost_ci_low", "best_cost_ci_high")
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not (0.0 <= lo <= share <= hi <= 1.0):
+        return None
     n = int(lead["scenarios"]) if "scenarios" in rank else len(rank)
     sentences = [
         f"Robustness (a study of this scenario's uncertainties in ../robustness, {n} sampled "

@@ -18,6 +18,7 @@ a time:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -34,7 +35,7 @@ from typing import Any
 import yaml
 from omegaconf import DictConfig, OmegaConf
 
-from escalationsim.app.files import write_text
+from escalationsim.app.files import TMP_SUFFIX, write_text
 
 MANIFEST = "manifest.json"
 LOCK = ".escalationsim.lock"
@@ -63,8 +64,9 @@ RESULT_FILES = (
     "FAILED",
 )
 """Files this program writes into a run folder (and PNG plots): what counts as results
-when a folder has no manifest, and what ``output.overwrite`` removes. Not ``optuna.db``,
-an optimisation's study: a rerun resumes it (app/optimize.py, which starts afresh
+when a folder has no manifest (such a folder is refused without ``output.overwrite``;
+with it, nothing in it is removed: :func:`clear` removes only what a manifest lists).
+Not ``optuna.db``, an optimisation's study: a rerun resumes it (app/optimize.py, which starts afresh
 when the study is another configuration's)."""
 
 NOT_IN_HASH = (
@@ -137,6 +139,8 @@ def read(folder: Path) -> Manifest | None:
     path = Path(folder) / MANIFEST
     if not path.exists():
         return None
+    if not path.is_file():
+        raise FolderError(f"{path} is not a file; remove it, or use another folder")
     try:
         data = json.loads(path.read_text())
         m = Manifest(**data)
@@ -154,7 +158,7 @@ def read(folder: Path) -> Manifest | None:
         if not ok:
             raise ValueError("a field of the wrong kind")
         return m
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, OSError) as err:
         raise FolderError(f"{path} is damaged ({err}); remove it, or use another folder") from None
 
 
@@ -192,6 +196,47 @@ def complete(folder: Path, manifest: Manifest, paths: list[Path]) -> Manifest:
     return manifest
 
 
+def refresh(folder: Path, names: list[str]) -> None:
+    """Record again, in the folder's complete manifest, the files a report rewrote in it
+    (``escalationsim-report`` on a run's own folder), so that every file it lists still
+    matches; nothing if the folder has no complete manifest."""
+    m = read(folder)
+    if m is None or not m.complete:
+        return
+    for name in names:
+        if _plain(name) and (Path(folder) / name).is_file():
+            m.files[name] = record(Path(folder) / name)
+    write(folder, m)
+
+
+REPORT_MANIFEST = "report-manifest.json"
+"""A sweep folder's record of the files its report wrote (name -> size and SHA-256): a
+run's report quotes a study beside it only if the study's files match it."""
+
+
+def write_report_manifest(folder: Path, names: list[str]) -> None:
+    folder = Path(folder)
+    files = {n: record(folder / n) for n in sorted(names) if (folder / n).is_file()}
+    write_text(json.dumps(files, indent=1, sort_keys=True) + "\n", folder / REPORT_MANIFEST)
+
+
+def report_files_intact(folder: Path, names: tuple[str, ...]) -> bool:
+    """Each of ``names`` is listed in the folder's report manifest and matches it."""
+    path = Path(folder) / REPORT_MANIFEST
+    try:
+        files = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(files, dict):
+        return False
+    for name in names:
+        rec = files.get(name)
+        p = Path(folder) / name
+        if not isinstance(rec, dict) or not p.is_file() or record(p)["sha256"] != rec.get("sha256"):
+            return False
+    return True
+
+
 def intact(folder: Path, manifest: Manifest) -> bool:
     """Every file the manifest lists is there, with its recorded SHA-256."""
     folder = Path(folder)
@@ -212,12 +257,53 @@ def results_present(folder: Path) -> list[str]:
     return found
 
 
+def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Each file of ``folder`` by name -> (inode, modification time): what was there
+    before a run, so that its manifest lists only the files it wrote (a file this program
+    writes is renamed into place, a new inode; a user's file left alone keeps its own)."""
+    out = {}
+    for p in Path(folder).iterdir() if Path(folder).is_dir() else ():
+        with contextlib.suppress(OSError):
+            st = p.lstat()
+            out[p.name] = (st.st_ino, st.st_mtime_ns)
+    return out
+
+
+def written_since(folder: Path, before: dict[str, tuple[int, int]]) -> list[str]:
+    """Result files of ``folder`` (:func:`results_present`) written since ``before``."""
+    now = snapshot(folder)
+    return [n for n in results_present(folder) if n in now and now[n] != before.get(n)]
+
+
+def _written_after(folder: Path, started: str) -> list[str]:
+    """Result files of ``folder`` (by name, or PNG plots) last written at or after
+    ``started`` (an ISO time): an interrupted run's, not a user's file already there."""
+    try:
+        t0 = dt.datetime.fromisoformat(started).timestamp()
+    except (TypeError, ValueError):
+        return []
+    out = []
+    for name in results_present(folder):
+        with contextlib.suppress(OSError):
+            if (Path(folder) / name).lstat().st_mtime >= t0:
+                out.append(name)
+    return out
+
+
 def clear(folder: Path, manifest: Manifest | None) -> list[str]:
-    """Remove a previous run's results from ``folder``: the files its manifest lists,
-    every result file by name, leftover temporary files, and the manifest."""
+    """Remove a previous run's results from ``folder``: only the files its manifest lists,
+    the FAILED marker this program writes for a failed sweep job, this program's leftover
+    temporary files (named ``*.escalationsim.tmp``), the manifest, and, for a run that was
+    interrupted before it listed its files, the result files written since it started.
+    Nothing else is ever removed, whatever its name: a user's file in the folder, or
+    results of a run that left no manifest, stay (the new run's files replace those of
+    the same name; its manifest lists only its own)."""
     folder = Path(folder)
-    names = set(results_present(folder)) | set(manifest.files if manifest else ())
-    names |= {p.name for p in folder.glob(".*.tmp")}
+    names = {p.name for p in folder.glob(f".*{TMP_SUFFIX}")} | {"FAILED"}
+    if manifest is not None:
+        names |= set(manifest.files)
+        if not manifest.complete:  # interrupted before it listed its files: those it wrote
+            names |= set(_written_after(folder, manifest.started))
     removed = []
     for name in sorted(names):
         if not _plain(name):  # never anything outside the folder, whatever a manifest says
@@ -230,12 +316,37 @@ def clear(folder: Path, manifest: Manifest | None) -> list[str]:
     return removed
 
 
+OWN_NAMES = (LOCK, MANIFEST, ".hydra", "cli.log", "FAILED")
+"""Names in a run folder that this program (or Hydra for it) writes to or through."""
+
+
+def planted_links(folder: Path) -> list[str]:
+    """Names of :data:`OWN_NAMES` and result files in ``folder`` that are symbolic links:
+    this program never makes one, so writing through it would write wherever it points."""
+    folder = Path(folder)
+    names = (*OWN_NAMES, *RESULT_FILES, ".hydra/config.yaml", ".hydra/overrides.yaml")
+    return [n for n in names if (folder / n).is_symlink()]
+
+
+def check_no_links(folder: Path) -> None:
+    """A FolderError naming the symbolic links planted in ``folder``, if any."""
+    links = planted_links(folder)
+    if links:
+        raise FolderError(
+            f"{folder} has symbolic links where this program writes ({', '.join(links)}); "
+            "it never makes them and will not write through them: remove them, or choose "
+            "another folder"
+        )
+
+
 @contextmanager
 def locked(folder: Path) -> Iterator[None]:
-    """Hold the folder's lock for the block; a FolderError if another run holds it."""
+    """Hold the folder's lock for the block; a FolderError if another run holds it, or if
+    the folder has links planted where the run writes (:func:`check_no_links`)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    check_no_links(folder)
+    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

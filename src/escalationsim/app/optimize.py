@@ -87,6 +87,14 @@ def check(sim: SimConfig, app: AppConfig) -> None:
     a job would be, before any trial runs."""
     opt = app.optimize
     optimize.validate(opt, list(sim.policies))
+    most = sim.run.limits.max_replications
+    for key in ("replications", "confirm_replications"):
+        n = getattr(opt, key)
+        if n > most:  # checked here, not when the first trial runs
+            raise ConfigError(
+                f"optimize.{key} = {n} is not allowed: must be at most "
+                f"run.limits.max_replications = {most}"
+            )
     for end in ("low", "high"):
         values = {n: getattr(lv, end) for n, lv in opt.levers.items()}
         try:

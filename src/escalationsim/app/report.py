@@ -79,6 +79,7 @@ def find_jobs(root: Path, current: Path | None = None) -> tuple[list[Path], dict
         why = _untrusted(Path(current), current)
         return ([Path(current)], {}) if why is None else ([], {Path(current): why or "no results"})
     total = _grid_size(root)
+    expected = _grid(root) if total is not None else None
     markers = ("kpis.csv", manifest.MANIFEST, "FAILED", ".hydra/config.yaml")
     found = {p.parent for m in markers for p in root.rglob(m)}
     found = {j.parent if j.name == ".hydra" else j for j in found}
@@ -90,6 +91,8 @@ def find_jobs(root: Path, current: Path | None = None) -> tuple[list[Path], dict
     failed: dict[Path, str] = {}
     for job in sorted(found):
         why = _untrusted(job, current)
+        if why is None and expected is not None:
+            why = _not_of_grid(job, expected)
         if why is None:
             done.append(job)
         elif why:
@@ -122,14 +125,43 @@ def _untrusted(job: Path, current: Path | None) -> str | None:
         return "no results: the run did not finish (killed or crashed, or still running)"
     if "kpis.csv" not in m.files:
         return "" if "validation.csv" in m.files else "no kpis.csv among its results"
-    for name in READ_FILES:
-        if name in m.files:
-            path = job / name
-            if not path.exists():
-                return f"{name} is missing (its manifest lists it)"
-            if manifest.record(path)["sha256"] != m.files[name]["sha256"]:
-                return f"{name} does not match its manifest (damaged or replaced): not read"
+    for name, rec in m.files.items():  # every file it lists, not only those read here
+        path = job / name
+        if not path.is_file():
+            return f"{name} is missing (its manifest lists it)"
+        if not isinstance(rec, dict) or manifest.record(path)["sha256"] != rec.get("sha256"):
+            return f"{name} does not match its manifest (damaged or replaced): not read"
     return None
+
+
+def _grid(root: Path) -> list[list[str]] | None:
+    """The overrides of each job of the sweep recorded in ``root/multirun.yaml``."""
+    from omegaconf import OmegaConf
+
+    from escalationsim.app.sweeps import grid_jobs
+
+    try:
+        return grid_jobs(OmegaConf.load(root / "multirun.yaml"))
+    except Exception:  # an unreadable record: no grid to check against
+        return None
+
+
+def _not_of_grid(job: Path, expected: list[list[str]]) -> str | None:
+    """Why the results in a sweep's job folder are not that job's (another sweep's, run
+    into the same folder), or None."""
+    from escalationsim.app.sweeps import job_of_grid
+
+    try:
+        i = int(job.name)
+        m = manifest.read(job)
+    except (ValueError, manifest.FolderError):
+        return None
+    if m is None or i >= len(expected) or job_of_grid(m.overrides, expected[i]):
+        return None
+    return (
+        f"holds another sweep's results (ran with: {' '.join(m.overrides)}; this sweep's "
+        f"job {i} is: {' '.join(expected[i])}): not read"
+    )
 
 
 def _grid_size(root: Path) -> int | None:
@@ -213,7 +245,9 @@ def gather(root: Path, current: Path | None = None) -> Gathered:
     # started recorded none and say nothing about which parameters vary
     every = [o for o in overrides + [_overrides(job, quiet=True) for job in failed] if o]
     keys = sorted({k for o in every for k in o})
-    swept = [k for k in keys if len({o.get(k) for o in every}) > 1]
+    # which policies a job ran is the policy column itself: jobs that ran different
+    # policies on one configuration are compared as one (run.policies=[a],[b])
+    swept = [k for k in keys if len({o.get(k) for o in every}) > 1 and k != POLICIES_KEY]
     for i, (df, daily, o) in enumerate(zip(frames, dailies, overrides, strict=True)):
         if swept:  # the swept parameters as columns, added at once
             frames[i] = pd.concat(
@@ -233,7 +267,94 @@ def gather(root: Path, current: Path | None = None) -> Gathered:
         kpis[k] = _numeric(kpis[k])
         if not daily_all.empty:
             daily_all[k] = _numeric(daily_all[k])
+    if frames:
+        _check_poolable(done, overrides, swept, root)
+        kpis = _one_row_per_replication(kpis, swept)
     return Gathered(kpis, daily_all, swept, done, failed)
+
+
+def _job_config(job: Path) -> dict[str, Any] | None:
+    """The configuration a job recorded (``.hydra/config.yaml``), flattened to dotted
+    keys, without what may differ between jobs pooled as one configuration (the
+    policies run, workers, progress, resume, overwrite); None if it recorded none."""
+    from escalationsim.app.manifest import NOT_IN_HASH
+
+    path = job / ".hydra" / "config.yaml"
+    if not path.is_file():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ValueError(f"{path} is damaged ({str(err).splitlines()[0]})") from None
+    flat: dict[str, Any] = {}
+
+    def walk(node: Any, prefix: str) -> None:
+        if isinstance(node, dict) and node:
+            for k, v in node.items():
+                walk(v, f"{prefix}.{k}" if prefix else str(k))
+        else:
+            flat[prefix] = node
+
+    walk(data if isinstance(data, dict) else {}, "")
+    for section, key in (*NOT_IN_HASH, ("run", "policies")):
+        flat.pop(f"{section}.{key}", None)
+    return {k: v for k, v in flat.items() if not k.startswith("hydra.")}
+
+
+def _check_poolable(done: list[Path], overrides: list[dict], swept: list[str], root: Path) -> None:
+    """Jobs with the same swept values are pooled as one configuration: a ValueError if
+    their recorded configurations say otherwise (runs of different configurations under
+    one folder would read as replications of one), naming the jobs and a key that
+    differs."""
+    groups: dict[tuple, list[Path]] = {}
+    for job, o in zip(done, overrides, strict=True):
+        groups.setdefault(tuple(o.get(k) for k in swept), []).append(job)
+    for jobs in groups.values():
+        if len(jobs) < 2:
+            continue
+        configs = [(job, _job_config(job)) for job in jobs]
+        configs = [(job, c) for job, c in configs if c is not None]
+        if not configs:
+            continue
+        (first, ref), *rest = configs
+        for job, c in rest:
+            if c == ref:
+                continue
+            key = sorted(k for k in set(c) | set(ref) if c.get(k) != ref.get(k) and k not in swept)
+            shown = key[0] if key else "?"
+            raise ValueError(
+                f"{first.relative_to(root) if first != root else '.'} and "
+                f"{job.relative_to(root) if job != root else '.'} ran different "
+                f"configurations ({shown}: {ref.get(shown)!r} against {c.get(shown)!r}"
+                + (f", and {len(key) - 1} more" if len(key) > 1 else "")
+                + "): they cannot be pooled as replications of one; report on each "
+                "folder separately"
+            )
+
+
+POLICIES_KEY = "run.policies"
+
+
+def _one_row_per_replication(kpis: pd.DataFrame, swept: list[str]) -> pd.DataFrame:
+    """The KPI rows with each (swept values, policy, replication) once. Two jobs that ran
+    the same policy in the same replication of the same configuration (a sweep over
+    ``run.policies=[a,b],[a,c]``) give the same row, kept once; different rows there
+    mean the jobs are not replications of one configuration: a ValueError names them."""
+    ids = [*swept, *KPI_ID_COLUMNS]
+    dup = kpis.duplicated(ids, keep=False)
+    if not dup.any():
+        return kpis
+    values = [c for c in kpis.columns if c != "job"]
+    rows = kpis[dup]
+    for _, same in rows.groupby(ids, dropna=False, sort=False):
+        if len(same[values].astype(str).drop_duplicates()) > 1:
+            jobs = ", ".join(map(str, same["job"]))
+            raise ValueError(
+                f"jobs {jobs} ran policy {same['policy'].iloc[0]} in replication "
+                f"{same['replication'].iloc[0]} with different results: they are not "
+                "replications of one configuration, and cannot be pooled"
+            )
+    return kpis.drop_duplicates(ids, keep="first").reset_index(drop=True)
 
 
 def _plots(g: Gathered, out: Path, svgs: dict[str, str]) -> list[Path]:
@@ -374,6 +495,7 @@ def build_report(
     root = Path(root)
     out = Path(out) if out else root
     g = gather(root, current)
+    before = manifest.snapshot(out)  # a run's own folder: its manifest records them again
     if g.kpis.empty:
         reasons = "; ".join(f"{j}: {why}" for j, why in list(g.failed.items())[:3])
         raise FileNotFoundError(
@@ -420,6 +542,13 @@ def build_report(
     paired = pd.DataFrame()
     if base in policies and len(policies) > 1:
         paired = paired_differences(kpis.drop(columns=["job"]), base, keys)
+    if paired.empty and len(policies) > 1:
+        lines += [
+            "",
+            f"No paired differences against `{base}`: no group of jobs ran it beside "
+            "another policy on the same configuration.",
+        ]
+    elif not paired.empty:
         tables["paired.csv"] = paired
         shown = paired[paired["kpi"].isin([k.name for k in kpi_registry.view("paired")])].copy()
         for c in ("diff", "paired_ci_low", "paired_ci_high", "unpaired_ci_low", "unpaired_ci_high"):
@@ -477,6 +606,11 @@ def build_report(
         groups=groups,
         study=study,
     )
+    if study is not None:  # what a run's report beside it may quote, checked against this
+        manifest.write_report_manifest(
+            out, [*tables, "discovery.md", "report.md", "report.html", "multirun.yaml"]
+        )
+    manifest.refresh(out, manifest.written_since(out, before))
     return report, g.failed
 
 
@@ -529,6 +663,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"escalationsim-report: {args.dir} is not a folder", file=sys.stderr)
         return 2
     out = args.out or args.dir
+    if out.resolve() != args.dir.resolve() and (out / manifest.MANIFEST).exists():
+        print(
+            f"escalationsim-report: {out} is another run's folder (it has a "
+            f"{manifest.MANIFEST}): its files are that run's; choose another --out",
+            file=sys.stderr,
+        )
+        return 2
     try:
         with manifest.locked(out):  # not while a run writes into that folder
             report, failed = build_report(args.dir, args.out, args.baseline, not args.no_plots)

@@ -136,9 +136,14 @@ def to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
 
 def _to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
     check_keys(cfg)
+    # every interpolation resolved once, against the whole configuration, as the recorded
+    # configuration and its hash are: a section typed on its own would resolve
+    # ``${scenario.volume_per_day}`` or ``${oc.select:...,default}`` against itself
+    if isinstance(cfg, DictConfig):
+        cfg = OmegaConf.create(OmegaConf.to_container(cfg, resolve=True))
     scenario = _scenario(cfg.get("scenario"))
     nodes = cfg.get("policies") or {}
-    if isinstance(nodes, DictConfig):  # resolve interpolations against the whole config
+    if isinstance(nodes, DictConfig):
         nodes = OmegaConf.to_container(nodes, resolve=True)
     policies = {name: typed_policy(name, node) for name, node in nodes.items()}
     rest = {k: cfg[k] for k in cfg if k not in ("scenario", "policies")}

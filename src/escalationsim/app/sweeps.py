@@ -55,6 +55,29 @@ def count_jobs(config: DictConfig) -> int | None:
         return None
 
 
+def grid_jobs(config: DictConfig) -> list[list[str]] | None:
+    """Each job's overrides, in job-number order, as Hydra's basic sweeper (and this
+    project's, which keeps its order) expands the sweep recorded in ``config`` (a
+    sweep's multirun.yaml); None if it cannot be told."""
+    try:
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        params = [f"{k}={v}" for k, v in (config.hydra.sweeper.get("params") or {}).items()]
+        params += list(config.hydra.overrides.task)
+        parsed = OverridesParser.create().parse_overrides(params)
+        batches = BasicSweeper.split_arguments(parsed, None)
+        return [list(job) for batch in batches for job in batch]
+    except Exception:  # a sweeper with other semantics: no grid to check against
+        return None
+
+
+def job_of_grid(recorded: Sequence[str], expected: Sequence[str]) -> bool:
+    """Whether a job folder's recorded overrides are those of the grid's job there
+    (settings that do not change results aside)."""
+    return _identity(recorded) == _identity(expected)
+
+
 def _identity(overrides: Sequence[str]) -> list[str]:
     """A job's overrides without those that do not change its results (hydra.*, and the
     settings of :data:`escalationsim.app.manifest.NOT_IN_HASH`), sorted."""
@@ -83,7 +106,19 @@ def check_sweep_folder(
     from escalationsim.app import manifest
     from escalationsim.config.fields import ConfigError
 
-    if overwrite or not sweep_dir.exists():
+    if not sweep_dir.exists():
+        return
+    if (sweep_dir / manifest.MANIFEST).exists():  # whatever output.overwrite says
+        raise ConfigError(
+            f"{sweep_dir} is a run's folder (it has a {manifest.MANIFEST}): a sweep would "
+            "mix its jobs and report with that run's files; choose another hydra.sweep.dir"
+        )
+    for i in range(len(jobs)):  # before Hydra opens a job's cli.log through a planted link
+        try:
+            manifest.check_no_links(sweep_dir / str(i))
+        except manifest.FolderError as err:
+            raise ConfigError(str(err)) from None
+    if overwrite:
         return
     for i, job in enumerate(jobs):
         folder = sweep_dir / str(i)

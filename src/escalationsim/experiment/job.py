@@ -4,8 +4,11 @@ job that runs before anything is simulated."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from escalationsim.config.fields import (
     NONNEG,
@@ -15,6 +18,7 @@ from escalationsim.config.fields import (
     check,
     int_min,
     is_num,
+    optional,
     param,
     validate_tree,
 )
@@ -33,8 +37,11 @@ class LimitsConfig:
     max_days: float = param(36_500.0, POSITIVE)
     """Simulated days per replication, drain included (100 years)."""
     max_complaints: float = param(20_000_000.0, POSITIVE)
-    """Expected complaints per replication, incidents included (memory: about 200 bytes
-    each with records on)."""
+    """Expected complaints per replication, incidents included (memory: see
+    ``max_memory_gib``)."""
+    max_memory_gib: float | None = param(None, optional(POSITIVE))
+    """The most memory the job may be estimated to need (:func:`memory_estimate_gib`);
+    None: the machine's physical memory."""
     max_replications: int = param(100_000, int_min(1))
     max_staff: int = param(100_000, int_min(1))
     """Workers in any one pool, after scaling with volume."""
@@ -161,16 +168,36 @@ def expected_complaints(
     scenario: ScenarioConfig | QueueOnlyScenario, lo_h: float, hi_h: float
 ) -> float:
     """Expected arrivals in [lo_h, hi_h), incidents included (before word of mouth and
-    root-cause fixes)."""
+    root-cause fixes): the mean rate weighted by the hour-of-day and day-of-week profiles
+    (a window on hours they give no weight expects none), each incident adding its
+    multiplier less one over its hours (overlapping incidents add, an approximation),
+    plus the backlog the run starts from if the window holds t=0."""
     per_h = scenario.expected_per_day() / 24.0
-    n = per_h * max(hi_h - lo_h, 0.0)
     arrivals = getattr(scenario, "arrivals", None)
     initial = getattr(arrivals, "initial_complaints", getattr(scenario, "initial_customers", 0))
-    if lo_h <= 0.0 < hi_h:
-        n += initial  # the backlog the run starts from, all at time 0
-    for b in getattr(getattr(scenario, "arrivals", None), "bursts", []):
+    n = float(initial) if lo_h <= 0.0 < hi_h else 0.0
+    if hi_h <= lo_h:
+        return n
+    if not isinstance(scenario, ScenarioConfig):
+        return n + per_h * (hi_h - lo_h)
+    from escalationsim.engine.population import profile_factor
+
+    # the profiles repeat every week, constant within each hour: their integral from 0
+    # is whole weeks plus a running sum over the hours of the last one
+    week = profile_factor(scenario, np.arange(168) + 0.5).tolist()  # Python floats:
+    cum = [0.0, *itertools.accumulate(week)]  # a huge volume gives inf, not a warning
+
+    def integral(t: float) -> float:
+        weeks, rest = divmod(max(t, 0.0), 168.0)
+        hour = int(rest)
+        return weeks * cum[-1] + cum[hour] + (rest - hour) * (week[hour] if hour < 168 else 0.0)
+
+    n += per_h * (integral(hi_h) - integral(lo_h))
+    for b in scenario.arrivals.bursts:
         start, end = b.start_day * 24.0, b.start_day * 24.0 + b.duration_h
-        n += per_h * (b.multiplier - 1.0) * max(min(end, hi_h) - max(start, lo_h), 0.0)
+        a, z = max(start, lo_h), min(end, hi_h)
+        if z > a:
+            n += per_h * (b.multiplier - 1.0) * (integral(z) - integral(a))
     return n
 
 
@@ -193,6 +220,63 @@ def _check_job_types(cfg: SimConfig) -> None:
             "a name of letters, digits, _ and - (not NA, null, true...)",
         )
         check(f"policies.{name}", p, isinstance(p, PolicyConfig), "a PolicyConfig")
+
+
+BASE_MIB = 160.0
+"""Memory of a process before it simulates (Python, numpy, pandas, pyarrow, Hydra),
+measured (docs/performance.md)."""
+KIB_PER_COMPLAINT_RECORDS = 0.9
+"""Peak memory per complaint of one replication with per-complaint records on, in a
+worker (the worst policy, ``ceo_responds``, at 10^6 complaints: about 995 MiB)."""
+KIB_PER_ROW_KEPT = 0.35
+"""Memory per complaint row the main process keeps for the job's complaint table (records
+on: every policy and replication, until it is written)."""
+
+
+def memory_estimate_gib(cfg: SimConfig) -> float:
+    """Estimated peak memory of the job, in GiB: each worker's replication (records on:
+    :data:`KIB_PER_COMPLAINT_RECORDS` a complaint; off, the complaints are summarised a
+    block at a time and only open customers are held) plus, with records on, the rows the
+    main process keeps for every (policy, replication) pair."""
+    run = cfg.run
+    per_rep = expected_complaints(cfg.scenario, 0.0, run.horizon_days * 24.0)
+    reps = max(run.replications, run.precision.max_replications if run.precision.kpi else 0)
+    workers = max(1, min(run.workers, len(run.policies) * reps))
+    mib = BASE_MIB * (workers + (1 if workers > 1 else 0))
+    if run.records:
+        mib += workers * per_rep * KIB_PER_COMPLAINT_RECORDS / 1024.0
+        mib += len(run.policies) * reps * per_rep * KIB_PER_ROW_KEPT / 1024.0
+    return mib / 1024.0
+
+
+def machine_memory_gib() -> float | None:
+    """Physical memory of this machine, in GiB (None where it cannot be told)."""
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_memory(cfg: SimConfig) -> None:
+    limit = cfg.run.limits.max_memory_gib
+    source = "run.limits.max_memory_gib"
+    if limit is None:
+        limit, source = machine_memory_gib(), "this machine's memory"
+    if limit is None:
+        return
+    need = memory_estimate_gib(cfg)
+    if need > limit:
+        raise ConfigError(
+            f"run.workers x run.records x the complaints per replication: this job needs "
+            f"about {need:.1f} GiB ({cfg.run.workers} worker(s), records "
+            f"{'on' if cfg.run.records else 'off'}, "
+            f"{expected_complaints(cfg.scenario, 0.0, cfg.run.horizon_days * 24.0):,.0f} "
+            f"complaints per replication), more than {source} ({limit:.1f} GiB): set "
+            "run.records=false (output.complaints=false alone saves nothing), use fewer "
+            "run.workers or a shorter run.horizon_days, or raise run.limits.max_memory_gib"
+        )
 
 
 def validate(cfg: SimConfig) -> None:
@@ -222,8 +306,10 @@ def validate(cfg: SimConfig) -> None:
         "scenario.volume_per_day x (run.horizon_days - run.warmup_days)",
         f"{measured:.3g} expected measured complaints",
         measured >= 1.0,
-        "at least 1 (nothing would be measured)",
+        "at least 1 (nothing would be measured; the window's hours and days count as "
+        "scenario.arrivals.hourly_profile and weekly_profile weigh them)",
     )
+    _check_memory(cfg)
     if isinstance(cfg.scenario, ScenarioConfig):
         _check_staff(cfg.scenario, lim)
     for name, policy in cfg.policies.items():  # every one defined, run or not
@@ -244,7 +330,24 @@ def _check_staff(scenario: ScenarioConfig, lim: LimitsConfig) -> None:
             <= lim.max_staff,
             f"small enough that no scaled pool exceeds run.limits.max_staff = {lim.max_staff}",
         )
-    for pool, n in head_counts(scenario).items():
+    if st.scale_with_volume and scenario.channels.phone.patience_mean_s:
+        check(
+            "scenario.targets.phone_abandon_max",
+            scenario.targets.phone_abandon_max,
+            scenario.targets.phone_abandon_max > 0,
+            "more than 0 when scenario.staff.scale_with_volume=true: callers with a "
+            "patience (scenario.channels.phone.patience_mean_s) always abandon some, so "
+            "no head count reaches 0 (set patience_mean_s=null for callers who never hang up)",
+        )
+    try:
+        counts = head_counts(scenario)
+    except ConfigError:
+        raise
+    except ValueError as err:  # a target the staffing formulas cannot meet
+        raise ConfigError(
+            f"scenario.staff.scale_with_volume = true cannot staff this scenario: {err}"
+        ) from None
+    for pool, n in counts.items():
         check(
             f"scenario.staff.{pool}.count",
             n,

@@ -10,6 +10,7 @@ them before composing its configuration, and worker processes load them before t
 from __future__ import annotations
 
 import logging
+import sys
 from importlib.metadata import entry_points
 
 log = logging.getLogger("escalationsim")
@@ -17,15 +18,31 @@ log = logging.getLogger("escalationsim")
 GROUP = "escalationsim.plugins"
 
 _loaded: set[str] = set()
+FAILED: dict[str, str] = {}
+"""Plugins that failed to import, by entry-point name -> the error (reported once)."""
 
 
 def load_plugins() -> list[str]:
-    """Import every module declared under :data:`GROUP` (once); return their names."""
+    """Import every module declared under :data:`GROUP` (once); return the names of those
+    loaded. A plugin that fails to import is named on standard error with its error, once,
+    and left out: every command that does not need it goes on (one that does is refused
+    by the configuration check, its lever mode or KPI unknown)."""
     names = []
     for ep in entry_points(group=GROUP):
-        if ep.value not in _loaded:
+        if ep.value in _loaded:
+            names.append(ep.name)
+            continue
+        if ep.name in FAILED:
+            continue
+        try:
             ep.load()
-            _loaded.add(ep.value)
-            log.debug("plugin %s (%s) loaded", ep.name, ep.value)
+        except Exception as err:  # a plugin's own bug: name it, go on without it
+            FAILED[ep.name] = f"{type(err).__name__}: {err}"
+            msg = f"plugin {ep.name} ({ep.value}) failed to load and is left out: {FAILED[ep.name]}"
+            log.warning("%s", msg)
+            print(f"escalationsim: {msg}", file=sys.stderr)
+            continue
+        _loaded.add(ep.value)
+        log.debug("plugin %s (%s) loaded", ep.name, ep.value)
         names.append(ep.name)
     return names

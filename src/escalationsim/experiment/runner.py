@@ -23,6 +23,7 @@ import pandas as pd
 from escalationsim.analysis.aggregate import paired_differences, summarise
 from escalationsim.analysis.complaints import ComplaintTable, StreamingSummary
 from escalationsim.analysis.metrics import daily_series, run_kpis
+from escalationsim.config.fields import ConfigError
 from escalationsim.config.queue_only import QueueOnlyScenario, to_scenario
 from escalationsim.engine.model import Model
 from escalationsim.engine.population import population_blocks
@@ -156,6 +157,11 @@ def simulate(cfg: SimConfig, progress: Callable[[Progress], None] | None = None)
     called as simulated days and pairs complete, if given.
     """
     validate(cfg)
+    if progress is not None and not callable(progress):
+        raise ConfigError(
+            f"progress = {progress!r} is not allowed: must be None or a function taking a "
+            "Progress (escalationsim.experiment.runner.Progress)"
+        )
     if cfg.run.warmup_days == AUTO:
         cfg, _ = with_auto_warmup(cfg)
         validate(cfg)

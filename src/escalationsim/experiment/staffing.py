@@ -25,12 +25,13 @@ def _phone_agents(scenario: ScenarioConfig, calls_h: float) -> int:
         return 0
     ht = scenario.handle_times
     patience_s = scenario.channels.phone.patience_mean_s
+    if not patience_s:  # callers never hang up: Erlang C, occupancy at most 90%
+        return staff_for_targets(calls_h, 60.0 / ht.phone.mean_min, max_occupancy=0.9)
     return staff_for_targets(
         calls_h,
         60.0 / ht.phone.mean_min,
         max_abandon=scenario.targets.phone_abandon_max / 2,
-        theta=3600.0 / patience_s if patience_s else None,
-        max_occupancy=None if patience_s else 0.9,
+        theta=3600.0 / patience_s,
     )
 
 

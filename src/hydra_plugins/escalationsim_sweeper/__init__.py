@@ -106,18 +106,25 @@ class CoveringSweeper(basic_sweeper.BasicSweeper):
     def _check_jobs(self, jobs: list[list[str]]) -> None:
         from omegaconf import open_dict
 
-        from escalationsim.app.cli import check_config
+        from escalationsim.app.cli import check_config, job_inert
+        from escalationsim.app.inert import refuse_in_sweep
         from escalationsim.app.sweeps import covering_subset
         from escalationsim.config.fields import ConfigError
 
         loader = self.hydra_context.config_loader if self.hydra_context else self.config_loader
+        checked = []
         for overrides in covering_subset(jobs):
             cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=overrides)
             with open_dict(cfg):  # the job's own config, as its task function gets it
                 cfg.pop("hydra", None)
             try:
-                check_config(cfg)
+                sim, app = check_config(cfg)
             except ConfigError as err:
                 raise ConfigCompositionException(
                     f"invalid configuration in sweep job {' '.join(overrides)}: {err}"
                 ) from None
+            checked.append((overrides, job_inert(sim, app)))
+        try:  # a setting that cannot act in any job of the sweep
+            refuse_in_sweep(checked)
+        except ConfigError as err:
+            raise ConfigCompositionException(f"invalid configuration: {err}") from None

@@ -1,0 +1,172 @@
+"""Every setting a user gives has an effect or is refused with the reason and what to set
+instead (app/inert.py, config/inert.py); the probe that changes every leaf alone runs
+in the slow suite (tests/inert_probe.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from escalationsim import ConfigError, compose
+from tests.cli import run_cli
+
+
+def _refused(*overrides: str) -> str:
+    with pytest.raises(ConfigError) as err:
+        compose(list(overrides))
+    return str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "names"),
+    [
+        ("scenario.staff.reps.count=18", "scenario.staff.reps.schedule.hourly=[]"),
+        ("scenario.staff.exec_office.count=1", "scenario.staff.exec_office.schedule.shifts=[]"),
+        ("scenario.staff.social.count=50", "+social_team=separate"),
+        ("scenario.staff.social.hourly_cost_usd=10", "no work goes to the social pool"),
+        ("scenario.staff.reference_volume_per_day=10", "scenario.staff.scale_with_volume=true"),
+        ("policies.omnichannel.rep.budget_usd=10", "add it to run.policies"),
+        ("run.precision.half_width=0.05", "run.precision.kpi"),
+        ("+validation.replications=3", "experiment=validation"),
+        ("+optimize.trials=3", "experiment=optimize"),
+    ],
+)
+def test_a_setting_that_cannot_act_is_refused_with_the_reason_and_the_remedy(override, names):
+    message = _refused(override)
+    key = override.split("=")[0].lstrip("+")
+    assert f"{key} cannot act in this configuration" in message and names in message, message
+
+
+def test_the_same_settings_act_where_they_can():
+    """The remedies the messages give are accepted, and the setting then acts."""
+    sim = compose(["+staffing=around_the_clock", "scenario.staff.reps.count=9"])
+    assert sim.scenario.staff.reps.weekly_schedule().peak == 9
+    sim = compose(["+social_team=separate", "scenario.staff.social.count=3"])
+    assert sim.scenario.staff.social.weekly_schedule().peak == 3
+    compose(
+        ["scenario.staff.scale_with_volume=true", "scenario.staff.reference_volume_per_day=800"]
+    )
+    compose(["run.policies=[omnichannel]", "policies.omnichannel.rep.budget_usd=10"])
+    compose(["run.precision.kpi=cost_per_complaint", "run.precision.half_width=0.05"])
+
+
+def test_rostered_pools_growing_with_volume_refuse_their_own_roster():
+    message = _refused(
+        "scenario.staff.scale_with_volume=true", "scenario.staff.reps.schedule.hourly=[]"
+    )
+    assert "staffed hour by hour for the phone load" in message, message
+
+
+def test_no_records_and_a_complaints_table_asked_for_is_refused():
+    message = _refused("run.records=false", "output.complaints=true")
+    assert "output.complaints cannot act" in message and "run.records=true" in message
+    compose(["run.records=false"])  # the default output.complaints is not the user's
+
+
+@pytest.mark.parametrize("key", ["scenario.volume_per_day", "scenario.churn.accounting"])
+def test_deleting_a_setting_is_refused_rather_than_falling_back_to_a_hidden_default(key):
+    message = _refused(f"~{key}")
+    assert f"~{key}: deleting a setting is not supported" in message, message
+
+
+def test_a_misspelt_key_of_hydra_is_refused_and_the_right_one_suggested():
+    message = _refused("+hydra.run.dri=/tmp/x")
+    assert "hydra.run has no key 'dri' (did you mean hydra.run.dir?)" in message, message
+    compose(["+hydra.job.env_set.ESCALATIONSIM_PROBE=1"])  # a dictionary takes any key
+
+
+def test_the_queue_only_scenario_refuses_what_its_distributions_ignore():
+    message = _refused("scenario=queue_only", "scenario.service_cv=2")
+    assert "service_dist=lognormal" in message
+    compose(["scenario=queue_only", "scenario.service_dist=lognormal", "scenario.service_cv=2"])
+    assert "patience_minutes" in _refused("scenario=queue_only", "scenario.patience_cv=2")
+    assert "no policy acts on it" in _refused(
+        "scenario=queue_only", "policies.empowered_rep.rep.budget_usd=5"
+    )
+
+
+@pytest.mark.cli
+def test_the_command_line_refuses_it_before_writing_anything(tmp_path):
+    out = tmp_path / "run"
+    proc = run_cli(["scenario.staff.reps.count=18", f"hydra.run.dir={out}"])
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "scenario.staff.reps.count cannot act" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (out / "kpis.csv").exists() and not (out / "manifest.json").exists()
+
+
+@pytest.mark.sweep
+def test_a_sweep_over_a_setting_that_cannot_act_is_refused_before_any_job(tmp_path):
+    out = tmp_path / "sweep"
+    proc = run_cli(["-m", "scenario.staff.reps.count=5,10", f"hydra.sweep.dir={out}"])
+    assert proc.returncode != 0
+    assert "scenario.staff.reps.count cannot act" in proc.stderr, proc.stderr[-2000:]
+    assert not list(out.glob("*/kpis.csv"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", ["default", "queue_only"])
+def test_every_leaf_changed_alone_changes_the_run_or_is_refused(scenario):
+    from tests.inert_probe import probe
+
+    silent = [o for o in probe(scenario) if o.kind == "silent"]
+    assert not silent, "\n".join(f"{o.key}: {o.detail}" for o in silent)
+
+
+def test_staffing_combinations_are_checked_before_the_run():
+    """Callers who never hang up are staffed by Erlang C (no abandonment target to meet);
+    an abandonment target of 0 with patient-but-not-infinitely callers is refused by name
+    (both were tracebacks from the staffing code)."""
+    from escalationsim import validate
+
+    sim = compose(
+        ["scenario.channels.phone.patience_mean_s=null", "scenario.staff.scale_with_volume=true"]
+    )
+    validate(sim)
+    assert sim.scenario.staff.scale_with_volume
+    with pytest.raises(
+        ConfigError, match=r"scenario.targets.phone_abandon_max = 0.0 .* more than 0"
+    ):
+        validate(
+            compose(
+                ["scenario.staff.scale_with_volume=true", "scenario.targets.phone_abandon_max=0"]
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        # 08:00-18:00 only, a window from 00:00 to 07:12 on the second day
+        [
+            "scenario.arrivals.hourly_profile=["
+            + ",".join(["0"] * 8 + ["1"] * 10 + ["0"] * 6)
+            + "]",
+            "run.horizon_days=1.3",
+            "run.warmup_days=1",
+        ],
+        # weekdays only, a window on the weekend
+        [
+            "scenario.arrivals.weekly_profile=[1,1,1,1,1,0,0]",
+            "run.horizon_days=7",
+            "run.warmup_days=5",
+        ],
+    ],
+)
+def test_a_window_on_hours_the_profiles_give_no_weight_measures_nothing_and_is_refused(window):
+    from escalationsim import validate
+
+    with pytest.raises(ConfigError, match="nothing would be measured"):
+        validate(compose(window))
+    validate(compose([*window[:-2], "run.horizon_days=7.5", "run.warmup_days=5"]))
+
+
+def test_an_empty_section_that_would_be_merged_into_the_shipped_one_is_refused():
+    message = _refused("experiment=validation", "validation.cases={}")
+    assert "validation.cases={}: an empty section is merged" in message, message
+
+
+@pytest.mark.cli
+def test_a_misspelt_key_of_hydra_on_the_command_line_is_refused(tmp_path):
+    proc = run_cli(["+hydra.run.dri=/tmp/x", f"hydra.run.dir={tmp_path / 'run'}"])
+    assert proc.returncode == 2 and "did you mean hydra.run.dir?" in proc.stderr, proc.stderr
+    assert not (tmp_path / "run").exists()
