@@ -74,9 +74,9 @@ def candidates(value: Any) -> Iterator[Any]:
     elif isinstance(value, Enum):
         yield from (m for m in type(value) if m != value)
     elif isinstance(value, int):
-        yield from (value + 1, value * 2, value - 1) if value else (1, 2)
+        yield from (value + 1, value * 2, value - 1, value // 10) if value else (1, 2)
     elif isinstance(value, float):
-        yield from (value * 2, value / 2, value + 0.1, value - 0.1) if value else (0.5, 0.01)
+        yield from (value * 2, value / 2, value + 0.1, value / 10) if value else (0.5, 0.01)
     elif value is None:
         yield from (60.0, 1.0, 1)
     elif isinstance(value, list) and value:
@@ -85,7 +85,8 @@ def candidates(value: Any) -> Iterator[Any]:
             yield [replace(first, count=first.count + 1), *value[1:]]
         elif isinstance(first, int | float) and not isinstance(first, bool):
             yield [first * 2 if first else 1, *value[1:]]
-            yield [first + 1, *value[1:]]
+            mid = len(value) // 2 + len(value) // 7  # a busy hour of the window, not 00:00
+            yield [*value[:mid], value[mid] * 2 + 1, *value[mid + 1 :]]
 
 
 def _signature(sim: SimConfig) -> tuple[pd.DataFrame, pd.DataFrame]:

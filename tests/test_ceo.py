@@ -13,11 +13,9 @@ from escalationsim import compose, simulate
 
 pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
 
-OFF = [
-    "scenario.office.reads_file=false",
-    "scenario.office.drafts_ceo_letters=false",
-    "scenario.office.owner_direct_line=false",
-]
+OFF = ["scenario.office.reads_file=false"]
+"""The office answers without reading the file (under rigid_script, the office's other
+two switches, for a CEO who redirects, cannot act and are refused)."""
 
 
 def _run(*overrides: str, policies: str = "[rigid_script]", days: int = 30, reps: int = 2):

@@ -236,7 +236,12 @@ def uninterrupted(tmp_path_factory):
 @pytest.mark.sweep
 @pytest.mark.cli
 @pytest.mark.parametrize(
-    "launcher", [["hydra/launcher=basic"], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]]
+    "launcher",
+    [
+        ["hydra/launcher=basic"],
+        # the same on the parallel launcher: in the slow suite (make test under 4 minutes)
+        pytest.param(["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], marks=pytest.mark.slow),
+    ],
 )
 def test_a_killed_sweep_resumes_to_the_same_results(tmp_path, uninterrupted, launcher):
     root = tmp_path / "mr"
@@ -267,6 +272,7 @@ def _children(pid: int) -> list[int]:
     return children(pid)
 
 
+@pytest.mark.slow  # 12-15 s of worker processes (make test under 4 minutes)
 @pytest.mark.sweep
 @pytest.mark.cli
 def test_sigterm_stops_a_parallel_sweeps_workers_and_leaves_it_resumable(tmp_path):
@@ -675,7 +681,7 @@ def test_hydras_basic_sweeper_into_another_sweeps_folder_is_refused_and_never_mi
     from escalationsim.app.report import find_jobs
 
     out = tmp_path / "sweep"
-    args = [*FAST, "run.policies=[rigid_script]", "output.complaints=false"]
+    args = [*FAST, "run.replications=1", "run.policies=[rigid_script]", "output.complaints=false"]
     assert run_cli(["-m", *args, "run.seed=1,2", f"hydra.sweep.dir={out}"]).returncode == 0
     record = (out / "multirun.yaml").read_bytes()
     proc = run_cli(["-m", "hydra/sweeper=basic", *args, "run.seed=3,4", f"hydra.sweep.dir={out}"])

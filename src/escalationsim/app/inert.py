@@ -46,6 +46,8 @@ def inert_settings(
                 f"{name} is not run by this job (it runs {compared}); add it to "
                 "run.policies (or, for the optimiser, set optimize.policy)"
             )
+    if not isinstance(sim.scenario, QueueOnlyScenario):
+        out.update(_policy_inert(sim, compared))
     if not sim.run.precision.kpi:
         for key in ("half_width", "relative", "max_replications"):
             out[f"run.precision.{key}"] = (
@@ -61,6 +63,48 @@ def inert_settings(
         out["validation"] = "it is read only by the validation job; use experiment=validation"
     if job != "optimize":
         out["optimize"] = "it is read only by the optimiser; use experiment=optimize"
+    return out
+
+
+def _policy_inert(sim: SimConfig, compared: list[str]) -> Inert:
+    """Lever settings a lever's own switch turns off, and scenario settings only a lever
+    that no compared policy uses reads."""
+    out: Inert = {}
+    fixing = []
+    for name in compared:
+        policy = sim.policies.get(name)
+        if policy is None:
+            continue
+        rc = policy.root_cause
+        if getattr(rc, "enabled", True):
+            fixing.append(name)
+        else:
+            for f in dataclasses.fields(rc):
+                if f.name not in ("mode", "enabled"):
+                    out[f"policies.{name}.root_cause.{f.name}"] = (
+                        f"root-cause fixes are off for {name}; set "
+                        f"policies.{name}.root_cause.enabled=true to use it"
+                    )
+        rep = policy.rep
+        if getattr(rep, "coaching", True) is False and hasattr(rep, "coaching_effect"):
+            out[f"policies.{name}.rep.coaching_effect"] = (
+                f"{name}'s reps are not coached (policies.{name}.rep.coaching=false)"
+            )
+    if not fixing:
+        for key in ("causes", "cause_zipf_s"):
+            out[f"scenario.population.{key}"] = (
+                "complaint causes matter only to root-cause fixes, which no policy of this "
+                "job has on (policies.<name>.root_cause.enabled)"
+            )
+    redirecting = [
+        n for n in compared if n in sim.policies and sim.policies[n].ceo.mode == "redirects"
+    ]
+    if not redirecting:
+        for key in ("drafts_ceo_letters", "owner_direct_line"):
+            out[f"scenario.office.{key}"] = (
+                "it acts only under a CEO who redirects (ceo.mode redirects, e.g. "
+                "ceo_redirects in run.policies)"
+            )
     return out
 
 

@@ -22,7 +22,14 @@ def scenario_inert(scenario: ScenarioConfig | QueueOnlyScenario, prefix: str = "
     """The keys of ``scenario`` (under ``prefix``) that cannot act, with the reason."""
     if isinstance(scenario, QueueOnlyScenario):
         return _queue_only(scenario, prefix)
-    return _staff(scenario, f"{prefix}.staff")
+    out = _staff(scenario, f"{prefix}.staff")
+    phone = scenario.channels.phone
+    if phone.patience_mean_s is not None and phone.patience_dist == PatienceDist.exponential:
+        out[f"{prefix}.channels.phone.patience_cv"] = (
+            "an exponential patience has a coefficient of variation of 1; set "
+            f"{prefix}.channels.phone.patience_dist=lognormal to use patience_cv"
+        )
+    return out
 
 
 def _staff(s: ScenarioConfig, p: str) -> Inert:
@@ -55,6 +62,13 @@ def _staff(s: ScenarioConfig, p: str) -> Inert:
                 f"{p}.{name}.schedule.{which}=[] to staff {name}.count around the clock"
                 + (" (or +staffing=around_the_clock)" if name in ("reps", "exec_office") else "")
                 + f", or change the {which} head counts themselves"
+            )
+    for kind, route in vars(st.work).items():
+        shared = [k for k, r in vars(st.work).items() if r.pool == route.pool and k != kind]
+        if not shared:
+            out[f"{p}.work.{kind}.priority"] = (
+                f"{kind} is the only work of the {route.pool} pool, so there is nothing to "
+                "put before or after it"
             )
     if not st.scale_with_volume:
         out[f"{p}.reference_volume_per_day"] = (
