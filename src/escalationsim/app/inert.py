@@ -85,6 +85,13 @@ def _policy_inert(sim: SimConfig, compared: list[str]) -> Inert:
                         f"root-cause fixes are off for {name}; set "
                         f"policies.{name}.root_cause.enabled=true to use it"
                     )
+        if getattr(policy.ceo, "visibility", None) == 0:
+            for key in ("strength", "memory_days", "max_share"):
+                out[f"policies.{name}.floodgates.{key}"] = (
+                    f"{name}'s CEO answers are not seen (policies.{name}.ceo.visibility = 0), "
+                    f"so word of mouth has nothing to spread; set policies.{name}.ceo."
+                    "visibility above 0 to use it"
+                )
         rep = policy.rep
         if getattr(rep, "coaching", True) is False and hasattr(rep, "coaching_effect"):
             out[f"policies.{name}.rep.coaching_effect"] = (
@@ -99,11 +106,17 @@ def _policy_inert(sim: SimConfig, compared: list[str]) -> Inert:
     redirecting = [
         n for n in compared if n in sim.policies and sim.policies[n].ceo.mode == "redirects"
     ]
+    why = "it acts only under a CEO who redirects (e.g. ceo_redirects in run.policies)"
     if not redirecting:
         for key in ("drafts_ceo_letters", "owner_direct_line"):
-            out[f"scenario.office.{key}"] = (
-                "it acts only under a CEO who redirects (ceo.mode redirects, e.g. "
-                "ceo_redirects in run.policies)"
+            out[f"scenario.office.{key}"] = why
+    drafts = sim.scenario.office.drafts_ceo_letters
+    for task, used in (("ceo_ack", not drafts), ("office_draft", drafts), ("ceo_sign", drafts)):
+        if not redirecting or not used:
+            out[f"scenario.handle_times.{task}"] = why + (
+                f", with scenario.office.drafts_ceo_letters={'false' if drafts else 'true'}"
+                if redirecting
+                else ""
             )
     return out
 
