@@ -235,13 +235,9 @@ def uninterrupted(tmp_path_factory):
 
 @pytest.mark.sweep
 @pytest.mark.cli
+@pytest.mark.slow  # 30-50 s of sweeps, killed and resumed (make test under 4 minutes)
 @pytest.mark.parametrize(
-    "launcher",
-    [
-        ["hydra/launcher=basic"],
-        # the same on the parallel launcher: in the slow suite (make test under 4 minutes)
-        pytest.param(["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"], marks=pytest.mark.slow),
-    ],
+    "launcher", [["hydra/launcher=basic"], ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]]
 )
 def test_a_killed_sweep_resumes_to_the_same_results(tmp_path, uninterrupted, launcher):
     root = tmp_path / "mr"
