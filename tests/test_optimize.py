@@ -56,6 +56,7 @@ def _evaluate(sim, opt):
     return evaluate
 
 
+@pytest.mark.slow  # an optimisation of 8 s, statistical (make test under 4 minutes)
 def test_the_optimiser_finds_the_fewest_servers_meeting_the_abandonment_target(tmp_path):
     """Staff cost grows with the servers and abandonment falls: the optimum is the fewest
     servers whose abandonment is at most the target, which Erlang A gives exactly."""

@@ -261,6 +261,7 @@ def _half_width_share(res) -> float:
     return 0.5 * (row.paired_ci_high - row.paired_ci_low) / abs(row["diff"])
 
 
+@pytest.mark.slow  # batches of replications until precise, about 11 s (make test under 4 minutes)
 def test_replications_are_added_until_the_difference_is_precise_enough():
     """run.precision adds batches (2, 4, 8, ...) until the paired 95% half-width is at
     most 20% of the difference, and the result is that of running as many outright."""

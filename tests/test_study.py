@@ -85,6 +85,7 @@ def test_each_job_ran_with_its_scenario_values(study):
 STUDY_TABLES = ("robustness.csv", "ranking.csv", "sensitivity.csv")
 
 
+@pytest.mark.slow  # a study interrupted and resumed, about 14 s (make test under 4 minutes)
 def test_a_resumed_study_gives_the_same_files(study, tmp_path):
     """Rerunning after an interruption (one job's folder gone, the study's files not yet
     written) skips every complete job and gives identical files."""
