@@ -200,6 +200,8 @@ def _queue_config(n_customers: int, records: bool) -> Any:
 
 def child_project_queue(n: int, seed: int) -> dict[str, Any]:
     """The project as an M/M/c queue through ``simulate``."""
+    import scipy.stats  # noqa: F401  a one-time import (the stationarity test's), not engine work
+
     from escalationsim.experiment.runner import simulate
 
     warm = _queue_config(2_000, records=True)
