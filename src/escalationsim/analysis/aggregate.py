@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import stdtrit
 
-from escalationsim.analysis.kpis import bounds, by_name
+from escalationsim.analysis.kpis import ANY, Kpi, bounds, by_name
 
 ID_COLUMNS = ("policy", "replication")
 
@@ -38,11 +38,15 @@ def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     return m, m - half, m + half
 
 
-def kpi_bounds(kpi: str) -> tuple[float, float]:
+def kpi_bounds(kpi: str, registry: dict[str, Kpi] | None = None) -> tuple[float, float]:
     """The range a KPI cannot leave (shares, rates, utilisation, gaps between shares), so
     that a t interval from a few replications is not reported outside it: the KPI
-    registry's bounds, (-inf, inf) for any other column."""
-    return bounds(kpi)
+    registry's bounds, (-inf, inf) for any other column. ``registry``: the expanded
+    registry by name, if the caller has it (building it is the cost of a call)."""
+    if registry is None:
+        return bounds(kpi)
+    k = registry.get(kpi)
+    return k.bounds if k else ANY
 
 
 def kpi_columns(kpis: pd.DataFrame) -> list[str]:
@@ -55,9 +59,9 @@ def kpi_columns(kpis: pd.DataFrame) -> list[str]:
     ]
 
 
-def censored(kpi: str) -> bool:
+def censored(kpi: str, registry: dict[str, Kpi] | None = None) -> bool:
     """Whether ``kpi`` is a Kaplan-Meier quantile (+inf where not reached)."""
-    k = by_name().get(kpi)
+    k = (by_name() if registry is None else registry).get(kpi)
     return k is not None and k.censored
 
 
@@ -77,8 +81,9 @@ def summarise(kpis: pd.DataFrame, policies: list[str] | None = None) -> pd.DataF
     rows = []
     names = policies if policies is not None else list(dict.fromkeys(kpis["policy"]))
     cols = kpi_columns(kpis)
-    bounds = [kpi_bounds(col) for col in cols]
-    km = [censored(col) for col in cols]
+    registry = by_name()  # once: building it is most of a lookup's cost
+    bounds = [kpi_bounds(col, registry) for col in cols]
+    km = [censored(col, registry) for col in cols]
     every = kpis[cols].astype(float).to_numpy()  # converted once, then rows per policy
     policy = kpis["policy"].to_numpy()
     for name in names:
@@ -135,7 +140,8 @@ def paired_differences(
     Kaplan-Meier quantile not reached in some replication of either policy, NaN: the
     replications that reached it would not be a fair sample."""
     cols = [c for c in kpi_columns(kpis) if c not in keys]
-    km = [censored(c) for c in cols]
+    registry = by_name()
+    km = [censored(c, registry) for c in cols]
     rows = []
     kpis = kpis.reset_index(drop=True)  # row labels are positions in `every`
     every = kpis[cols].astype(float).to_numpy()  # converted once, then rows per group
