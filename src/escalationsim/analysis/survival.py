@@ -61,12 +61,26 @@ class ExactSurvival:
         m = self._mask
         self.n = len(self._d) if m is None else int(np.count_nonzero(m))
         self.events = int(np.count_nonzero(self._r if m is None else self._r & m))
+        self._known: dict[float, float] = {}
+
+    ASKED = (0.5, 0.9)
+    """Quantiles the KPIs ask for: computed together from one sort of the durations, and
+    only the numbers kept (the curve itself would hold 16 bytes a complaint)."""
 
     def quantile(self, q: float) -> float:
         if self.n == 0:
             return math.nan
         if self.events == 0:
             return math.inf
+        if q not in self._known:
+            times, survival = self._curve()
+            for p in {q, *self.ASKED}:
+                self._known[p] = _km_quantile(times, survival, p)
+        return self._known[q]
+
+    def _curve(self) -> tuple[np.ndarray, np.ndarray]:
+        """The Kaplan-Meier curve: each distinct time with an event, and the survival
+        probability just after it."""
         d, r = self._d, self._r
         if self._mask is not None:
             d, r = d[self._mask], r[self._mask]
@@ -78,7 +92,7 @@ class ExactSurvival:
         events = np.add.reduceat(r, first, dtype=np.int64)  # resolved at exactly that time
         hit = events > 0
         survival = np.cumprod(1.0 - events[hit] / at_risk[hit])
-        return _km_quantile(times[hit], survival, q)
+        return times[hit], survival
 
 
 class HistSurvival:
