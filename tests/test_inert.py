@@ -104,18 +104,22 @@ def test_a_sweep_over_a_setting_that_cannot_act_is_refused_before_any_job(tmp_pa
 
 
 NEEDS_A_LONGER_RUN = {
-    "root_cause.enabled": "a fix starts 14 days after its cause is detected",
-    "rep.coaching": "audits find few granted weak claims in 6 days",
-    "rep.coaching_effect": "audits find few granted weak claims in 6 days",
-    "rep.replace_after": "audits find few granted weak claims in 6 days",
+    "root_cause.enabled": "a fix starts 14 days after its cause is detected (acts in 40 days)",
+    "rep.coaching": "audits find few granted weak claims in 6 days (acts in 40 days)",
+    "rep.coaching_effect": "audits find few granted weak claims in 6 days (acts in 40 days)",
+    "rep.replace_after": "audits find few granted weak claims in 6 days (acts in 40 days)",
+    "channels.ceo.deadline_fine_usd": "no letter is 15 days late in 6 days (acts in the "
+    "default 60 days and 30 of drain, under ceo_redirects)",
+    "customers.ceo_first_prob": "needs letters resolved at the CEO's inbox, then repeats "
+    "(acts in the default run length, under ceo_responds)",
 }
-"""Leaves the 6-day probe finds silent that act in a 40-day run (checked)."""
+"""Leaves the 6-day probe finds silent that act in a longer run (each checked)."""
 NOT_YET_EXPLAINED = {
-    "channels.ceo.deadline_fine_usd": "silent over 40 days under ceo_redirects too",
-    "targets.deadline_breach_max": "silent over 40 days under ceo_redirects too",
-    "customers.ceo_first_prob": "silent over 40 days under ceo_responds",
+    "targets.deadline_breach_max": "meets_targets also needs every other target, which the "
+    "policies with late letters miss anyway in the default scenario; to show it acts, a "
+    "scenario where only the breach target decides",
 }
-"""Silent leaves still open (the reliability issue): each needs a rule, a fix or a longer
+"""Silent leaves still open (the reliability issue): each needs a rule, a fix or a better
 probe. A silent leaf in neither list fails the test."""
 
 
