@@ -192,3 +192,23 @@ def test_a_misspelt_key_of_hydra_on_the_command_line_is_refused(tmp_path):
     proc = run_cli(["+hydra.run.dri=/tmp/x", f"hydra.run.dir={tmp_path / 'run'}"])
     assert proc.returncode == 2 and "did you mean hydra.run.dir?" in proc.stderr, proc.stderr
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        (["experiment=validation", "scenario.volume_per_day=10"], "its own queue-only cases"),
+        (["experiment=optimize", "run.replications=9"], "optimize.replications"),
+        (["+robustness.scenarios=32"], "use experiment=robustness"),
+        (
+            ["experiment=robustness", "scenario.population.clv_median_usd=500"],
+            "a robustness study sets it in each world",
+        ),
+    ],
+)
+def test_settings_another_job_reads_are_refused(overrides, says):
+    message = _refused(*overrides)
+    assert "cannot act in this configuration" in message and says in message, message
+    compose(["experiment=robustness", "uncertainty.clv_median_usd.high=900"])  # a study's
+    fixed = ["~uncertainty.clv_median_usd", "scenario.population.clv_median_usd=500"]
+    compose(["experiment=robustness", *fixed])  # no longer uncertain: fixed by the user

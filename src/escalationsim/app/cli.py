@@ -67,7 +67,17 @@ def check_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> tuple[SimCon
 def job_inert(sim: SimConfig, app: AppConfig) -> dict[str, str]:
     """The settings that cannot act in this job (:mod:`escalationsim.app.inert`)."""
     compared = [app.optimize.policy] if app.job == "optimize" else None
-    return inert_settings(sim, app.job, app.output.complaints, compared)
+    # a study's job, or a configuration that declares a study's uncertainties
+    study = app.robustness.scenario >= 0 or bool(app.uncertainty)
+    out = inert_settings(sim, app.job, app.output.complaints, compared, study)
+    for name, u in app.uncertainty.items():  # a study sets these in each of its worlds
+        for key in u.keys:
+            out[key] = (
+                f"a robustness study sets it in each world it samples (uncertainty.{name}); "
+                f"change its range there (uncertainty.{name}.low / .high), or remove the "
+                f"uncertainty (~uncertainty.{name}) to fix it"
+            )
+    return out
 
 
 def compose(overrides: list[str] | None = None, config_name: str = "config") -> SimConfig:

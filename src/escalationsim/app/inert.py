@@ -28,11 +28,12 @@ def inert_settings(
     job: str = "compare",
     complaints: bool = False,
     compared: Sequence[str] | None = None,
+    study: bool = False,
 ) -> Inert:
     """Keys of the composed job that cannot act, each with the reason and the remedy
     (``job`` and ``complaints``: the composed ``job`` and ``output.complaints``;
     ``compared``: the policies the job runs, ``run.policies`` unless given, e.g. the
-    optimiser's one policy)."""
+    optimiser's one policy; ``study``: a job of a robustness study)."""
     out = scenario_inert(sim.scenario)
     compared = list(sim.run.policies if compared is None else compared)
     for name in sim.policies:
@@ -61,8 +62,24 @@ def inert_settings(
         )
     if job != "validation":
         out["validation"] = "it is read only by the validation job; use experiment=validation"
+    else:  # the validation job runs its own queue-only cases
+        for key in ("scenario", "policies", "run"):
+            out[key] = (
+                "the validation job runs its own queue-only cases with their own settings "
+                "(validation.cases, validation.replications, validation.horizon_days...); "
+                "set those instead"
+            )
     if job != "optimize":
         out["optimize"] = "it is read only by the optimiser; use experiment=optimize"
+    else:
+        for key in ("run.policies", "run.replications", "run.precision"):
+            out[key] = (
+                "the optimiser runs optimize.policy with optimize.replications (and "
+                "optimize.confirm_replications for its best trials); set those instead"
+            )
+    if not study:
+        for key in ("uncertainty", "robustness"):
+            out[key] = "it is read only by a robustness study's jobs; use experiment=robustness"
     return out
 
 
