@@ -52,13 +52,12 @@ results: $(STAMP)
 	$(BIN)/escalationsim experiment=robustness hydra.sweep.dir=results/robustness
 	# the runs' report.html quote the robustness study beside them when it studied their scenario
 	for run in headline policy_comparison fairness; do $(BIN)/escalationsim-report results/$$run || exit 1; done
-	# drop logs and Hydra's runtime records: they hold this machine's paths (the study's
-	# multirun.yaml, which records none, stays: a run's report.html quotes the study only
-	# when its scenario there is the run's)
+	# drop logs and Hydra's runtime records: they hold this machine's paths (a sweep's
+	# multirun.yaml, which records none, stays: it is the grid a later report checks the
+	# jobs against, and the command the report quotes)
 	find results -name cli.log -delete
 	find results -name hydra.yaml -path '*/.hydra/*' -delete
 	find results -name .escalationsim.lock -delete
-	find results -maxdepth 2 -name multirun.yaml ! -path 'results/robustness/*' -delete
 
 ## Long statistical, scale and cluster tests, in a virtualenv of their own (.venv-slow: the
 ## Ray extra, for the Ray launcher test, pins a few packages older than requirements.lock).

@@ -185,6 +185,33 @@ def test_a_kpi_is_plotted_against_a_swept_config_group_too():
     plt.close(fig)
 
 
+def test_a_median_not_reached_is_marked_at_the_top_not_left_out_in_silence():
+    """A Kaplan-Meier median not reached in a replication (+inf) breaks the line there and
+    puts a hollow mark at the top of the axes, named once in the legend."""
+    import numpy as np
+    import pandas as pd
+
+    from escalationsim.app.plots import plot_vs_param, plt
+
+    kpis = pd.DataFrame(
+        {
+            "policy": ["a"] * 6,
+            "replication": [0, 1] * 3,
+            "scenario.volume_per_day": [100, 100, 200, 200, 400, 400],
+            "ttr_median_h_all": [2.0, 3.0, 5.0, 6.0, 9.0, float("inf")],
+        }
+    )
+    fig = plot_vs_param(kpis, "scenario.volume_per_day", "ttr_median_h_all", "median TTR")
+    ax = fig.axes[0]
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "a")
+    assert list(line.get_ydata()[:2]) == [2.5, 5.5] and np.isnan(line.get_ydata()[2])
+    marks = [ln for ln in ax.get_lines() if ln.get_marker() == "v"]
+    assert [list(m.get_xdata()) for m in marks] == [[400.0]]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sum("not reached" in t for t in labels) == 1
+    plt.close(fig)
+
+
 def test_sweep_plots_tell_policies_apart_without_colour_and_give_units():
     """Against a swept parameter: each policy a colour of the Okabe-Ito palette and its
     own marker, each setting of the other swept parameter its own dash; units on both

@@ -430,17 +430,20 @@ def plot_vs_param(
         kpis = kpis.assign(**{x: kpis[x].astype(str).map(categories.index)})
     policies = list(dict.fromkeys(kpis["policy"]))
     settings: list[tuple] = []
+    unreached: list[tuple[float, str]] = []  # (x, colour) where the quantile is not reached
     for key, sub in kpis.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         if key[1:] not in settings:
             settings.append(key[1:])
-        pts = []
+        pts, missed = [], []
         floor, ceiling = kpi_bounds(kpi)
         for xv, g in sub.groupby(x):
             values = g[kpi].astype(float).to_numpy()
             if censored(kpi) and np.isposinf(values).any():
-                # a median not reached in some replication: no point (the line breaks)
+                # a median not reached in some replication: no point (the line breaks),
+                # a mark at the top instead
                 pts.append((float(xv), np.nan, np.nan, np.nan))
+                missed.append(float(xv))
                 continue
             m, lo, hi = mean_ci(values)
             pts.append((float(xv), m, max(lo, floor), min(hi, ceiling)))
@@ -451,9 +454,27 @@ def plot_vs_param(
         )
         style = line_style(policies.index(key[0]), settings.index(key[1:]))
         ax.plot(xs, ms, ms=5, alpha=0.85, label=label, **style)
+        unreached += [(v, style["color"]) for v in missed]
         ok = np.isfinite(los) & np.isfinite(his)
         if ok.any():
             ax.fill_between(xs[ok], los[ok], his[ok], color=style["color"], alpha=0.15)
+    if unreached:  # said at the top of the axes, not left out in silence
+        top = ax.get_xaxis_transform()  # x in data, y in axes fraction
+        stacked: dict[float, int] = {}  # marks at one x one below the other
+        for i, (xv, colour) in enumerate(unreached):
+            level = stacked[xv] = stacked.get(xv, -1) + 1
+            ax.plot(
+                [xv],
+                [0.97 - 0.06 * level],
+                marker="v",
+                ms=7,
+                mfc="none",
+                mec=colour,
+                ls="none",
+                transform=top,
+                clip_on=False,
+                label="not reached in a replication" if i == 0 else None,
+            )
     xs_all = kpis[x].astype(float)
     positive = xs_all[xs_all > 0]
     if categories:
