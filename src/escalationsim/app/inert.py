@@ -93,7 +93,18 @@ def _policy_inert(sim: SimConfig, compared: list[str]) -> Inert:
         if policy is None:
             continue
         rc = policy.root_cause
-        if getattr(rc, "enabled", True):
+        lead = getattr(rc, "lead_days", None)
+        late = getattr(rc, "enabled", True) and lead is not None and lead >= sim.run.horizon_days
+        if late:  # detection comes at the earliest at the start: no fix ships in time
+            for f in dataclasses.fields(rc):
+                if f.name not in ("mode", "lead_days"):
+                    out[f"policies.{name}.root_cause.{f.name}"] = (
+                        f"{name}'s fix ships policies.{name}.root_cause.lead_days ({lead:g}) "
+                        f"after its cause is detected, after the last arrival of this run "
+                        f"(run.horizon_days = {sim.run.horizon_days:g}), so it prevents "
+                        f"nothing; shorten lead_days or lengthen run.horizon_days"
+                    )
+        elif getattr(rc, "enabled", True):
             fixing.append(name)
         else:
             for f in dataclasses.fields(rc):
@@ -118,8 +129,10 @@ def _policy_inert(sim: SimConfig, compared: list[str]) -> Inert:
         for key in ("causes", "cause_zipf_s"):
             out[f"scenario.population.{key}"] = (
                 "complaint causes matter only to root-cause fixes, which no policy of this "
-                "job has on (policies.<name>.root_cause.enabled)"
+                "job has on (policies.<name>.root_cause.enabled) with a fix that can ship "
+                "before the last arrival (root_cause.lead_days < run.horizon_days)"
             )
+    out.update(_deadline_inert(sim))
     redirecting = [
         n for n in compared if n in sim.policies and sim.policies[n].ceo.mode == "redirects"
     ]
@@ -136,6 +149,25 @@ def _policy_inert(sim: SimConfig, compared: list[str]) -> Inert:
                 else ""
             )
     return out
+
+
+def _deadline_inert(sim: SimConfig) -> Inert:
+    """The late-letter fine and the breach target when no letter can wait past the
+    regulator's deadline before the run ends."""
+    deadline = sim.scenario.channels.ceo.response_deadline_days
+    run = sim.run
+    if deadline < run.horizon_days + run.drain_days:
+        return {}
+    why = (
+        f"no letter can be answered after the {deadline:g}-day deadline "
+        "(scenario.channels.ceo.response_deadline_days) in a run that ends "
+        f"{run.horizon_days + run.drain_days:g} days after it starts (run.horizon_days + "
+        "run.drain_days); lengthen the run or shorten the deadline"
+    )
+    return {
+        "scenario.channels.ceo.deadline_fine_usd": why,
+        "scenario.targets.deadline_breach_max": why,
+    }
 
 
 def _parse(overrides: Sequence[str]) -> list[Any]:
