@@ -135,3 +135,24 @@ def test_a_fix_through_the_ceos_channel_costs_goodwill():
     assert np.array_equal(a[~via_ceo], b[~via_ceo])
     assert a[via_ceo].mean() > b[via_ceo].mean() + 0.05
     assert (with_penalty.resolved_by[via_ceo] != "none").all()
+
+
+def test_the_breach_share_counts_each_letter_writer_once():
+    """A customer who writes to the CEO again can be late twice; the share of writers
+    answered past the deadline stays a share (it read 100.02% when it counted letters)."""
+    res = simulate(
+        compose(
+            [
+                "run.policies=[ceo_responds]",
+                "run.replications=1",
+                "run.workers=1",
+                "scenario.staff.ceo.hours_per_week=16",
+            ]
+        )
+    )
+    c = res.complaints
+    assert (c["deadline_breaches"] >= 2).any()  # the case the share must count once
+    writers = c["reached_ceo"].astype(bool)
+    late = (c["deadline_breaches"] > 0) & writers
+    assert res.kpis["deadline_breach_rate"].iloc[0] == pytest.approx(late.sum() / writers.sum())
+    assert res.kpis["deadline_breach_rate"].iloc[0] <= 1.0

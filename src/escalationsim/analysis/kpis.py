@@ -909,8 +909,8 @@ REGISTRY: list[Kpi | Family] = [
     ),
     Kpi(
         "deadline_breach_rate",
-        lambda inp, row: ratio(inp.sums["deadline_breaches"], inp.sums["reached_ceo"]),
-        "CEO letters past the deadline",
+        lambda inp, row: ratio(inp.sums["late_letter_writers"], inp.sums["reached_ceo"]),
+        "CEO letter writers answered past the deadline",
         "share",
         "{:.1%}",
         SHARE,

@@ -131,6 +131,8 @@ def column_sums(cols: Columns) -> dict[str, float]:
     sums["letters_unanswered_resolved"] = float(
         np.count_nonzero(unanswered & (cols["ceo_outcome"] == RESOLVED))
     )
+    # a customer who writes again may be late twice: the share counts writers, not letters
+    sums["late_letter_writers"] = float(np.count_nonzero(cols["deadline_breaches"]))
     sums["owner_assigned"] = float(np.count_nonzero(cols["owner_assigned"]))
     # Customers who remember: repeat complaints, and where they start.
     repeat = cols["complaint_seq"] > 1

@@ -141,7 +141,7 @@ def answer(
             f"{p} misses its service targets in "
             f"{_show('meets_targets', 1 - _mean(summary, p, 'meets_targets'))} of the runs "
             f"(CEO busy {_show('util_ceo', _mean(summary, p, 'util_ceo'))} of the complaint "
-            f"hours; CEO letters past the deadline "
+            f"hours; letter writers answered past the deadline "
             f"{_show('deadline_breach_rate', _mean(summary, p, 'deadline_breach_rate'))})."
         )
     if not missing:
