@@ -821,3 +821,54 @@ def test_an_interrupted_runs_partial_files_go_and_a_users_older_files_stay(tmp_p
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert not (out / "complaints.parquet").exists()
     assert (out / "trials.csv").read_text() == "mine\n"
+
+
+def test_a_full_disk_is_a_message_naming_the_file_and_the_run_is_redone(tmp_path, monkeypatch):
+    """The device fills up while the KPIs are written: a message with the file, exit 1,
+    no temporary file left, and the manifest unfinished, so the next run redoes the job."""
+    import errno
+
+    out = tmp_path / "run"
+    real = pd.DataFrame.to_csv
+
+    def full(self, path=None, *args, **kwargs):
+        if path is not None and "kpis.csv" in str(path):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, path, *args, **kwargs)
+
+    args = [*FAST, "run.policies=[rigid_script]", f"hydra.run.dir={out}"]
+    with monkeypatch.context() as m:
+        m.setattr(pd.DataFrame, "to_csv", full)
+        proc = run_cli(args)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    _no_traceback(proc)
+    assert "no space left on the device to write" in proc.stderr
+    assert "kpis.csv" in proc.stderr
+    assert not list(out.glob("*.escalationsim.tmp")) and not (out / "kpis.csv").exists()
+    assert not manifest.read(out).complete
+    proc = run_cli(args)  # space again: the job is redone, not skipped
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (out / "kpis.csv").exists()
+
+
+@pytest.mark.slow
+def test_a_really_full_disk_is_a_message(tmp_path):
+    """The same on a real 16 KiB file system (needs mount rights; skipped without)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(disk)], capture_output=True
+    )
+    if made.returncode:
+        pytest.skip("cannot mount a small file system here")
+    try:
+        proc = run_cli(
+            [*FAST, "run.policies=[rigid_script]", f"hydra.run.dir={disk / 'run'}"],
+            subprocess_=True,
+        )
+        assert proc.returncode == 1, proc.stderr[-2000:]
+        _no_traceback(proc)
+        assert "no space left on the device to write" in proc.stderr, proc.stderr[-2000:]
+        assert not list((disk / "run").glob("*.escalationsim.tmp"))
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)

@@ -9,6 +9,7 @@ directory (``hydra.run.dir=...`` to choose).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import sys
@@ -24,12 +25,14 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from escalationsim.app import manifest
+from escalationsim.app.files import NoSpaceError
 from escalationsim.app.inert import inert_settings, refuse
 from escalationsim.app.progress import ProgressBar
 from escalationsim.app.schema import AppConfig, to_sim_config
 from escalationsim.config.fields import ConfigError
 from escalationsim.experiment.job import SimConfig, validate
 from escalationsim.experiment.plugins import load_plugins
+from escalationsim.policy.checked import LeverError
 
 log = logging.getLogger("escalationsim")
 
@@ -278,6 +281,14 @@ def _app(cfg: DictConfig) -> int:
         if not sweeping:
             sys.exit(2)
         return 2  # the sweeper checked the folder before launching: a race, not ours
+    except (LeverError, NoSpaceError) as err:  # a plugin's bug, a full disk: a message
+        log.error("%s", err)
+        print(f"escalationsim: {err}", file=sys.stderr)
+        if not sweeping:
+            sys.exit(1)
+        with contextlib.suppress(OSError):  # the disk may still be full
+            _mark_failed(outdir, str(err))
+        return 1
     except Exception as err:
         if not sweeping:
             raise
@@ -380,7 +391,13 @@ def main() -> None:
     if problem:
         print(f"escalationsim: {problem}", file=sys.stderr)
         sys.exit(2)
-    _app()
+    # A log line that cannot be written (a full disk under cli.log) is dropped, not printed
+    # as a traceback: the error it meets is reported once, as a message, by _app.
+    raising, logging.raiseExceptions = logging.raiseExceptions, False
+    try:
+        _app()
+    finally:
+        logging.raiseExceptions = raising
 
 
 if __name__ == "__main__":

@@ -1,0 +1,130 @@
+"""Levers from plugins, with their answers checked.
+
+The engine trusts a lever's answers (a contact's outcome code, a probability, a channel
+code): the project's own levers are tested. A lever mode registered from outside the
+package is wrapped by :func:`checked`, so that a wrong answer (``None`` from a forgotten
+``return``, ``42``, a probability of 2, a missing method) stops the run with a
+:class:`LeverError` naming the lever, the method and what it must return, instead of a
+traceback deep in the engine or a silently wrong result. The check costs one function call
+per hook call, for plugin levers only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+from escalationsim.kernel.codes import CONTACT_OUTCOMES
+
+
+class LeverError(RuntimeError):
+    """A lever broke its contract (a plugin's bug): the message names lever and method."""
+
+
+def _outcome(v: Any) -> bool:
+    return isinstance(v, Integral) and not isinstance(v, bool) and 0 <= v < len(CONTACT_OUTCOMES)
+
+
+def _prob(v: Any) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool) and 0.0 <= v <= 1.0
+
+
+def _real(v: Any) -> bool:
+    return isinstance(v, Real) and not isinstance(v, bool) and not math.isnan(v)
+
+
+def _bool(v: Any) -> bool:
+    return isinstance(v, bool | np.bool_)
+
+
+def _channel(v: Any) -> bool:
+    from escalationsim.engine.channels.registry import names
+
+    return isinstance(v, Integral) and not isinstance(v, bool) and 0 <= v < len(names())
+
+
+def _counters(v: Any) -> bool:
+    return isinstance(v, dict) and all(isinstance(k, str) and _real(x) for k, x in v.items())
+
+
+OUTCOME = (_outcome, f"a contact outcome code, 0-{len(CONTACT_OUTCOMES) - 1} {CONTACT_OUTCOMES}")
+Check = tuple[Callable[[Any], bool], str]
+
+REQUIRED: dict[str, dict[str, tuple[Check, bool]]] = {
+    "rep": {"exception": (OUTCOME, True)},
+    "social": {
+        "answer_prob": ((_prob, "a probability in [0, 1]"), False),
+        "priority": ((_real, "a number (lower is answered first)"), False),
+        "exception": (OUTCOME, False),
+    },
+    "ceo": {"handle": (OUTCOME, True)},
+    "tracking": {"tracks": ((_bool, "True or False"), False)},
+    "floodgates": {},
+    "root_cause": {},
+}
+"""Each slot's methods the engine calls: what they must return, and whether the method is
+a process (a generator whose ``return`` value is checked)."""
+
+OPTIONAL: dict[str, Check] = {
+    "admit": (_bool, "True or False"),
+    "route": (_channel, "a channel code (engine.channels.registry.code(name))"),
+    "counters": (_counters, "a dict of names to numbers"),
+}
+"""Optional hooks any lever may define (engine/levers.py) whose answers the engine uses."""
+
+
+def checked(slot: str, mode: str, obj: Any) -> Any:
+    """``obj`` (a lever of ``slot``'s mode ``mode``) with its answers checked; raise
+    :class:`LeverError` now if a method its slot needs is missing."""
+    name = f"{slot} lever mode {mode!r} ({type(obj).__module__}.{type(obj).__qualname__})"
+    for method in REQUIRED[slot]:
+        if not callable(getattr(obj, method, None)):
+            raise LeverError(f"{name} has no method {method}(): a {slot} lever must define it")
+    return _Checked(obj, name, slot)
+
+
+class _Checked:
+    """Delegates to the lever; the methods in REQUIRED and OPTIONAL check what they
+    return. Attributes the lever lacks stay missing, so the engine's optional hooks are
+    found as on the lever itself."""
+
+    def __init__(self, obj: Any, name: str, slot: str) -> None:
+        self._obj, self._name, self._slot = obj, name, slot
+
+    def __getattr__(self, attr: str) -> Any:
+        value = getattr(self._obj, attr)
+        spec = REQUIRED[self._slot].get(attr)
+        if spec is not None:
+            (ok, must), process = spec
+        elif attr in OPTIONAL:
+            (ok, must), process = OPTIONAL[attr], False
+        else:
+            return value
+        where = f"{self._name}.{attr}()"
+        if process:
+
+            def run(*args: Any) -> Generator[Any, Any, Any]:
+                gen = value(*args)
+                if not isinstance(gen, Generator):
+                    raise LeverError(
+                        f"{where} returned {gen!r}: it must be a process (a generator "
+                        f"function, 'yield from' the work it asks for) returning {must}"
+                    )
+                result = yield from gen
+                if not ok(result):
+                    raise LeverError(f"{where} returned {result!r}: must return {must}")
+                return result
+
+            return run
+
+        def call(*args: Any) -> Any:
+            result = value(*args)
+            if not ok(result):
+                raise LeverError(f"{where} returned {result!r}: must return {must}")
+            return result
+
+        return call
