@@ -105,9 +105,11 @@ def test_a_wrong_answer_of_any_hook_is_named(method, value, must):
 
     setattr(Triage, method, lambda self, *args: value)
     cfg = small_config("run.records=false", policies=["rigid_script"])
-    with registry.registered("social", "plugin", PluginSocial, Triage):
-        with pytest.raises(LeverError) as err:
-            simulate(_with(cfg, "social", PluginSocial()))
+    with (
+        registry.registered("social", "plugin", PluginSocial, Triage),
+        pytest.raises(LeverError) as err,
+    ):
+        simulate(_with(cfg, "social", PluginSocial()))
     assert f"Triage).{method}() returned {value!r}: must return {must}" in str(err.value)
 
 
