@@ -4,10 +4,10 @@ and see that the run changes, or that the setting is refused with a reason.
 For each leaf of the job (scenario, run, every policy), a changed value is tried (a
 number doubled or moved by one, a flag flipped, another member of a choice, the first
 entry of a list changed); a value outside the field's range is replaced by another.
-The changed job is then either refused (a ConfigError: a setting that cannot act is
-refused by :mod:`escalationsim.app.inert` with its reason) or simulated, and its KPIs
-and daily series compared with the unchanged job's. A leaf whose change leaves both
-byte-identical is *silent*: the defect this probe looks for.
+The changed job is then either refused (a ConfigError, or a setting that cannot act in
+the changed job, refused by :mod:`escalationsim.app.inert` with its reason) or
+simulated, and its KPIs and daily series compared with the unchanged job's. A leaf whose
+change leaves both byte-identical is *silent*: the defect this probe looks for.
 
     python -m tests.inert_probe [default|queue_only] [--days N]
 
@@ -130,6 +130,10 @@ def probe(scenario: str = "default", days: float = 6.0, only: str = "") -> list[
             except (ConfigError, ValueError, TypeError) as err:
                 outcome = Outcome(key, "not probed", f"{new!r} refused: {err}")
                 continue  # out of range: try the next value
+            reason = _inert_reason(sim, key)
+            if reason is not None:  # the changed job cannot use it (as compose refuses)
+                outcome = Outcome(key, "refused", f"{value!r} -> {new!r}: {reason}")
+                break
             if _same(_signature(sim), ref):
                 outcome = Outcome(key, "silent", f"{value!r} -> {new!r}")
                 continue  # a bigger change may show
