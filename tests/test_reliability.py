@@ -872,3 +872,25 @@ def test_a_really_full_disk_is_a_message(tmp_path):
         assert not list((disk / "run").glob("*.escalationsim.tmp"))
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_the_jobs_a_parallel_sweep_runs_at_once_are_bounded_together(tmp_path):
+    """Each job fits the memory bound, three at once do not: refused before any job,
+    naming hydra.launcher.n_jobs and the number; one at a time, the same sweep runs."""
+    from escalationsim.experiment.job import memory_estimate_gib
+
+    job = [*FAST, "run.policies=[rigid_script]"]
+    each = memory_estimate_gib(compose(job))
+    limit = f"run.limits.max_memory_gib={each * 2.5:.3f}"
+    grid = ["-m", *job, limit, "run.seed=1,2,3"]
+    out = tmp_path / "sweep"
+    proc = run_cli([*grid, "hydra/launcher=joblib", "hydra.launcher.n_jobs=3",
+                    f"hydra.sweep.dir={out}"])  # fmt: skip
+    assert proc.returncode != 0
+    _no_traceback(proc)
+    assert "hydra.launcher.n_jobs: 3 jobs at once" in proc.stderr, proc.stderr[-2000:]
+    assert "set hydra.launcher.n_jobs=2 or fewer" in proc.stderr
+    assert not out.exists() or not list(out.glob("*/kpis.csv"))
+    proc = run_cli([*grid, "hydra/launcher=basic", f"hydra.sweep.dir={out}"])
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert len(list(out.glob("*/kpis.csv"))) == 3

@@ -139,3 +139,52 @@ def check_sweep_folder(
                 f"sweep's job {i} is: {' '.join(job)}); set output.overwrite=true to replace "
                 "them, or choose another hydra.sweep.dir"
             )
+
+
+def parallel_jobs(config: DictConfig, n_jobs: int) -> int | None:
+    """How many of the sweep's ``n_jobs`` jobs run at once on this machine: one under
+    Hydra's basic launcher, joblib's ``n_jobs`` (negative: all cores but ``-n_jobs - 1``)
+    under the joblib launcher; None under a launcher that runs them elsewhere (Ray,
+    Slurm), whose machines this one cannot measure."""
+    import os
+
+    from omegaconf import OmegaConf
+
+    target = str(OmegaConf.select(config, "hydra.launcher._target_", default="") or "")
+    if target.endswith("BasicLauncher"):
+        return 1
+    if not target.endswith("JoblibLauncher"):
+        return None
+    n = OmegaConf.select(config, "hydra.launcher.n_jobs", default=-1)
+    if not isinstance(n, int) or isinstance(n, bool):
+        return None
+    if n < 0:
+        n = max(1, (os.cpu_count() or 1) + 1 + n)
+    return max(1, min(n, n_jobs))
+
+
+def check_sweep_memory(config: DictConfig, per_job_gib: float, n_jobs: int) -> None:
+    """Raise ConfigError if the jobs the launcher runs at once would together need more
+    memory than ``run.limits.max_memory_gib`` (or this machine has): ``per_job_gib`` is
+    the largest estimate of the jobs checked (escalationsim.experiment.job.memory_estimate_gib)."""
+    from omegaconf import OmegaConf
+
+    from escalationsim.config.fields import ConfigError
+    from escalationsim.experiment.job import machine_memory_gib
+
+    at_once = parallel_jobs(config, n_jobs)
+    if at_once is None or at_once == 1:
+        return  # one job at a time: each job checked its own estimate
+    limit = OmegaConf.select(config, "run.limits.max_memory_gib", default=None)
+    source = "run.limits.max_memory_gib"
+    if limit is None:
+        limit, source = machine_memory_gib(), "this machine's memory"
+    if limit is None or at_once * per_job_gib <= limit:
+        return
+    raise ConfigError(
+        f"hydra.launcher.n_jobs: {at_once} jobs at once x about {per_job_gib:.1f} GiB each "
+        f"(the largest job checked, run.workers and run.records included) = "
+        f"{at_once * per_job_gib:.1f} GiB, more than {source} ({limit:.1f} GiB): set "
+        f"hydra.launcher.n_jobs={max(1, int(limit // per_job_gib))} or fewer, run.records="
+        "false, or raise run.limits.max_memory_gib"
+    )

@@ -108,11 +108,13 @@ class CoveringSweeper(basic_sweeper.BasicSweeper):
 
         from escalationsim.app.cli import check_config, job_inert
         from escalationsim.app.inert import refuse_in_sweep
-        from escalationsim.app.sweeps import covering_subset
+        from escalationsim.app.sweeps import check_sweep_memory, covering_subset
         from escalationsim.config.fields import ConfigError
+        from escalationsim.experiment.job import memory_estimate_gib
 
         loader = self.hydra_context.config_loader if self.hydra_context else self.config_loader
         checked = []
+        largest = 0.0  # GiB: the largest memory estimate of the jobs checked
         for overrides in covering_subset(jobs):
             cfg = loader.load_sweep_config(master_config=self.config, sweep_overrides=overrides)
             with open_dict(cfg):  # the job's own config, as its task function gets it
@@ -124,7 +126,9 @@ class CoveringSweeper(basic_sweeper.BasicSweeper):
                     f"invalid configuration in sweep job {' '.join(overrides)}: {err}"
                 ) from None
             checked.append((overrides, job_inert(sim, app)))
+            largest = max(largest, memory_estimate_gib(sim))
         try:  # a setting that cannot act in any job of the sweep
             refuse_in_sweep(checked)
+            check_sweep_memory(self.config, largest, len(jobs))  # the jobs run at once
         except ConfigError as err:
             raise ConfigCompositionException(f"invalid configuration: {err}") from None
