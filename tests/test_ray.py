@@ -80,3 +80,22 @@ def test_a_ray_sweep_equals_the_basic_one_and_resumes(ray_cluster, tmp_path):
     assert "1 job(s) skipped" in resumed.stdout
     for name in ("all_kpis.csv", "summary.csv"):
         assert (on_ray / name).read_bytes() == (basic / name).read_bytes(), name
+
+
+def test_no_ray_cluster_at_the_address_is_a_message(tmp_path):
+    """address=auto with no cluster running: a message saying what to do, exit 1, no
+    traceback, no job folder."""
+    pytest.importorskip("ray", reason="install the ray extra: pip install -e '.[ray]'")
+    ray = str(Path(sys.executable).with_name("ray"))
+    env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}
+    subprocess.run([ray, "stop", "--force"], capture_output=True, env=env, timeout=120)
+    out = tmp_path / "ray"
+    proc = subprocess.run(
+        [sys.executable, "-m", "escalationsim.app.cli", *GRID, f"hydra.sweep.dir={out}",
+         *RAY_ARGS],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "the Ray launcher found no Ray cluster" in proc.stderr, proc.stderr[-3000:]
+    assert "ray start --head" in proc.stderr and "Traceback" not in proc.stderr
+    assert not list(out.glob("*/kpis.csv"))

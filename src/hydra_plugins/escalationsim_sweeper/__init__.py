@@ -18,8 +18,24 @@ from typing import Any
 from hydra._internal.core_plugins import basic_sweeper
 from hydra.core.config_store import ConfigStore
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import ConfigCompositionException
+from hydra.errors import CompactHydraException, ConfigCompositionException
 from omegaconf import OmegaConf
+
+
+class LauncherError(CompactHydraException):
+    """The launcher could not start the jobs (printed by Hydra as a message)."""
+
+
+def _unreachable(launcher: Any, err: Exception) -> str:
+    name = type(launcher).__name__
+    if name.startswith("Ray"):
+        return (
+            f"the Ray launcher found no Ray cluster ({err}): start one first (`ray start "
+            "--head`, or set hydra.launcher.ray.init.address to a running cluster's "
+            "address), or leave out hydra.launcher.ray.init.address=auto to start a local "
+            "one for this sweep; jobs that finished are kept and the rerun resumes"
+        )
+    return f"{name} could not reach the machines it runs jobs on: {err}"
 
 
 @dataclass
@@ -73,7 +89,10 @@ class CoveringSweeper(basic_sweeper.BasicSweeper):
         initial_job_idx = 0
         while not self.is_done():
             batch = self.get_job_batch()
-            results = self.launcher.launch(batch, initial_job_idx=initial_job_idx)
+            try:
+                results = self.launcher.launch(batch, initial_job_idx=initial_job_idx)
+            except ConnectionError as err:  # Ray with no cluster at the address given
+                raise LauncherError(_unreachable(self.launcher, err)) from None
             for r in results:
                 _ = r.return_value  # raises if the job failed in a way Hydra reports
             initial_job_idx += len(batch)
