@@ -3,6 +3,7 @@ from outside the package (here, in a test), without touching the engine."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -189,3 +190,45 @@ def test_a_plugin_that_fails_to_import_is_named_and_left_out(monkeypatch, capsys
     err = capsys.readouterr().err
     assert err.count("plugin broken (tests.no_such_module_here) failed to load") == 1
     assert "ModuleNotFoundError" in err
+
+
+HALF = """
+from dataclasses import dataclass
+from escalationsim.analysis import kpis
+from escalationsim.engine import channels
+from escalationsim.policy import registry
+
+@dataclass
+class HalfRep:
+    mode: str = "half"
+
+@registry.lever("rep", "half", HalfRep)
+class Half:
+    def __init__(self, cfg, scenario): pass
+
+@channels.register
+class HalfChannel(channels.Channel):
+    name = "half_channel"
+
+kpis.REGISTRY.append(kpis.Kpi("half_kpi", lambda inp, row: 0.0, "half", "count", "{:.0f}"))
+raise RuntimeError("the plugin's bug, after it registered three things")
+"""
+
+
+def test_a_plugin_that_fails_half_way_leaves_nothing_registered(monkeypatch, tmp_path, capsys):
+    from importlib.metadata import EntryPoint
+
+    from escalationsim.experiment import plugins
+
+    (tmp_path / "half_plugin.py").write_text(HALF)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    bad = EntryPoint("half", "half_plugin", plugins.GROUP)
+    monkeypatch.setattr(plugins, "entry_points", lambda group: [bad])
+    monkeypatch.setattr(plugins, "_loaded", set())
+    monkeypatch.setattr(plugins, "FAILED", {})
+    before = (registry.modes("rep"), channels.names(), [k.name for k in kpis.kpis()])
+    assert plugins.load_plugins() == []
+    assert "the plugin's bug" in capsys.readouterr().err
+    after = (registry.modes("rep"), channels.names(), [k.name for k in kpis.kpis()])
+    assert after == before
+    assert "half_plugin" not in sys.modules

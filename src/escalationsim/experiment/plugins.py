@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from importlib.metadata import entry_points
 
 log = logging.getLogger("escalationsim")
@@ -22,11 +23,34 @@ FAILED: dict[str, str] = {}
 """Plugins that failed to import, by entry-point name -> the error (reported once)."""
 
 
+def _snapshot() -> Callable[[], None]:
+    """The registries' contents now, as a function that puts them back: a plugin that
+    registered a lever mode, a channel or a KPI and then failed leaves nothing behind."""
+    from escalationsim.analysis import kpis
+    from escalationsim.engine.channels import registry as channels
+    from escalationsim.policy import registry as levers
+
+    modes = {slot: dict(m) for slot, m in levers._MODES.items()}
+    chans = dict(channels._REGISTRY)
+    entries = list(kpis.REGISTRY)
+
+    def restore() -> None:
+        for slot, m in levers._MODES.items():
+            m.clear()
+            m.update(modes[slot])
+        channels._REGISTRY.clear()
+        channels._REGISTRY.update(chans)
+        kpis.REGISTRY[:] = entries
+
+    return restore
+
+
 def load_plugins() -> list[str]:
     """Import every module declared under :data:`GROUP` (once); return the names of those
     loaded. A plugin that fails to import is named on standard error with its error, once,
-    and left out: every command that does not need it goes on (one that does is refused
-    by the configuration check, its lever mode or KPI unknown)."""
+    and left out, with whatever it registered before it failed: every command that does
+    not need it goes on (one that does is refused by the configuration check, its lever
+    mode or KPI unknown)."""
     names = []
     for ep in entry_points(group=GROUP):
         if ep.value in _loaded:
@@ -34,9 +58,11 @@ def load_plugins() -> list[str]:
             continue
         if ep.name in FAILED:
             continue
+        restore = _snapshot()
         try:
             ep.load()
         except Exception as err:  # a plugin's own bug: name it, go on without it
+            restore()  # and without what it registered before it failed
             FAILED[ep.name] = f"{type(err).__name__}: {err}"
             msg = f"plugin {ep.name} ({ep.value}) failed to load and is left out: {FAILED[ep.name]}"
             log.warning("%s", msg)
