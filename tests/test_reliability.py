@@ -586,6 +586,63 @@ def test_a_symlink_planted_in_a_sweep_job_folder_is_refused_before_any_job(tmp_p
     assert target.read_text() == "precious\n"
 
 
+def test_a_renamed_jobs_log_planted_as_a_link_is_not_written_through(tmp_path):
+    out, target = tmp_path / "run", tmp_path / "elsewhere"
+    out.mkdir()
+    target.write_text("precious\n")
+    (out / "mine.log").symlink_to(target)
+    args = [*FAST, "run.policies=[rigid_script]", f"hydra.run.dir={out}", "hydra.job.name=mine"]
+    proc = run_cli(args)
+    assert proc.returncode == 2 and "mine.log" in proc.stderr, proc.stderr[-2000:]
+    assert target.read_text() == "precious\n"
+
+
+@pytest.mark.sweep
+def test_a_link_planted_as_a_sweeps_multirun_yaml_is_refused(tmp_path):
+    out, target = tmp_path / "sweep", tmp_path / "elsewhere.yaml"
+    out.mkdir()
+    target.write_text("precious\n")
+    (out / "multirun.yaml").symlink_to(target)
+    proc = run_cli(
+        ["-m", *FAST, "run.policies=[rigid_script]", "run.seed=1,2", f"hydra.sweep.dir={out}"]
+    )
+    assert proc.returncode != 0 and "multirun.yaml" in proc.stderr, proc.stderr[-2000:]
+    _no_traceback(proc)
+    assert target.read_text() == "precious\n"
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "hydra.job_logging.handlers.file.filename=/tmp/escalationsim-elsewhere.log",
+        "hydra.job_logging.handlers.file.filename=${hydra.runtime.output_dir}/../x.log",
+        "hydra.job.name=../../escalationsim-elsewhere",
+    ],
+)
+def test_a_log_file_outside_the_run_folder_is_refused(tmp_path, override):
+    proc = run_cli([*FAST, "run.policies=[rigid_script]", f"hydra.run.dir={tmp_path / 'run'}",
+                    override])  # fmt: skip
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "is not allowed" in proc.stderr and override.split("=")[0] in proc.stderr
+    _no_traceback(proc)
+    assert not Path("/tmp/escalationsim-elsewhere.log").exists()
+    assert not (tmp_path / "x.log").exists()
+
+
+def test_a_config_dir_cannot_put_the_log_elsewhere(tmp_path):
+    cd = tmp_path / "conf" / "hydra" / "job_logging"
+    cd.mkdir(parents=True)
+    (cd / "mine.yaml").write_text(
+        "version: 1\nhandlers:\n  file:\n    class: logging.FileHandler\n"
+        f"    filename: {tmp_path / 'elsewhere.log'}\nroot:\n  handlers: [file]\n"
+    )
+    proc = run_cli([*FAST, "run.policies=[rigid_script]", f"hydra.run.dir={tmp_path / 'run'}",
+                    f"--config-dir={tmp_path / 'conf'}", "hydra/job_logging=mine"])  # fmt: skip
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "mine.yaml, line 5: the log file" in proc.stderr, proc.stderr[-2000:]
+    assert not (tmp_path / "elsewhere.log").exists()
+
+
 @pytest.mark.sweep
 def test_a_sweep_with_one_policy_per_job_is_aggregated_and_paired(tmp_path):
     """Each job ran one policy on the same configuration: the sweep's tables hold both,

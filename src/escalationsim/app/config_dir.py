@@ -9,7 +9,9 @@ or any other non-standard tag, a file that is not a mapping, and an alias expans
 beyond :data:`MAX_NODES` nodes (a "billion laughs" file) stop the command with the file
 and line. A ``_target_`` (what Hydra instantiates) is refused unless it is one of the
 objects this project and Hydra's own plugins declare for themselves (:data:`TARGETS`),
-in the dir and on the command line (``+hydra.callbacks.x._target_=...``).
+in the dir and on the command line (``+hydra.callbacks.x._target_=...``). A log
+handler's ``filename`` must be in the run's own folder, and ``hydra.job.name`` (which names
+the job's log file) a plain file name.
 """
 
 from __future__ import annotations
@@ -91,6 +93,19 @@ def check_argv(argv: list[str]) -> None:
                 f"{key.lstrip('+~')} on the command line: a '()' factory is not allowed (a "
                 "configuration cannot name Python objects to call)"
             )
+        bare = key.lstrip("+~")
+        if bare.startswith("hydra.") and (bare.endswith(".filename") or bare == "hydra.job.name"):
+            from hydra.core.override_parser.overrides_parser import OverridesParser
+
+            try:
+                parsed = str(OverridesParser.create().parse_override(arg).value())
+            except Exception:  # Hydra reports an override it cannot parse itself
+                parsed = value
+            where = f"{bare} on the command line"
+            if bare == "hydra.job.name":
+                check_job_name(parsed, where)
+            else:
+                check_log_file(parsed, where)
         if key.startswith(("+hydra.", "++hydra.")):  # a typo of Hydra's own key
             from hydra.core.override_parser.overrides_parser import OverridesParser
 
@@ -198,11 +213,40 @@ def _check_node(node: yaml.Node, path: Path) -> None:
                 seen.add(k.value)
                 if k.value == "_target_" and isinstance(v, yaml.ScalarNode):
                     _check_target(v.value, f"{path}, line {k.start_mark.line + 1}")
+                if k.value == "filename" and isinstance(v, yaml.ScalarNode):  # a log file
+                    check_log_file(v.value, f"{path}, line {k.start_mark.line + 1}")
                 if k.value == "()":  # logging's factory: a Python object to call
                     raise ConfigError(
                         f"{path}, line {k.start_mark.line + 1}: a '()' factory is not "
                         "allowed (a config file cannot name Python objects to call)"
                     )
+
+
+LOG_DIR = "${hydra.runtime.output_dir}/"
+"""Where a log handler's file may be: in the run's own folder."""
+
+
+def check_log_file(value: str, where: str) -> None:
+    """Refuse a log file outside the run's folder (a handler's ``filename``)."""
+    rest = value[len(LOG_DIR) :] if value.startswith(LOG_DIR) else ""
+    if not rest or "/" in rest or ".." in rest:
+        raise ConfigError(
+            f"{where}: the log file {value!r} is not allowed: a log goes into the run's own "
+            f"folder ({LOG_DIR}<name>.log), as the project writes nothing outside it "
+            "(docs/reliability.md, Trust model)"
+        )
+
+
+def check_job_name(value: str, where: str) -> None:
+    """Refuse a job name that would put the job's log (``<name>.log``) elsewhere."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", value) or ".." in value:
+        raise ConfigError(
+            f"{where}: hydra.job.name = {value!r} is not allowed: it names the job's log "
+            "file in the run's folder, so it must be letters, digits, '_', '-' or '.', "
+            "without '..' or '/'"
+        )
 
 
 def _check_target(target: str, where: str) -> None:

@@ -320,17 +320,18 @@ OWN_NAMES = (LOCK, MANIFEST, ".hydra", "cli.log", "FAILED")
 """Names in a run folder that this program (or Hydra for it) writes to or through."""
 
 
-def planted_links(folder: Path) -> list[str]:
-    """Names of :data:`OWN_NAMES` and result files in ``folder`` that are symbolic links:
-    this program never makes one, so writing through it would write wherever it points."""
+def planted_links(folder: Path, log: str = "cli.log") -> list[str]:
+    """Names of :data:`OWN_NAMES`, result files and the job's log (``log``: Hydra's
+    ``<hydra.job.name>.log``) in ``folder`` that are symbolic links: this program never
+    makes one, so writing through it would write wherever it points."""
     folder = Path(folder)
-    names = (*OWN_NAMES, *RESULT_FILES, ".hydra/config.yaml", ".hydra/overrides.yaml")
-    return [n for n in names if (folder / n).is_symlink()]
+    names = (*OWN_NAMES, log, *RESULT_FILES, ".hydra/config.yaml", ".hydra/overrides.yaml")
+    return [n for n in dict.fromkeys(names) if (folder / n).is_symlink()]
 
 
-def check_no_links(folder: Path) -> None:
+def check_no_links(folder: Path, log: str = "cli.log") -> None:
     """A FolderError naming the symbolic links planted in ``folder``, if any."""
-    links = planted_links(folder)
+    links = planted_links(folder, log)
     if links:
         raise FolderError(
             f"{folder} has symbolic links where this program writes ({', '.join(links)}); "

@@ -98,16 +98,24 @@ def check_sweep_folder(
     jobs: Sequence[Sequence[str]],
     overwrite: bool,
     job_hash: Callable[[list[str]], str] | None = None,
+    log: str = "cli.log",
 ) -> None:
     """Raise a ConfigError if job folders of ``sweep_dir`` (``<dir>/<job number>``) hold
     the results of jobs other than this sweep's ``jobs`` (by their recorded overrides,
     then, with ``job_hash``, by the configuration hash each job would record), unless
-    ``overwrite`` (each job then replaces its folder's results)."""
+    ``overwrite`` (each job then replaces its folder's results); and if a symbolic link is
+    planted where the sweep or a job writes (``log``: the jobs' log file name)."""
     from escalationsim.app import manifest
     from escalationsim.config.fields import ConfigError
 
     if not sweep_dir.exists():
         return
+    if (sweep_dir / "multirun.yaml").is_symlink():  # Hydra's record, written through
+        raise ConfigError(
+            f"{sweep_dir} has a symbolic link where the sweep writes (multirun.yaml); this "
+            "program never makes one and will not write through it: remove it, or choose "
+            "another hydra.sweep.dir"
+        )
     if (sweep_dir / manifest.MANIFEST).exists():  # whatever output.overwrite says
         raise ConfigError(
             f"{sweep_dir} is a run's folder (it has a {manifest.MANIFEST}): a sweep would "
@@ -115,7 +123,7 @@ def check_sweep_folder(
         )
     for i in range(len(jobs)):  # before Hydra opens a job's cli.log through a planted link
         try:
-            manifest.check_no_links(sweep_dir / str(i))
+            manifest.check_no_links(sweep_dir / str(i), log)
         except manifest.FolderError as err:
             raise ConfigError(str(err)) from None
     if overwrite:

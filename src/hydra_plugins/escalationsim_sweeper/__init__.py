@@ -78,7 +78,8 @@ class CoveringSweeper(basic_sweeper.BasicSweeper):
             )
         overwrite = bool(OmegaConf.select(self.config, "output.overwrite", default=False))
         try:
-            check_sweep_folder(sweep_dir, jobs, overwrite, self._job_hash)
+            log = f"{OmegaConf.select(self.config, 'hydra.job.name', default='cli')}.log"
+            check_sweep_folder(sweep_dir, jobs, overwrite, self._job_hash, log)
         except ConfigError as err:
             raise ConfigCompositionException(str(err)) from None
         sweep_dir.mkdir(parents=True, exist_ok=True)
