@@ -284,3 +284,47 @@ def test_settings_another_job_reads_are_refused(overrides, says):
     compose(["experiment=robustness", "uncertainty.clv_median_usd.high=900"])  # a study's
     fixed = ["~uncertainty.clv_median_usd", "scenario.population.clv_median_usd=500"]
     compose(["experiment=robustness", *fixed])  # no longer uncertain: fixed by the user
+
+
+def _checked(*overrides: str) -> None:
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_module
+
+    from escalationsim.app.cli import check_config
+
+    with initialize_config_module(config_module="escalationsim.conf", version_base="1.3"):
+        cfg = hydra_compose(config_name="config", overrides=list(overrides))
+    check_config(cfg)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        [
+            "experiment=optimize",
+            "+optimize.levers.reps.keys=[scenario.staff.reps.count]",
+            "+optimize.levers.reps.low=1",
+            "+optimize.levers.reps.high=5",
+        ],
+        [
+            "experiment=robustness",
+            "+uncertainty.team.keys=[scenario.staff.social.count]",
+            "+uncertainty.team.low=1",
+            "+uncertainty.team.high=3",
+            "+uncertainty.team.source=assumption: a test",
+        ],
+    ],
+)
+def test_a_lever_or_an_uncertainty_that_cannot_act_is_refused(overrides):
+    """Trials of a lever, or worlds of an uncertainty, on a key the job never reads would
+    all be the same run: refused, naming the lever and the reason."""
+    where = overrides[1].split(".keys")[0].lstrip("+")
+    with pytest.raises(
+        ConfigError, match=rf"{where}\.keys: scenario\.staff\.\w+\.count cannot act"
+    ):
+        _checked(*overrides)
+
+
+def test_the_shipped_optimiser_and_study_vary_only_what_acts():
+    _checked("experiment=optimize")
+    _checked("experiment=robustness")  # one idle key of several (rigid_script's word of mouth)

@@ -64,15 +64,41 @@ def check_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> tuple[SimCon
         check_optimize(sim, app)
     validate_validation(app.validation, require_cases=app.job == "validation")
     refuse(overrides, job_inert(sim, app))
+    refuse_varied(sim, app)
     return sim, app
+
+
+def _job_inert(sim: SimConfig, app: AppConfig) -> dict[str, str]:
+    compared = [app.optimize.policy] if app.job == "optimize" else None
+    # a study's job, or a configuration that declares a study's uncertainties
+    study = app.robustness.scenario >= 0 or bool(app.uncertainty)
+    return inert_settings(sim, app.job, app.output.complaints, compared, study)
+
+
+def refuse_varied(sim: SimConfig, app: AppConfig) -> None:
+    """Raise a ConfigError for an optimiser's lever or a study's uncertainty none of whose
+    keys can act in the job: its trials or worlds would differ in nothing. (One key of
+    several may be idle: an uncertainty sets the same value in every policy, and acts
+    through those that read it.)"""
+    inert = _job_inert(sim, app)
+    varied = [(f"uncertainty.{n}", u.keys) for n, u in app.uncertainty.items()]
+    if app.job == "optimize":
+        varied += [(f"optimize.levers.{n}", lv.keys) for n, lv in app.optimize.levers.items()]
+    for where, keys in varied:
+        why = [
+            next((w for k, w in inert.items() if key == k or key.startswith(k + ".")), None)
+            for key in keys
+        ]
+        if keys and all(why):
+            raise ConfigError(
+                f"{where}.keys: {keys[0]} cannot act in this configuration, so the values "
+                f"tried would change nothing: {why[0]}"
+            )
 
 
 def job_inert(sim: SimConfig, app: AppConfig) -> dict[str, str]:
     """The settings that cannot act in this job (:mod:`escalationsim.app.inert`)."""
-    compared = [app.optimize.policy] if app.job == "optimize" else None
-    # a study's job, or a configuration that declares a study's uncertainties
-    study = app.robustness.scenario >= 0 or bool(app.uncertainty)
-    out = inert_settings(sim, app.job, app.output.complaints, compared, study)
+    out = _job_inert(sim, app)
     for name, u in app.uncertainty.items():  # a study sets these in each of its worlds
         for key in u.keys:
             out[key] = (
