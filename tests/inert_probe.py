@@ -7,7 +7,9 @@ entry of a list changed); a value outside the field's range is replaced by anoth
 The changed job is then either refused (a ConfigError, or a setting that cannot act in
 the changed job, refused by :mod:`escalationsim.app.inert` with its reason) or
 simulated, and its KPIs and daily series compared with the unchanged job's. A leaf whose
-change leaves both byte-identical is *silent*: the defect this probe looks for.
+change leaves both byte-identical is tried once more in a 40-day job (what it acts on may
+be rare in a few days); if that too is byte-identical, the leaf is *silent*: the defect
+this probe looks for.
 
     python -m tests.inert_probe [default|queue_only] [--days N]
 
@@ -47,7 +49,14 @@ class Outcome:
     detail: str = ""
 
 
-def base(scenario: str = "default", days: float = 6.0) -> SimConfig:
+POLICIES = ["rigid_script", "empowered_rep", "ceo_responds", "ceo_redirects", "omnichannel"]
+
+LONGER_DAYS = 40.0
+"""A leaf silent in the short job is tried again in a job this long (a fix that ships two
+weeks after its cause is seen, a rep coached after audits find a few errors)."""
+
+
+def base(scenario: str = "default", days: float = 6.0, policies: list[str] = POLICIES) -> SimConfig:
     """A short job comparing every policy (a scenario setting that one policy reads
     acts), one replication, no per-complaint records."""
     over = [
@@ -59,12 +68,21 @@ def base(scenario: str = "default", days: float = 6.0) -> SimConfig:
         "run.records=false",
     ]
     if scenario == "default":
-        over.insert(
-            0, "run.policies=[rigid_script,empowered_rep,ceo_responds,ceo_redirects,omnichannel]"
-        )
+        over.insert(0, f"run.policies=[{','.join(policies)}]")
     else:
         over.insert(0, f"scenario={scenario}")
     return compose(over)
+
+
+def _longer(scenario: str, key: str, new: Any) -> bool:
+    """Whether changing ``key`` to ``new`` changes a :data:`LONGER_DAYS` job (of the
+    leaf's own policy only, if it is a policy's)."""
+    parts = key.split(".")
+    policies = [parts[1]] if parts[0] == "policies" else POLICIES
+    long = base(scenario, LONGER_DAYS, policies)
+    sim = copy.deepcopy(long)
+    _set(sim, key, new)
+    return not _same(_signature(sim), _signature(long))
 
 
 def candidates(value: Any) -> Iterator[Any]:
@@ -139,6 +157,10 @@ def probe(scenario: str = "default", days: float = 6.0, only: str = "") -> list[
                 continue  # a bigger change may show
             outcome = Outcome(key, "changed", f"{value!r} -> {new!r}")
             break
+        if outcome.kind == "silent":
+            new = next(candidates(value))
+            if _longer(scenario, key, new):
+                outcome = Outcome(key, "changed", f"{value!r} -> {new!r} in {LONGER_DAYS:g} days")
         out.append(outcome)
     return out
 

@@ -164,46 +164,13 @@ def test_the_breach_target_decides_where_the_ceo_keeps_up():
     assert lenient.kpis.iloc[0]["meets_targets"]
 
 
-NEEDS_A_LONGER_RUN = {
-    "rep.coaching": ("empowered_rep", "false", "audits find few granted weak claims in 6 days"),
-    "rep.coaching_effect": ("empowered_rep", "0.9", "audits find few granted weak claims"),
-    "rep.replace_after": ("empowered_rep", "1", "audits find few granted weak claims"),
-    "customers.ceo_first_prob": (
-        "ceo_responds",
-        "0.9",
-        "needs letters resolved at the CEO's inbox, then repeats",
-    ),
-}
-"""Leaves the 6-day probe finds silent because what they act on is rare in 6 days: the
-policy under which each acts, a changed value, and why (each is checked to act in the
-default run length by the next test)."""
-
-
-def _kpis(*overrides: str) -> object:
-    from escalationsim import simulate
-
-    base = ["run.replications=1", "run.records=false", "run.workers=1", "run.horizon_days=40"]
-    return simulate(compose([*base, *overrides])).kpis
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("leaf", sorted(NEEDS_A_LONGER_RUN))
-def test_the_leaves_silent_in_six_days_act_in_a_longer_run(leaf):
-    policy, value, _why = NEEDS_A_LONGER_RUN[leaf]
-    key = f"scenario.{leaf}" if leaf.startswith("customers.") else f"policies.{policy}.{leaf}"
-    base = _kpis(f"run.policies=[{policy}]")
-    changed = _kpis(f"run.policies=[{policy}]", f"{key}={value}")
-    assert not base.equals(changed), f"{key}={value} changed nothing in 40 days"
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", ["default", "queue_only"])
 def test_every_leaf_changed_alone_changes_the_run_or_is_refused(scenario):
     from tests.inert_probe import probe
 
     silent = [o for o in probe(scenario) if o.kind == "silent"]
-    new = [o for o in silent if not o.key.endswith(tuple(NEEDS_A_LONGER_RUN))]
-    assert not new, "\n".join(f"{o.key}: {o.detail}" for o in new)
+    assert not silent, "\n".join(f"{o.key}: {o.detail}" for o in silent)
 
 
 def test_staffing_combinations_are_checked_before_the_run():
