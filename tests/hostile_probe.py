@@ -13,9 +13,12 @@ quotes them); tests/test_inert.py and tests/test_reliability.py pin each class.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.cli import run_cli
@@ -84,7 +87,81 @@ def _inputs(tmp: Path) -> dict[str, list[str]]:
         ],
     }
     out.update(inert)
+    out.update(
+        {
+            "breach target, run too short": ["scenario.targets.deadline_breach_max=0.1"],
+            "root-cause fix after the last arrival": [
+                "policies.empowered_rep.root_cause.enabled=true"
+            ],
+            "log file elsewhere": [f"hydra.job_logging.handlers.file.filename={tmp}/x.log"],
+            "job name escaping": ["hydra.job.name=../../escaped"],
+            "lever that cannot act": [
+                "experiment=optimize",
+                "+optimize.levers.x.keys=[scenario.staff.reps.count]",
+                "+optimize.levers.x.low=1",
+                "+optimize.levers.x.high=5",
+            ],
+            "parallel jobs past the memory bound": [
+                "-m",
+                "hydra/launcher=joblib",
+                "hydra.launcher.n_jobs=3",
+                "run.limits.max_memory_gib=0.3",
+                "run.seed=1,2,3",
+            ],
+            **{
+                f"plugin lever returns {v}": ["policies.rigid_script.rep.mode=hostile"]
+                for v in ("None", "42", "nothing (no method)")
+            },  # fmt: skip
+            "full disk": ["run.policies=[rigid_script]"],
+        }
+    )
     return out
+
+
+@contextlib.contextmanager
+def _setup(name: str) -> Iterator[None]:
+    """What an input needs around it: a plugin's broken lever, a full disk."""
+    if name.startswith("plugin lever"):
+        from escalationsim.policy import registry
+        from escalationsim.policy.rep import ScriptAuthority, ScriptRep
+
+        @dataclasses.dataclass
+        class Hostile(ScriptRep):
+            mode: str = "hostile"
+
+        value = {"None": None, "42": 42}.get(name.rsplit(" ", 1)[-1])
+
+        class Broken(ScriptAuthority):
+            def exception(self, ctx, c, channel):  # type: ignore[no-untyped-def]
+                yield from ()
+                return value
+
+        class Empty:
+            def __init__(self, cfg: object, scenario: object) -> None:
+                pass
+
+        cls = Empty if "no method" in name else Broken
+        with registry.registered("rep", "hostile", Hostile, cls):
+            yield
+    elif name == "full disk":
+        import errno
+
+        import pandas as pd
+
+        real = pd.DataFrame.to_csv
+
+        def full(self, path=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+            if path is not None and "kpis.csv" in str(path):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            return real(self, path, *args, **kwargs)
+
+        pd.DataFrame.to_csv = full  # type: ignore[method-assign]
+        try:
+            yield
+        finally:
+            pd.DataFrame.to_csv = real  # type: ignore[method-assign]
+    else:
+        yield
 
 
 def classify(args: list[str], tmp: Path, i: int) -> str:
@@ -111,7 +188,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         for i, (name, args) in enumerate(_inputs(tmp).items()):
-            kind = classify(args, tmp, i)
+            with _setup(name):
+                kind = classify(args, tmp, i)
             counts[kind] = counts.get(kind, 0) + 1
             print(f"{kind:10s} {name}")
     print(counts)

@@ -66,6 +66,11 @@ def test_no_records_and_a_complaints_table_asked_for_is_refused():
 def test_deleting_a_setting_is_refused_rather_than_falling_back_to_a_hidden_default(key):
     message = _refused(f"~{key}")
     assert f"~{key}: deleting a setting is not supported" in message, message
+    # set, then deleted: Hydra applies them in order, so the deletion wins: refused too
+    value = "300" if "volume" in key else "lifetime"
+    message = _refused(f"{key}={value}", f"~{key}")
+    assert f"~{key}: deleting a setting is not supported" in message, message
+    compose([f"~{key}", f"+{key}={value}"])  # deleted, then given: replaced
 
 
 def test_a_misspelt_key_of_hydra_is_refused_and_the_right_one_suggested():

@@ -212,7 +212,10 @@ def static_problem(o: Any, overrides: Sequence[str] = ()) -> str | None:
             f"'+{key}={{name: {{...}}}}'"
         )
     if o.is_delete() and key.startswith(TYPED):
-        readded = any(str(x).lstrip("+").startswith(f"{key}=") for x in overrides)
+        given = [str(x) for x in overrides]
+        at = next((i for i, x in enumerate(given) if x.split("=")[0] == f"~{key}"), -1)
+        # given again after the deletion (Hydra applies overrides in order): replaced
+        readded = any(x.lstrip("+").startswith(f"{key}=") for x in given[at + 1 :])
         if not readded:
             return (
                 f"~{key}: deleting a setting is not supported (the default it would fall "
