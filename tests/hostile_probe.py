@@ -101,6 +101,14 @@ def _inputs(tmp: Path) -> dict[str, list[str]]:
                 "+optimize.levers.x.low=1",
                 "+optimize.levers.x.high=5",
             ],
+            "uncertainty that cannot act": [
+                "experiment=robustness",
+                "robustness.scenarios=4",
+                "+uncertainty.x.keys=[scenario.staff.social.hourly_cost_usd]",
+                "+uncertainty.x.low=1",
+                "+uncertainty.x.high=3",
+                "+uncertainty.x.source=assumption",
+            ],
             "parallel jobs past the memory bound": [
                 "-m",
                 "hydra/launcher=joblib",

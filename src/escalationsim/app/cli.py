@@ -64,7 +64,7 @@ def check_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> tuple[SimCon
         check_optimize(sim, app)
     validate_validation(app.validation, require_cases=app.job == "validation")
     refuse(overrides, job_inert(sim, app))
-    refuse_varied(sim, app)
+    refuse_varied(sim, app, overrides)
     return sim, app
 
 
@@ -75,16 +75,25 @@ def _job_inert(sim: SimConfig, app: AppConfig) -> dict[str, str]:
     return inert_settings(sim, app.job, app.output.complaints, compared, study)
 
 
-def refuse_varied(sim: SimConfig, app: AppConfig) -> None:
-    """Raise a ConfigError for an optimiser's lever or a study's uncertainty none of whose
-    keys can act in the job: its trials or worlds would differ in nothing. (One key of
-    several may be idle: an uncertainty sets the same value in every policy, and acts
-    through those that read it.)"""
+def refuse_varied(sim: SimConfig, app: AppConfig, overrides: Sequence[str]) -> None:
+    """Raise a ConfigError for an optimiser's lever or a study's uncertainty that the user
+    gave or changed (in ``overrides``) none of whose keys can act in the job: its trials
+    or worlds would differ in nothing. (One key of several may be idle: an uncertainty
+    sets the same value in every policy, and acts through those that read it. A shipped
+    one may be idle in a user's narrower job, e.g. word of mouth with two policies whose
+    CEO is not seen: the study then reports it as having no effect.)"""
     inert = _job_inert(sim, app)
+    given = {str(o).lstrip("+~").split("=")[0] for o in overrides}
+
+    def user_set(where: str) -> bool:
+        return any(g == where or g.startswith(where + ".") for g in given)
+
     varied = [(f"uncertainty.{n}", u.keys) for n, u in app.uncertainty.items()]
     if app.job == "optimize":
         varied += [(f"optimize.levers.{n}", lv.keys) for n, lv in app.optimize.levers.items()]
     for where, keys in varied:
+        if not user_set(where):
+            continue
         why = [
             next((w for k, w in inert.items() if key == k or key.startswith(k + ".")), None)
             for key in keys

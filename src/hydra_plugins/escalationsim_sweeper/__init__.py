@@ -126,7 +126,7 @@ class CoveringSweeper(basic_sweeper.BasicSweeper):
     def _check_jobs(self, jobs: list[list[str]]) -> None:
         from omegaconf import open_dict
 
-        from escalationsim.app.cli import check_config, job_inert
+        from escalationsim.app.cli import check_config, job_inert, refuse_varied
         from escalationsim.app.inert import refuse_in_sweep
         from escalationsim.app.sweeps import check_sweep_memory, covering_subset
         from escalationsim.config.fields import ConfigError
@@ -141,6 +141,7 @@ class CoveringSweeper(basic_sweeper.BasicSweeper):
                 cfg.pop("hydra", None)
             try:
                 sim, app = check_config(cfg)
+                refuse_varied(sim, app, overrides)  # a lever or uncertainty the user gave
             except ConfigError as err:
                 raise ConfigCompositionException(
                     f"invalid configuration in sweep job {' '.join(overrides)}: {err}"
