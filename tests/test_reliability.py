@@ -750,6 +750,19 @@ def test_hydras_basic_sweeper_into_another_sweeps_folder_is_refused_and_never_mi
     assert not done and all("holds another sweep's results" in why for why in failed.values())
 
 
+@pytest.mark.sweep
+def test_hydras_basic_sweeper_refuses_a_setting_that_cannot_act_in_each_job(tmp_path):
+    """Without the project's sweeper no job is checked before launch: each job checks its
+    own overrides, fails with the reason and a FAILED marker, and the sweep exits 1."""
+    out = tmp_path / "sweep"
+    args = [*FAST, "run.replications=1", "run.policies=[rigid_script]"]
+    proc = run_cli(["-m", "hydra/sweeper=basic", *args, "scenario.staff.reps.count=5,10",
+                    f"hydra.sweep.dir={out}"])  # fmt: skip
+    assert proc.returncode != 0
+    assert "scenario.staff.reps.count cannot act" in proc.stderr + proc.stdout
+    assert not list(out.glob("*/kpis.csv")) and len(list(out.glob("*/FAILED"))) == 2
+
+
 def test_interpolations_resolve_against_the_whole_configuration():
     """As the recorded configuration and its hash resolve them: a key of another section
     is found, and oc.select's default applies only where the key is missing."""

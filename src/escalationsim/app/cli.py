@@ -250,8 +250,9 @@ def run_job(
     :mod:`escalationsim.app.manifest`), run the job it names and record what it wrote;
     return an exit code. Nothing is written before the checks pass."""
     try:
-        # a sweep's overrides were checked against every job before it launched
-        sim, app = check_config(cfg, [] if sweeping else overrides or [])
+        # the project's sweeper checked a sweep's overrides against every job before it
+        # launched any; under another (Hydra's basic sweeper) each job checks its own
+        sim, app = check_config(cfg, [] if sweeping and _checked_by_sweeper() else overrides or [])
     except ConfigError as err:
         return _fail(err)
     overrides = list(overrides or [])
@@ -279,6 +280,16 @@ def run_job(
             written = manifest.written_since(outdir, before)
             manifest.complete(outdir, record, [outdir / name for name in written])
     return code
+
+
+def _checked_by_sweeper() -> bool:
+    """Whether this sweep's sweeper is the project's (it checks every job's overrides
+    before launching any: hydra_plugins.escalationsim_sweeper)."""
+    try:
+        target = str(HydraConfig.get().sweeper.get("_target_", ""))
+    except ValueError:  # not under Hydra (a test calling run_job directly)
+        return True
+    return target.endswith("CoveringSweeper")
 
 
 def _write_record(cfg: DictConfig, outdir: Path, overrides: list[str]) -> None:
