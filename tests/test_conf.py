@@ -133,3 +133,35 @@ def test_first_version_scenario_is_the_model_with_every_new_mechanism_off():
     composed = compose(["scenario=first_version"]).scenario
     composed.name = ScenarioConfig().name
     assert composed == ScenarioConfig()
+
+
+def test_every_key_of_every_shipped_configuration_passes_the_check_before_hydra():
+    """The key check before Hydra (app.schema.check_override_key) refuses only what no
+    configuration has: every leaf of the default job, of each experiment and of the other
+    scenarios and presets passes it."""
+    from hydra import compose, initialize_config_module
+    from omegaconf import OmegaConf
+
+    from escalationsim.app.schema import check_override_key
+
+    def leaves(node, prefix=""):
+        if OmegaConf.is_dict(node):
+            for k in node:
+                yield from leaves(node[k], f"{prefix}{k}.")
+        else:
+            yield prefix.rstrip(".")
+
+    conf = Path(__file__).parents[1] / "src" / "escalationsim" / "conf"
+    choices = [[]] + [
+        [f"experiment={f.stem}"] for f in sorted((conf / "experiment").glob("*.yaml"))
+    ]
+    choices += [["scenario=queue_only"], ["scenario=first_version"], ["+social_team=separate"]]
+    seen = 0
+    for overrides in choices:
+        with initialize_config_module(config_module="escalationsim.conf", version_base="1.3"):
+            cfg = compose(config_name="config", overrides=overrides)
+        for key in leaves(cfg):
+            if not key.startswith("hydra."):
+                check_override_key(key)
+                seen += 1
+    assert seen > 5000

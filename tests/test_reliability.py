@@ -50,6 +50,9 @@ def _refused(proc: subprocess.CompletedProcess, *words: str) -> None:
     ("override", "named", "meant"),
     [
         ("+run.replicatons=50", "run.replicatons", "run.replications"),
+        ("run.replicatons=50", "run.replicatons", "run.replications"),  # without +
+        ("scenario.volume_per_dya=3", "scenario.volume_per_dya", "scenario.volume_per_day"),
+        ("policies.rigid_script.rep.budjet_usd=1", "rep.budjet_usd", "rep.budget_usd"),
         ("+policies.rigid_script.rep.budjet_usd=100", "rep.budjet_usd", "rep.budget_usd"),
         ("+run.foo=1", "run.foo", None),
         ("+output.foo=1", "output.foo", None),
@@ -61,6 +64,7 @@ def test_a_misspelt_key_stops_the_run_naming_it(tmp_path, override, named, meant
     _refused(proc, f"{named} is not a configuration key")
     if meant:
         assert f"did you mean {meant.split('.')[0]}" in proc.stderr or meant in proc.stderr
+    assert "To append to your config use +" not in proc.stderr  # Hydra's advice, wrong here
     assert not (tmp_path / "out" / "kpis.csv").exists()
 
 

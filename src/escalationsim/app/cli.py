@@ -28,7 +28,7 @@ from escalationsim.app import manifest
 from escalationsim.app.files import NoSpaceError
 from escalationsim.app.inert import inert_settings, refuse
 from escalationsim.app.progress import ProgressBar
-from escalationsim.app.schema import AppConfig, to_sim_config
+from escalationsim.app.schema import AppConfig, check_override_keys, to_sim_config
 from escalationsim.config.fields import ConfigError
 from escalationsim.experiment.job import SimConfig, validate
 from escalationsim.experiment.plugins import load_plugins
@@ -123,6 +123,8 @@ def compose(overrides: list[str] | None = None, config_name: str = "config") -> 
     load_plugins()
     from hydra import compose as hydra_compose
     from hydra import initialize_config_module
+
+    check_override_keys(list(overrides or []))  # a misspelt key: the one meant
 
     with initialize_config_module(config_module="escalationsim.conf", version_base="1.3"):
         cfg = hydra_compose(config_name=config_name, overrides=overrides or [])
@@ -435,6 +437,7 @@ def main() -> None:
 
     try:  # a config dir's files and any _target_, before Hydra reads them
         check_argv(sys.argv[1:])
+        check_override_keys(sys.argv[1:])  # a misspelt key: the one meant, not "use +"
     except ConfigError as err:
         print(f"escalationsim: invalid configuration: {err}", file=sys.stderr)
         sys.exit(2)

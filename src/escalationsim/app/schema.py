@@ -286,3 +286,72 @@ def _check_lever(section: Any, slot: str, prefix: str) -> None:
         similar = sorted({k for keys in every.values() for k in keys})
         raise _unknown(prefix, str(key), known, "", similar)
     _check_node(section, schema, prefix)  # and each value of its type
+
+
+# --------------------------------------------------------------------------- before Hydra
+
+
+def check_override_key(key: str) -> None:
+    """Raise a ConfigError, with the key probably meant, if ``key`` (a dotted key given
+    without ``+``) is a key of no configuration the schema allows. Hydra would refuse it
+    too, but advise adding it with ``+``; this is checked before Hydra, against the
+    typed schema alone (no composition), and accepts whatever the schema leaves open (a
+    policy's or an uncertainty's name, a lever section of a plugin's mode)."""
+    parts = key.split(".")
+    top = [f.name for f in fields(AppConfig)]
+    if parts[0] not in top:
+        raise _unknown("", parts[0], top)
+    rest = parts[1:]
+    if parts[0] == "scenario":
+        errors = []
+        for schema in SCENARIO_KINDS.values():  # a key of any kind of scenario
+            try:
+                _walk(rest, schema, "scenario.")
+                return
+            except ConfigError as err:
+                errors.append(err)
+        raise errors[0]
+    if parts[0] == "policies":
+        if len(rest) >= 2:  # policies.<name>.<slot>[.<field>]
+            slot, prefix = rest[1], f"policies.{rest[0]}."
+            if slot not in registry.SLOTS:
+                raise _unknown(prefix, slot, list(registry.SLOTS))
+            if len(rest) >= 3:
+                every = sorted(
+                    {f.name for lm in registry.modes(slot).values() for f in fields(lm.config)}
+                )
+                if rest[2] not in every:
+                    raise _unknown(f"{prefix}{slot}.", rest[2], every)
+        return
+    _walk(rest, typing.get_type_hints(AppConfig)[parts[0]], f"{parts[0]}.")
+
+
+def _walk(parts: list[str], schema: Any, prefix: str) -> None:
+    """Follow ``parts`` down ``schema`` as :func:`_check_node` would check a node there."""
+    for part in parts:
+        origin = typing.get_origin(schema)
+        if origin is dict:
+            schema = typing.get_args(schema)[1]  # any name
+        elif origin is list:
+            schema = typing.get_args(schema)[0] if typing.get_args(schema) else Any
+        elif isinstance(schema, type) and is_dataclass(schema):
+            known = [f.name for f in fields(schema)]
+            if part not in known:
+                raise _unknown(prefix, part, known)
+            schema = typing.get_type_hints(schema)[part]
+        else:
+            return  # open below here: typed later, when composed
+        prefix += f"{part}."
+
+
+def check_override_keys(overrides: list[str]) -> None:
+    """:func:`check_override_key` for each override that sets a dotted key without ``+``
+    (command-line flags, config groups, deletions and Hydra's own keys are left to
+    Hydra and to the later checks)."""
+    for arg in overrides:
+        if arg.startswith(("-", "+", "~")) or "=" not in arg:
+            continue
+        key = arg.split("=", 1)[0]
+        if "." not in key or "/" in key or key.startswith("hydra.") or "@" in key:
+            continue
+        check_override_key(key)
