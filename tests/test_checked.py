@@ -129,3 +129,18 @@ def test_the_command_line_gives_the_message_not_a_traceback(tmp_path):
     assert "escalationsim: rep lever mode 'plugin'" in proc.stderr, proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "run" / "kpis.csv").exists()
+
+
+def test_a_misspelt_hook_is_named_with_the_one_meant():
+    """The engine finds optional hooks by name: a plugin lever's ``admitt`` would never
+    run; it is named when the mode is registered."""
+
+    class Typo(ScriptAuthority):
+        def admitt(self, c, t):
+            return False
+
+        def helper(self):  # a lever's own method, far from any hook's name: allowed
+            return None
+
+    with pytest.raises(ValueError, match=r"a method 'admitt', not a hook .* did you mean 'admit'"):
+        _run_rep(Typo)  # refused when it is registered

@@ -122,3 +122,14 @@ def test_an_unstable_queue_is_flagged_and_its_hours_charged_whatever_the_drain(t
     short, long = (r.kpis[r.kpis.policy == "ceo_responds"].reset_index() for r in two_drains)
     for kpi in ("cost_ceo", "backlog_growth_per_week_ceo", "util_ceo"):
         pd.testing.assert_series_equal(short[kpi], long[kpi])
+
+
+def test_a_kpi_declared_twice_stops_the_job_before_it_runs(monkeypatch):
+    from escalationsim import validate
+    from escalationsim.analysis import kpis
+    from tests.conftest import small_config
+
+    twin = kpis.Kpi("cost_per_complaint", lambda inp, row: 0.0, "a twin", "USD", "{:.2f}")
+    monkeypatch.setattr(kpis, "REGISTRY", [*kpis.REGISTRY, twin])
+    with pytest.raises(ValueError, match=r"declared twice .*\['cost_per_complaint'\]"):
+        validate(small_config(policies=["rigid_script"]))

@@ -1139,10 +1139,16 @@ REGISTRY: list[Kpi | Family] = [
 
 
 def kpis() -> list[Kpi]:
-    """The registry with every family expanded, in order."""
+    """The registry with every family expanded, in order; a name declared twice (a
+    plugin's KPI named like one of ours would silently replace it in every table) raises
+    a ValueError naming it."""
     out: list[Kpi] = []
     for entry in REGISTRY:
         out.extend(entry.make() if isinstance(entry, Family) else [entry])
+    if len({k.name for k in out}) < len(out):
+        seen: set[str] = set()
+        twice = sorted({k.name for k in out if k.name in seen or seen.add(k.name)})
+        raise ValueError(f"KPI name(s) declared twice in analysis.kpis.REGISTRY: {twice}")
     return out
 
 

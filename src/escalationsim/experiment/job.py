@@ -283,6 +283,9 @@ def _check_memory(cfg: SimConfig) -> None:
 
 def validate(cfg: SimConfig) -> None:
     """Check the whole job before anything runs; raise ConfigError naming the key."""
+    from escalationsim.analysis.kpis import kpis
+
+    kpis()  # the KPI registry itself: a name declared twice stops here, not at the end
     _check_job_types(cfg)
     validate_run(cfg.run, list(cfg.policies))
     if not isinstance(cfg.scenario, ScenarioConfig | QueueOnlyScenario):

@@ -77,6 +77,29 @@ OPTIONAL: dict[str, Check] = {
 """Optional hooks any lever may define (engine/levers.py) whose answers the engine uses."""
 
 
+HOOKS = ("active", "bind", "admit", "route", "observe", "closed", "counters")
+"""The optional hooks of engine/levers.py, found on a lever by name."""
+
+
+def misspelt_hook(slot: str, cls: type) -> str | None:
+    """Why ``cls`` (a lever class of ``slot``) has a method whose name is a near miss of a
+    hook's (``admitt``: the engine finds hooks by name, so a misspelt one would never
+    run), or None. Checked when a lever mode is registered, the project's own included."""
+    import difflib
+
+    hooks = (*REQUIRED[slot], *HOOKS)
+    for attr in dir(cls):
+        if attr.startswith("_") or attr in hooks:
+            continue
+        near = difflib.get_close_matches(attr, hooks, n=1, cutoff=0.8)
+        if near:
+            return (
+                f"{cls.__module__}.{cls.__qualname__} has a method {attr!r}, not a hook the "
+                f"engine calls: did you mean {near[0]!r}? (hooks: engine/levers.py)"
+            )
+    return None
+
+
 def checked(slot: str, mode: str, obj: Any) -> Any:
     """``obj`` (a lever of ``slot``'s mode ``mode``) with its answers checked; raise
     :class:`LeverError` now if a method its slot needs is missing."""

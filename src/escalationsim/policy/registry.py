@@ -57,6 +57,11 @@ def lever(slot: str, mode: str, config: type) -> Callable[[T], T]:
             raise ValueError(f"{slot} mode {mode!r} is registered already")
         if getattr(config, "mode", None) != mode:
             raise ValueError(f"{config.__name__}.mode must default to {mode!r}")
+        from escalationsim.policy.checked import misspelt_hook
+
+        typo = misspelt_hook(slot, cls)  # type: ignore[arg-type]
+        if typo:
+            raise ValueError(f"{slot} mode {mode!r}: {typo}")
         _MODES[slot][mode] = LeverMode(slot, mode, config, cls)  # type: ignore[arg-type]
         return cls
 
