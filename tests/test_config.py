@@ -383,7 +383,7 @@ def test_bad_values_do_not_touch_base(base: SimConfig) -> None:
 
 
 GOOD_EDGES = [
-    pytest.param(_setattr("policies.rigid_script.rep.audit_fraction", 1.0), id="prob-1"),
+    pytest.param(_setattr("policies.empowered_rep.rep.audit_fraction", 1.0), id="prob-1"),
     pytest.param(_setattr("scenario.population.knows_ceo_share", 0.0), id="prob-0"),
     pytest.param(_set_run(warmup_days=0.0), id="no-warmup"),
     pytest.param(_set_run(horizon_days=10.5, warmup_days=10.0), id="warmup-just-below"),
@@ -528,3 +528,28 @@ def test_scaling_bound_uses_the_rostered_peak_not_the_fallback_count():
     )
     with pytest.raises(ConfigError, match="reference_volume_per_day"):
         validate(cfg)
+
+
+@pytest.mark.parametrize(
+    ("path", "typo", "meant"),
+    [
+        ("run", "replicatons", "replications"),
+        ("scenario.staff.reps", "cnt", "count"),
+        ("scenario", "volume", "volume_per_day"),
+        ("policies.empowered_rep.rep", "budjet_usd", "budget_usd"),
+        ("", "polices", "policies"),
+    ],
+)
+def test_a_misspelt_setting_on_a_config_object_raises_with_the_one_meant(path, typo, meant):
+    """Setting an attribute that is not a setting would be read by nobody: refused."""
+    from escalationsim import compose
+    from escalationsim.config.fields import ConfigError
+
+    obj = compose([])
+    for part in path.split(".") if path else []:
+        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+    with pytest.raises(AttributeError, match=rf"no setting '{typo}'; did you mean '{meant}'"):
+        setattr(obj, typo, 1)
+    with pytest.raises(ConfigError):  # and it is a configuration error, like any other
+        setattr(obj, typo, 1)
+    setattr(obj, meant, getattr(obj, meant))  # the setting itself is still set as usual

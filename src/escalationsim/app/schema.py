@@ -13,7 +13,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from escalationsim.config.fields import ConfigError, describe, has_type
+from escalationsim.config.fields import ConfigError, describe, has_type, make_strict
 from escalationsim.config.queue_only import QueueOnlyScenario
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.experiment.job import RunConfig, SimConfig
@@ -355,3 +355,6 @@ def check_override_keys(overrides: list[str]) -> None:
         if "." not in key or "/" in key or key.startswith("hydra.") or "@" in key:
             continue
         check_override_key(key)
+
+
+make_strict(AppConfig)  # the app's settings: output, validation, study, optimiser

@@ -219,3 +219,41 @@ def validate_tree(obj: Any, prefix: str) -> None:
     rules = getattr(obj, "check_rules", None)
     if rules is not None:
         rules(prefix)
+
+
+class UnknownSetting(ConfigError, AttributeError):
+    """An attribute set on a config object that is not one of its settings (a typo such
+    as ``run.replicatons = 50`` would otherwise be a new attribute nobody reads)."""
+
+
+def _strict_setattr(self: Any, name: str, value: Any) -> None:
+    known = type(self).__dataclass_fields__
+    if name not in known:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(known), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UnknownSetting(
+            f"{type(self).__name__} has no setting {name!r}{hint} (its settings: "
+            f"{', '.join(known)})"
+        )
+    object.__setattr__(self, name, value)
+
+
+def make_strict(*roots: type) -> None:
+    """Refuse unknown attributes on the config dataclasses ``roots`` and every dataclass
+    their fields hold (in lists, mappings and optional values too), so that a misspelt
+    setting set from Python raises :class:`UnknownSetting` with the setting probably
+    meant. Frozen dataclasses refuse every assignment already."""
+    todo, seen = list(roots), set()
+    while todo:
+        t = todo.pop()
+        if isinstance(t, type) and is_dataclass(t):
+            if t in seen:
+                continue
+            seen.add(t)
+            if not t.__dataclass_params__.frozen:  # type: ignore[attr-defined]
+                t.__setattr__ = _strict_setattr  # type: ignore[method-assign,assignment]
+            todo.extend(_hints(t).values())
+        else:
+            todo.extend(a for a in typing.get_args(t) if a is not Ellipsis)

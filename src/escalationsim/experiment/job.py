@@ -18,6 +18,7 @@ from escalationsim.config.fields import (
     check,
     int_min,
     is_num,
+    make_strict,
     optional,
     param,
     validate_tree,
@@ -359,3 +360,6 @@ def _check_staff(scenario: ScenarioConfig, lim: LimitsConfig) -> None:
             n <= lim.max_staff,
             f"at most run.limits.max_staff = {lim.max_staff} (after scaling with volume)",
         )
+
+
+make_strict(SimConfig)  # the scenario (either kind), the policies' levers, the run settings

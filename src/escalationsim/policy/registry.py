@@ -62,6 +62,9 @@ def lever(slot: str, mode: str, config: type) -> Callable[[T], T]:
         typo = misspelt_hook(slot, cls)  # type: ignore[arg-type]
         if typo:
             raise ValueError(f"{slot} mode {mode!r}: {typo}")
+        from escalationsim.config.fields import make_strict
+
+        make_strict(config)  # a misspelt setting set from Python raises
         _MODES[slot][mode] = LeverMode(slot, mode, config, cls)  # type: ignore[arg-type]
         return cls
 
