@@ -622,7 +622,9 @@ def _pc_ceo():
     )
 
 
-@figure("the CEO signs for {} of the weekly hours and {} of\n  letters miss the deadline")
+@figure(
+    "the CEO signs for {} of the weekly hours and {} of\n  letter writers are answered after the deadline"
+)
 def _pc_sign():
     assert h(P, C, "deadline_breach_rate") == 1.0
     return (
