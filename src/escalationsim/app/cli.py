@@ -355,11 +355,11 @@ def _output_dir_problem(argv: list[str]) -> str | None:
     """Why an output folder given on the command line (``hydra.run.dir=``,
     ``hydra.sweep.dir=``) cannot be created, before Hydra tries (its own failure is a
     traceback); None if it can."""
-    log = "cli.log"  # Hydra's <hydra.job.name>.log (a plain name: config_dir.check_argv)
+    log_file = "cli.log"  # Hydra's <hydra.job.name>.log (a plain name: config_dir.check_argv)
     for arg in argv:
         key, sep, value = arg.partition("=")
         if sep and key.lstrip("+") == "hydra.job.name":
-            log = f"{value.strip(chr(39) + chr(34))}.log"
+            log_file = f"{value.strip(chr(39) + chr(34))}.log"
     for arg in argv:
         key, sep, value = arg.partition("=")
         if not sep or key.lstrip("+") not in ("hydra.run.dir", "hydra.sweep.dir"):
@@ -382,7 +382,7 @@ def _output_dir_problem(argv: list[str]) -> str | None:
             path = Path(value)
             from escalationsim.app.manifest import planted_links
 
-            links = planted_links(path, log) if key.lstrip("+") == "hydra.run.dir" else []
+            links = planted_links(path, log_file) if key.lstrip("+") == "hydra.run.dir" else []
             if links:  # before Hydra opens cli.log through one
                 return (
                     f"{key} = {value!r} has symbolic links where this program writes "
