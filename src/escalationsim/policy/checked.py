@@ -142,6 +142,7 @@ class _Checked:
                     raise LeverError(f"{where} returned {result!r}: must return {must}")
                 return result
 
+            self.__dict__[attr] = run  # found directly from now on, not by __getattr__
             return run
 
         def call(*args: Any) -> Any:
@@ -150,4 +151,5 @@ class _Checked:
                 raise LeverError(f"{where} returned {result!r}: must return {must}")
             return result
 
+        self.__dict__[attr] = call
         return call
