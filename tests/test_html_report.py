@@ -405,3 +405,15 @@ def test_a_study_edited_since_it_was_written_or_impossible_is_not_quoted(run, tm
         _sign(ranking.parent)
     build_report(folder)
     assert "Robustness (a study" not in (folder / "report.html").read_text()
+
+
+def test_a_table_cell_of_words_wraps_and_a_number_does_not():
+    """A sentence in a KPI cell ("unstable: the CEO's inbox grows by ...") made the
+    comparison table wider than the page: such a cell wraps; numbers stay on one line."""
+    page = (Path(__file__).parents[1] / "results" / "headline" / "report.html").read_text()
+    cells = re.findall(r'<td class="(num[^"]*)"[^>]*>([^<]*)</td>', page)
+    assert cells
+    for cls, text in cells:
+        assert ("words" in cls.split()) == (len(html.unescape(text)) > 32), (cls, text)
+    assert any("words" in cls for cls, _ in cells)  # the unstable CEO queue's sentence
+    assert "td.num.words { white-space: normal" in page
