@@ -435,6 +435,11 @@ def main() -> None:
     """Console-script entry point."""
     from escalationsim.app.config_dir import check_argv
 
+    if any(a in ("--help", "-h") for a in sys.argv[1:]):  # ours: groups and main keys
+        from escalationsim.app.help import help_text
+
+        print(help_text(), end="")
+        sys.exit(0)
     try:  # a config dir's files and any _target_, before Hydra reads them
         check_argv(sys.argv[1:])
         check_override_keys(sys.argv[1:])  # a misspelt key: the one meant, not "use +"
