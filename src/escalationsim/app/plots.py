@@ -154,14 +154,17 @@ def _bars_by_group(
     for k, p in enumerate(policies):
         sub = per_rep[per_rep.policy == p]
         off = (k - (len(policies) - 1) / 2) * width
-        for ax, (col, _, _, _) in zip(axes, panels, strict=True):
+        for ax, (col, _, _, ylim) in zip(axes, panels, strict=True):
             wide = sub.pivot_table(index="replication", columns=by, values=col, aggfunc="first")
+            # a bar's interval stays within what the value can be: a share within its
+            # axis (0-100%), a time or a count at least 0
+            floor, ceiling = ylim if ylim is not None else (0.0, np.inf)
             means, errs = [], []
             for i, g in enumerate(order):
                 values = wide[g].dropna().to_numpy() if g in wide else np.zeros(0)
                 if col in censored and np.isposinf(values).any():
                     means.append(np.nan)
-                    errs.append(0)
+                    errs.append((0.0, 0.0))
                     ax.annotate(
                         NOT_REACHED_MARK,
                         (x[i] + off, 0.02),
@@ -173,14 +176,17 @@ def _bars_by_group(
                     )
                     marked = True
                     continue
-                m, lo, _ = mean_ci(values) if len(values) else (np.nan,) * 3
+                m, lo, hi = mean_ci(values) if len(values) else (np.nan,) * 3
                 means.append(m)
-                errs.append(m - lo if np.isfinite(lo) else 0)
+                if not np.isfinite(lo) or (values < floor).any():  # not bounded as assumed
+                    errs.append((m - lo, hi - m) if np.isfinite(lo) else (0.0, 0.0))
+                else:
+                    errs.append((m - max(lo, floor), min(hi, ceiling) - m))
             ax.bar(
                 x + off,
                 means,
                 width,
-                yerr=errs,
+                yerr=np.array(errs).T,
                 capsize=2,
                 label=p,
                 edgecolor="white",
