@@ -26,7 +26,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from escalationsim.app import manifest
 from escalationsim.app.files import NoSpaceError
-from escalationsim.app.inert import inert_settings, refuse
+from escalationsim.app.inert import inert_reason, inert_settings, refuse
 from escalationsim.app.progress import ProgressBar
 from escalationsim.app.schema import AppConfig, check_override_keys, to_sim_config
 from escalationsim.config.fields import ConfigError
@@ -94,10 +94,7 @@ def refuse_varied(sim: SimConfig, app: AppConfig, overrides: Sequence[str]) -> N
     for where, keys in varied:
         if not user_set(where):
             continue
-        why = [
-            next((w for k, w in inert.items() if key == k or key.startswith(k + ".")), None)
-            for key in keys
-        ]
+        why = [inert_reason(key, inert) for key in keys]
         if keys and all(why):
             raise ConfigError(
                 f"{where}.keys: {keys[0]} cannot act in this configuration, so the values "
