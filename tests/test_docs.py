@@ -33,3 +33,14 @@ def test_readme_names_the_ci_command():
     assert "make test" in ci
     assert "make test" in README.read_text()
     assert "make run" in README.read_text()
+
+
+def test_metrics_doc_is_generated_from_the_declarations_and_current():
+    """docs/metrics.md is what ``python -m escalationsim.app.metrics_doc`` writes from the
+    outcome declarations: a KPI added, renamed or redefined without regenerating it
+    fails here."""
+    from escalationsim.app.metrics_doc import DOC, render
+
+    assert DOC.read_text() == render(), (
+        "docs/metrics.md is stale: run python -m escalationsim.app.metrics_doc"
+    )

@@ -132,12 +132,13 @@ def test_a_new_kpi_is_one_registry_entry(monkeypatch, tmp_path) -> None:
 
     entry = kpis.Kpi(
         "calls_per_complaint",
-        lambda inp, row: kpis.ratio(inp.sums["calls"], inp.n),
+        kpis.PerComplaint("calls"),  # a declared reduction: checked before the run
         "phone calls per complaint",
         "calls",
         "{:.3f}",
         kpis.NONNEG,
         views={"headline": 99, "paired": 99},
+        doc="phone calls / complaints",
     )
     monkeypatch.setattr(kpis, "REGISTRY", [*kpis.REGISTRY, entry])
     cfg = small_config("run.replications=2", policies=["rigid_script", "empowered_rep"])

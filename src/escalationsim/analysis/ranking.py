@@ -25,36 +25,17 @@ from scipy import stats
 
 from escalationsim.analysis import kpis as registry
 
-HIGHER_IS_BETTER: frozenset[str] = frozenset(
-    {
-        "resolution_rate",
-        "first_contact_resolution",
-        "fixed_quickly_share",
-        "social_answer_rate",
-        "audit_coverage",
-        "stable",
-        "meets_targets",
-        "jain_ttr",
-        "office_resolve_unanswered_rate",
-        "complaints",
-        "prevented",
-    }
-)
-"""KPIs where more is better; for every other rankable KPI less is better (costs, times,
-rates of failure, gaps)."""
-
-NOT_RANKED: frozenset[str] = frozenset({"unstable_queues"})
-"""KPIs that are not numbers a policy could be best on."""
-
 
 def rankable() -> set[str]:
-    """Names of the KPIs ``output.best_on`` may name."""
-    return {k.name for k in registry.kpis()} - NOT_RANKED
+    """Names of the KPIs ``output.best_on`` may name: those with a direction."""
+    return {k.name for k in registry.kpis() if k.direction != "none"}
 
 
 def lower_is_better(kpi: str) -> bool:
-    """Whether less of ``kpi`` is better."""
-    return kpi not in HIGHER_IS_BETTER
+    """Whether less of ``kpi`` is better, as its declaration says (a name not in the
+    registry, e.g. a column a user added: less is better)."""
+    k = registry.by_name().get(kpi)
+    return k is None or k.direction != "higher"
 
 
 @dataclass

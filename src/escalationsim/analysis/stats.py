@@ -26,7 +26,6 @@ A :class:`ComplaintStats` is built in one of two ways, with the same fields:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Protocol
@@ -35,113 +34,15 @@ import numpy as np
 
 from escalationsim.analysis.bins import BINS, MIDDLES, bin_counts
 from escalationsim.analysis.fairness import gini, jain, top_share_mask
+from escalationsim.analysis.reductions import Columns, column_sums, columns_read
 from escalationsim.analysis.survival import ExactSurvival, HistSurvival, Survival
 from escalationsim.config.scenario import PopulationConfig
 from escalationsim.engine import channels
-from escalationsim.engine.staff import HOUR_COLUMNS
-from escalationsim.kernel.codes import DENIED, RESOLVED, Status
+from escalationsim.engine.recorder import COLUMNS
+from escalationsim.kernel.codes import Status
 
-SERVICE_LEVEL_S = 20.0
-"""Threshold of the reported phone service level, seconds."""
-
-
-def sum_columns() -> tuple[str, ...]:
-    """Complaint columns whose totals enter the KPIs: costs, hours by pool, contacts and
-    their outcomes, and for every escalation channel of the channel registry whether
-    complaints reached it and escalated to it."""
-    ladder = [c.name for c in channels.channel_classes() if c.ladder_step is not None]
-    return (
-        "cost_staff",
-        "cost_ceo",
-        "compensation",
-        "cost_churn",
-        "cost_churn_lifetime",
-        "cost_churn_incremental",
-        "cost_publicity",
-        "penalty",
-        *HOUR_COLUMNS,
-        "contacts",
-        "calls",
-        "abandoned_calls",
-        "posts",
-        "posts_answered",
-        "deadline_breaches",
-        "impressions",
-        *(f"reached_{n}" for n in ladder),
-        *(f"escalated_{n}" for n in ladder),
-        "tracked",
-        "churned",
-        "backoffice",
-        "chases",
-        "switched",
-        "roulettes",
-        "fixed_quickly",
-        "lost_follow_up",
-    )
-
-
-Columns = Mapping[str, np.ndarray]
-
-
-def column_sums(cols: Columns) -> dict[str, float]:
-    """Totals over the complaints in ``cols``: the :func:`sum_columns`, and counts by
-    outcome, of CEO-channel waits and of first phone calls (waited, abandoned, answered
-    within the service level)."""
-    sums = {name: float(np.sum(cols[name])) for name in sum_columns()}
-    status = cols["status"]
-    resolved = status == Status.resolved
-    sums["resolved"] = float(np.count_nonzero(resolved))
-    sums["first_contact_resolved"] = float(np.count_nonzero(resolved & (cols["contacts"] == 1)))
-    sums["gave_up"] = float(np.count_nonzero(status == Status.gave_up))
-    sums["open"] = float(np.count_nonzero(status == Status.open))
-    ceo_wait = cols["ceo_wait_h"]
-    answered = ~np.isnan(ceo_wait)
-    sums["ceo_waits"] = float(np.count_nonzero(answered))
-    sums["ceo_wait_h"] = float(np.sum(ceo_wait[answered]))
-    wait = cols["first_call_wait_h"]
-    done = ~np.isnan(wait)  # first call finished (answered or abandoned)
-    wait, abandoned = wait[done], cols["first_call_abandoned"][done]
-    sums["first_calls"] = float(len(wait))
-    sums["first_call_wait_h"] = float(np.sum(wait))
-    sums["first_calls_waited"] = float(np.count_nonzero(wait > 0))
-    sums["first_calls_abandoned"] = float(np.count_nonzero(abandoned))
-    sums["first_calls_in_service_level"] = float(
-        np.count_nonzero(~abandoned & (wait <= SERVICE_LEVEL_S / 3600.0))
-    )
-    # Exception claims: weak ones paid, legitimate ones refused, the hassle of each.
-    claim = np.asarray(cols["needs_exception"], dtype=bool)
-    weak = claim & np.asarray(cols["claim_weak"], dtype=bool)
-    legit = claim & ~weak
-    granted = np.asarray(cols["granted"], dtype=bool)
-    sums["claims"] = float(np.count_nonzero(claim))
-    sums["claims_weak"] = float(np.count_nonzero(weak))
-    sums["claims_legit"] = float(np.count_nonzero(legit))
-    sums["weak_granted"] = float(np.count_nonzero(weak & granted))
-    sums["weak_paid"] = float(np.sum(cols["compensation"][weak]))
-    sums["legit_refused"] = float(np.count_nonzero(legit & ~granted))
-    sums["claim_contacts"] = float(np.sum(cols["contacts"][claim]))
-    sums["claim_chases"] = float(np.sum(cols["chases"][claim]))
-    # Letters at the CEO's inbox, by what customer service had done before.
-    answered = cols["ceo_outcome"] >= 0
-    refused = answered & np.asarray(cols["cs_refused_before_ceo"], dtype=bool)
-    unanswered = answered & np.asarray(cols["cs_unanswered_before_ceo"], dtype=bool)
-    sums["letters_refused"] = float(np.count_nonzero(refused))
-    sums["letters_refused_no"] = float(np.count_nonzero(refused & (cols["ceo_outcome"] == DENIED)))
-    sums["letters_unanswered"] = float(np.count_nonzero(unanswered))
-    sums["letters_unanswered_resolved"] = float(
-        np.count_nonzero(unanswered & (cols["ceo_outcome"] == RESOLVED))
-    )
-    # a customer who writes again may be late twice: the share counts writers, not letters
-    sums["late_letter_writers"] = float(np.count_nonzero(cols["deadline_breaches"]))
-    sums["owner_assigned"] = float(np.count_nonzero(cols["owner_assigned"]))
-    # Customers who remember: repeat complaints, and where they start.
-    repeat = cols["complaint_seq"] > 1
-    first = cols["first_channel"][repeat]
-    sums["repeats"] = float(np.count_nonzero(repeat))
-    sums["repeats_social_first"] = float(np.count_nonzero(first == channels.code("social")))
-    sums["repeats_ceo_first"] = float(np.count_nonzero(first == channels.code("ceo")))
-    return sums
-
+# The sums are the declared reductions (analysis.reductions): one declaration serves the
+# exact summary and the streamed one.
 
 # --------------------------------------------------------------------------- samples
 
@@ -372,24 +273,10 @@ class StreamingStats:
 
 
 def _empty() -> dict[str, np.ndarray]:
-    """Columns of no complaints at all."""
-    return {
-        **{name: np.zeros(0) for name in sum_columns()},
-        "status": np.zeros(0, dtype=np.int8),
-        "contacts": np.zeros(0, dtype=np.int32),
-        "ceo_wait_h": np.zeros(0),
-        "first_call_wait_h": np.zeros(0),
-        "first_call_abandoned": np.zeros(0, dtype=bool),
-        "needs_exception": np.zeros(0, dtype=bool),
-        "claim_weak": np.zeros(0, dtype=bool),
-        "granted": np.zeros(0, dtype=bool),
-        "ceo_outcome": np.zeros(0, dtype=np.int8),
-        "cs_refused_before_ceo": np.zeros(0, dtype=bool),
-        "cs_unanswered_before_ceo": np.zeros(0, dtype=bool),
-        "owner_assigned": np.zeros(0, dtype=bool),
-        "complaint_seq": np.zeros(0, dtype=np.int32),
-        "first_channel": np.zeros(0, dtype=np.int8),
-    }
+    """Columns of no complaints at all: every column the reductions read, with its dtype
+    in the complaint table (float for a column the table derives per channel)."""
+    dtypes = {c.name: c.dtype for c in COLUMNS}
+    return {name: np.zeros(0, dtype=dtypes.get(name, "f8")) for name in columns_read()}
 
 
 # --------------------------------------------------------------------------- by day

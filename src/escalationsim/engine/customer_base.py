@@ -39,11 +39,23 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from escalationsim.engine.churn import repurchase_prob
+from escalationsim.engine.counters import Counter, declare
 from escalationsim.kernel.codes import RESOLVED, STATUS_RESOLVED
 
 if TYPE_CHECKING:
     from escalationsim.config.scenario import ScenarioConfig
     from escalationsim.engine.customer import Customer
+
+declare(
+    Counter("base_size", "customers in the base", "customer_base"),
+    Counter("customers_complained", "customers who complained at least once", "customer_base"),
+    Counter("customers_churned", "customers who churned and left the base", "customer_base"),
+    Counter(
+        "complaints_not_made_churned",
+        "complaints not made because their customer had left",
+        "customer_base",
+    ),
+)
 
 
 class Memory:

@@ -23,6 +23,16 @@ import math
 import numpy as np
 
 from escalationsim.config.scenario import ClaimsConfig
+from escalationsim.engine.counters import Counter, declare
+
+declare(
+    Counter("rep_error_rate_start", "reps' mean error rate when the run starts", "judgement"),
+    Counter("rep_error_rate_end", "reps' mean error rate when the run ends", "judgement"),
+    Counter("reps_coached", "reps coached after audits found an error", "judgement"),
+    Counter("reps_replaced", "reps replaced after audits found too many errors", "judgement"),
+    Counter("audits_done", "audits of reps' decisions done", "judgement"),
+    Counter("audit_errors_found", "errors the audits found", "judgement"),
+)
 
 
 def scaled(p: float, m: float) -> float:

@@ -19,6 +19,7 @@ import simpy
 
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.engine import channels
+from escalationsim.engine import counters as run_counters
 from escalationsim.engine.arrivals import arrivals
 from escalationsim.engine.backoffice import LEAD_TIME, BackOffice
 from escalationsim.engine.context import PRIORITY_CLASS, RunContext
@@ -37,6 +38,16 @@ from escalationsim.kernel.loop import run_until
 from escalationsim.kernel.process import LightProcess
 from escalationsim.kernel.rng import CustomerDraws
 from escalationsim.kernel.schedule import Schedule
+
+run_counters.declare(
+    run_counters.Counter("ceo_available_h", "CEO complaint hours scheduled in the window", "model"),
+    run_counters.Counter(
+        "ceo_hours_owed", "CEO hours the letters in the inbox at the horizon still need", "model"
+    ),
+    run_counters.Counter(
+        "ceo_letters_at_horizon", "letters in the CEO's inbox at the horizon", "model"
+    ),
+)
 
 
 @dataclass
@@ -260,20 +271,25 @@ class Model:
             journey.close()
         self.active.clear()
         self.log.finalise()
-        counters: dict[str, float] = {}
-        for lever in self.policy.levers():
-            if hasattr(lever, "counters"):
-                counters.update(lever.counters(self.warmup_h, self.horizon_h))
+        reported = [
+            (f"lever {type(lever).__name__}", lever.counters(self.warmup_h, self.horizon_h))
+            for lever in self.policy.levers()
+            if hasattr(lever, "counters")
+        ]
         for part in (self.ctx.judgement, self.base, self.ctx.publicity):
             if part is not None:
-                counters.update(part.counters())
-        counters.update(
-            {
-                "ceo_available_h": ceo.available_h(self.warmup_h, self.horizon_h),
-                "ceo_hours_owed": ceo_owed,
-                "ceo_letters_at_horizon": ceo_letters,
-            }
+                reported.append((type(part).__name__, part.counters()))
+        reported.append(
+            (
+                "model",
+                {
+                    "ceo_available_h": ceo.available_h(self.warmup_h, self.horizon_h),
+                    "ceo_hours_owed": ceo_owed,
+                    "ceo_letters_at_horizon": ceo_letters,
+                },
+            )
         )
+        counters = run_counters.collect(reported)
         return RunResult(
             policy=self.policy.name,
             replication=self.replication,

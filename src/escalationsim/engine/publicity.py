@@ -17,9 +17,19 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from escalationsim.engine.counters import Counter, declare
+
 if TYPE_CHECKING:
     from escalationsim.config.scenario import ScenarioConfig
     from escalationsim.engine.customer import Customer
+
+declare(
+    Counter(
+        "publicity_sent_social",
+        "complaints that started on social because publicity reached their customer",
+        "publicity",
+    )
+)
 
 
 class Publicity:

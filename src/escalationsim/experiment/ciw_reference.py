@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from escalationsim.analysis.stats import SERVICE_LEVEL_S
+from escalationsim.analysis.reductions import SERVICE_LEVEL_S
 from escalationsim.config.queue_only import QueueOnlyScenario
 from escalationsim.config.scenario import Dist, PatienceDist
 

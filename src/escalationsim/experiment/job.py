@@ -284,9 +284,14 @@ def _check_memory(cfg: SimConfig) -> None:
 
 def validate(cfg: SimConfig) -> None:
     """Check the whole job before anything runs; raise ConfigError naming the key."""
-    from escalationsim.analysis.kpis import kpis
+    from escalationsim.analysis.kpis import check_declarations
 
-    kpis()  # the KPI registry itself: a name declared twice stops here, not at the end
+    # the KPI registry itself: a name declared twice, or a KPI reading a reduction or a
+    # counter no one declares, stops here, not at the end of the run
+    try:
+        check_declarations()
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
     _check_job_types(cfg)
     validate_run(cfg.run, list(cfg.policies))
     if not isinstance(cfg.scenario, ScenarioConfig | QueueOnlyScenario):

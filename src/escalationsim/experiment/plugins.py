@@ -25,14 +25,18 @@ FAILED: dict[str, str] = {}
 
 def _snapshot() -> Callable[[], None]:
     """The registries' contents now, as a function that puts them back: a plugin that
-    registered a lever mode, a channel or a KPI and then failed leaves nothing behind."""
-    from escalationsim.analysis import kpis
+    registered a lever mode, a channel, a KPI, a reduction or a counter and then failed
+    leaves nothing behind."""
+    from escalationsim.analysis import kpis, reductions
+    from escalationsim.engine import counters
     from escalationsim.engine.channels import registry as channels
     from escalationsim.policy import registry as levers
 
     modes = {slot: dict(m) for slot, m in levers._MODES.items()}
     chans = dict(channels._REGISTRY)
     entries = list(kpis.REGISTRY)
+    sums = dict(reductions._REGISTERED)
+    declared = dict(counters._DECLARED)
 
     def restore() -> None:
         for slot, m in levers._MODES.items():
@@ -41,6 +45,10 @@ def _snapshot() -> Callable[[], None]:
         channels._REGISTRY.clear()
         channels._REGISTRY.update(chans)
         kpis.REGISTRY[:] = entries
+        reductions._REGISTERED.clear()
+        reductions._REGISTERED.update(sums)
+        counters._DECLARED.clear()
+        counters._DECLARED.update(declared)
 
     return restore
 

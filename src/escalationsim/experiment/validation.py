@@ -25,7 +25,7 @@ import pandas as pd
 
 from escalationsim.analysis.aggregate import mean_ci, welch_ci
 from escalationsim.analysis.analytic import allen_cunneen, erlang_a, erlang_c
-from escalationsim.analysis.stats import SERVICE_LEVEL_S
+from escalationsim.analysis.reductions import SERVICE_LEVEL_S
 from escalationsim.config.fields import (
     Check,
     ConfigError,

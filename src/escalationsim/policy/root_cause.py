@@ -21,12 +21,23 @@ from escalationsim.config.fields import (
     param,
     usd,
 )
+from escalationsim.engine.counters import Counter, declare
 from escalationsim.policy.registry import lever
 
 if TYPE_CHECKING:
     from escalationsim.config.scenario import ScenarioConfig
     from escalationsim.engine.context import RunContext
     from escalationsim.engine.customer import Customer
+
+declare(
+    Counter(
+        "root_cause_fixed_at_h",
+        "when the root-cause fix shipped (h from the start; inf if it never did)",
+        "root_cause",
+        math.inf,
+    ),
+    Counter("fix_cost", "one-off cost of a fix shipped inside the window (USD)", "root_cause"),
+)
 
 
 @dataclass

@@ -1,0 +1,296 @@
+"""Service: whether and how fast complaints are resolved, and what it takes."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from escalationsim.analysis.outcomes.base import (
+    NONNEG,
+    SHARE,
+    Family,
+    Kpi,
+    PerComplaint,
+    Share,
+    Theme,
+    ratio,
+)
+from escalationsim.engine import channels
+
+if TYPE_CHECKING:
+    from escalationsim.analysis.kpis import KpiInputs
+
+THEME = Theme("service", "Service")
+
+RESOLUTION: list[Kpi | Family] = [
+    Kpi(
+        "resolution_rate",
+        PerComplaint("resolved"),
+        "resolution rate",
+        "share",
+        "{:.1%}",
+        SHARE,
+        views={"headline": 1, "paired": 1},
+        direction="higher",
+        doc="resolved / complaints",
+    ),
+    Kpi(
+        "first_contact_resolution",
+        PerComplaint("first_contact_resolved"),
+        "first-contact resolution",
+        "share",
+        "{:.1%}",
+        SHARE,
+        views={"headline": 2},
+        direction="higher",
+        doc="resolved at the first contact / complaints",
+    ),
+    Kpi(
+        "gave_up_rate",
+        PerComplaint("gave_up"),
+        "gave up",
+        "share",
+        "{:.1%}",
+        SHARE,
+        doc="complaints whose customer gave up / complaints",
+    ),
+    Kpi(
+        "open_rate",
+        PerComplaint("open"),
+        "still open at the end",
+        "share",
+        "{:.1%}",
+        SHARE,
+        doc="complaints still open at the end of the run / complaints",
+    ),
+    Kpi(
+        "contacts_per_complaint",
+        PerComplaint("contacts"),
+        "contacts per complaint",
+        "contacts",
+        "{:.2f}",
+        NONNEG,
+        doc="contacts (calls, emails, posts, letters, including abandoned ones) / complaints",
+    ),
+]
+
+
+def _channel_median(inp: KpiInputs, name: str) -> float:
+    """Kaplan-Meier median time to resolution of the complaints first made on channel
+    ``name`` (the unresolved censored); NaN if there are none."""
+    g = inp.stats.channels.get(channels.code(name))
+    return g.survival.quantile(0.5) if g is not None else math.nan
+
+
+_KM_DOC = (
+    "median and 90th percentile of the time from arrival to resolution over **every** "
+    "measured complaint: the Kaplan-Meier estimate, a complaint never resolved (gave up, "
+    "refused for good, still open) right-censored at the end of the run (horizon plus "
+    'drain). +inf, shown "not reached", when the estimate never gets there: a median '
+    "where fewer than half were resolved, a P90 where fewer than 90% were (survival "
+    "analysis's convention: never a number). These are the headline's times to resolution"
+)
+_RESOLVED_DOC = (
+    "the same times over the resolved complaints only: a policy that resolves only its "
+    "easy cases looks fast here; the service target `targets.ttr_p90_max_h` is checked "
+    "against `ttr_p90_h_resolved`"
+)
+
+SPEED: list[Kpi | Family] = [
+    Kpi(
+        "ttr_median_h_all",
+        lambda inp, row: inp.stats.survival.quantile(0.5),
+        "median time to resolution (h)",
+        "h",
+        "{:,.2f}",
+        NONNEG,
+        views={"headline": 3, "paired": 4, "sweep": 2},
+        plot_label="median time to resolution, unresolved censored (h)",
+        censored=True,
+        doc=_KM_DOC,
+    ),
+    Kpi(
+        "ttr_p90_h_all",
+        lambda inp, row: inp.stats.survival.quantile(0.9),
+        "P90 time to resolution (h)",
+        "h",
+        "{:,.1f}",
+        NONNEG,
+        views={"headline": 4},
+        censored=True,
+        doc=_KM_DOC,
+    ),
+    Kpi(
+        "ttr_mean_h_resolved",
+        lambda inp, row: inp.stats.ttr.mean(),
+        "mean time to resolution, resolved complaints only (h)",
+        "h",
+        "{:,.2f}",
+        NONNEG,
+        doc=_RESOLVED_DOC,
+    ),
+    Kpi(
+        "ttr_median_h_resolved",
+        lambda inp, row: inp.stats.ttr.quantile(0.5),
+        "median time to resolution, resolved complaints only (h)",
+        "h",
+        "{:,.2f}",
+        NONNEG,
+        doc=_RESOLVED_DOC,
+    ),
+    Kpi(
+        "ttr_p90_h_resolved",
+        lambda inp, row: inp.stats.ttr.quantile(0.9),
+        "P90 time to resolution, resolved complaints only (h)",
+        "h",
+        "{:,.1f}",
+        NONNEG,
+        doc=_RESOLVED_DOC,
+    ),
+    Kpi(
+        "phone_abandon_rate",
+        Share("abandoned_calls", "calls"),
+        "phone calls abandoned",
+        "share",
+        "{:.1%}",
+        SHARE,
+        views={"sweep": 7},
+        plot_label="share of phone calls abandoned",
+        doc="abandoned calls / calls",
+    ),
+    Kpi(
+        "phone_wait_mean_min",
+        lambda inp, row: ratio(inp.sums["first_call_wait_h"], inp.sums["first_calls"]) * 60.0,
+        "mean wait on a first call (min)",
+        "min",
+        "{:.2f}",
+        NONNEG,
+        queues=("reps",),
+        reads=("first_call_wait_h", "first_calls"),
+        doc="mean time in the phone queue of first calls (answered or abandoned), minutes",
+    ),
+    Kpi(
+        "email_ttr_median_h",
+        lambda inp, row: _channel_median(inp, "email"),
+        "median time to resolution, complaints first emailed (h)",
+        "h",
+        "{:,.1f}",
+        NONNEG,
+        views={"sweep": 8},
+        plot_label="median time to resolution, emails (h)",
+        censored=True,
+        doc="Kaplan-Meier median time to resolution of the complaints first made by email "
+        "(the unresolved censored, as above)",
+    ),
+    Kpi(
+        "ttr_median_h_exception",
+        lambda inp, row: (
+            inp.stats.exception.survival.quantile(0.5)
+            if inp.stats.exception is not None
+            else math.nan
+        ),
+        "median time to resolution, complaints needing an exception (h)",
+        "h",
+        "{:,.1f}",
+        NONNEG,
+        censored=True,
+        doc="Kaplan-Meier median time to resolution of the complaints that needed an exception",
+    ),
+    Kpi(
+        "fixed_quickly_share",
+        PerComplaint("fixed_quickly"),
+        "fixed quickly (within churn.quick_resolution_h)",
+        "share",
+        "{:.1%}",
+        SHARE,
+        direction="higher",
+        doc="share of complaints resolved within `churn.quick_resolution_h` (TARP's "
+        '"fixed quickly")',
+    ),
+    Kpi(
+        "backoffice_share",
+        PerComplaint("backoffice"),
+        "resolutions needing back-office work",
+        "share",
+        "{:.1%}",
+        SHARE,
+        doc="share of complaints whose resolution needed back-office work",
+    ),
+    Kpi(
+        "chases_per_complaint",
+        PerComplaint("chases"),
+        "chases of back-office work per complaint",
+        "contacts",
+        "{:.3f}",
+        NONNEG,
+        doc="contacts chasing back-office work, per complaint",
+    ),
+    Kpi(
+        "switch_rate",
+        PerComplaint("switched"),
+        "switched between phone and email",
+        "share",
+        "{:.1%}",
+        SHARE,
+        doc="share of complaints that switched between phone and email",
+    ),
+    Kpi(
+        "roulette_rate",
+        PerComplaint("roulettes"),
+        "asks again for another rep after a no (per complaint)",
+        "contacts",
+        "{:.3f}",
+        NONNEG,
+        doc='times customers asked again for another rep after a "no", per complaint',
+    ),
+]
+
+FOLLOW_UP: list[Kpi | Family] = [
+    Kpi(
+        "lost_follow_up_rate",
+        PerComplaint("lost_follow_up"),
+        "promises made without a ticket and lost",
+        "share",
+        "{:.2%}",
+        SHARE,
+        doc="share of complaints whose back-office work, promised on a channel without "
+        "tickets, was lost (`scenario.follow_ups`)",
+    ),
+]
+
+SOCIAL: list[Kpi | Family] = [
+    Kpi(
+        "social_answer_rate",
+        Share("posts_answered", "posts"),
+        "public posts answered",
+        "share",
+        "{:.1%}",
+        SHARE,
+        direction="higher",
+        doc="posts answered / posts",
+    ),
+]
+
+AUDIT_AND_CHURN: list[Kpi | Family] = [
+    Kpi(
+        "audit_coverage",
+        PerComplaint("tracked"),
+        "audit-trail coverage",
+        "share",
+        "{:.0%}",
+        SHARE,
+        views={"headline": 16},
+        direction="higher",
+        doc="share of complaints all of whose contacts were ticketed",
+    ),
+    Kpi(
+        "churn_rate",
+        PerComplaint("churned"),
+        "churn rate",
+        "share",
+        "{:.1%}",
+        SHARE,
+        views={"headline": 17, "paired": 3, "sweep": 5},
+        doc="share of complaints whose customer churned",
+    ),
+]
