@@ -134,3 +134,21 @@ def test_a_bad_study_stops_before_any_job_runs(tmp_path, override, message):
     assert proc.returncode != 0
     assert pytest.importorskip("re").search(message, proc.stderr + proc.stdout), proc.stderr[-2000:]
     assert not list(root.glob("*/kpis.csv"))
+
+
+def test_the_python_api_gives_the_sweeps_files(study, tmp_path):
+    """``escalationsim.robustness`` from Python, on the same configuration, gives the
+    command line's study to the byte: the same worlds, runs and tables."""
+    import escalationsim as es
+    from escalationsim.app.files import write_csv
+
+    sim, app = es.compose_job(SMALL)
+    result = es.robustness(sim, app.uncertainty, app.robustness)
+    for name, table in (("ranking.csv", result.ranking), ("robustness.csv", result.robustness)):
+        write_csv(table, tmp_path / name)
+        assert (tmp_path / name).read_bytes() == (study / name).read_bytes(), name
+    sens = result.sensitivity
+    cli = pd.read_csv(study / "sensitivity.csv")
+    pd.testing.assert_series_equal(
+        sens["pawn"].reset_index(drop=True), cli["pawn"], check_names=False, rtol=1e-12
+    )

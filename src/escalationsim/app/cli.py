@@ -117,6 +117,15 @@ def job_inert(sim: SimConfig, app: AppConfig) -> dict[str, str]:
 
 def compose(overrides: list[str] | None = None, config_name: str = "config") -> SimConfig:
     """The default job's SimConfig with Hydra-style overrides, for use from Python."""
+    return compose_job(overrides, config_name)[0]
+
+
+def compose_job(
+    overrides: list[str] | None = None, config_name: str = "config"
+) -> tuple[SimConfig, AppConfig]:
+    """The job's SimConfig and the app's settings (uncertainties, robustness study,
+    optimisation, output) with Hydra-style overrides, for use from Python: e.g.
+    ``compose_job(["experiment=optimize"])[1].optimize``."""
     load_plugins()
     from hydra import compose as hydra_compose
     from hydra import initialize_config_module
@@ -127,7 +136,7 @@ def compose(overrides: list[str] | None = None, config_name: str = "config") -> 
         cfg = hydra_compose(config_name=config_name, overrides=overrides or [])
     sim, app = to_sim_config(cfg)
     refuse(overrides or [], job_inert(sim, app))
-    return sim
+    return sim, app
 
 
 def _fail(err: ConfigError) -> int:

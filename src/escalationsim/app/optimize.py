@@ -9,21 +9,21 @@ rerunning the same command resumes it.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from escalationsim.analysis.aggregate import paired_differences, summarise
 from escalationsim.app.files import write_csv
 from escalationsim.app.tables import to_markdown
-from escalationsim.config.fields import ConfigError, is_int, is_real
+from escalationsim.config.fields import ConfigError
 from escalationsim.experiment import optimize
-from escalationsim.experiment.job import SimConfig, validate
+from escalationsim.experiment.job import SimConfig
+from escalationsim.experiment.studies import with_values
 from escalationsim.experiment.warmup import AUTO, with_auto_warmup
 
 if TYPE_CHECKING:
@@ -33,53 +33,6 @@ log = logging.getLogger("escalationsim")
 
 STORAGE = "optuna.db"
 HISTORY = "optimisation_history.png"
-
-
-def _walk(root: Any, key: str) -> tuple[Any, str]:
-    """The object holding the last part of dotted ``key`` under ``root`` (a SimConfig:
-    ``scenario.`` and ``policies.<name>.``; a number picks a list's item), and that
-    part; a ConfigError if the path does not exist."""
-    parts = key.split(".")
-    node: Any = root
-    for part in parts:
-        holder = node
-        if isinstance(node, dict):
-            node = node.get(part)
-        elif isinstance(node, list):  # a list item by its position: shifts.0.count
-            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
-        elif dataclasses.is_dataclass(node):
-            node = getattr(node, part, None)
-        else:
-            node = None
-        if node is None:
-            raise ConfigError(f"{key} is not a key of the configuration")
-    return holder, parts[-1]
-
-
-def with_values(sim: SimConfig, values: dict[str, float]) -> SimConfig:
-    """A copy of ``sim`` with each key set to its value (typed as the key's current
-    value), checked as any job is."""
-    out = copy.deepcopy(sim)
-    for key, value in values.items():
-        node, last = _walk(out, key)
-        current = (
-            node[int(last)]
-            if isinstance(node, list)
-            else node[last]
-            if isinstance(node, dict)
-            else getattr(node, last)
-        )
-        if not is_real(current):
-            raise ConfigError(f"{key} is {current!r}: a lever must set a number")
-        new = int(round(value)) if is_int(current) else float(value)
-        if isinstance(node, list):
-            node[int(last)] = new
-        elif isinstance(node, dict):
-            node[last] = new
-        else:
-            setattr(node, last, new)
-    validate(out)
-    return out
 
 
 def check(sim: SimConfig, app: AppConfig) -> None:

@@ -31,6 +31,7 @@ from escalationsim.analysis import robustness as rb
 from escalationsim.analysis.aggregate import mean_ci
 from escalationsim.app.tables import to_markdown
 from escalationsim.config.fields import ConfigError, is_int, is_real
+from escalationsim.experiment.studies import analyse
 from escalationsim.experiment.uncertainty import Dist, Uncertainty, point
 
 if TYPE_CHECKING:
@@ -165,15 +166,10 @@ def study_report(kpis: pd.DataFrame, root: Path, jobs: list[Path], plots: bool) 
     rep = StudyReport()
 
     reg = kpi_registry.by_name()
-    # the study's own KPIs and those the report's differences show (the paired view):
-    # every KPI would make robustness.csv three times larger, each row repeating its
-    # world's values; the jobs' kpis.csv (and all_kpis.csv) keep them all
-    shown = [k.name for k in kpi_registry.view("paired")]
-    wanted = list(dict.fromkeys([cost_kpi, "meets_targets", *fairness, *shown]))
-    rep.tables["robustness.csv"] = rb.long_table(data, params, wanted)
-    means = rb.scenario_means(data, wanted)
+    st = analyse(data, params, cost_kpi, fairness)
+    rep.tables["robustness.csv"] = st.robustness
+    rank = st.ranking
     policies = list(dict.fromkeys(data["policy"]))
-    rank = rb.ranking(means, cost_kpi, fairness)
     rep.tables["ranking.csv"] = rank
     unit = reg[cost_kpi].unit if cost_kpi in reg else ""
     labels = {nm: _label(nm, uncertainties.get(nm)) for nm in names}
@@ -194,9 +190,9 @@ def study_report(kpis: pd.DataFrame, root: Path, jobs: list[Path], plots: bool) 
             "none does."
         )
     lines += ["", to_markdown(_rank_view(rank))]
-    leader, runner = rb.leading_pair(rank)
+    leader, runner = st.leader, st.runner
     lead = rank.set_index("policy").loc[leader]
-    cost = rb.wide(means, cost_kpi)
+    cost = st.cost
     what = re.sub(r"\s*\([^)]*\)$", "", reg[cost_kpi].label) if cost_kpi in reg else cost_kpi
     sentence = (
         f"Across {n} sampled worlds, `{leader}` has the lowest mean regret: it is the "
@@ -205,9 +201,8 @@ def study_report(kpis: pd.DataFrame, root: Path, jobs: list[Path], plots: bool) 
         f"is on average {lead['regret_mean']:.3g} {unit} above that of the cheapest policy "
         f"of each world (90th percentile {lead['regret_p90']:.3g} {unit})."
     )
-    if runner is not None:
-        diff = (cost[leader] - cost[runner]).reindex(params.index).to_numpy()
-        m, lo, hi = mean_ci(diff)
+    if st.difference is not None:
+        m, lo, hi = mean_ci(st.difference.to_numpy())
         told = "lower than" if hi < 0 else "higher than" if lo > 0 else "not told apart from"
         sentence += (
             f" Its mean cost is {told} that of `{runner}`, the runner-up (difference "
@@ -224,7 +219,7 @@ def study_report(kpis: pd.DataFrame, root: Path, jobs: list[Path], plots: bool) 
     rep.answer.append(sentence.replace("`", ""))
     lines += ["", sentence]
     if runner is not None:
-        sens = rb.sensitivity(params, diff)
+        sens = st.sensitivity.copy()
         sens.insert(1, "label", sens["parameter"].map(labels))
         sens["keys"] = sens["parameter"].map(
             lambda p: " ".join(uncertainties[p].keys) if p in uncertainties else ""
@@ -275,15 +270,7 @@ def study_report(kpis: pd.DataFrame, root: Path, jobs: list[Path], plots: bool) 
             else (nm, "")
             for nm in names
         }
-        rivals = [runner] + [
-            p
-            for p in rank.sort_values(["regret_mean", "policy"])["policy"]
-            if p not in (leader, runner)
-        ]
-        parts = []
-        for rival in rivals:
-            loses = (cost[leader] - cost[rival]).reindex(params.index).to_numpy() > 0
-            parts.append(flip_text(leader, rival, rb.discover(params, loses), words, cost_kpi))
+        parts = [flip_text(leader, rival, box, words, cost_kpi) for rival, box in st.flips.items()]
         rep.discovery = discovery_md(leader, parts, n, cost_kpi)
         lines += ["", "### When the ranking flips", "", *[p + "\n" for p in parts]]
         rep.answer.append(parts[0].split("\n")[0].replace("`", "").replace("**", ""))

@@ -49,8 +49,8 @@ from escalationsim.config.fields import (
     validate_tree,
 )
 from escalationsim.experiment.job import SimConfig
+from escalationsim.experiment.parameter import Parameter
 from escalationsim.experiment.runner import simulate
-from escalationsim.experiment.uncertainty import check_keyed_range
 
 log = logging.getLogger("escalationsim")
 
@@ -66,25 +66,23 @@ class LeverKind(str, Enum):
 
 
 @dataclass
-class Lever:
-    """A decision variable: the configuration keys it sets (several keys take the same
-    value) and its range."""
+class Lever(Parameter):
+    """A decision variable (a :class:`~.parameter.Parameter`: the configuration keys it
+    sets, several keys taking the same value, and its range), with how it is searched."""
 
-    keys: list[str] = field(default_factory=list)
-    low: float = 0.0
-    high: float = 1.0
     kind: LeverKind = param(LeverKind.float, one_of(LeverKind))
 
-    def check_rules(self, prefix: str) -> None:
-        check_keyed_range(
-            prefix,
-            self.keys,
-            self.low,
-            self.high,
-            log=self.kind == LeverKind.log,
-            whole=self.kind == LeverKind.int,
-            what=f"kind {LeverKind(self.kind).value}",
-        )
+    @property
+    def log_scale(self) -> bool:
+        return self.kind == LeverKind.log
+
+    @property
+    def whole(self) -> bool:
+        return self.kind == LeverKind.int
+
+    @property
+    def spread(self) -> str:
+        return f"kind {LeverKind(self.kind).value}"
 
 
 @dataclass
@@ -369,9 +367,7 @@ def apply(values: Mapping[str, float], levers: Mapping[str, Lever]) -> dict[str,
     numbers)."""
     out: dict[str, float] = {}
     for name, value in values.items():
-        lever = levers[name]
-        for key in lever.keys:
-            out[key] = int(round(value)) if lever.kind == LeverKind.int else float(value)
+        out.update(levers[name].settings(value))
     return out
 
 

@@ -32,10 +32,12 @@ from escalationsim.config.fields import (
     check,
     int_in,
     int_min,
-    is_num,
     one_of,
     param,
     validate_tree,
+)
+from escalationsim.experiment.parameter import (
+    Parameter,
 )
 from escalationsim.kernel import libm
 
@@ -59,68 +61,33 @@ class Sampler(str, Enum):
     sobol = "sobol"  # scrambled Sobol' sequence (Owen 1998): a power of two of points
 
 
-UNCERTAIN_ROOTS = ("scenario", "policies")
-"""Where an uncertain key (or a lever's key) may be: the world (``scenario.*``) or a
-policy's setting (``policies.<name>.floodgates.strength``)."""
-
-
-def check_keyed_range(
-    prefix: str,
-    keys: list[str],
-    low: float,
-    high: float,
-    *,
-    log: bool,
-    whole: bool,
-    what: str,
-) -> None:
-    """The rules an uncertainty and a lever share: at least one key, each under
-    :data:`UNCERTAIN_ROOTS`; ``low < high``, finite; ``low > 0`` on a log scale; whole
-    ends for whole numbers (``what`` names the setting that asks for them)."""
-    check(f"{prefix}.keys", keys, len(keys) > 0, "at least one configuration key")
-    for key in keys:
-        check(
-            f"{prefix}.keys",
-            key,
-            key.split(".", 1)[0] in UNCERTAIN_ROOTS and "." in key,
-            "a key under " + " or ".join(f"{r}." for r in UNCERTAIN_ROOTS),
-        )
-    check(f"{prefix}.low", low, is_num(low), "a finite number")
-    check(
-        f"{prefix}.high", high, is_num(high) and high > low, f"a number greater than low ({low:g})"
-    )
-    if log:
-        check(f"{prefix}.low", low, low > 0, f"> 0 for {what}")
-    if whole:
-        for end, v in (("low", low), ("high", high)):
-            check(f"{prefix}.{end}", v, float(v).is_integer(), f"a whole number for {what}")
-
-
 @dataclass
-class Uncertainty:
-    """One uncertain parameter: the configuration key(s) it sets (several keys take the
-    same value, e.g. a word-of-mouth strength in two policies), its range and spread,
-    and where the range comes from ("assumption" if nowhere)."""
+class Uncertainty(Parameter):
+    """One uncertain parameter (a :class:`~.parameter.Parameter`: the configuration
+    key(s) it sets, several keys taking the same value, e.g. a word-of-mouth strength in
+    two policies, and its range), with its spread and where the range comes from
+    ("assumption" if nowhere)."""
 
-    keys: list[str] = field(default_factory=list)
-    low: float = 0.0
-    high: float = 1.0
     dist: Dist = param(Dist.uniform, one_of(Dist))
     source: str = ""
     label: str = ""
     """Words for the report (e.g. "median customer value"); the name if empty."""
     unit: str = ""
 
+    @property
+    def log_scale(self) -> bool:
+        return self.dist == Dist.log_uniform
+
+    @property
+    def whole(self) -> bool:
+        return self.dist == Dist.integer
+
+    @property
+    def spread(self) -> str:
+        return f"dist {Dist(self.dist).value}"
+
     def check_rules(self, prefix: str) -> None:
-        check_keyed_range(
-            prefix,
-            self.keys,
-            self.low,
-            self.high,
-            log=self.dist == Dist.log_uniform,
-            whole=self.dist == Dist.integer,
-            what=f"dist {Dist(self.dist).value}",
-        )
+        super().check_rules(prefix)
         check(
             f"{prefix}.source",
             self.source,

@@ -1,0 +1,256 @@
+"""Studies from Python: a comparison, a sweep, a robustness study and an optimisation,
+each a function of typed configuration that returns DataFrames.
+
+The command line runs the same studies as Hydra sweeps (one job per world or per swept
+value, on any launcher, resumable) and aggregates them with the same functions
+(:func:`analyse` for a robustness study); from a notebook they run in process::
+
+    from escalationsim import compose, robustness, uncertainties
+
+    sim = compose(["run.horizon_days=40", "run.warmup_days=10", "run.replications=2"])
+    study = robustness(sim, uncertainties("default"), scenarios=8)
+    study.ranking            # one row per policy: best-on-cost share, regret, ...
+
+Every (policy, replication) pair of a world runs on ``run.workers`` processes, as
+:func:`~escalationsim.experiment.runner.simulate` does; worlds and swept values run one
+after the other, so the results are those of the same jobs on the command line, to the
+byte (the study's worlds are sampled from ``run.seed`` as its sweep samples them).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from escalationsim.analysis import kpis as kpi_registry
+from escalationsim.analysis import robustness as rb
+from escalationsim.config.fields import ConfigError, is_int, is_real
+from escalationsim.experiment import optimize
+from escalationsim.experiment.job import SimConfig, validate
+from escalationsim.experiment.runner import Results, simulate
+from escalationsim.experiment.uncertainty import (
+    RobustnessConfig,
+    Sampler,
+    Uncertainty,
+    sample,
+)
+from escalationsim.experiment.uncertainty import validate as validate_study
+
+
+def _walk(root: Any, key: str) -> tuple[Any, str]:
+    """The object holding the last part of dotted ``key`` under ``root`` (a SimConfig:
+    ``scenario.`` and ``policies.<name>.``; a number picks a list's item), and that
+    part; a ConfigError if the path does not exist."""
+    parts = key.split(".")
+    node: Any = root
+    holder: Any = root
+    for part in parts:
+        holder = node
+        if isinstance(node, dict):
+            node = node.get(part)
+        elif isinstance(node, list):  # a list item by its position: shifts.0.count
+            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+        elif dataclasses.is_dataclass(node):
+            node = getattr(node, part, None)
+        else:
+            node = None
+        if node is None:
+            raise ConfigError(f"{key} is not a key of the configuration")
+    return holder, parts[-1]
+
+
+def with_values(sim: SimConfig, values: Mapping[str, float]) -> SimConfig:
+    """A copy of ``sim`` with each dotted key set to its value (typed as the key's
+    current value), checked as any job is; a ConfigError names a key that does not exist
+    or does not hold a number."""
+    out = copy.deepcopy(sim)
+    for key, value in values.items():
+        node, last = _walk(out, key)
+        current = (
+            node[int(last)]
+            if isinstance(node, list)
+            else node[last]
+            if isinstance(node, dict)
+            else getattr(node, last)
+        )
+        if not is_real(current):
+            raise ConfigError(f"{key} is {current!r}: a parameter must set a number")
+        new = int(round(value)) if is_int(current) else float(value)
+        if isinstance(node, list):
+            node[int(last)] = new
+        elif isinstance(node, dict):
+            node[last] = new
+        else:
+            setattr(node, last, new)
+    validate(out)
+    return out
+
+
+# --------------------------------------------------------------------------- compare, sweep
+
+
+def compare(sim: SimConfig) -> Results:
+    """Every policy of ``run.policies`` on the scenario, with common random numbers: the
+    command line's default job (``escalationsim``) without its files."""
+    return simulate(sim)
+
+
+def sweep(sim: SimConfig, grid: Mapping[str, Sequence[float]]) -> pd.DataFrame:
+    """Every combination of the values in ``grid`` (dotted key -> values, like a Hydra
+    sweep's ``key=a,b,c``), each a comparison of ``run.policies``: their KPI rows, one
+    column per swept key first. Every combination is checked before any runs."""
+    keys = list(grid)
+    combos = [dict(zip(keys, vs, strict=True)) for vs in itertools.product(*grid.values())]
+    jobs = [(combo, with_values(sim, combo)) for combo in combos]
+    frames = []
+    for combo, cfg in jobs:
+        k = simulate(cfg).kpis
+        for i, key in enumerate(keys):
+            k.insert(i, key, combo[key])
+        frames.append(k)
+    return pd.concat(frames, ignore_index=True)
+
+
+# --------------------------------------------------------------------------- robustness
+
+
+@dataclass
+class RobustnessStudy:
+    """A robustness study's results: the sampled worlds (``values``: one row per scenario,
+    one column per uncertainty), every run's KPIs (``kpis``, with ``scenario``), the
+    per-world means over replications (``means``), ``ranking`` (ranking.csv),
+    ``robustness`` (robustness.csv: the study's KPIs beside each world's values), the
+    leading policy and the runner-up (lowest mean regret), the sensitivity of their cost
+    difference to each uncertainty (``sensitivity``: SALib's PAWN, delta and S1; empty
+    with one policy), and for each rival the box of worlds where the leader costs more
+    (``flips``)."""
+
+    cost_kpi: str
+    values: pd.DataFrame
+    kpis: pd.DataFrame
+    means: pd.DataFrame
+    ranking: pd.DataFrame
+    robustness: pd.DataFrame
+    leader: str
+    runner: str | None
+    cost: pd.DataFrame
+    """Each world's mean cost KPI, one column per policy."""
+    difference: pd.Series | None = None
+    """The leader's cost minus the runner-up's, by world."""
+    sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
+    flips: dict[str, rb.Box] = field(default_factory=dict)
+
+
+def analyse(
+    kpis: pd.DataFrame,
+    values: pd.DataFrame,
+    cost_kpi: str = "cost_per_complaint",
+    fairness_kpis: Sequence[str] = (),
+) -> RobustnessStudy:
+    """A study's results from its runs' KPI rows (with ``scenario``) and its worlds'
+    values (indexed by ``scenario``): what the command line's sweep writes into its
+    folder, and what :func:`robustness` returns."""
+    params = values.sort_index()
+    # the study's own KPIs and those the report's differences show (the paired view):
+    # every KPI would make robustness.csv three times larger, each row repeating its
+    # world's values; the runs' KPI rows keep them all
+    shown = [k.name for k in kpi_registry.view("paired")]
+    wanted = list(dict.fromkeys([cost_kpi, "meets_targets", *fairness_kpis, *shown]))
+    long = rb.long_table(kpis, params, wanted)
+    means = rb.scenario_means(kpis, wanted)
+    rank = rb.ranking(means, cost_kpi, list(fairness_kpis))
+    leader, runner = rb.leading_pair(rank)
+    cost = rb.wide(means, cost_kpi)
+    study = RobustnessStudy(cost_kpi, params, kpis, means, rank, long, leader, runner, cost)
+    if runner is None:
+        return study
+    diff = (cost[leader] - cost[runner]).reindex(params.index)
+    study.difference = diff
+    study.sensitivity = rb.sensitivity(params, diff.to_numpy())
+    rivals = [runner] + [
+        p
+        for p in rank.sort_values(["regret_mean", "policy"])["policy"]
+        if p not in (leader, runner)
+    ]
+    for rival in rivals:
+        loses = (cost[leader] - cost[rival]).reindex(params.index).to_numpy() > 0
+        study.flips[rival] = rb.discover(params, loses)
+    return study
+
+
+def robustness(
+    sim: SimConfig,
+    uncertainties: Mapping[str, Uncertainty],
+    study: RobustnessConfig | None = None,
+    *,
+    scenarios: int | None = None,
+    sampler: Sampler | str | None = None,
+) -> RobustnessStudy:
+    """Which policy of ``run.policies`` wins across worlds sampled from ``uncertainties``
+    (``study.scenarios`` of them, from ``run.seed``), by how much it can lose, what the
+    answer hinges on and when it flips; every world is checked before any runs.
+    ``scenarios`` and ``sampler`` override ``study``'s."""
+    study = study or RobustnessConfig()
+    changes: dict[str, Any] = {"scenario": -1}
+    if scenarios is not None:
+        changes["scenarios"] = scenarios
+    if sampler is not None:
+        changes["sampler"] = Sampler(sampler)
+    study = replace(study, **changes)
+    validate_study(dict(uncertainties), study)
+    table = sample(uncertainties, study.scenarios, sim.run.seed, study.sampler)
+    worlds = []
+    for scenario, row in table.iterrows():
+        keyed: dict[str, float] = {}
+        for name, value in row.items():
+            keyed.update(uncertainties[str(name)].settings(value))
+        try:
+            worlds.append((scenario, with_values(sim, keyed)))
+        except ConfigError as err:
+            raise ConfigError(f"robustness scenario {scenario}: {err}") from None
+    frames = [simulate(cfg).kpis.assign(scenario=int(s)) for s, cfg in worlds]
+    kpis = pd.concat(frames, ignore_index=True)
+    return analyse(kpis, table, study.cost_kpi, study.fairness_kpis)
+
+
+# --------------------------------------------------------------------------- optimisation
+
+
+def optimise(
+    sim: SimConfig, opt: optimize.OptimizeConfig, storage: Path | None = None
+) -> optimize.Outcome:
+    """Lever values of ``opt.policy`` that minimise (or maximise) ``opt.objective`` under
+    its constraints (Optuna's TPE, then the best candidates confirmed on fresh
+    replications): trials, the confirmed best and the confirmation runs' KPI rows.
+    ``storage``: an SQLite file to keep (and resume) the Optuna study in; a temporary
+    one by default."""
+    import tempfile
+
+    optimize.validate(opt, list(sim.policies))
+
+    def evaluate(values: dict[str, float], replications: int, seed: int) -> pd.DataFrame:
+        trial = with_values(sim, optimize.apply(values, opt.levers))
+        return optimize.simulate_policy(trial, opt.policy, replications, seed)
+
+    if storage is not None:
+        return optimize.run(opt, sim.run.seed, evaluate, storage)
+    with tempfile.TemporaryDirectory() as tmp:
+        return optimize.run(opt, sim.run.seed, evaluate, Path(tmp) / "optuna.db")
+
+
+__all__ = [
+    "RobustnessStudy",
+    "analyse",
+    "compare",
+    "optimise",
+    "robustness",
+    "sweep",
+    "with_values",
+]

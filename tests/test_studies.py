@@ -1,0 +1,88 @@
+"""The study API (experiment/studies.py): sweeps and robustness studies from Python,
+checked before they run."""
+
+from __future__ import annotations
+
+import pytest
+
+import escalationsim as es
+from escalationsim.experiment import studies
+from tests.conftest import small_config
+
+
+def test_with_values_sets_keys_typed_as_they_are_and_checks_the_result() -> None:
+    sim = small_config(policies=["rigid_script"])
+    out = studies.with_values(sim, {"scenario.volume_per_day": 250, "run.replications": 2.0})
+    assert out.scenario.volume_per_day == 250.0 and isinstance(out.run.replications, int)
+    assert sim.scenario.volume_per_day == 300  # a copy: the original is untouched
+    with pytest.raises(es.ConfigError, match="scenario.volume_per_dya is not a key"):
+        studies.with_values(sim, {"scenario.volume_per_dya": 3})
+    with pytest.raises(es.ConfigError, match="volume_per_day"):
+        studies.with_values(sim, {"scenario.volume_per_day": -5})
+
+
+def test_a_sweep_runs_every_combination_with_its_values_as_columns() -> None:
+    sim = small_config(policies=["rigid_script", "empowered_rep"])
+    table = es.sweep(sim, {"scenario.volume_per_day": [100, 200], "run.seed": [1, 2]})
+    assert list(table.columns[:3]) == ["scenario.volume_per_day", "run.seed", "policy"]
+    assert len(table) == 2 * 2 * 2
+    # a swept value is that job's: the same as composing it
+    one = es.simulate(
+        small_config(
+            "run.seed=2", "scenario.volume_per_day=200", policies=["rigid_script", "empowered_rep"]
+        )
+    ).kpis
+    got = table[(table["run.seed"] == 2) & (table["scenario.volume_per_day"] == 200)]
+    assert got["cost_per_complaint"].tolist() == one["cost_per_complaint"].tolist()
+
+
+def test_a_bad_combination_stops_the_sweep_before_anything_runs(monkeypatch) -> None:
+    ran = []
+    monkeypatch.setattr(studies, "simulate", lambda cfg: ran.append(cfg))
+    sim = small_config(policies=["rigid_script"])
+    with pytest.raises(es.ConfigError, match="volume_per_day"):
+        es.sweep(sim, {"scenario.volume_per_day": [100, -1]})
+    assert not ran
+
+
+def test_a_study_whose_uncertainty_sets_no_key_stops_before_any_world_runs(monkeypatch):
+    ran = []
+    monkeypatch.setattr(studies, "simulate", lambda cfg: ran.append(cfg))
+    sim = small_config(policies=["rigid_script", "empowered_rep"])
+    bad = {
+        "value": es.Uncertainty(
+            keys=["scenario.population.clv_medain_usd"], low=1, high=2, source="assumption"
+        )
+    }
+    with pytest.raises(es.ConfigError, match="robustness scenario 0: .*clv_medain_usd"):
+        es.robustness(sim, bad, scenarios=4)
+    unsourced = {"value": es.Uncertainty(keys=["scenario.population.clv_median_usd"])}
+    with pytest.raises(es.ConfigError, match="source"):
+        es.robustness(sim, unsourced, scenarios=4)
+    assert not ran
+
+
+def test_an_uncertainty_and_a_lever_are_one_parameter() -> None:
+    u = es.Uncertainty(keys=["scenario.a.b", "scenario.c"], low=1, high=5, dist="integer")
+    lever = es.Lever(keys=["scenario.a.b"], low=1, high=5, kind="int")
+    assert isinstance(u, es.Parameter) and isinstance(lever, es.Parameter)
+    assert u.settings(2.6) == {"scenario.a.b": 3, "scenario.c": 3}
+    assert lever.settings(2.4) == {"scenario.a.b": 2}
+    for p, what in ((u, "dist integer"), (lever, "kind int")):
+        p.low = 1.5
+        with pytest.raises(es.ConfigError, match=f"a whole number for {what}"):
+            p.check_rules("x")
+
+
+def test_the_package_imports_the_study_api_only_when_used() -> None:
+    """``import escalationsim`` (every worker process does) does not load scipy.stats,
+    Optuna or scikit-learn for the study API."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, escalationsim; "
+        "print(sorted(m for m in ('optuna', 'sklearn', 'SALib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
