@@ -125,14 +125,20 @@ def test_lever_mode_defaults_in_python_are_those_of_the_mode_files():
     assert PolicyConfig(name="rigid_script") == rigid
 
 
-def test_first_version_scenario_is_the_model_with_every_new_mechanism_off():
-    """``scenario=first_version`` composes to the dataclass defaults (every operations
-    mechanism off), whose outputs the golden case ``first_version`` pins."""
+def test_one_default_world_in_python_and_on_the_command_line():
+    """``ScenarioConfig()`` is the command line's default scenario, and
+    ``ScenarioConfig.first_version()`` is ``scenario=first_version`` (every operations
+    mechanism off; the golden case ``first_version`` pins its outputs)."""
     from escalationsim import compose
 
-    composed = compose(["scenario=first_version"]).scenario
-    composed.name = ScenarioConfig().name
-    assert composed == ScenarioConfig()
+    assert compose([]).scenario == ScenarioConfig()
+    assert compose(["scenario=first_version"]).scenario == ScenarioConfig.first_version()
+    first = ScenarioConfig.first_version()
+    assert not first.claims.enabled and not first.customers.enabled
+    assert first != ScenarioConfig()
+    # each call is a fresh object: changing one changes no other
+    first.staff.reps.schedule.hourly.append(1)
+    assert ScenarioConfig.first_version().staff.reps.schedule.hourly == []
 
 
 def test_every_key_of_every_shipped_configuration_passes_the_check_before_hydra():

@@ -59,13 +59,18 @@ def test_paid_basis_makes_staff_a_fixed_cost_of_the_schedule():
 
 
 def test_incremental_churn_nets_out_baseline_attrition_and_counts_margin():
-    cfg = ChurnConfig(baseline_attrition=0.1, horizon_years=1.0, lifetime_years=4.0)
+    cfg = ChurnConfig(
+        accounting=ChurnAccounting.lifetime,
+        baseline_attrition=0.1,
+        horizon_years=1.0,
+        lifetime_years=4.0,
+    )
     cols = {"churned": np.array([True, False, True]), "clv": np.array([400.0, 400.0, 800.0])}
     out = churn_costs(cols, cfg)
     assert margin_share(cfg) == 0.25
     np.testing.assert_allclose(out["cost_churn_incremental"], [90.0, -10.0, 180.0])
     np.testing.assert_allclose(out["cost_churn_lifetime"], [400.0, 0.0, 800.0])
-    np.testing.assert_allclose(out["cost_churn"], out["cost_churn_lifetime"])  # the default
+    np.testing.assert_allclose(out["cost_churn"], out["cost_churn_lifetime"])  # as set
     cfg.accounting = ChurnAccounting.incremental
     np.testing.assert_allclose(churn_costs(cols, cfg)["cost_churn"], [90.0, -10.0, 180.0])
 

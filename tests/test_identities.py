@@ -44,7 +44,7 @@ ROLES = ["reps", "social", "managers", "exec_office", "ceo"]
 
 @st.composite
 def scenarios(draw) -> ScenarioConfig:
-    s = ScenarioConfig()
+    s = ScenarioConfig.first_version()
     p = s.population
     phone = draw(st.floats(0.2, 0.8))
     social = draw(st.floats(0.0, 0.15))

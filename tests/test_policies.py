@@ -30,7 +30,7 @@ from escalationsim.policy.social import FcfsTriage, InfluenceTriage
 from escalationsim.policy.tracking import Tracking
 from tests.conftest import PRESETS, small_config
 
-S = ScenarioConfig()
+S = ScenarioConfig.first_version()
 
 
 def test_modes_map_to_lever_classes():

@@ -33,7 +33,7 @@ def _draw(scenario: ScenarioConfig, seed: int, horizon_h: float = HORIZON_H):
 
 
 def _with_slope(slope: float) -> ScenarioConfig:
-    s = ScenarioConfig()
+    s = ScenarioConfig.first_version()
     return dataclasses.replace(
         s, population=dataclasses.replace(s.population, uses_social_follower_slope=slope)
     )
@@ -41,7 +41,7 @@ def _with_slope(slope: float) -> ScenarioConfig:
 
 @pytest.fixture(scope="module")
 def scenario() -> ScenarioConfig:
-    return ScenarioConfig()
+    return ScenarioConfig.first_version()
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +194,10 @@ def test_hourly_profile_shapes_arrivals_by_hour() -> None:
     from escalationsim.engine.population import arrival_times
 
     profile = [0.2] * 8 + [2.0] * 10 + [1.0] * 6  # night, office hours, evening
-    s = ScenarioConfig(volume_per_day=2400.0, arrivals=ArrivalsConfig(hourly_profile=profile))
+    flat_week = ArrivalsConfig(hourly_profile=profile, weekly_profile=[])
+    s = dataclasses.replace(
+        ScenarioConfig.first_version(), volume_per_day=2400.0, arrivals=flat_week
+    )
     t = arrival_times(s, 24.0 * 100, np.random.default_rng(5))
     counts = np.bincount(np.floor(t % 24).astype(int), minlength=24)
     expected = 100 * 100.0 * np.asarray(profile) / np.mean(profile)  # 100/h on average
@@ -208,7 +211,8 @@ def test_incident_burst_multiplies_the_rate_in_its_window() -> None:
     from escalationsim.engine.population import arrival_times
 
     burst = BurstConfig(start_day=10, duration_h=48, multiplier=4.0)
-    s = ScenarioConfig(volume_per_day=1200.0, arrivals=ArrivalsConfig(bursts=[burst]))
+    flat = ArrivalsConfig(hourly_profile=[], weekly_profile=[], bursts=[burst])
+    s = dataclasses.replace(ScenarioConfig.first_version(), volume_per_day=1200.0, arrivals=flat)
     t = arrival_times(s, 24.0 * 30, np.random.default_rng(6))
     inside = ((t >= 240) & (t < 288)).sum()
     before = ((t >= 0) & (t < 240)).sum()
@@ -234,7 +238,7 @@ def test_bad_arrival_settings_are_rejected() -> None:
 def test_blocks_make_up_the_table_and_a_longer_horizon_keeps_earlier_customers() -> None:
     from escalationsim.engine.population import block_hours, population_blocks
 
-    s = ScenarioConfig()
+    s = ScenarioConfig.first_version()
     ss = np.random.SeedSequence(9).spawn(2)
 
     def rngs():

@@ -363,7 +363,8 @@ def test_head_counts_fixed_unless_scaled() -> None:
     from escalationsim.config.scenario import ScenarioConfig
     from escalationsim.experiment.staffing import head_counts
 
-    s = ScenarioConfig(volume_per_day=5000.0)
+    s = ScenarioConfig.first_version()  # staff around the clock
+    s.volume_per_day = 5000.0
     assert head_counts(s) == {
         "reps": s.staff.reps.count,
         "social": s.staff.social.count,
@@ -380,7 +381,8 @@ def test_scaled_reps_are_the_fewest_meeting_the_abandonment_target() -> None:
     from escalationsim.experiment.staffing import head_counts
 
     for vol in (25.0, 500.0, 3200.0):
-        s = ScenarioConfig(volume_per_day=vol)
+        s = ScenarioConfig.first_version()  # staff around the clock
+        s.volume_per_day = vol
         s.staff.scale_with_volume = True
         counts = head_counts(s)
         lam = vol / 24 * s.population.first_channel_phone
@@ -430,7 +432,8 @@ def test_scaled_staffing_follows_the_arrival_profile_hour_by_hour() -> None:
     from escalationsim.config.scenario import ScenarioConfig
     from escalationsim.experiment.staffing import staffing
 
-    s = ScenarioConfig(volume_per_day=2000.0)
+    s = ScenarioConfig.first_version()  # staff around the clock
+    s.volume_per_day = 2000.0
     s.staff.scale_with_volume = True
     s.arrivals.hourly_profile = [0.2] * 8 + [2.0] * 10 + [0.6] * 6
     s.arrivals.weekly_profile = [1.2, 1.0, 1.0, 1.0, 1.0, 0.5, 0.3]

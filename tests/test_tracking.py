@@ -76,7 +76,7 @@ def _root_cause(every_channel: bool) -> RootCause:
     return rc
 
 
-S = ScenarioConfig()
+S = ScenarioConfig.first_version()
 
 
 @pytest.mark.parametrize("every_channel", [True, False])

@@ -12,7 +12,7 @@ policy comparisons run here, only with every other feature switched off by confi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from escalationsim.config.fields import (
     POSITIVE,
@@ -24,10 +24,6 @@ from escalationsim.config.fields import (
     within,
 )
 from escalationsim.config.scenario import (
-    ArrivalsConfig,
-    BehaviourConfig,
-    ChannelsConfig,
-    ChurnConfig,
     Dist,
     HandleTime,
     HandleTimesConfig,
@@ -36,7 +32,6 @@ from escalationsim.config.scenario import (
     PoolConfig,
     PopulationConfig,
     ScenarioConfig,
-    StaffConfig,
 )
 
 
@@ -85,12 +80,16 @@ class QueueOnlyScenario:
 
 
 def to_scenario(q: QueueOnlyScenario) -> ScenarioConfig:
-    """The full-model scenario that behaves exactly as the queue ``q``."""
+    """The full-model scenario that behaves exactly as the queue ``q``: the first
+    version's model (every later mechanism off, staff around the clock) with one
+    channel, one pool and customers who never escalate."""
     patience = None if q.patience_minutes is None else q.patience_minutes * 60.0
-    return ScenarioConfig(
+    base = ScenarioConfig.first_version()
+    return replace(
+        base,
         name=q.name,
         volume_per_day=q.arrivals_per_hour * 24.0,
-        arrivals=ArrivalsConfig(initial_complaints=q.initial_customers),
+        arrivals=replace(base.arrivals, initial_complaints=q.initial_customers),
         population=PopulationConfig(
             first_channel_phone=1.0,
             first_channel_email=0.0,
@@ -100,17 +99,19 @@ def to_scenario(q: QueueOnlyScenario) -> ScenarioConfig:
             exception_share=0.0,
             patience_sigma=0.0,  # every caller's patience multiplier is exactly 1
         ),
-        channels=ChannelsConfig(
+        channels=replace(
+            base.channels,
             phone=PhoneConfig(
                 patience_mean_s=patience, patience_dist=q.patience_dist, patience_cv=q.patience_cv
-            )
+            ),
         ),
-        staff=StaffConfig(reps=PoolConfig(count=q.servers, hourly_cost_usd=40.0)),
+        staff=replace(base.staff, reps=PoolConfig(count=q.servers, hourly_cost_usd=40.0)),
         handle_times=HandleTimesConfig(
             phone=HandleTime(mean_min=q.service_minutes, cv=q.service_cv, dist=q.service_dist)
         ),
-        behaviour=BehaviourConfig(routine_fix_prob=1.0, max_retries=0),
-        churn=ChurnConfig(
+        behaviour=replace(base.behaviour, routine_fix_prob=1.0, max_retries=0),
+        churn=replace(
+            base.churn,
             minor_quick=1.0,
             minor_fixed=1.0,
             minor_unfixed=1.0,

@@ -4,6 +4,11 @@ targets), as typed dataclasses with each field's allowed range declared beside i
 Units are explicit in every field name: ``_h`` hours, ``_min`` minutes, ``_s`` seconds,
 ``_days`` days, ``_usd`` US dollars. Simulated time is in hours. The figures behind every
 default are cited in ``conf/scenario/default.yaml``.
+
+One default world: ``ScenarioConfig()`` is the command line's default scenario
+(``conf/scenario/default.yaml``; tests/test_config.py checks that they are equal), and
+:meth:`ScenarioConfig.first_version` the first version's uncalibrated model
+(``scenario=first_version``), which differs from it in :data:`FIRST_VERSION`'s settings.
 """
 
 from __future__ import annotations
@@ -30,6 +35,30 @@ from escalationsim.config.fields import (
     within,
 )
 from escalationsim.kernel.schedule import Schedule, Shift
+
+HOURLY_PROFILE = (
+    0.15, 0.1, 0.08, 0.08, 0.1, 0.2, 0.4, 0.8, 1.4, 1.9, 2.1, 2.0,
+    1.7, 1.8, 1.9, 1.8, 1.6, 1.4, 1.1, 0.9, 0.7, 0.5, 0.35, 0.2,
+)  # fmt: skip
+"""The default day's shape, 24 weights by hour (an assumption after Brown et al., JASA
+2005, Fig. 1: busiest mid-morning and mid-afternoon, quiet at night)."""
+
+WEEKLY_PROFILE = (1.25, 1.1, 1.05, 1.0, 0.95, 0.6, 0.5)
+"""The default week's shape, Monday first (an assumption: Monday busiest, quiet
+weekends)."""
+
+REPS_ROSTER = (
+    3, 3, 3, 3, 3, 4, 5, 8, 12, 15, 16, 15, 13, 14, 15, 14, 13, 12, 10, 9, 7, 6, 5, 4,  # Monday
+    3, 3, 3, 3, 3, 4, 5, 7, 11, 13, 14, 14, 12, 13, 13, 13, 12, 11, 9, 8, 7, 6, 5, 4,  # Tuesday
+    3, 3, 3, 3, 3, 4, 5, 7, 10, 13, 14, 13, 12, 12, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,  # Wednesday
+    3, 3, 2, 2, 3, 3, 5, 7, 10, 12, 13, 13, 11, 12, 12, 12, 11, 10, 9, 8, 7, 5, 4, 3,  # Thursday
+    3, 3, 2, 2, 3, 3, 5, 7, 10, 12, 13, 12, 11, 12, 12, 12, 11, 10, 8, 7, 6, 5, 4, 3,  # Friday
+    3, 2, 2, 2, 2, 3, 4, 5, 7, 9, 9, 9, 8, 8, 9, 8, 8, 7, 6, 6, 5, 4, 4, 3,  # Saturday
+    2, 2, 2, 2, 2, 3, 3, 5, 7, 8, 8, 8, 7, 8, 8, 8, 7, 7, 6, 5, 4, 4, 3, 3,  # Sunday
+)  # fmt: skip
+"""The default reps' head count by hour of the week, Monday 00:00 first: each hour's
+calls staffed by Erlang A (SIPP) to keep planned abandonment at most 3%, at least one
+rep (conf/scenario/default.yaml and docs/model.md, Calibration, say how)."""
 
 
 class Dist(str, Enum):
@@ -83,8 +112,8 @@ class ArrivalsConfig:
     complaints already made when the run starts, all arriving at time 0 (a backlog to
     start from; 0: the run starts empty)."""
 
-    hourly_profile: list[float] = field(default_factory=list)
-    weekly_profile: list[float] = field(default_factory=list)
+    hourly_profile: list[float] = field(default_factory=lambda: list(HOURLY_PROFILE))
+    weekly_profile: list[float] = field(default_factory=lambda: list(WEEKLY_PROFILE))
     bursts: list[BurstConfig] = field(default_factory=list)
     initial_complaints: int = param(0, int_in(0, 10_000_000))
 
@@ -177,7 +206,7 @@ class EmailConfig:
     """
 
     patience_mean_h: float = param(48.0, positive_at_most(1e5, " hours"))
-    triage_mean_h: float = param(12.0, nonneg_at_most(1e5, " hours"))
+    triage_mean_h: float = param(1.0, nonneg_at_most(1e5, " hours"))
 
 
 @dataclass
@@ -313,14 +342,15 @@ WORK_POOLS: tuple[str, ...] = ("reps", "social", "managers", "exec_office")
 
 @dataclass
 class WorkConfig:
-    """Who does each kind of work: separate teams by default (phone and email to the reps,
-    posts to the social team). A blended team routes ``social`` to ``reps`` too, e.g.
-    phone (0), then social (1), then email (2); a pool with no work is not staffed."""
+    """Who does each kind of work. By default one blended team of reps: phone (priority
+    0), then posts (1), then email and consults (2), posts, email and consults started
+    only while two other reps stay free; the first version had separate teams (phone and
+    email to the reps, posts to the social team). A pool with no work is not staffed."""
 
     phone: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 0))
-    email: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 1))
-    consult: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 1))
-    social: WorkRoute = field(default_factory=lambda: WorkRoute("social", 0))
+    email: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 2, 2))
+    consult: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 2, 2))
+    social: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 1, 2))
     supervisor: WorkRoute = field(default_factory=lambda: WorkRoute("managers", 0))
     owner: WorkRoute = field(default_factory=lambda: WorkRoute("managers", 0))
     audit: WorkRoute = field(default_factory=lambda: WorkRoute("managers", 1))
@@ -381,16 +411,24 @@ class StaffConfig:
     least 1 (see ``escalationsim.experiment.staffing.head_counts``).
     """
 
-    reps: PoolConfig = field(default_factory=lambda: PoolConfig(count=5, hourly_cost_usd=40.0))
+    reps: PoolConfig = field(
+        default_factory=lambda: PoolConfig(
+            count=7, hourly_cost_usd=40.0, schedule=ScheduleConfig(hourly=list(REPS_ROSTER))
+        )
+    )
     social: PoolConfig = field(default_factory=lambda: PoolConfig(count=2, hourly_cost_usd=45.0))
-    managers: PoolConfig = field(default_factory=lambda: PoolConfig(count=2, hourly_cost_usd=70.0))
+    managers: PoolConfig = field(default_factory=lambda: PoolConfig(count=1, hourly_cost_usd=70.0))
     exec_office: PoolConfig = field(
-        default_factory=lambda: PoolConfig(count=2, hourly_cost_usd=90.0)
+        default_factory=lambda: PoolConfig(
+            count=5,
+            hourly_cost_usd=90.0,
+            schedule=ScheduleConfig(shifts=[ShiftConfig([0, 1, 2, 3, 4], 9.0, 17.0, 5)]),
+        )
     )
     ceo: CeoConfig = field(default_factory=CeoConfig)
     work: WorkConfig = field(default_factory=WorkConfig)
     scale_with_volume: bool = False
-    reference_volume_per_day: float = param(500.0, positive_at_most(1e9, " complaints a day"))
+    reference_volume_per_day: float = param(1000.0, positive_at_most(1e9, " complaints a day"))
 
     def check_rules(self, prefix: str) -> None:
         for kind, route in vars(self.work).items():
@@ -436,11 +474,11 @@ class BehaviourConfig:
     escalate_delay_mean_h: float = param(12.0, positive_at_most(1e5, " hours"))
     max_retries: int = param(1, int_in(0, 100))
     supervisor_request_prob: float = param(0.3, PROB)
-    switch_prob: float = param(0.0, PROB)
+    switch_prob: float = param(0.3, PROB)
     """After a service failure on a channel with an alternative (phone <-> email), the
     chance that a customer who tries again switches to the alternative instead of
     retrying the same channel (once per complaint; 0: channels are sticky)."""
-    roulette_prob: float = param(0.0, PROB)
+    roulette_prob: float = param(0.2, PROB)
     """After a rep's "no" on the phone or by email, the chance that the customer asks
     again, hoping for another rep, before escalating ("rep roulette"; 0: never)."""
     max_roulette: int = param(1, int_in(0, 100))
@@ -458,7 +496,7 @@ class BackOfficeConfig:
     channel the fix was promised on, or the phone): the time to each chase is Weibull
     with ``chase_shape`` > 1, so the chance of chasing grows with the wait."""
 
-    enabled: bool = False
+    enabled: bool = True
     share_routine: float = param(0.2, PROB)
     share_exception: float = param(0.8, PROB)
     lead_time_mean_h: float = param(72.0, positive_at_most(1e5, " hours"))
@@ -481,7 +519,7 @@ class CustomersConfig:
     leaves the base. ``enabled: false``: every complaint is a new customer's (the first
     version)."""
 
-    enabled: bool = False
+    enabled: bool = True
     complaints_per_customer_year: float = param(0.5, positive_at_most(1e4, " a year"))
     answered_rate_multiplier: float = param(1.5, within(1, 100))
     social_first_prob: float = param(0.5, PROB)
@@ -502,7 +540,7 @@ class PublicityConfig:
     ``public_first_max x (1 - exp(-exposure / exposure_scale))``. ``enabled: false``: no
     effect beyond the impression cost (the first version)."""
 
-    enabled: bool = False
+    enabled: bool = True
     public_first_max: float = param(0.3, PROB)
     exposure_scale: float = param(2.0, positive_at_most(1e9, " impressions per customer"))
     memory_days: float = param(7.0, positive_at_most(3650, " days"))
@@ -515,7 +553,7 @@ class FollowUpsConfig:
     chases until the promised time has passed, then starts over on the channel they began
     on, if they persist (once per complaint; 0: never lost, the first version)."""
 
-    lost_prob_untracked: float = param(0.0, PROB)
+    lost_prob_untracked: float = param(0.2, PROB)
 
 
 @dataclass
@@ -530,7 +568,7 @@ class ClaimsConfig:
     ``manager_approval_prob``). ``enabled: false``: every claim is legitimate and every
     rep judges perfectly (the first version)."""
 
-    enabled: bool = False
+    enabled: bool = True
     weak_share: float = param(0.15, PROB)
     rep_weak_grant: float = param(0.3, PROB)
     rep_legit_refuse: float = param(0.1, PROB)
@@ -557,10 +595,10 @@ class OfficeConfig:
     queue. All false: the first version (the office answers at once, the CEO writes every
     acknowledgement, chases go to the office)."""
 
-    reads_file: bool = False
+    reads_file: bool = True
     investigation_mean_h: float = param(48.0, nonneg_at_most(1e5, " hours"))
-    drafts_ceo_letters: bool = False
-    owner_direct_line: bool = False
+    drafts_ceo_letters: bool = True
+    owner_direct_line: bool = True
 
 
 class ChurnAccounting(str, Enum):
@@ -583,8 +621,8 @@ class ChurnConfig:
     so the margin lost over the horizon is ``clv x min(1, horizon / lifetime)``.
     """
 
-    accounting: ChurnAccounting = param(ChurnAccounting.lifetime, one_of(ChurnAccounting))
-    baseline_attrition: float = param(0.0, PROB)
+    accounting: ChurnAccounting = param(ChurnAccounting.incremental, one_of(ChurnAccounting))
+    baseline_attrition: float = param(0.1, PROB)
     horizon_years: float = param(1.0, positive_at_most(100, " years"))
     lifetime_years: float = param(5.0, positive_at_most(100, " years"))
 
@@ -595,7 +633,7 @@ class ChurnConfig:
     major_quick: float = param(0.82, PROB)
     major_fixed: float = param(0.54, PROB)
     major_unfixed: float = param(0.19, PROB)
-    ceo_channel_penalty: float = param(0.0, PROB)
+    ceo_channel_penalty: float = param(0.25, PROB)
     """Repurchase after a fix that came through the CEO's channel is this share lower than
     the same fix through the normal channels (0: no penalty, the first version)."""
 
@@ -627,7 +665,7 @@ class CostsConfig:
     time included (what the payroll pays)."""
 
     cost_per_impression_usd: float = param(0.01, usd(1e3))
-    staff_basis: StaffBasis = param(StaffBasis.busy, one_of(StaffBasis))
+    staff_basis: StaffBasis = param(StaffBasis.paid, one_of(StaffBasis))
 
 
 @dataclass
@@ -635,7 +673,7 @@ class TargetsConfig:
     """The service a policy must deliver; ``meets_targets`` in kpis.csv checks them."""
 
     phone_abandon_max: float = param(0.12, PROB)
-    ttr_p90_max_h: float = param(72.0, POSITIVE)
+    ttr_p90_max_h: float = param(120.0, POSITIVE)
     deadline_breach_max: float = param(0.05, PROB)
 
 
@@ -645,7 +683,7 @@ class ScenarioConfig:
 
     kind: str = "escalation"
     name: str = "default"
-    volume_per_day: float = param(500.0, POSITIVE)
+    volume_per_day: float = param(1000.0, POSITIVE)
     arrivals: ArrivalsConfig = field(default_factory=ArrivalsConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     channels: ChannelsConfig = field(default_factory=ChannelsConfig)
@@ -662,6 +700,62 @@ class ScenarioConfig:
     costs: CostsConfig = field(default_factory=CostsConfig)
     targets: TargetsConfig = field(default_factory=TargetsConfig)
 
+    @classmethod
+    def first_version(cls) -> ScenarioConfig:
+        """The first version's uncalibrated model (``scenario=first_version``): the
+        default with :data:`FIRST_VERSION`'s settings, every mechanism added since then
+        switched off, the uncalibrated staffing and accounting."""
+        cfg = cls()
+        for key, value in FIRST_VERSION.items():
+            *path, last = key.split(".")
+            node = cfg
+            for part in path:
+                node = getattr(node, part)
+            setattr(node, last, list(value) if isinstance(value, list) else value)
+        return cfg
+
     def expected_per_day(self) -> float:
         """Expected complaints per day (before word of mouth and root-cause fixes)."""
         return self.volume_per_day
+
+
+FIRST_VERSION: dict[str, object] = {
+    "name": "first_version",
+    "volume_per_day": 500.0,
+    "arrivals.hourly_profile": [],
+    "arrivals.weekly_profile": [],
+    "channels.email.triage_mean_h": 12.0,
+    "staff.reps.count": 5,
+    "staff.reps.schedule.hourly": [],
+    "staff.managers.count": 2,
+    "staff.exec_office.count": 2,
+    "staff.exec_office.schedule.shifts": [],
+    "staff.work.email.priority": 1,
+    "staff.work.email.reserve": 0,
+    "staff.work.consult.priority": 1,
+    "staff.work.consult.reserve": 0,
+    "staff.work.social.pool": "social",
+    "staff.work.social.priority": 0,
+    "staff.work.social.reserve": 0,
+    "staff.reference_volume_per_day": 500.0,
+    "behaviour.switch_prob": 0.0,
+    "behaviour.roulette_prob": 0.0,
+    "backoffice.enabled": False,
+    "claims.enabled": False,
+    "office.reads_file": False,
+    "office.drafts_ceo_letters": False,
+    "office.owner_direct_line": False,
+    "follow_ups.lost_prob_untracked": 0.0,
+    "customers.enabled": False,
+    "publicity.enabled": False,
+    "churn.accounting": ChurnAccounting.lifetime,
+    "churn.baseline_attrition": 0.0,
+    "churn.ceo_channel_penalty": 0.0,
+    "costs.staff_basis": StaffBasis.busy,
+    "targets.ttr_p90_max_h": 72.0,
+}
+"""Where the first version's model (conf/scenario/first_version.yaml) differs from the
+default: flat arrivals, staff around the clock at the first head counts, separate social
+team, channels that never switch, no back office, weak claims, office reading the file,
+lost follow-ups, customers who remember or publicity that spreads, and its accounting
+(lifetime churn value, busy staff hours, a 72-hour P90 target)."""
