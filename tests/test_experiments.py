@@ -129,26 +129,29 @@ def _sweep(root: Path, *extra: str, fail_volumes: str = "") -> subprocess.Comple
     )
 
 
+GRID = "scenario.volume_per_day=100,200,400"
+NO_PLOTS = "+hydra.callbacks.report.plots=false"  # sweep plots these tests do not look at
+
+
 @pytest.fixture(scope="module")
 def sweeps(tmp_path_factory):
-    """Three sweeps, shared by the tests that use them."""
+    """Two sweeps, shared by the tests that use them: one through the basic launcher,
+    one with a job that fails."""
     tmp = tmp_path_factory.mktemp("sweeps")
-    grid = "scenario.volume_per_day=100,200,400"
-    basic = _sweep(tmp / "basic", grid, "hydra/launcher=basic")
-    # the sweep plots of these two are not looked at
-    no_plots = "+hydra.callbacks.report.plots=false"
-    joblib = _sweep(
-        tmp / "joblib", grid, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", no_plots
-    )
+    basic = _sweep(tmp / "basic", GRID, "hydra/launcher=basic")
     failing = _sweep(
-        tmp / "failing", "scenario.volume_per_day=100,250,300", no_plots, fail_volumes="250"
+        tmp / "failing", "scenario.volume_per_day=100,250,300", NO_PLOTS, fail_volumes="250"
     )
-    return tmp, basic, joblib, failing
+    return tmp, basic, failing
 
 
+@pytest.mark.slow  # the fast suite has the same check on a study (test_study.py, joblib)
 @pytest.mark.sweep
 def test_sweep_results_do_not_depend_on_the_launcher(sweeps):
-    tmp, basic, joblib, _ = sweeps
+    tmp, basic, _ = sweeps
+    joblib = _sweep(
+        tmp / "joblib", GRID, "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", NO_PLOTS
+    )
     assert basic.returncode == 0, basic.stderr
     assert joblib.returncode == 0, joblib.stderr
     a = pd.read_csv(tmp / "basic" / "all_kpis.csv").sort_values(["job", "policy", "replication"])
@@ -185,7 +188,7 @@ def test_sweep_report_is_written_at_the_end(sweeps):
 
 @pytest.mark.sweep
 def test_a_failed_job_is_named_and_the_others_are_aggregated(sweeps):
-    tmp, _, _, failing = sweeps
+    tmp, _, failing = sweeps
     assert failing.returncode != 0
     root = tmp / "failing"
     assert (root / "1" / "FAILED").exists()

@@ -128,7 +128,11 @@ def test_every_plot_is_inline_svg_and_its_png_is_still_written(run):
     assert len(pngs) >= 6
     assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in pngs)
     assert "data:image/png" not in text
-    assert _check(text).svgs == [p.stem.replace("_", " ") for p in pngs]
+    from escalationsim.app.plots import caption
+
+    # each plot's title (its caption): what it shows, not its file name
+    assert _check(text).svgs == [caption(p.name) for p in pngs]
+    assert all(len(c.split()) > 8 for c in _check(text).svgs)
     assert "<text" in text and "cost per complaint (USD, incl. churn)" in text  # text as text
     # with PNG data URIs this run's page had 697,473 bytes; with inline SVG, 263,300
     assert len(text.encode()) < 400_000

@@ -178,7 +178,8 @@ def test_a_kpi_is_plotted_against_a_swept_config_group_too():
     )
     fig = plot_vs_param(kpis, "staffing", "phone_abandon_rate", "share abandoned")
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["around_the_clock", "profiled"]
+    # configuration names as words, wrapped
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["around the\nclock", "profiled"]
     lines = {ln.get_label(): ln for ln in ax.get_lines()}
     assert list(lines["a"].get_xdata()) == [0, 1]
     assert list(lines["a"].get_ydata()) == pytest.approx([0.235, 0.105])
@@ -279,10 +280,10 @@ def test_cost_vs_fairness_tells_policies_apart_without_colour_and_gives_units():
 def test_a_swept_parameter_is_labelled_with_its_unit():
     from escalationsim.app.plots import kpi_label, param_label
 
-    assert param_label("policies.empowered_rep.rep.budget_usd") == "budget usd (USD)"
+    assert param_label("policies.empowered_rep.rep.budget_usd") == "budget (USD)"
     assert param_label("scenario.staff.ceo.hours_per_week") == "hours per week (h per week)"
     assert param_label("policies.empowered_rep.rep.audit_fraction") == "audit fraction (share)"
-    assert param_label("+staffing", categorical=True) == "+staffing (configuration group)"
+    assert param_label("+staffing", categorical=True) == "staffing (configuration group)"
     assert kpi_label("cost_per_complaint", "cost per complaint (USD)") == (
         "cost per complaint (USD)"
     )

@@ -650,9 +650,11 @@ def inline_svg(svg: str, prefix: str, caption: str) -> Markup:
 def _figures(out: Path, svgs: dict[str, str]) -> list[dict[str, Any]]:
     """Every PNG plot in ``out``, in name order: as inline SVG when this report drew it
     (``svgs``, by PNG file name), else the PNG as a data URI."""
+    from escalationsim.app.plots import caption as plot_caption
+
     figs = []
     for i, png in enumerate(sorted(out.glob("*.png"))):
-        caption = png.stem.replace("_", " ")
+        caption = plot_caption(png.name)
         if png.name in svgs:
             figs.append(
                 {"svg": inline_svg(svgs[png.name], f"fig{i}-", caption), "caption": caption}

@@ -3,14 +3,20 @@
 Each ``plot_*`` function takes tidy results and returns a Figure; :func:`write_plots`
 saves them as PNG (for the folder, ``report.md`` and the README) and :func:`render_svg`
 renders one as SVG (for ``report.html``). Error bars are 95% confidence intervals across
-replications. Readable without colour: the Okabe-Ito palette, and a marker, line style or
-hatch per policy; every axis says its unit (shares are shown in %).
+replications. Readable without colour: colour-blind-safe palettes (Okabe-Ito for
+policies, Paul Tol's "muted" for the parts of a stack), and a marker, line style or hatch
+per policy; every axis says its unit (shares are shown in %); names from the
+configuration are shown as words (``around_the_clock``: "around the clock"), wrapped so
+that tick labels never overlap (:func:`overlapping_labels` checks it); a line plot shows
+at most :data:`MAX_LEGEND` lines a panel, in small multiples beyond that; every plot has
+a caption saying what it shows (:func:`caption`).
 """
 
 from __future__ import annotations
 
 import io
 import re
+import textwrap
 import warnings
 from pathlib import Path
 
@@ -42,12 +48,59 @@ OKABE_ITO: tuple[str, ...] = (
 """A colour-blind-safe palette (Okabe & Ito, 2008): told apart under the common forms of
 colour blindness; parts beyond the eighth also get a hatch."""
 
-HATCHES: tuple[str, ...] = ("", "//", "..", "xx")
+TOL_MUTED: tuple[str, ...] = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#999933",
+    "#DDCC77",
+    "#CC6677",
+    "#882255",
+    "#AA4499",
+    "#000000",
+    "#777777",
+    "#DDDDDD",
+)
+"""Paul Tol's "muted" qualitative palette (Tol, SRON technical note, 2021: nine colours
+told apart under the common forms of colour blindness), then black, mid and pale grey
+(told apart by lightness): twelve fills for the parts of a stack, the cost breakdown's
+every part its own (parts beyond the twelfth also get a hatch)."""
+
+HATCHES: tuple[str, ...] = ("", "//", "xx", "\\\\")
+
+MAX_LEGEND = 8
+"""Lines a panel of a line plot shows at most (more are small multiples, or the other
+parameters are held at a middle value, said in the title)."""
 
 
 def part_style(i: int) -> dict[str, str]:
     """Fill colour and hatch of the ``i``-th part of a stacked chart."""
-    return {"color": OKABE_ITO[i % len(OKABE_ITO)], "hatch": HATCHES[i // len(OKABE_ITO) % 4]}
+    return {"color": TOL_MUTED[i % len(TOL_MUTED)], "hatch": HATCHES[i // len(TOL_MUTED) % 4]}
+
+
+def words(name: object, width: int = 12) -> str:
+    """A name from the configuration as words for a tick label: underscores as spaces,
+    wrapped at ``width`` characters (``empowered_rep`` -> "empowered rep";
+    ``around_the_clock`` -> "around the\nclock")."""
+    return textwrap.fill(str(name).replace("_", " "), width=width, break_long_words=False)
+
+
+def overlapping_labels(fig: Figure) -> list[tuple[str, str]]:
+    """Pairs of tick labels of one axis of ``fig`` whose drawn boxes intersect (by
+    matplotlib's renderer, as the PNG would draw them): none for a readable plot."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    found = []
+    for ax in fig.axes:
+        for labels in (ax.get_xticklabels(), ax.get_yticklabels()):
+            shown = [lab for lab in labels if lab.get_visible() and lab.get_text().strip()]
+            boxes = [(lab.get_text(), lab.get_window_extent(renderer)) for lab in shown]
+            for i, (a, box_a) in enumerate(boxes):
+                for b, box_b in boxes[i + 1 :]:
+                    if box_a.overlaps(box_b):
+                        found.append((a, b))
+    return found
 
 
 def cost_parts() -> list[tuple[str, str]]:
@@ -84,7 +137,7 @@ def _stacked(ax, kpis: pd.DataFrame, policies: list[str], parts, total_col: str 
         ax.annotate(
             f"{m:,.1f}", (i, m), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=9
         )
-    ax.set_xticks(x, policies)
+    ax.set_xticks(x, [words(p) for p in policies])
     ax.set_ylabel("USD per complaint")
 
 
@@ -200,7 +253,7 @@ def _bars_by_group(
         ax.set_ylabel(ylabel)
         if ylabel.endswith("(%)"):
             _percent(ax)
-        ax.set_xticks(x, order)
+        ax.set_xticks(x, [words(g) for g in order])
         ax.set_xlabel(xlabel)
     axes[-1].legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.suptitle(title + " (mean of replications; bars: 95% CI)")
@@ -320,6 +373,57 @@ def write_plots(
     return paths
 
 
+CAPTIONS: dict[str, str] = {
+    "cost_breakdown": "Cost per complaint by policy, in its parts: left, the operating cost "
+    "(staff, CEO time, compensation, publicity, fines); right, the total with the cost of "
+    "churn and its 95% interval over replications.",
+    "cost_vs_fairness": "Each policy's cost per complaint against two gaps in resolution "
+    "rate (the top 1% of customers by followers against the rest; the best against the "
+    "worst first channel), with 95% intervals; ringed: the policies no other beats on both.",
+    "ttr_by_channel": "Median time to resolution (Kaplan-Meier, the unresolved censored) and "
+    "share resolved, by the channel a complaint started on, per policy; bars: 95% "
+    "intervals over replications.",
+    "ttr_by_follower_tier": "Median time to resolution (Kaplan-Meier, the unresolved "
+    "censored) and share resolved, by the customer's follower tier, per policy; bars: 95% "
+    "intervals over replications.",
+    "social_by_follower_tier": "For complaints posted in public: the share of posts "
+    "answered and the wait for the first post's answer, by follower tier, per policy.",
+    "daily_ceo_channel_share": "The share of each day's new complaints that reach the CEO, "
+    "over simulated time (mean over replications).",
+    "daily_queue_ceo": "Letters waiting in the CEO's inbox at the end of each day, over "
+    "simulated time (mean over replications): a line that keeps rising is a queue that "
+    "never catches up.",
+    "regret": "Each policy's regret across the sampled worlds: its cost minus the "
+    "cheapest policy's in the same world (box: quartiles; diamond: mean).",
+    "sensitivity": "What the cost difference between the two leading policies hinges on: "
+    "each uncertain parameter's sensitivity index (PAWN) from the study's own sample, "
+    "against the noise floor of a dummy parameter.",
+    "winners": "The sampled worlds on the two most influential parameters, each marked "
+    "with the policy that is cheapest in it.",
+    "optimisation_history": "The optimiser's trials in the order run (filled: meets every "
+    "constraint), and the best value so far.",
+}
+"""What each plot shows, by file name (without ``.png``): the caption under it in the
+report (report.md, report.html)."""
+
+
+def caption(name: str) -> str:
+    """The caption of plot file ``name`` (``cost_breakdown.png``, or a sweep's
+    ``<kpi>_vs_<parameter>.png``): what it shows, in words."""
+    stem = name.removesuffix(".png")
+    if stem in CAPTIONS:
+        return CAPTIONS[stem]
+    kpi, sep, param = stem.partition("_vs_")
+    if sep:
+        k = kpi_registry.by_name().get(kpi)
+        what = k.plot_label or k.label if k is not None else kpi.replace("_", " ")
+        return (
+            f"{what[0].upper()}{what[1:]} against {_label(param)}: mean over replications "
+            "with its 95% band, a line per policy (and setting of the other swept parameters)."
+        )
+    return stem.replace("_", " ")
+
+
 SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "escalationsim"}
 """Text kept as text (searchable, and a third of the size of glyph outlines; the page's
 sans-serif font is the fallback), and ids that do not change from run to run."""
@@ -374,7 +478,7 @@ def line_style(k: int, j: int = 0) -> dict[str, object]:
 
 
 def _label(col: str) -> str:
-    return col.split(".")[-1].replace("_", " ")
+    return col.split(".")[-1].lstrip("+").replace("_", " ")
 
 
 PARAM_UNITS: tuple[tuple[str, str], ...] = (
@@ -394,16 +498,22 @@ PARAM_UNITS: tuple[tuple[str, str], ...] = (
 )
 """The unit of a swept parameter, by how its key ends (first match)."""
 
+_UNIT_SUFFIXES = ("_usd", "_minutes", "_hours", "_h", "_days")
+"""Key endings that only say the unit: left out of the words when the unit follows."""
+
 
 def param_label(key: str, categorical: bool = False) -> str:
     """Axis label of a swept parameter, with its unit (:data:`PARAM_UNITS`); a config
     group (values that are names) says so; a key no rule knows is in its configured
-    units."""
+    units. The unit is said once: ``rep.budget_usd`` is "budget (USD)"."""
     if categorical:
         return f"{_label(key)} (configuration group)"
     for suffix, unit in PARAM_UNITS:
         if key.endswith(suffix):
-            return f"{_label(key)} ({unit})"
+            name = key.split(".")[-1]
+            if suffix in _UNIT_SUFFIXES and name != suffix.lstrip("_"):
+                name = name[: -len(suffix)]
+            return f"{_label(name)} ({unit})"
     return f"{_label(key)} (as configured)"
 
 
@@ -417,32 +527,49 @@ def kpi_label(kpi: str, label: str) -> str:
     return f"{label[:-1]}, {unit})" if label.endswith(")") else f"{label} ({unit})"
 
 
-def plot_vs_param(
-    kpis: pd.DataFrame, x: str, kpi: str, ylabel: str, others: list[str] | None = None
-) -> Figure:
-    """A KPI against a swept parameter, one line per policy (and per value of the other
-    swept parameters), with 95% confidence bands; log x when the values span 20x. A
-    Kaplan-Meier median not reached in a replication leaves its point out. A
-    parameter that is not numeric (e.g. a config group) is placed at evenly spaced
-    positions, its values in sorted order. Each policy has its colour and marker
-    (:func:`line_style`), each setting of the other parameters its dash; the axes say
-    their units (a share in %)."""
-    others = others or []
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+MAX_PANELS = 6
+"""Small multiples a line plot draws at most."""
+
+
+def split_lines(
+    kpis: pd.DataFrame, others: list[str], policies: int
+) -> tuple[list[str], list[str], dict[str, object]]:
+    """Which of the ``others`` swept parameters give lines, which give panels (small
+    multiples), and which are held at their middle value, so that a panel has at most
+    :data:`MAX_LEGEND` lines (``policies`` lines per setting of the line parameters)
+    and there are at most :data:`MAX_PANELS` panels. Parameters with the most values
+    move first."""
+    n = {o: int(kpis[o].nunique(dropna=False)) for o in others}
+    lines, panels, held = list(others), [], {}
+
+    def count(keys: list[str]) -> int:
+        return policies * int(np.prod([n[k] for k in keys])) if keys else policies
+
+    for o in sorted(others, key=lambda o: (-n[o], others.index(o))):
+        if count(lines) <= MAX_LEGEND:
+            break
+        lines.remove(o)
+        if count(panels + [o]) // policies <= MAX_PANELS:
+            panels.append(o)
+        else:
+            values = sorted(kpis[o].dropna().unique(), key=str)
+            held[o] = values[len(values) // 2]
+    return lines, panels, held
+
+
+def _draw_lines(
+    ax, kpis: pd.DataFrame, x: str, kpi: str, others: list[str], policies: list[str]
+) -> None:
+    """One panel of :func:`plot_vs_param`: a line per policy and setting of ``others``."""
     keys = ["policy", *others]
-    categories: list[str] = []
-    if not pd.api.types.is_numeric_dtype(kpis[x]):
-        categories = sorted(kpis[x].dropna().astype(str).unique())
-        kpis = kpis.assign(**{x: kpis[x].astype(str).map(categories.index)})
-    policies = list(dict.fromkeys(kpis["policy"]))
     settings: list[tuple] = []
     unreached: list[tuple[float, str]] = []  # (x, colour) where the quantile is not reached
+    floor, ceiling = kpi_bounds(kpi)
     for key, sub in kpis.groupby(keys, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         if key[1:] not in settings:
             settings.append(key[1:])
         pts, missed = [], []
-        floor, ceiling = kpi_bounds(kpi)
         for xv, g in sub.groupby(x):
             values = g[kpi].astype(float).to_numpy()
             if censored(kpi) and np.isposinf(values).any():
@@ -481,20 +608,76 @@ def plot_vs_param(
                 clip_on=False,
                 label="not reached in a replication" if i == 0 else None,
             )
+    ax.grid(alpha=0.3)
+
+
+def plot_vs_param(
+    kpis: pd.DataFrame, x: str, kpi: str, ylabel: str, others: list[str] | None = None
+) -> Figure:
+    """A KPI against a swept parameter, one line per policy (and per value of the other
+    swept parameters), with 95% confidence bands; log x when the values span 20x. A
+    Kaplan-Meier median not reached in a replication leaves its point out. A
+    parameter that is not numeric (e.g. a config group) is placed at evenly spaced
+    positions, its values in sorted order, shown as words. Each policy has its colour
+    and marker (:func:`line_style`), each setting of the other parameters its dash; the
+    axes say their units (a share in %). More than :data:`MAX_LEGEND` lines: small
+    multiples by the other parameters with the most values (:func:`split_lines`)."""
+    others = others or []
+    categories: list[str] = []
+    if not pd.api.types.is_numeric_dtype(kpis[x]):
+        categories = sorted(kpis[x].dropna().astype(str).unique())
+        kpis = kpis.assign(**{x: kpis[x].astype(str).map(categories.index)})
+    policies = list(dict.fromkeys(kpis["policy"]))
+    lines, facets, held = split_lines(kpis, others, len(policies))
+    for key, value in held.items():
+        kpis = kpis[kpis[key] == value]
+    groups = list(kpis.groupby(facets, sort=True, dropna=False)) if facets else [((), kpis)]
+    ncols = min(3, len(groups))
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(
+        nrows,
+        ncols,
+        figsize=(7.5 if ncols == 1 else 4.2 * ncols + 2.4, 4.5 if nrows == 1 else 3.6 * nrows),
+        sharey=True,
+        squeeze=False,
+    )
     xs_all = kpis[x].astype(float)
     positive = xs_all[xs_all > 0]
-    if categories:
-        ax.set_xticks(range(len(categories)), categories)
-    elif len(positive) and positive.max() / positive.min() >= 20:
-        if xs_all.min() > 0:
-            ax.set_xscale("log")
-        else:  # zero among the values: linear near 0, logarithmic beyond
-            ax.set_xscale("symlog", linthresh=float(positive.min()))
     axis = kpi_label(kpi, ylabel)
-    if axis.endswith("%)"):
-        _percent(ax)
-    title = f"{ylabel} vs {_label(x)} (mean, 95% CI band)"
-    return _finish(fig, ax, param_label(x, bool(categories)), axis, title)
+    xlabel = param_label(x, bool(categories))
+    for ax, (key, sub) in zip(axes.flat, groups, strict=False):
+        _draw_lines(ax, sub, x, kpi, lines, policies)
+        if facets:
+            key = key if isinstance(key, tuple) else (key,)
+            ax.set_title(
+                ", ".join(f"{_label(f)} = {v}" for f, v in zip(facets, key, strict=True)),
+                fontsize=9,
+            )
+        if categories:
+            ax.set_xticks(range(len(categories)), [words(c) for c in categories])
+        elif len(positive) and positive.max() / positive.min() >= 20:
+            if xs_all.min() > 0:
+                ax.set_xscale("log")
+            else:  # zero among the values: linear near 0, logarithmic beyond
+                ax.set_xscale("symlog", linthresh=float(positive.min()))
+        if axis.endswith("%)"):
+            _percent(ax)
+    for ax in axes.flat[len(groups) :]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel(xlabel)
+    for row in axes:
+        row[0].set_ylabel(axis)
+    note = "; ".join(f"{_label(k)} = {v}" for k, v in held.items())
+    title = f"{ylabel} vs {xlabel.split(' (')[0]} (mean, 95% CI band{'; ' + note if note else ''})"
+    if facets:
+        fig.suptitle(title)
+        axes.flat[ncols - 1].legend(
+            fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0)
+        )
+        _tight(fig, rect=(0, 0, 0.8 if ncols > 1 else 0.72, 0.95))
+        return fig
+    return _finish(fig, axes[0][0], xlabel, axis, title)
 
 
 def _finish(fig: Figure, ax, xlabel: str, ylabel: str, title: str) -> Figure:
@@ -659,7 +842,7 @@ def plot_regret(regret: pd.DataFrame, unit: str) -> Figure:
         showfliers=True,
         medianprops={"color": "black", "linewidth": 1.5},
     )
-    ax.set_yticks(range(1, len(policies) + 1), policies)
+    ax.set_yticks(range(1, len(policies) + 1), [words(p, 20) for p in policies])
     for k, patch in enumerate(box["boxes"]):
         style = policy_style(k)
         patch.set_facecolor(style["color"])

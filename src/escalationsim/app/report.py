@@ -362,6 +362,7 @@ def _plots(g: Gathered, out: Path, svgs: dict[str, str]) -> list[Path]:
     the PNG's file name) for report.html."""
     from escalationsim.app.files import save_figure
     from escalationsim.app.plots import (
+        MAX_LEGEND,
         plot_cost_vs_fairness,
         plot_daily,
         plot_vs_param,
@@ -397,7 +398,7 @@ def _plots(g: Gathered, out: Path, svgs: dict[str, str]) -> list[Path]:
         else:
             lines = g.swept
             combos = daily[g.swept].drop_duplicates()
-            if numeric and len(combos) > 12:
+            if numeric and len(combos) > MAX_LEGEND:
                 # one line per value of the main parameter, the others at a middle value
                 x = max(numeric, key=lambda k: g.kpis[k].nunique())
                 fixed = []
@@ -590,8 +591,10 @@ def build_report(
         _run_svgs(g, out, groups, local, svgs)
         if paths or local:
             lines += ["", "## Plots", ""]
-            lines += [f"![{p.stem}]({p.name})" for p in paths]
-            lines += [f"![{name[:-4]}]({name})" for name in local]
+            from escalationsim.app.plots import caption
+
+            for name in [p.name for p in paths] + local:
+                lines += [f"![{name[:-4]}]({name})", "", f"*{caption(name)}*", ""]
     report = write_text("\n".join(lines) + "\n", out / "report.md")
     from escalationsim.app.html_report import write_html_report
 
@@ -646,6 +649,37 @@ def _run_svgs(
         plt.close(fig)
 
 
+def redraw_run_plots(folder: Path) -> list[str]:
+    """Draw again, from the run's own tables, the plots a run drew into its folder (the
+    cost breakdown and outcomes by group from kpis.csv and groups.csv, an optimisation's
+    history from trials.csv), e.g. after an upgrade changed how they look; the run's
+    manifest records the new files. Only plots the run had drawn; the names redrawn."""
+    from escalationsim.app.files import save_figure
+    from escalationsim.app.plots import plot_optimisation_history, plt, run_figures
+
+    folder = Path(folder)
+    figs: dict[str, Any] = {}
+    if (folder / "kpis.csv").exists() and (folder / manifest.MANIFEST).exists():
+        kpis = pd.read_csv(folder / "kpis.csv")
+        groups = pd.read_csv(folder / "groups.csv") if (folder / "groups.csv").exists() else None
+        figs.update(run_figures(kpis, groups, list(dict.fromkeys(kpis["policy"]))))
+    trials, config = folder / "trials.csv", folder / ".hydra" / "config.yaml"
+    if trials.exists() and config.exists():
+        objective = (yaml.safe_load(config.read_text()) or {}).get("optimize", {}).get("objective")
+        if objective:
+            figs["optimisation_history.png"] = plot_optimisation_history(
+                pd.read_csv(trials), objective
+            )
+    redrawn = []
+    for name, fig in figs.items():
+        if (folder / name).exists():
+            save_figure(fig, folder / name)
+            redrawn.append(name)
+        plt.close(fig)
+    manifest.refresh(folder, redrawn)
+    return redrawn
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point."""
     parser = argparse.ArgumentParser(
@@ -657,6 +691,12 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline", default=None, help="policy to compare against (default: the first)"
     )
     parser.add_argument("--no-plots", action="store_true", help="tables and report.md only")
+    parser.add_argument(
+        "--redraw",
+        action="store_true",
+        help="first draw again the plots the run drew into DIR (cost breakdown, outcomes by "
+        "group, optimisation history) from its own tables, e.g. after an upgrade",
+    )
     args = parser.parse_args(argv)
     load_plugins()  # plugins' KPIs appear in the tables and bounds of the report
     if not args.dir.is_dir():
@@ -672,6 +712,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         with manifest.locked(out):  # not while a run writes into that folder
+            if args.redraw:
+                redraw_run_plots(args.dir)
             report, failed = build_report(args.dir, args.out, args.baseline, not args.no_plots)
     except (FileNotFoundError, ValueError, manifest.FolderError, OSError) as err:
         print(f"escalationsim-report: {err}", file=sys.stderr)
