@@ -1,5 +1,6 @@
-"""The worked examples of docs/architecture.md: a lever mode, a channel and a KPI added
-from outside the package (here, in a test), without touching the engine."""
+"""The worked examples of docs/architecture.md: a lever mode, a channel, a KPI, and a
+live chat as a first channel with its own recorded field and KPI, added from outside the
+package (here, in a test), without touching the engine."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ import pandas as pd
 import pytest
 
 from escalationsim import ConfigError, simulate, validate
-from escalationsim.analysis import kpis
+from escalationsim.analysis import kpis, reductions
 from escalationsim.config.fields import PROB, param
-from escalationsim.engine import channels
+from escalationsim.engine import channels, fields
+from escalationsim.engine.fields import Field
 from escalationsim.kernel.codes import DENIED, NO_ANSWER, RESOLVED, ROLE_EXEC_OFFICE, ROLE_REP
+from escalationsim.kernel.staff_pool import RENEGED
 from escalationsim.policy import registry
 from tests.conftest import small_config
 
@@ -233,3 +236,109 @@ def test_a_plugin_that_fails_half_way_leaves_nothing_registered(monkeypatch, tmp
     after = (registry.modes("rep"), channels.names(), [k.name for k in kpis.kpis()])
     assert after == before
     assert "half_plugin" not in sys.modules
+
+
+# --------------------------------------------------------------------------- a first channel
+# with a field and a KPI of its own: one field declaration, one reduction, one KPI
+
+
+CHAT_SESSIONS = Field("chat_sessions", "i4", 0, "live-chat sessions", "tests.test_extension")
+
+
+class Chat(channels.Channel):
+    """Live chat on the website: a fifth of complaints start there; a rep from the
+    email queue answers while the customer waits on the page (a quarter of their
+    patience), and each session is counted in the complaint's own field."""
+
+    name = "chat"
+    work = "email"  # served from the reps' queue at the email's priority
+    retryable = True
+    first_share = 0.2
+
+    def __init__(self, ctx, scenario, tracked) -> None:
+        super().__init__(ctx, scenario, tracked)
+        self.reps, self.priority, self.reserve = ctx.route(self.work)
+        self.patience_h = scenario.channels.email.patience_mean_h / 4
+
+    def contact(self, c) -> Generator[Any, Any, int]:
+        ctx = self.ctx
+        c.chat_sessions += 1
+        patience = ctx.expo(c) * self.patience_h * c.patience
+        wait = self.reps.request_with_patience(self.priority, patience, self.reserve)
+        if wait is not None and (yield wait) is RENEGED:
+            return NO_ANSWER
+        yield ctx.hold(c, self.reps, "email")
+        self.reps.release()
+        if not c.needs_exception:
+            return ctx.routine(c, ROLE_REP)
+        return (yield from ctx.policy.rep.exception(ctx, c, self))
+
+
+CHAT_KPI = kpis.Kpi(
+    "chat_sessions_per_complaint",
+    kpis.PerComplaint("chat_sessions"),
+    "live-chat sessions per complaint",
+    "sessions",
+    "{:.3f}",
+    kpis.NONNEG,
+    views={"headline": 98},
+    doc="live-chat sessions / complaints",
+)
+
+
+@pytest.fixture
+def chat(monkeypatch):
+    monkeypatch.setattr(kpis, "REGISTRY", list(kpis.REGISTRY))
+    with (
+        fields.declaring(CHAT_SESSIONS),
+        reductions.registered(reductions.summed("chat_sessions", "live-chat sessions")),
+        channels.registered(Chat),
+    ):
+        kpis.register(CHAT_KPI)
+        yield
+
+
+def test_a_first_channel_with_its_own_field_and_kpi(chat, tmp_path) -> None:
+    from escalationsim.app.output import write_outputs
+
+    cfg = small_config("run.horizon_days=5", policies=["rigid_script", "empowered_rep"])
+    res = simulate(cfg)
+    df = res.complaints
+    first = df["first_channel"].astype(str)
+    share = (first == "chat").mean()
+    assert 0.17 < share < 0.23  # a fifth start there, taken from every other channel
+    assert "chat_sessions" in df.columns  # its own recorded field, a column
+    assert (df.loc[first == "chat", "chat_sessions"] >= 1).all()
+    assert (df.loc[first != "chat", "chat_sessions"] == 0).all()  # nobody else chats
+    # its KPI, from its reduction, in kpis.csv, the summary and the headline
+    per = df.groupby("policy", observed=True)["chat_sessions"].mean()
+    k = res.kpis.set_index("policy")["chat_sessions_per_complaint"]
+    assert k.to_dict() == pytest.approx(per.to_dict())
+    write_outputs(tmp_path, cfg, res, plots=False, complaints=True)
+    assert "live-chat sessions per complaint" in (tmp_path / "headline.md").read_text()
+    assert "chat_sessions" in pd.read_parquet(tmp_path / "complaints.parquet").columns
+    # without the channel, records off: the same KPI from the streamed summary
+    streamed = simulate(replace(cfg, run=replace(cfg.run, records=False)))
+    assert streamed.kpis["chat_sessions_per_complaint"].to_list() == pytest.approx(k.to_list())
+
+
+def test_a_misspelt_field_or_work_kind_fails_at_start_up_naming_it(chat) -> None:
+    typo = kpis.Kpi("chats", kpis.PerComplaint("chat_sesions"), "chats")
+    with pytest.raises(
+        ValueError, match=r"KPI 'chats' reads reduction 'chat_sesions'.*'chat_sessions'"
+    ):
+        kpis.register(typo)
+        validate(small_config(policies=["rigid_script"]))
+    with pytest.raises(KeyError, match=r"'chat_sesions' is declared.*'chat_sessions'"):
+        fields.field("chat_sesions")
+
+    class Sms(channels.Channel):
+        name = "sms"
+        work = "chat"
+
+    with pytest.raises(ValueError, match=r"channel 'sms': work = 'chat' is not a kind of work"):
+        channels.register(Sms)
+    with pytest.raises(ValueError, match="declared by both"):
+        fields.declare(Field("chat_sessions", "f8", 0.0, "other", "elsewhere"))
+    with pytest.raises(ValueError, match="sets when it is built"):
+        fields.declare(Field("contacts", "i4", 0, "again", "elsewhere"))

@@ -24,7 +24,7 @@ from escalationsim.analysis.stats import ComplaintStats, StreamingStats, day_cou
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.engine import channels
 from escalationsim.engine.churn import churned
-from escalationsim.engine.recorder import COLUMNS
+from escalationsim.engine.recorder import columns
 from escalationsim.kernel.codes import CONTACT_OUTCOMES, Role, Status
 
 
@@ -37,7 +37,7 @@ def channel_columns() -> list[tuple[str, str]]:
 
 def output_columns() -> list[tuple[str, str]]:
     """(column, dtype) of the complaint table, in order."""
-    return [(c.name, c.dtype) for c in COLUMNS] + channel_columns()
+    return [(c.name, c.dtype) for c in columns()] + channel_columns()
 
 
 def derive(

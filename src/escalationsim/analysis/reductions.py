@@ -14,7 +14,8 @@ refused.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -291,6 +292,18 @@ def register(r: Reduction) -> Reduction:
     return r
 
 
+@contextmanager
+def registered(*new: Reduction) -> Iterator[None]:
+    """Register reductions for the duration of a ``with`` block (tests, notebooks)."""
+    for r in new:
+        register(r)
+    try:
+        yield
+    finally:
+        for r in new:
+            _REGISTERED.pop(r.name, None)
+
+
 def column_sums(cols: Columns) -> dict[str, float]:
     """Every declared reduction over the complaints in ``cols``."""
     return {name: r.reduce(cols) for name, r in reductions().items()}
@@ -310,5 +323,6 @@ __all__ = [
     "counted",
     "reductions",
     "register",
+    "registered",
     "summed",
 ]

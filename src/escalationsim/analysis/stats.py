@@ -38,7 +38,7 @@ from escalationsim.analysis.reductions import Columns, column_sums, columns_read
 from escalationsim.analysis.survival import ExactSurvival, HistSurvival, Survival
 from escalationsim.config.scenario import PopulationConfig
 from escalationsim.engine import channels
-from escalationsim.engine.recorder import COLUMNS
+from escalationsim.engine.recorder import columns
 from escalationsim.kernel.codes import Status
 
 # The sums are the declared reductions (analysis.reductions): one declaration serves the
@@ -275,7 +275,7 @@ class StreamingStats:
 def _empty() -> dict[str, np.ndarray]:
     """Columns of no complaints at all: every column the reductions read, with its dtype
     in the complaint table (float for a column the table derives per channel)."""
-    dtypes = {c.name: c.dtype for c in COLUMNS}
+    dtypes = {c.name: c.dtype for c in columns()}
     return {name: np.zeros(0, dtype=dtypes.get(name, "f8")) for name in columns_read()}
 
 

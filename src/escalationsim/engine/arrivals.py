@@ -70,6 +70,21 @@ def customers(
             )
 
 
+def _first_channels(ctx: Any, firsts: list[tuple[int, float]]) -> Any:
+    """An arrival hook: each channel of ``firsts`` (code, share) takes its share of the
+    complaints as their first channel, from one uniform of the customer's own row."""
+
+    def route(c: Customer, start: int, t: float) -> int:
+        u = ctx.uniform(c)
+        for code, share in firsts:
+            if u < share:
+                return code
+            u -= share
+        return start
+
+    return route
+
+
 def arrivals(m: Model) -> Generator[Any, Any, None]:
     """Start each customer's journey at their arrival time (see the module doc)."""
     env = m.env
@@ -79,6 +94,11 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
     levers = [lever for lever in m.policy.levers() if getattr(lever, "active", True)]
     admits = [lever.admit for lever in levers if hasattr(lever, "admit")]
     routes = [lever.route for lever in levers if hasattr(lever, "route")]
+    firsts = [(ch.code, type(ch).first_share) for ch in m.channels if type(ch).first_share > 0]
+    if firsts:  # channels that take a share of every channel's first contacts
+        if sum(share for _, share in firsts) > 1.0:
+            raise ValueError(f"channels' first_share add up to more than 1: {firsts}")
+        routes = [_first_channels(ctx, firsts), *routes]
     observes = [lever.observe for lever in levers if hasattr(lever, "observe")]
     base = m.base
     publicity = m.ctx.publicity

@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from escalationsim.engine.fields import Field
+from escalationsim.engine.fields import declare as declare_fields
 from escalationsim.engine.staff import BACKOFFICE_SLOT
 
 if TYPE_CHECKING:
@@ -28,6 +30,12 @@ if TYPE_CHECKING:
 
 LEAD_TIME = "backoffice_lead"
 """Name of the lead-time sampler among the run's handling-time samplers."""
+
+
+declare_fields(
+    Field("backoffice", "?", False, "the resolution needed back-office work", "backoffice"),
+    Field("chases", "i4", 0, "contacts chasing back-office work", "backoffice"),
+)
 
 
 class BackOffice:

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from escalationsim.engine.fields import Field
+from escalationsim.engine.fields import declare as declare_fields
 from escalationsim.engine.staff import AUDIT_SLOT
 from escalationsim.kernel.codes import DENIED, RESOLVED, UNRESOLVED, Role
 from escalationsim.kernel.draws import PrivateDraws
@@ -36,6 +38,19 @@ PRIORITY_CLASS = 1000.0
 """Queue priority of one priority class of work (``staff.work.<kind>.priority``). Within
 a class a policy may order requests by a value in (-PRIORITY_CLASS/2, PRIORITY_CLASS/2)
 (e.g. bigger social accounts first); lower is served first."""
+
+
+declare_fields(
+    Field("compensation", "f8", 0.0, "value of the exceptions granted (USD)", "context"),
+    Field(
+        "impressions",
+        "f8",
+        0.0,
+        "negative impressions its unanswered or angry posts made",
+        "context",
+    ),
+    Field("granted", "?", False, "an exception was granted", "context"),
+)
 
 
 class RunContext:

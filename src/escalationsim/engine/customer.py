@@ -50,9 +50,13 @@ class Customer:
     """One complaint: the customer's attributes and what has happened to it so far.
 
     Speed: a Customer is built for every complaint, so what most complaints never change
-    is not set in ``__init__``: it is a class attribute (the default, below the slots),
-    read through the instance until a complaint sets its own value (kept then in the
-    instance's ``__dict__``, created on that first write only).
+    is not set in ``__init__``: it is a class attribute (the default), read through the
+    instance until a complaint sets its own value (kept then in the instance's
+    ``__dict__``, created on that first write only). Those fields are declared by the
+    code that writes them (:mod:`escalationsim.engine.fields`), which sets the class
+    default: the channels (posts, calls abandoned, the CEO's inbox), the run context
+    (compensation, impressions, grants), the back office, the journey, the reps'
+    judgement and the customer base.
     """
 
     __slots__ = (
@@ -95,31 +99,6 @@ class Customer:
         "u_public",
         "__dict__",
     )
-
-    # What most complaints never change (see the class doc).
-    compensation = 0.0
-    impressions = 0.0
-    penalty = 0.0
-    abandoned_calls = 0
-    posts = 0
-    posts_answered = 0
-    deadline_breaches = 0
-    ceo_since = -1.0  # when the pending CEO-channel contact began (-1: none)
-    ceo_wait_h = NAN  # time from writing to the CEO to the final answer
-    backoffice = False  # the resolution needed back-office work (engine.backoffice)
-    chases = 0  # contacts chasing back-office work
-    switched = False  # switched between phone and email after a failure
-    roulettes = 0  # times asked again after a rep's "no", hoping for another rep
-    first_post_wait_h = NAN  # time from the first public post to its answer
-    granted = False  # an exception was granted
-    rep = -1  # the rep who decided the claim (engine.judgement), -1: none
-    cs_refused_before_ceo = False  # customer service said "no" before the CEO letter
-    cs_unanswered_before_ceo = False  # contacted customer service, never answered
-    ceo_outcome = -1  # outcome code of the CEO-channel contact (-1: none finished)
-    owner = False  # a named owner with a direct line took the case (policy/ceo.py)
-    lost_follow_up = False  # a promise made without a ticket was lost
-    complaint_seq = 1  # its number among its customer's complaints (engine.customer_base)
-    memory = None  # their row in the customer base's memory (engine.customer_base)
 
     def __init__(
         self,

@@ -40,6 +40,8 @@ import numpy as np
 
 from escalationsim.engine.churn import repurchase_prob
 from escalationsim.engine.counters import Counter, declare
+from escalationsim.engine.fields import Field
+from escalationsim.engine.fields import declare as declare_fields
 from escalationsim.kernel.codes import RESOLVED, STATUS_RESOLVED
 
 if TYPE_CHECKING:
@@ -54,6 +56,25 @@ declare(
         "complaints_not_made_churned",
         "complaints not made because their customer had left",
         "customer_base",
+    ),
+)
+
+
+declare_fields(
+    Field(
+        "complaint_seq",
+        "i4",
+        1,
+        "its number among its customer's complaints in the run",
+        "customer_base",
+    ),
+    Field(
+        "memory",
+        "O",
+        None,
+        "the customer's row in the customer base's memory",
+        "customer_base",
+        recorded=False,
     ),
 )
 

@@ -26,6 +26,8 @@ import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
+from escalationsim.engine.fields import Field
+from escalationsim.engine.fields import declare as declare_fields
 from escalationsim.kernel.codes import (
     DENIED,
     RESOLVED,
@@ -37,6 +39,19 @@ from escalationsim.kernel.codes import (
 if TYPE_CHECKING:
     from escalationsim.engine.context import RunContext
     from escalationsim.engine.customer import Customer
+
+
+declare_fields(
+    Field("switched", "?", False, "switched between phone and email after a failure", "journey"),
+    Field(
+        "roulettes",
+        "i4",
+        0,
+        'times asked again after a rep\'s "no", hoping for another rep',
+        "journey",
+    ),
+    Field("lost_follow_up", "?", False, "a promise made without a ticket was lost", "journey"),
+)
 
 
 def next_channel(ctx: RunContext, c: Customer, channel: int, outcome: int, retries: int) -> int:

@@ -24,6 +24,8 @@ import numpy as np
 
 from escalationsim.config.scenario import ClaimsConfig
 from escalationsim.engine.counters import Counter, declare
+from escalationsim.engine.fields import Field
+from escalationsim.engine.fields import declare as declare_fields
 
 declare(
     Counter("rep_error_rate_start", "reps' mean error rate when the run starts", "judgement"),
@@ -32,6 +34,18 @@ declare(
     Counter("reps_replaced", "reps replaced after audits found too many errors", "judgement"),
     Counter("audits_done", "audits of reps' decisions done", "judgement"),
     Counter("audit_errors_found", "errors the audits found", "judgement"),
+)
+
+
+declare_fields(
+    Field(
+        "rep",
+        "i8",
+        -1,
+        "the seat of the rep who decided the claim (-1: none)",
+        "judgement",
+        recorded=False,
+    ),
 )
 
 

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+# the modules that declare the per-complaint fields the columns below are made of
+from escalationsim.engine import backoffice, channels, context, fields, journey, judgement  # noqa: F401
 from escalationsim.engine.customer_base import Memory
 from escalationsim.engine.staff import HOUR_COLUMNS
 from escalationsim.kernel.rows import PackedRows
@@ -54,6 +56,13 @@ def _j(name: str, dtype: str, attr: str | None = None) -> Column:
     return Column(name, dtype, "journey", attr or name)
 
 
+def _f(name: str) -> Column:
+    """The column of a declared per-complaint field (:mod:`escalationsim.engine.fields`):
+    its name, dtype and attribute are the declaration's."""
+    f = fields.field(name)
+    return Column(f.column_name, f.dtype, "journey", f.name)
+
+
 def _c(name: str, dtype: str, attr: str | None = None, table: str | None = None) -> Column:
     attr = attr or name
     return Column(name, dtype, "customer", attr, table or attr, attr in Memory.FIXED)
@@ -62,7 +71,7 @@ def _c(name: str, dtype: str, attr: str | None = None, table: str | None = None)
 COLUMNS: tuple[Column, ...] = (
     _j("complaint_id", "i8", "idx"),
     _j("customer_id", "i8"),
-    _j("complaint_seq", "i4"),
+    _f("complaint_seq"),
     _c("arrival_time", "f8", "arrival", "arrival_h"),
     _c("preferred_channel", "i1", table="first_channel"),
     _j("first_channel", "i1"),
@@ -75,37 +84,37 @@ COLUMNS: tuple[Column, ...] = (
     _c("needs_exception", "?"),
     _c("exception_value", "f8"),
     _c("claim_weak", "?"),
-    _j("granted", "?"),
+    _f("granted"),
     _c("clv", "f8"),
     _j("contacts", "i4"),
     _j("calls", "i4"),
-    _j("abandoned_calls", "i4"),
-    _j("posts", "i4"),
-    _j("posts_answered", "i4"),
+    _f("abandoned_calls"),
+    _f("posts"),
+    _f("posts_answered"),
     _j("status", "i1"),
     _j("last_outcome", "i1"),
     _j("resolved_by", "i1"),
     Column("time_to_resolution_h", "f8", "derived"),
     Column("duration_h", "f8", "derived"),
     Column("fixed_quickly", "?", "derived"),
-    _j("compensation", "f8"),
+    _f("compensation"),
     *(Column(name, "f8", "hours") for name in HOUR_COLUMNS),
-    _j("impressions", "f8"),
-    _j("penalty", "f8"),
-    _j("deadline_breaches", "i4"),
+    _f("impressions"),
+    _f("penalty"),
+    _f("deadline_breaches"),
     _j("first_call_wait_h", "f8"),
-    _j("ceo_wait_h", "f8"),
+    _f("ceo_wait_h"),
     _j("first_call_abandoned", "?"),
-    _j("backoffice", "?"),
-    _j("chases", "i4"),
-    _j("switched", "?"),
-    _j("roulettes", "i4"),
-    _j("first_post_wait_h", "f8"),
-    _j("cs_refused_before_ceo", "?"),
-    _j("cs_unanswered_before_ceo", "?"),
-    _j("ceo_outcome", "i1"),
-    _j("owner_assigned", "?", "owner"),
-    _j("lost_follow_up", "?"),
+    _f("backoffice"),
+    _f("chases"),
+    _f("switched"),
+    _f("roulettes"),
+    _f("first_post_wait_h"),
+    _f("cs_refused_before_ceo"),
+    _f("cs_unanswered_before_ceo"),
+    _f("ceo_outcome"),
+    _f("owner"),
+    _f("lost_follow_up"),
     Column("churned", "?", "derived"),
     Column("tracked", "?", "derived"),
 )
@@ -130,6 +139,30 @@ analysis layer reads)."""
 def _dtype(*parts: tuple[Column, ...]) -> np.dtype:
     cols = [c for part in parts for c in part]
     return np.dtype([(c.name, c.dtype) for c in cols] + [(h, "f8") for h in HOUR_COLUMNS])
+
+
+def extra_columns() -> tuple[Column, ...]:
+    """The columns of recorded fields declared beyond :data:`COLUMNS` (a plugin's own:
+    :mod:`escalationsim.engine.fields`), in declaration order: they follow
+    :data:`COLUMNS` in the complaint table."""
+    known = {c.attr for c in COLUMNS if c.source == "journey"}
+    taken = {c.name for c in COLUMNS}
+    extra = []
+    for f in fields.declared().values():
+        if not f.recorded or f.name in known:
+            continue
+        if f.column_name in taken:
+            raise ValueError(
+                f"{f.owner} declares field {f.name!r} with column {f.column_name!r}, which "
+                "the complaint table already has: choose another column name"
+            )
+        extra.append(Column(f.column_name, f.dtype, "journey", f.name))
+    return tuple(extra)
+
+
+def columns() -> tuple[Column, ...]:
+    """Every column the recorders write: :data:`COLUMNS`, then :func:`extra_columns`."""
+    return COLUMNS + extra_columns()
 
 
 ROW_DTYPE = _dtype(JOURNEY, CUSTOMER)
@@ -201,7 +234,9 @@ class ComplaintLog(_Recorder):
         # small arrays (one per block) lasting the whole run left the heap too
         # fragmented to reuse, about 70 MB more resident at 10^6 complaints.
         self._customers = {col.name: array("B") for col in (_STARTED_ID, *CUSTOMER)}
-        super().__init__(self._chunks.append, JOURNEY, LOG_DTYPE)
+        kept_columns = JOURNEY + extra_columns()
+        self._dtype = _dtype(kept_columns) if len(kept_columns) > len(JOURNEY) else LOG_DTYPE
+        super().__init__(self._chunks.append, kept_columns, self._dtype)
         self.columns: dict[str, np.ndarray] = {}
 
     def started(
@@ -237,7 +272,8 @@ class ComplaintLog(_Recorder):
         pos = np.empty(len(ids), dtype=np.int64)  # each row's place in complaint order
         pos[np.argsort(ids, kind="stable")] = np.arange(len(ids))
         del ids
-        cols = {name: np.empty(len(pos), dtype=LOG_DTYPE[name]) for name in LOG_DTYPE.names}
+        dtype = self._dtype
+        cols = {name: np.empty(len(pos), dtype=dtype[name]) for name in dtype.names}
         chunks.reverse()
         lo = 0
         while chunks:
@@ -273,12 +309,14 @@ class ComplaintTally(_Recorder):
     grow with the horizon."""
 
     def __init__(self, fold: Callable[[dict[str, np.ndarray]], None]) -> None:
-        super().__init__(self._take, (*JOURNEY, *CUSTOMER), ROW_DTYPE)
+        extra = extra_columns()
+        self._dtype = _dtype(JOURNEY, extra, CUSTOMER) if extra else ROW_DTYPE
+        super().__init__(self._take, (*JOURNEY, *extra, *CUSTOMER), self._dtype)
         self.fold = fold
         self.n = 0
 
     def _take(self, chunk: np.ndarray) -> None:
-        self.fold({name: chunk[name] for name in ROW_DTYPE.names})
+        self.fold({name: chunk[name] for name in self._dtype.names})
         self.n += len(chunk)
 
     def finalise(self) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from escalationsim.engine.channels.registry import Channel, Contact, register
+from escalationsim.engine.fields import Field
+from escalationsim.engine.fields import declare as declare_fields
 from escalationsim.kernel.codes import ABANDONED, DENIED, NO_ANSWER
 
 if TYPE_CHECKING:
@@ -23,6 +25,48 @@ if TYPE_CHECKING:
 DENIED_BIT = 1 << DENIED
 ANSWERED_BITS = ~((1 << ABANDONED) | (1 << NO_ANSWER))
 """Outcome bits of contacts that got an answer (anything but abandoned or unanswered)."""
+
+
+declare_fields(
+    Field("penalty", "f8", 0.0, "deadline fines for its CEO letters (USD)", "channels.ceo"),
+    Field("deadline_breaches", "i4", 0, "CEO letters answered past the deadline", "channels.ceo"),
+    Field(
+        "ceo_since",
+        "f8",
+        -1.0,
+        "when the pending CEO-channel contact began (-1: none)",
+        "channels.ceo",
+        recorded=False,
+    ),
+    Field(
+        "ceo_wait_h",
+        "f8",
+        float("nan"),
+        "time from writing to the CEO to the final answer (h)",
+        "channels.ceo",
+    ),
+    Field(
+        "cs_refused_before_ceo",
+        "?",
+        False,
+        'customer service said "no" before the CEO letter',
+        "channels.ceo",
+    ),
+    Field(
+        "cs_unanswered_before_ceo",
+        "?",
+        False,
+        "contacted customer service, never answered, before the CEO letter",
+        "channels.ceo",
+    ),
+    Field(
+        "ceo_outcome",
+        "i1",
+        -1,
+        "outcome code of the CEO-channel contact (-1: none finished)",
+        "channels.ceo",
+    ),
+)
 
 
 @register

@@ -11,12 +11,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from escalationsim.engine.channels.registry import Channel, Contact, register
+from escalationsim.engine.fields import Field
+from escalationsim.engine.fields import declare as declare_fields
 from escalationsim.kernel.codes import ROLE_MANAGER
 
 if TYPE_CHECKING:
     from escalationsim.config.scenario import ScenarioConfig
     from escalationsim.engine.context import RunContext
     from escalationsim.engine.customer import Customer
+
+
+declare_fields(
+    Field(
+        "owner",
+        "?",
+        False,
+        "a named owner with a direct line took the case",
+        "channels.owner",
+        column="owner_assigned",
+    ),
+)
 
 
 @register

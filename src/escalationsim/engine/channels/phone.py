@@ -8,6 +8,8 @@ import math
 from typing import TYPE_CHECKING
 
 from escalationsim.engine.channels.registry import Channel, Contact, register
+from escalationsim.engine.fields import Field
+from escalationsim.engine.fields import declare as declare_fields
 from escalationsim.kernel.codes import ABANDONED, ROLE_REP
 from escalationsim.kernel.staff_pool import RENEGED
 
@@ -15,6 +17,11 @@ if TYPE_CHECKING:
     from escalationsim.config.scenario import ScenarioConfig
     from escalationsim.engine.context import RunContext
     from escalationsim.engine.customer import Customer
+
+
+declare_fields(
+    Field("abandoned_calls", "i4", 0, "calls abandoned while waiting", "channels.phone"),
+)
 
 
 @register

@@ -16,7 +16,10 @@ so that nothing else depends on which channels exist or on their order:
 - ``work``: the kind of work (``scenario.staff.work``) that serves it, which also takes
   a customer's chases about back-office work promised on it;
 - ``alternative``: the channel a customer may switch to after a service failure on it
-  (``behaviour.switch_prob``), e.g. phone and email.
+  (``behaviour.switch_prob``), e.g. phone and email;
+- ``first_share``: the share of complaints that start on it instead of the channel the
+  customer table drew (a website's live chat, say); 0 for the built-in channels, whose
+  shares are the population's ``first_channel_*``.
 
 Codes are small integers given in registration order; they index per-channel tables
 and complaint columns, and no code compares them with each other.
@@ -49,6 +52,7 @@ class Channel:
     always_tracked: ClassVar[bool] = False
     work: ClassVar[str | None] = None
     alternative: ClassVar[str | None] = None
+    first_share: ClassVar[float] = 0.0
 
     def __init__(self, ctx: RunContext, scenario: ScenarioConfig, tracked: bool) -> None:
         self.ctx = ctx
@@ -75,6 +79,18 @@ def register(cls: type[Channel]) -> type[Channel]:
     free one."""
     if cls.name in _REGISTRY:
         raise ValueError(f"channel {cls.name!r} is registered already")
+    from dataclasses import fields
+
+    from escalationsim.config.scenario import WorkConfig
+
+    kinds = [f.name for f in fields(WorkConfig)]
+    if cls.work is not None and cls.work not in kinds:
+        raise ValueError(
+            f"channel {cls.name!r}: work = {cls.work!r} is not a kind of work of "
+            f"scenario.staff.work: must be one of {kinds} (its pool and priority)"
+        )
+    if not 0.0 <= cls.first_share <= 1.0:
+        raise ValueError(f"channel {cls.name!r}: first_share = {cls.first_share} is not in [0, 1]")
     cls.code = len(_REGISTRY)
     if cls.code >= 8:
         raise ValueError("at most 8 channels (a customer's tried mask is one byte)")

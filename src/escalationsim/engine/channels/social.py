@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from escalationsim.engine.channels.registry import Channel, Contact, register
+from escalationsim.engine.fields import Field
+from escalationsim.engine.fields import declare as declare_fields
 from escalationsim.kernel.codes import DENIED, NO_ANSWER, ROLE_SOCIAL
 from escalationsim.kernel.staff_pool import RENEGED
 
@@ -17,6 +19,19 @@ if TYPE_CHECKING:
     from escalationsim.config.scenario import ScenarioConfig
     from escalationsim.engine.context import RunContext
     from escalationsim.engine.customer import Customer
+
+
+declare_fields(
+    Field("posts", "i4", 0, "public posts", "channels.social"),
+    Field("posts_answered", "i4", 0, "public posts answered", "channels.social"),
+    Field(
+        "first_post_wait_h",
+        "f8",
+        float("nan"),
+        "time from the first public post to its answer (h)",
+        "channels.social",
+    ),
+)
 
 
 @register

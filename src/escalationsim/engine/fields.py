@@ -1,0 +1,99 @@
+"""Per-complaint fields, declared once by the code that writes them.
+
+A :class:`Customer` is built for every complaint, so a field that most complaints never
+change is not set in its ``__init__``: it is a class attribute holding the default, read
+through the instance until a complaint sets its own value (see
+:class:`~escalationsim.engine.customer.Customer`). The module that writes such a field
+declares it here (:func:`declare`): its name, the numpy dtype of its column, its
+default, what it means, and whether it is a column of the complaint table (and under
+which name). The declaration sets the class default and gives the recorder its column
+(:mod:`escalationsim.engine.recorder`), so a new per-complaint measurement is one
+declaration beside the code that counts it; a plugin's field (a channel of its own)
+becomes a column of ``complaints.parquet`` and can be summed by a declared reduction.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from escalationsim.engine.customer import Customer
+
+
+@dataclass(frozen=True)
+class Field:
+    """One per-complaint field: the :class:`Customer` attribute ``name``, the numpy
+    ``dtype`` of its column, its ``default``, what it means, who writes it (``owner``,
+    for messages), and its column in the complaint table (``column``: its name there,
+    the attribute's by default; ``recorded=False``: working state, not a column)."""
+
+    name: str
+    dtype: str
+    default: Any
+    doc: str
+    owner: str
+    column: str = ""
+    recorded: bool = True
+
+    @property
+    def column_name(self) -> str:
+        return self.column or self.name
+
+
+_DECLARED: dict[str, Field] = {}
+
+
+def declare(*fields: Field) -> None:
+    """Declare per-complaint fields and set each one's class default on
+    :class:`Customer`. A name set in ``Customer.__init__`` (a slot), or declared by
+    another owner or otherwise, is a ValueError naming it; declaring the same field again
+    (a module imported twice) is harmless."""
+    for f in fields:
+        if f.name in Customer.__slots__:
+            raise ValueError(
+                f"{f.owner} declares field {f.name!r}, which every Customer sets when it is "
+                "built (a slot): choose another name"
+            )
+        old = _DECLARED.get(f.name)
+        if old is not None and old != f:
+            raise ValueError(
+                f"field {f.name!r} is declared by both {old.owner!r} and {f.owner!r}"
+                + ("" if old.owner != f.owner else " differently")
+            )
+        _DECLARED[f.name] = f
+        setattr(Customer, f.name, f.default)
+
+
+@contextmanager
+def declaring(*fields: Field) -> Iterator[None]:
+    """Declare ``fields`` for the duration of a ``with`` block (for tests and notebooks:
+    a plugin declares its fields once, at import)."""
+    new = [f for f in fields if f.name not in _DECLARED]
+    declare(*fields)
+    try:
+        yield
+    finally:
+        for f in new:
+            del _DECLARED[f.name]
+            delattr(Customer, f.name)
+
+
+def declared() -> dict[str, Field]:
+    """Every declared field by name, in declaration order."""
+    return dict(_DECLARED)
+
+
+def field(name: str) -> Field:
+    """The declared field ``name``; a KeyError saying which was probably meant."""
+    try:
+        return _DECLARED[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(_DECLARED), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise KeyError(f"no per-complaint field {name!r} is declared{hint}") from None
+
+
+__all__ = ["Field", "declare", "declared", "declaring", "field"]
