@@ -57,6 +57,7 @@ from escalationsim.analysis.outcomes.base import (
 from escalationsim.analysis.outcomes.operations import growth_per_week, queue_stable
 from escalationsim.analysis.stats import ComplaintStats, Group
 from escalationsim.config.scenario import ScenarioConfig, StaffBasis
+from escalationsim.engine import channels
 from escalationsim.engine import counters as run_counters
 from escalationsim.engine.staff import POOLS, WORK_POOLS
 
@@ -244,10 +245,24 @@ def _expand(entry: Kpi | Family) -> list[Kpi]:
     return [entry]
 
 
+_EXPANDED: list[Any] = [(), (), ()]
+"""The last expansion: the entries it was made from (held, so compared by identity),
+the channel registry's names and the KPIs. Summaries ask for the registry once per KPI
+column, so it is built once, not hundreds of times a run."""
+
+
 def kpis() -> list[Kpi]:
     """The registry with every family expanded, in order; a name declared twice (a
     plugin's KPI named like one of ours would silently replace it in every table) raises
     a ValueError naming it."""
+    entries, names, cached = _EXPANDED
+    current = channels.names()
+    if (
+        len(entries) == len(REGISTRY)
+        and names == current
+        and all(a is b for a, b in zip(entries, REGISTRY, strict=True))
+    ):
+        return list(cached)
     out: list[Kpi] = []
     for entry in REGISTRY:
         out.extend(_expand(entry))
@@ -255,6 +270,7 @@ def kpis() -> list[Kpi]:
         seen: set[str] = set()
         twice = sorted({k.name for k in out if k.name in seen or seen.add(k.name)})
         raise ValueError(f"KPI name(s) declared twice in analysis.kpis.REGISTRY: {twice}")
+    _EXPANDED[:] = [tuple(REGISTRY), current, tuple(out)]
     return out
 
 
