@@ -156,7 +156,7 @@ def test_register_refuses_a_duplicate_kpi_and_leaves_the_registry_as_it_was(monk
 
 def test_directions_come_from_the_declarations() -> None:
     names = kpis.by_name()
-    assert {k.direction for k in names.values()} <= {"lower", "higher", "none"}
+    assert {k.direction for k in names.values()} <= {"lower", "higher", "closer", "none"}
     for kpi in ("resolution_rate", "meets_targets", "jain_ttr", "service_level_20s"):
         assert not lower_is_better(kpi) and kpi in rankable()
     for kpi in ("cost_per_complaint", "churn_rate", "ttr_p90_h_all"):
@@ -175,3 +175,40 @@ def test_every_kpi_is_documented_in_its_theme() -> None:
         assert k.theme, k.name
         patterns = [re.sub(r"<[^>]+>", ".+", n) for n in documented]
         assert any(re.fullmatch(p, k.name) for p in patterns), k.name
+
+
+def test_a_gap_or_a_ratio_between_groups_is_best_closest_to_equal():
+    """follower_resolution_gap is best at 0 and follower_ttr_ratio at 1: the ranking, the
+    robustness study's "fairest" and the optimiser use the declared target, not "lower"
+    (a gap of -30 points, the rest favoured, is not fairer than one of +1)."""
+    import pandas as pd
+
+    from escalationsim import ConfigError
+    from escalationsim.analysis import robustness as rb
+    from escalationsim.analysis.ranking import best_policy
+    from escalationsim.experiment.optimize import Lever, OptimizeConfig
+    from escalationsim.experiment.optimize import validate as validate_opt
+
+    gaps = {"a": [0.20, 0.22, 0.19], "b": [0.01, -0.02, 0.0], "c": [-0.30, -0.28, -0.31]}
+    kpis_ = pd.DataFrame(
+        [
+            {"policy": p, "replication": r, "follower_resolution_gap": g}
+            for p, gs in gaps.items()
+            for r, g in enumerate(gs)
+        ]
+    )
+    assert best_policy(kpis_, "follower_resolution_gap").best == "b"
+    assert best_policy(kpis_, "follower_resolution_gap", lower_is_better=True).best == "c"
+    means = pd.DataFrame(
+        [
+            {"scenario": s, "policy": p, "n": 1, "cost_per_complaint": c, "follower_ttr_ratio": r}
+            for s in range(4)
+            for p, c, r in (("a", 10.0, 0.4), ("b", 11.0, 1.05), ("c", 12.0, 2.0))
+        ]
+    )
+    rank = rb.ranking(means, "cost_per_complaint", ["follower_ttr_ratio"]).set_index("policy")
+    assert rank.loc["b", "best_follower_ttr_ratio_share"] == 1.0  # closest to 1, not lowest
+    lever = Lever(keys=["scenario.staff.managers.count"], low=1, high=3, kind="int")
+    opt = OptimizeConfig(objective="follower_resolution_gap", levers={"managers": lever})
+    with pytest.raises(ConfigError, match="better the closer it is to 0"):
+        validate_opt(opt, ["empowered_rep"])

@@ -18,6 +18,7 @@ of it in scipy (statsmodels has it, but is not worth a dependency for that).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,9 +34,18 @@ def rankable() -> set[str]:
 
 def lower_is_better(kpi: str) -> bool:
     """Whether less of ``kpi`` is better, as its declaration says (a name not in the
-    registry, e.g. a column a user added: less is better)."""
+    registry, e.g. a column a user added: less is better; a KPI better closer to a
+    target: less of its distance to it, :func:`distance`)."""
     k = registry.by_name().get(kpi)
     return k is None or k.direction != "higher"
+
+
+def distance(kpi: str, values: Any) -> Any:
+    """``values`` of ``kpi`` as scores where lower is better, as its declaration says
+    (itself, its negative, or its distance to its target); a name not in the registry:
+    itself."""
+    k = registry.by_name().get(kpi)
+    return values if k is None else k.distance(values)
 
 
 @dataclass
@@ -74,12 +84,16 @@ def holm(p_values: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def best_policy(
-    kpis: pd.DataFrame, kpi: str, lower_is_better: bool = True, alpha: float = 0.05
+    kpis: pd.DataFrame, kpi: str, lower_is_better: bool | None = None, alpha: float = 0.05
 ) -> BestPolicy | None:
     """The verdict on ``kpi`` from a run's ``kpis`` (one row per policy and
-    replication); None if fewer than two policies have a value."""
+    replication); None if fewer than two policies have a value. Better as the KPI's
+    declaration says (a KPI better closer to a target is compared on its distance to
+    it), unless ``lower_is_better`` says."""
     wide = kpis.pivot_table(index="replication", columns="policy", values=kpi, aggfunc="first")
     wide = wide.dropna(axis=1, how="all")
+    if lower_is_better is None:
+        wide, lower_is_better = distance(kpi, wide), True
     if wide.shape[1] < 2:
         return None
     means = wide.mean()

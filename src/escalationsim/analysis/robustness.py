@@ -121,11 +121,12 @@ def regret(cost: pd.DataFrame) -> pd.DataFrame:
 
 
 def _best_shares(
-    table: pd.DataFrame, prefix: str, absolute: bool = False
+    table: pd.DataFrame, prefix: str, score: Any = None
 ) -> dict[str, dict[str, float]]:
-    """Per policy: the share of rows (scenarios) in which it has the lowest value (ties
-    share the win equally; rows with no value count for nobody), with its interval."""
-    values = table.abs() if absolute else table
+    """Per policy: the share of rows (scenarios) in which it has the lowest value, or
+    the lowest ``score(value)`` (ties share the win equally; rows with no value count
+    for nobody), with its interval."""
+    values = table if score is None else score(table)
     values = values.dropna(how="all")
     n = len(table)
     wins = dict.fromkeys(table.columns, 0.0)
@@ -142,6 +143,17 @@ def _best_shares(
             f"{prefix}_ci_high": high,
         }
     return out
+
+
+def _fairness_score(kpi: str) -> Any:
+    """How a fairness measure is compared: by its declared direction (a gap between
+    groups is fairest at 0, a ratio of their times at 1), else by its absolute value."""
+    from escalationsim.analysis.kpis import by_name
+
+    k = by_name().get(kpi)
+    if k is None or k.direction == "none":
+        return abs
+    return k.distance
 
 
 def _p90_ci(x: np.ndarray, seed: int) -> tuple[float, float, float]:
@@ -171,7 +183,8 @@ def ranking(
     best on cost among the policies meeting the service targets (a policy meets them in a
     scenario when most of its replications do, all of two; the share is of the scenarios
     in which at least one policy meets them, ``scenarios_some_meet_targets``), and
-    fairest on each fairness measure (lowest absolute value), each with a Wilson 95%
+    fairest on each fairness measure (closest to its declared target: a gap at 0, a
+    ratio of two groups' times at 1; lowest for one better lower), each with a Wilson 95%
     interval over scenarios; its mean, 90th-percentile and maximum regret on cost (mean
     and 90th percentile with 95% intervals); and its mean cost."""
     cost = wide(means, cost_kpi)
@@ -188,7 +201,8 @@ def ranking(
             rows[p]["scenarios_some_meet_targets"] = int(some.sum())
     for kpi in fairness_kpis:
         if kpi in means and means[kpi].notna().any():
-            for p, d in _best_shares(wide(means, kpi), f"best_{kpi}", absolute=True).items():
+            fairest = _best_shares(wide(means, kpi), f"best_{kpi}", _fairness_score(kpi))
+            for p, d in fairest.items():
                 rows[p].update(d)
     r = regret(cost)
     for i, p in enumerate(cost.columns):

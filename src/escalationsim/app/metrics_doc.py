@@ -23,8 +23,6 @@ from escalationsim.analysis.outcomes.base import Family, Kpi
 DOC = Path(__file__).resolve().parents[3] / "docs" / "metrics.md"
 """The file in a source checkout."""
 
-_BETTER = {"lower": "lower", "higher": "higher", "none": "not ranked"}
-
 
 @dataclass
 class Row:
@@ -62,7 +60,7 @@ def _family_rows(entry: Family) -> list[Row]:
         members = [k for k in made if any(_matches(n, k.name) for n in names)]
         if not members:
             raise ValueError(f"family row {pattern!r} matches none of {[k.name for k in made]}")
-        rows.append(Row(names, members[0].unit, _BETTER[members[0].direction], doc))
+        rows.append(Row(names, members[0].unit, members[0].better, doc))
     undocumented = [
         k.name for k in made if not any(_matches(n, k.name) for r in rows for n in r.names)
     ]
@@ -74,7 +72,7 @@ def _family_rows(entry: Family) -> list[Row]:
 def _kpi_row(k: Kpi) -> Row:
     if not k.doc:
         raise ValueError(f"KPI {k.name!r} has no definition (doc=...)")
-    return Row([k.name], k.unit, _BETTER[k.direction], k.doc)
+    return Row([k.name], k.unit, k.better, k.doc)
 
 
 def theme_rows(theme: str) -> list[Row]:

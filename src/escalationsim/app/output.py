@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from escalationsim.analysis.fairness import outcomes_by_group
-from escalationsim.analysis.ranking import best_policy, lower_is_better
+from escalationsim.analysis.ranking import best_policy
 from escalationsim.app.files import write_csv, write_parquet, write_text
 from escalationsim.app.tables import headline_table, to_markdown
 from escalationsim.experiment.job import SimConfig
@@ -31,7 +31,7 @@ def write_outputs(
     written.append(write_csv(results.kpis, outdir / "kpis.csv"))
     written.append(write_csv(results.summary, outdir / "summary.csv"))
     written.append(write_csv(results.paired, outdir / "paired.csv"))
-    best = [best_policy(results.kpis, k, lower_is_better(k)) for k in best_on]
+    best = [best_policy(results.kpis, k) for k in best_on]
     best = [b.table for b in best if b is not None]
     if best:
         written.append(write_csv(pd.concat(best, ignore_index=True), outdir / "best_policy.csv"))

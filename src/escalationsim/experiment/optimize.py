@@ -144,6 +144,15 @@ def validate(opt: OptimizeConfig, policies: list[str]) -> None:
                 "cost_per_complaint, phone_abandon_rate, ttr_p90_h_resolved, meets_targets "
                 "(docs/metrics.md lists them)"
             )
+    from escalationsim.analysis.kpis import by_name
+
+    objective = by_name().get(opt.objective)
+    if objective is not None and objective.direction == "closer":
+        raise ConfigError(
+            f"optimize.objective: {opt.objective!r} is not allowed: it is better the closer "
+            f"it is to {objective.target:g}, not lower or higher; bound it on both sides "
+            "instead (optimize.constraints and optimize.floors) and minimise another KPI"
+        )
     seen: dict[str, str] = {}
     for name, lever in opt.levers.items():
         for key in lever.keys:

@@ -123,7 +123,8 @@ class RobustnessConfig:
     fairness_kpis: list[str] = field(
         default_factory=lambda: ["gini_ttr", "follower_resolution_gap", "channel_resolution_gap"]
     )
-    """Fairness measures each policy may be best on (closer to 0 is fairer)."""
+    """Fairness measures each policy may be best on (fairer as each KPI's declared
+    direction says: a gap closer to 0, a ratio closer to 1, an index lower)."""
 
     def check_rules(self, prefix: str) -> None:
         if self.sampler == Sampler.sobol:

@@ -28,8 +28,9 @@ GAP = (-1.0, 1.0)
 NONNEG = (0.0, INF)
 ANY = (-INF, INF)
 
-Direction = Literal["lower", "higher", "none"]
-"""Which way a KPI is better: less of it, more of it, or neither (not a number a policy
+Direction = Literal["lower", "higher", "closer", "none"]
+"""Which way a KPI is better: less of it, more of it, closer to its ``target`` (a gap
+between groups: 0; a ratio of two groups' times: 1), or neither (not a number a policy
 could be best on, e.g. the list of unstable queues)."""
 
 Compute = Callable[["KpiInputs", dict[str, Any]], Any]
@@ -130,6 +131,8 @@ class Kpi:
     growth a week instead (``unstable_<pool>``, ``backlog_growth_per_week_<pool>``)."""
     direction: Direction = "lower"
     """Which way is better, for rankings, optimisation and the report's verdicts."""
+    target: float = 0.0
+    """The value that is best, for a KPI better the closer it is to it."""
     doc: str = ""
     """Its definition: the row of docs/metrics.md."""
     reads: tuple[str, ...] = ()
@@ -139,6 +142,22 @@ class Kpi:
     """Run-level counters a formula written as a function reads."""
     theme: str = ""
     """The theme module that declares it (set when the registry is assembled)."""
+
+    def distance(self, values: Any) -> Any:
+        """``values`` (a number, array or table of this KPI) as a score where lower is
+        better: itself, its negative, or its distance to ``target``."""
+        if self.direction == "higher":
+            return -values
+        if self.direction == "closer":
+            return abs(values - self.target)
+        return values
+
+    @property
+    def better(self) -> str:
+        """Which way is better, in words (docs/metrics.md)."""
+        if self.direction == "closer":
+            return f"closer to {self.target:g}"
+        return {"none": "not ranked"}.get(self.direction, self.direction)
 
     @property
     def reductions_read(self) -> tuple[str, ...]:

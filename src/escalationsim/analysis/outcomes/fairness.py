@@ -40,6 +40,8 @@ FAIRNESS: list[Kpi | Family] = [
         NONNEG,
         views={"headline": 13},
         censored=True,  # +inf where the top's median is not reached
+        direction="closer",
+        target=1.0,
         doc="Kaplan-Meier median TTR (the unresolved censored at the end of the run) of the "
         "top 1% of complaints by followers (within the run) over that of the rest; below 1: "
         "big accounts get faster outcomes. 0 if only the rest's median is infinite, +inf if "
@@ -57,6 +59,8 @@ FAIRNESS: list[Kpi | Family] = [
         "ratio",
         "{:.2f}",
         NONNEG,
+        direction="closer",
+        target=1.0,
         doc="the same ratio among resolved complaints only: how fast, given that it was "
         "resolved (big accounts are often resolved *later* but *more often*, through "
         "escalation)",
@@ -69,6 +73,7 @@ FAIRNESS: list[Kpi | Family] = [
         "{:+.1%}",
         GAP,
         views={"headline": 14, "paired": 5},
+        direction="closer",
         doc="resolution rate of the top 1% minus that of the rest",
     ),
     Kpi(
