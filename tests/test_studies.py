@@ -54,7 +54,7 @@ def test_a_study_whose_uncertainty_sets_no_key_stops_before_any_world_runs(monke
             keys=["scenario.population.clv_medain_usd"], low=1, high=2, source="assumption"
         )
     }
-    with pytest.raises(es.ConfigError, match="robustness scenario 0: .*clv_medain_usd"):
+    with pytest.raises(es.ConfigError, match=r"uncertainty\.value at its low end: .*clv_medain"):
         es.robustness(sim, bad, scenarios=4)
     unsourced = {"value": es.Uncertainty(keys=["scenario.population.clv_median_usd"])}
     with pytest.raises(es.ConfigError, match="source"):
@@ -86,3 +86,58 @@ def test_the_package_imports_the_study_api_only_when_used() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_bad_input_from_python_is_a_config_error_naming_it(monkeypatch) -> None:
+    """What a notebook user gets wrong is refused before anything runs, by name (the
+    cases a newcomer's review of the API tried)."""
+    from escalationsim.analysis import kpis
+
+    ran = []
+    monkeypatch.setattr(studies, "simulate", lambda cfg: ran.append(cfg))
+    sim = small_config(policies=["rigid_script", "empowered_rep"])
+    cases = [
+        (lambda: studies.with_values(sim, {"scenario.volume_per_day": "abc"}), "must be a number"),
+        (lambda: studies.with_values(sim, {"run.replications": 2.6}), "must be a whole number"),
+        (lambda: studies.with_values(sim, {"run.replications": True}), "must be a number"),
+        (
+            lambda: studies.with_values(sim, {"scenario.volume_per_dya": 3}),
+            "did you mean 'scenario.volume_per_day'",
+        ),
+        (lambda: es.sweep(sim, {"scenario.volume_per_day": 100}), "non-empty list"),
+        (lambda: es.sweep(sim, {"scenario.volume_per_day": []}), "non-empty list"),
+        (lambda: es.robustness(sim, {}, scenarios=4), "uncertainty is empty"),
+        (lambda: es.robustness(sim, es.uncertainties(), sampler="random"), "lhs"),
+        (lambda: es.uncertainties("nope"), r"no such set: the shipped ones are \['default'\]"),
+        (lambda: es.compose("run.seed=3"), "must be a list of strings"),
+    ]
+    for call, message in cases:
+        with pytest.raises(es.ConfigError, match=message):
+            call()
+    named = {
+        "v": es.Uncertainty(
+            keys=["scenario.volume_per_dya"], low=100, high=150, source="assumption"
+        )
+    }
+    with pytest.raises(es.ConfigError, match=r"uncertainty\.v at its low end: .*did you mean"):
+        es.robustness(sim, named, scenarios=4)
+    below = {"v": es.Uncertainty(keys=["scenario.volume_per_day"], low=-100, high=150, source="x")}
+    with pytest.raises(es.ConfigError, match=r"uncertainty\.v at its low end: .*volume_per_day"):
+        es.robustness(sim, below, scenarios=4)
+    assert not ran
+    # a KPI's declaration is checked when it is registered, and nothing is left behind
+    monkeypatch.setattr(kpis, "REGISTRY", list(kpis.REGISTRY))
+    bad = [
+        (kpis.Kpi("x", kpis.PerComplaint("calls"), "x", direction="lowr"), "direction"),
+        (kpis.Kpi("x", kpis.PerComplaint("calls"), "x", views={"headlines": 5}), "views"),
+        (kpis.Kpi("x", kpis.PerComplaint("calls"), "x", fmt="{:.3q}"), "cannot format"),
+        (kpis.Kpi("x", kpis.PerComplaint("cals"), "x"), r"'cals'.*did you mean 'calls'"),
+    ]
+    before = list(kpis.REGISTRY)
+    for entry, message in bad:
+        with pytest.raises(ValueError, match=message):
+            kpis.register(entry)
+    assert before == kpis.REGISTRY
+    kpis.register(kpis.Kpi("x", kpis.PerComplaint("calls"), "x"))
+    kpis.unregister("x")  # a notebook cell run twice: unregister, then register again
+    kpis.register(kpis.Kpi("x", kpis.PerComplaint("calls"), "x"))

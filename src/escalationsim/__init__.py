@@ -81,10 +81,20 @@ def compose_job(overrides: list[str] | None = None) -> tuple[SimConfig, AppConfi
 
 
 def uncertainties(name: str = "default") -> dict[str, Uncertainty]:
-    """A shipped (or a plugin's) set of uncertainties, ``conf/uncertainty/<name>.yaml``,
-    by name: the worlds a robustness study samples."""
+    """A shipped set of uncertainties, ``conf/uncertainty/<name>.yaml``, by name: the
+    worlds a robustness study samples; a name not shipped is a ConfigError listing
+    those that are."""
+    from importlib.resources import files
+
     from escalationsim.app.cli import compose_job
 
+    shipped = sorted(
+        p.name.removesuffix(".yaml")
+        for p in files("escalationsim.conf").joinpath("uncertainty").iterdir()
+        if p.name.endswith(".yaml")
+    )
+    if name not in shipped:
+        raise ConfigError(f"uncertainties({name!r}): no such set: the shipped ones are {shipped}")
     return dict(compose_job([f"uncertainty={name}"])[1].uncertainty)
 
 

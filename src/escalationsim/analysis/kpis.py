@@ -227,9 +227,41 @@ the file's columns is a contract with its readers, so it is spelt out here, slic
 slice of the theme modules that declare them."""
 
 
+VIEWS = ("headline", "paired", "cost_parts", "sweep")
+"""The tables and plots a KPI may appear in."""
+
+
+def _check_entry(k: Kpi) -> None:
+    """A KPI's declaration, checked when it is registered: its direction, views, format
+    and the reductions it reads (its counters are checked with the job)."""
+    if k.direction not in ("lower", "higher", "closer", "none"):
+        raise ValueError(
+            f"KPI {k.name!r}: direction = {k.direction!r} is not allowed: must be one of "
+            "'lower', 'higher', 'closer' (with target) or 'none'"
+        )
+    unknown = [v for v in k.views if v not in VIEWS]
+    if unknown:
+        raise ValueError(f"KPI {k.name!r}: views {unknown} unknown: must be among {list(VIEWS)}")
+    try:
+        k.fmt.format(1.5)
+    except (ValueError, IndexError, KeyError) as err:
+        raise ValueError(f"KPI {k.name!r}: fmt = {k.fmt!r} cannot format a number: {err}") from None
+    declared = reductions.reductions()
+    for name in k.reductions_read:
+        if name not in declared:
+            raise ValueError(
+                f"KPI {k.name!r} reads reduction {name!r}, which is not declared"
+                f"{run_counters.suggest(name, declared)}"
+            )
+
+
 def register(entry: Kpi | Family) -> Kpi | Family:
-    """Add a KPI (or a family) after the project's own, e.g. from a plugin; a name that
-    is already declared is a ValueError naming it."""
+    """Add a KPI (or a family) after the project's own, e.g. from a plugin, checked: a
+    name already declared, an unknown direction, view or format, or a reduction no one
+    declares is a ValueError naming it, and nothing is registered. To register a KPI
+    again (a notebook cell run twice), :func:`unregister` it first."""
+    for k in _expand(entry):
+        _check_entry(k)
     REGISTRY.append(entry)
     try:
         kpis()
@@ -237,6 +269,16 @@ def register(entry: Kpi | Family) -> Kpi | Family:
         REGISTRY.pop()
         raise
     return entry
+
+
+def unregister(name: str) -> None:
+    """Remove the registered KPI (or the family making the KPI) ``name``; a KeyError if
+    there is none."""
+    for i, entry in enumerate(REGISTRY):
+        if name in {k.name for k in _expand(entry)}:
+            del REGISTRY[i]
+            return
+    raise KeyError(f"no KPI {name!r} is registered")
 
 
 def _expand(entry: Kpi | Family) -> list[Kpi]:
@@ -359,5 +401,6 @@ __all__ = [
     "queue_stable",
     "ratio",
     "register",
+    "unregister",
     "view",
 ]

@@ -126,6 +126,11 @@ def compose_job(
     """The job's SimConfig and the app's settings (uncertainties, robustness study,
     optimisation, output) with Hydra-style overrides, for use from Python: e.g.
     ``compose_job(["experiment=optimize"])[1].optimize``."""
+    if isinstance(overrides, str) or not all(isinstance(o, str) for o in overrides or []):
+        raise ConfigError(
+            f"overrides = {overrides!r} is not allowed: must be a list of strings such as "
+            '["run.seed=3", "scenario.volume_per_day=800"]'
+        )
     load_plugins()
     from hydra import compose as hydra_compose
     from hydra import initialize_config_module

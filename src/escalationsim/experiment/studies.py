@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -47,22 +48,27 @@ from escalationsim.experiment.uncertainty import validate as validate_study
 def _walk(root: Any, key: str) -> tuple[Any, str]:
     """The object holding the last part of dotted ``key`` under ``root`` (a SimConfig:
     ``scenario.`` and ``policies.<name>.``; a number picks a list's item), and that
-    part; a ConfigError if the path does not exist."""
+    part; a ConfigError if the path does not exist, naming the key probably meant."""
     parts = key.split(".")
     node: Any = root
     holder: Any = root
-    for part in parts:
+    for i, part in enumerate(parts):
         holder = node
+        options: list[str] = []
         if isinstance(node, dict):
+            options = [str(k) for k in node]
             node = node.get(part)
         elif isinstance(node, list):  # a list item by its position: shifts.0.count
             node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
         elif dataclasses.is_dataclass(node):
+            options = [f.name for f in dataclasses.fields(node)]
             node = getattr(node, part, None)
         else:
             node = None
         if node is None:
-            raise ConfigError(f"{key} is not a key of the configuration")
+            close = difflib.get_close_matches(part, options, n=1)
+            hint = f" (did you mean {'.'.join([*parts[:i], close[0]])!r}?)" if close else ""
+            raise ConfigError(f"{key} is not a key of the configuration{hint}")
     return holder, parts[-1]
 
 
@@ -82,7 +88,11 @@ def with_values(sim: SimConfig, values: Mapping[str, float]) -> SimConfig:
         )
         if not is_real(current):
             raise ConfigError(f"{key} is {current!r}: a parameter must set a number")
-        new = int(round(value)) if is_int(current) else float(value)
+        if not is_real(value):
+            raise ConfigError(f"{key} = {value!r} is not allowed: must be a number")
+        if is_int(current) and not float(value).is_integer():
+            raise ConfigError(f"{key} = {value!r} is not allowed: must be a whole number")
+        new = int(value) if is_int(current) else float(value)
         if isinstance(node, list):
             node[int(last)] = new
         elif isinstance(node, dict):
@@ -106,6 +116,13 @@ def sweep(sim: SimConfig, grid: Mapping[str, Sequence[float]]) -> pd.DataFrame:
     """Every combination of the values in ``grid`` (dotted key -> values, like a Hydra
     sweep's ``key=a,b,c``), each a comparison of ``run.policies``: their KPI rows, one
     column per swept key first. Every combination is checked before any runs."""
+    if not isinstance(grid, Mapping) or not grid:
+        raise ConfigError(f"grid = {grid!r} is not allowed: must map keys to lists of values")
+    for key, values in grid.items():
+        if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
+            raise ConfigError(
+                f"grid[{key!r}] = {values!r} is not allowed: must be a non-empty list of values"
+            )
     keys = list(grid)
     combos = [dict(zip(keys, vs, strict=True)) for vs in itertools.product(*grid.values())]
     jobs = [(combo, with_values(sim, combo)) for combo in combos]
@@ -202,9 +219,30 @@ def robustness(
     if scenarios is not None:
         changes["scenarios"] = scenarios
     if sampler is not None:
+        allowed = [s.value for s in Sampler]
+        if str(getattr(sampler, "value", sampler)) not in allowed:
+            raise ConfigError(f"sampler = {sampler!r} is not allowed: must be one of {allowed}")
         changes["sampler"] = Sampler(sampler)
     study = replace(study, **changes)
+    if not isinstance(uncertainties, Mapping) or not all(
+        isinstance(u, Uncertainty) for u in uncertainties.values()
+    ):
+        raise ConfigError(
+            "uncertainties is not allowed: must map names to Uncertainty declarations, e.g. "
+            "escalationsim.uncertainties('default')"
+        )
+    if not uncertainties:
+        raise ConfigError(
+            "uncertainty is empty: a robustness study needs at least one uncertain "
+            "parameter (e.g. escalationsim.uncertainties('default'))"
+        )
     validate_study(dict(uncertainties), study)
+    for name, u in uncertainties.items():  # every key, and both ends of each range, first
+        for end in ("low", "high"):
+            try:
+                with_values(sim, u.settings(getattr(u, end)))
+            except ConfigError as err:
+                raise ConfigError(f"uncertainty.{name} at its {end} end: {err}") from None
     table = sample(uncertainties, study.scenarios, sim.run.seed, study.sampler)
     worlds = []
     for scenario, row in table.iterrows():

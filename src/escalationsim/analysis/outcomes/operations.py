@@ -66,7 +66,7 @@ VOLUME: list[Kpi | Family] = [
         "complaints",
         "{:,.0f}",
         NONNEG,
-        direction="higher",
+        direction="none",  # how many there were says how big the run was, not a policy's worth
         doc="complaints that arrived in the measurement window",
     ),
     Kpi(
@@ -288,9 +288,8 @@ QUEUES: list[Kpi | Family] = [
         "letters",
         "{:,.0f}",
         NONNEG,
-        doc="letters in the CEO's inbox at the horizon (including one in progress), and the "
-        "CEO hours they still need; under `office` the executive office's queue shows in "
-        "`backlog_growth_exec_office` instead",
+        doc="letters in the CEO's inbox at the horizon (including one in progress); under "
+        "`office` the executive office's queue shows in `backlog_growth_exec_office` instead",
     ),
     Kpi(
         "ceo_hours_owed",
@@ -299,9 +298,8 @@ QUEUES: list[Kpi | Family] = [
         "h",
         "{:,.1f}",
         NONNEG,
-        doc="letters in the CEO's inbox at the horizon (including one in progress), and the "
-        "CEO hours they still need; under `office` the executive office's queue shows in "
-        "`backlog_growth_exec_office` instead",
+        doc="the CEO hours the letters in the inbox at the horizon still need (their "
+        "handling time, the one in progress's remainder)",
     ),
     Kpi(
         "ceo_wait_mean_h",
