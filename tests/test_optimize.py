@@ -75,6 +75,7 @@ def test_the_optimiser_finds_the_fewest_servers_meeting_the_abandonment_target(t
     assert trials.loc[trials["servers"] >= expected + 1, "feasible"].all()
 
 
+@pytest.mark.slow  # two optimisations (7 s); the fast suite resumes the job once
 def test_a_resumed_optimisation_equals_an_uninterrupted_one(tmp_path):
     """Three trials, then a trial left running by a kill, then the rest: the trials (in
     the order they completed), the candidates and their confirmation are those of one

@@ -169,6 +169,7 @@ def test_overwrite_removes_only_what_the_folders_manifest_lists(tmp_path):
     assert "holiday_photo.png" not in manifest.read(out).files
 
 
+@pytest.mark.slow  # two sweeps (11 s); the fast suite refuses a run's folder for a sweep
 @pytest.mark.sweep
 def test_a_smaller_sweep_into_an_old_sweep_folder_is_refused(tmp_path):
     root = tmp_path / "mr"
@@ -730,6 +731,7 @@ def test_every_file_a_manifest_lists_is_checked_before_a_report_reads_the_run(tm
     assert "summary.csv does not match its manifest" in proc.stderr, proc.stderr
 
 
+@pytest.mark.slow  # two sweeps (10 s), under Hydra's own sweeper
 @pytest.mark.sweep
 def test_hydras_basic_sweeper_into_another_sweeps_folder_is_refused_and_never_mixed(tmp_path):
     """hydra/sweeper=basic skips this project's sweeper and its folder check: the sweep

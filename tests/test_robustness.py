@@ -126,6 +126,7 @@ def test_the_long_table_has_one_row_per_scenario_policy_and_kpi():
     assert row["pivot"].item() == pytest.approx(params.loc[4, "pivot"], rel=1e-5)
 
 
+@pytest.mark.slow  # SALib twice over (6 s)
 def test_sensitivity_is_reproducible_whatever_numpy_s_global_state():
     """SALib draws its bootstrap from numpy's global generator: the study seeds it, so
     the same study gives the same indices in every report."""
