@@ -56,6 +56,7 @@ from escalationsim.analysis.outcomes.base import (
 )
 from escalationsim.analysis.outcomes.operations import growth_per_week, queue_stable
 from escalationsim.analysis.stats import ComplaintStats, Group
+from escalationsim.config.fields import did_you_mean
 from escalationsim.config.scenario import ScenarioConfig, StaffBasis
 from escalationsim.engine import channels
 from escalationsim.engine import counters as run_counters
@@ -251,7 +252,7 @@ def _check_entry(k: Kpi) -> None:
         if name not in declared:
             raise ValueError(
                 f"KPI {k.name!r} reads reduction {name!r}, which is not declared"
-                f"{run_counters.suggest(name, declared)}"
+                f"{did_you_mean(name, declared)}"
             )
 
 
@@ -334,13 +335,13 @@ def check_declarations() -> None:
             if name not in declared:
                 problems.append(
                     f"{who} reads reduction {name!r}, which is not declared"
-                    f"{run_counters.suggest(name, declared)}"
+                    f"{did_you_mean(name, declared)}"
                 )
         for name in counts:
             if name not in counters:
                 problems.append(
                     f"{who} reads counter {name!r}, which is not declared"
-                    f"{run_counters.suggest(name, counters)}"
+                    f"{did_you_mean(name, counters)}"
                 )
     if problems:
         raise ValueError("; ".join(problems))

@@ -21,7 +21,7 @@ import math
 import numbers
 import types
 import typing
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from enum import Enum
 from typing import Any
@@ -221,6 +221,21 @@ def validate_tree(obj: Any, prefix: str) -> None:
         rules(prefix)
 
 
+def closest(name: str, names: Iterable[str]) -> str | None:
+    """The one of ``names`` closest to a misspelt ``name`` (difflib's ratio), or None."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(names), n=1)
+    return close[0] if close else None
+
+
+def did_you_mean(name: str, names: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``names``, or ``""``: the hint of a
+    message naming a misspelt key, field, reduction or counter."""
+    near = closest(name, names)
+    return f" (did you mean {near!r}?)" if near else ""
+
+
 class UnknownSetting(ConfigError, AttributeError):
     """An attribute set on a config object that is not one of its settings (a typo such
     as ``run.replicatons = 50`` would otherwise be a new attribute nobody reads)."""
@@ -229,10 +244,8 @@ class UnknownSetting(ConfigError, AttributeError):
 def _strict_setattr(self: Any, name: str, value: Any) -> None:
     known = type(self).__dataclass_fields__
     if name not in known:
-        import difflib
-
-        close = difflib.get_close_matches(name, list(known), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        near = closest(name, known)
+        hint = f"; did you mean {near!r}?" if near else ""
         raise UnknownSetting(
             f"{type(self).__name__} has no setting {name!r}{hint} (its settings: "
             f"{', '.join(known)})"

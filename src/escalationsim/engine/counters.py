@@ -12,9 +12,10 @@ producer reports without declaring it.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+
+from escalationsim.config.fields import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,6 @@ def declared() -> dict[str, Counter]:
     return dict(_DECLARED)
 
 
-def suggest(name: str, names: Iterable[str]) -> str:
-    """' (did you mean X?)' for the closest of ``names``, or ''."""
-    close = difflib.get_close_matches(name, list(names), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def collect(parts: Iterable[tuple[str, Mapping[str, float]]]) -> dict[str, float]:
     """The run's counters: every declared counter at its default, overwritten by what
     each producer reported; ``parts`` is (producer, counters) pairs. A name no one
@@ -65,11 +60,11 @@ def collect(parts: Iterable[tuple[str, Mapping[str, float]]]) -> dict[str, float
             if name not in _DECLARED:
                 raise ValueError(
                     f"{producer} reported counter {name!r}, which is not declared"
-                    f"{suggest(name, _DECLARED)}: declare it with "
+                    f"{did_you_mean(name, _DECLARED)}: declare it with "
                     "escalationsim.engine.counters.declare(Counter(...))"
                 )
             out[name] = value
     return out
 
 
-__all__ = ["Counter", "collect", "declare", "declared", "suggest"]
+__all__ = ["Counter", "collect", "declare", "declared"]

@@ -14,12 +14,12 @@ becomes a column of ``complaints.parquet`` and can be summed by a declared reduc
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from escalationsim.config.fields import did_you_mean
 from escalationsim.engine.customer import Customer
 
 
@@ -91,8 +91,7 @@ def field(name: str) -> Field:
     try:
         return _DECLARED[name]
     except KeyError:
-        close = difflib.get_close_matches(name, list(_DECLARED), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        hint = did_you_mean(name, _DECLARED)
         raise KeyError(f"no per-complaint field {name!r} is declared{hint}") from None
 
 

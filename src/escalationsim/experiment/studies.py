@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,7 +31,7 @@ import pandas as pd
 
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis import robustness as rb
-from escalationsim.config.fields import ConfigError, is_int, is_real
+from escalationsim.config.fields import ConfigError, closest, is_int, is_real
 from escalationsim.experiment import optimize
 from escalationsim.experiment.job import SimConfig, validate
 from escalationsim.experiment.runner import Results, simulate
@@ -66,8 +65,8 @@ def _walk(root: Any, key: str) -> tuple[Any, str]:
         else:
             node = None
         if node is None:
-            close = difflib.get_close_matches(part, options, n=1)
-            hint = f" (did you mean {'.'.join([*parts[:i], close[0]])!r}?)" if close else ""
+            near = closest(part, options)
+            hint = f" (did you mean {'.'.join([*parts[:i], near])!r}?)" if near else ""
             raise ConfigError(f"{key} is not a key of the configuration{hint}")
     return holder, parts[-1]
 
