@@ -452,6 +452,13 @@ def sweep_kpis() -> list[tuple[str, str]]:
     return [(k.name, k.plot_label or k.label) for k in kpi_registry.view("sweep")]
 
 
+def _title_over_axes(fig: Figure, title: str) -> None:
+    """The figure's title centred over its panels (not over the panels and the legend
+    beside them)."""
+    shown = [ax.get_position() for ax in fig.axes if ax.get_visible()]
+    fig.suptitle(title, x=(min(p.x0 for p in shown) + max(p.x1 for p in shown)) / 2)
+
+
 def _tight(fig: Figure, **kwargs) -> None:
     """tight_layout, quietly: with a long outside legend it may give up, and saving with
     bbox_inches="tight" keeps the legend in the image anyway."""
@@ -671,11 +678,11 @@ def plot_vs_param(
     note = "; ".join(f"{_label(k)} = {v}" for k, v in held.items())
     title = f"{ylabel} vs {xlabel.split(' (')[0]} (mean, 95% CI band{'; ' + note if note else ''})"
     if facets:
-        fig.suptitle(title)
         axes.flat[ncols - 1].legend(
             fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0)
         )
         _tight(fig, rect=(0, 0, 0.8 if ncols > 1 else 0.72, 0.95))
+        _title_over_axes(fig, title)
         return fig
     return _finish(fig, axes[0][0], xlabel, axis, title)
 
@@ -820,8 +827,8 @@ def plot_daily(
             _percent(ax)
     axes[0][0].set_ylabel(f"{ylabel} ({unit})" if unit else ylabel)
     axes[0][-1].legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    fig.suptitle(f"{ylabel} over simulated time{note} (mean of replications)")
     _tight(fig, rect=(0, 0, 0.82, 0.95))  # room for the legend on the right
+    _title_over_axes(fig, f"{ylabel} over simulated time{note} (mean of replications)")
     return fig
 
 

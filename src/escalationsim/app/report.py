@@ -407,7 +407,7 @@ def _plots(g: Gathered, out: Path, svgs: dict[str, str]) -> list[Path]:
                         values = sorted(daily[k].dropna().unique(), key=str)
                         mid = values[len(values) // 2]
                         daily = daily[daily[k] == mid]
-                        fixed.append(f"{k.split('.')[-1]}={mid}")
+                        fixed.append(f"{k.split('.')[-1].lstrip('+').replace('_', ' ')} = {mid}")
                 lines = [x]
                 note = f" ({', '.join(fixed)})"
             by = ["policy", *lines]
