@@ -109,3 +109,25 @@ def test_a_generator_that_ends_before_yielding_is_fine() -> None:
 
     LightProcess(proc())
     assert ran == [True]
+
+
+def test_the_kernels_timeout_is_scheduled_as_simpys():
+    """kernel.timeout.Timeout puts the same entry on the event queue as simpy.Timeout
+    (time now + delay, priority, the next event id), fires with its value, and refuses
+    a negative delay."""
+    import simpy
+
+    from escalationsim.kernel.timeout import Timeout
+
+    env_a, env_b = simpy.Environment(initial_time=0.1), simpy.Environment(initial_time=0.1)
+    ours = [Timeout(env_a, d, value=d) for d in (0.2, 0.0, 1e-17, 3.0)]
+    for d in (0.2, 0.0, 1e-17, 3.0):
+        simpy.Timeout(env_b, d, value=d)
+    assert [q[:3] for q in env_a._queue] == [q[:3] for q in env_b._queue]
+    got: list[float] = []
+    for ev in ours:
+        ev.callbacks.append(lambda e: got.append(e.value))
+    env_a.run()
+    assert got == [0.0, 1e-17, 0.2, 3.0] and isinstance(ours[0], simpy.Timeout)
+    with pytest.raises(ValueError, match="Negative delay"):
+        Timeout(env_a, -1.0)

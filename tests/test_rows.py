@@ -64,3 +64,51 @@ def test_packed_rows_hand_over_full_chunks_then_the_rest() -> None:
     assert out["h1"].tolist() == [i + 0.75 for i in range(n)]
     rows.flush()
     assert chunks[-1]["a"].tolist() == [-1]
+
+
+def test_sparse_fields_are_packed_only_for_the_objects_that_wrote_them():
+    """A SparseRecord's rarely-written fields are its class defaults until written; the
+    rows hold each object's own value where it wrote one (the last write before it was
+    packed, not a later one) and the default elsewhere, NaN and negative defaults
+    included; an instance attribute that is no column is ignored."""
+    from escalationsim.kernel.sparse import SparseRecord, written
+
+    class Rec(SparseRecord):
+        __slots__ = ("a", "hours")
+
+        def __init__(self, a: int) -> None:
+            self.a = a
+            self.hours = [0.5 * a]
+
+    Rec.set_default("wait", math.nan)
+    Rec.set_default("outcome", -1)
+    Rec.set_default("flag", False)
+    with pytest.raises(ValueError, match="slot"):
+        Rec.set_default("a", 0)
+    dtype = np.dtype([("a", "i8"), ("wait", "f8"), ("outcome", "i1"), ("flag", "?"), ("h", "f8")])
+    chunks: list[np.ndarray] = []
+    sparse = {"wait": ("wait", math.nan), "outcome": ("outcome", -1), "flag": ("flag", False)}
+    rows = PackedRows(["a"], "hours", dtype, chunks.append, sparse)
+    n = FLUSH_ROWS + 5
+    for i in range(n):
+        r = Rec(i)
+        if i % 3 == 0:
+            r.wait = float(i)
+        if i % 7 == 0:
+            r.outcome = 2
+            r.outcome = 3  # the last write counts
+            r.scratch = "not a column"
+        assert written(r) or (i % 3 and i % 7)
+        rows.add(r)
+        if i % 5 == 0:
+            r.flag = True  # after it was packed: not in its row
+    rows.flush()
+    out = np.concatenate(chunks)
+    assert out["a"].tolist() == list(range(n))
+    waits = out["wait"]
+    assert all((waits[i] == i) if i % 3 == 0 else math.isnan(waits[i]) for i in range(n))
+    assert out["outcome"].tolist() == [3 if i % 7 == 0 else -1 for i in range(n)]
+    assert not out["flag"].any()
+    assert out["h"].tolist() == [0.5 * i for i in range(n)]
+    Rec.clear_default("wait")
+    assert not hasattr(Rec(1), "wait")

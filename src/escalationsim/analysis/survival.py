@@ -84,10 +84,14 @@ class ExactSurvival:
         d, r = self._d, self._r
         if self._mask is not None:
             d, r = d[self._mask], r[self._mask]
-        order = np.argsort(d, kind="stable")
+        # Any sort will do: the events at a time are summed, whatever their order among
+        # equal durations (so numpy's fastest, unstable sort, and no second sort for the
+        # distinct times: they are where the sorted durations change)
+        order = np.argsort(d)
         d, r = d[order], r[order]
         del order
-        times, first = np.unique(d, return_index=True)  # each distinct time, where it starts
+        first = np.flatnonzero(np.concatenate(([True], d[1:] != d[:-1])))
+        times = d[first]  # each distinct time, and where it starts
         at_risk = len(d) - first  # durations at least that long
         events = np.add.reduceat(r, first, dtype=np.int64)  # resolved at exactly that time
         hit = events > 0

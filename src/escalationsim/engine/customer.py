@@ -11,6 +11,7 @@ from escalationsim.kernel.codes import (
     STATUS_OPEN,
 )
 from escalationsim.kernel.rng import N_UNIFORM
+from escalationsim.kernel.sparse import SparseRecord
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,17 +47,18 @@ publicity spreads (otherwise the defaults: a new customer each time, no uniforms
 needed)."""
 
 
-class Customer:
+class Customer(SparseRecord):
     """One complaint: the customer's attributes and what has happened to it so far.
 
     Speed: a Customer is built for every complaint, so what most complaints never change
     is not set in ``__init__``: it is a class attribute (the default), read through the
-    instance until a complaint sets its own value (kept then in the instance's
-    ``__dict__``, created on that first write only). Those fields are declared by the
+    instance until a complaint sets its own value (the kernel's
+    :class:`~escalationsim.kernel.sparse.SparseRecord`). Those fields are declared by the
     code that writes them (:mod:`escalationsim.engine.fields`), which sets the class
     default: the channels (posts, calls abandoned, the CEO's inbox), the run context
     (compensation, impressions, grants), the back office, the journey, the reps'
-    judgement and the customer base.
+    judgement and the customer base. The fields in ``__slots__`` are set for every
+    complaint.
     """
 
     __slots__ = (
@@ -97,7 +99,6 @@ class Customer:
         "u_accept",
         "u_first",
         "u_public",
-        "__dict__",
     )
 
     def __init__(

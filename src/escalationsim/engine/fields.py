@@ -2,14 +2,16 @@
 
 A :class:`Customer` is built for every complaint, so a field that most complaints never
 change is not set in its ``__init__``: it is a class attribute holding the default, read
-through the instance until a complaint sets its own value (see
-:class:`~escalationsim.engine.customer.Customer`). The module that writes such a field
-declares it here (:func:`declare`): its name, the numpy dtype of its column, its
-default, what it means, and whether it is a column of the complaint table (and under
-which name). The declaration sets the class default and gives the recorder its column
-(:mod:`escalationsim.engine.recorder`), so a new per-complaint measurement is one
-declaration beside the code that counts it; a plugin's field (a channel of its own)
-becomes a column of ``complaints.parquet`` and can be summed by a declared reduction.
+through the instance until a complaint sets its own value (the kernel's
+:class:`~escalationsim.kernel.sparse.SparseRecord`), and packed into the complaint's row
+only by the complaints that wrote it (:class:`~escalationsim.kernel.rows.PackedRows`).
+The module that writes such a field declares it here (:func:`declare`): its name, the
+numpy dtype of its column, its default, what it means, and whether it is a column of
+the complaint table (and under which name). The declaration sets the class default and
+gives the recorder its column (:mod:`escalationsim.engine.recorder`), so a new
+per-complaint measurement is one declaration beside the code that counts it; a
+plugin's field (a channel of its own) becomes a column of ``complaints.parquet`` and
+can be summed by a declared reduction.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def declare(*fields: Field) -> None:
                 + ("" if old.owner != f.owner else " differently")
             )
         _DECLARED[f.name] = f
-        setattr(Customer, f.name, f.default)
+        Customer.set_default(f.name, f.default)
 
 
 @contextmanager
@@ -78,7 +80,7 @@ def declaring(*fields: Field) -> Iterator[None]:
     finally:
         for f in new:
             del _DECLARED[f.name]
-            delattr(Customer, f.name)
+            Customer.clear_default(f.name)
 
 
 def declared() -> dict[str, Field]:

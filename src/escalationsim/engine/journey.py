@@ -35,6 +35,7 @@ from escalationsim.kernel.codes import (
     STATUS_GAVE_UP,
     STATUS_RESOLVED,
 )
+from escalationsim.kernel.timeout import Timeout
 
 if TYPE_CHECKING:
     from escalationsim.engine.context import RunContext
@@ -132,5 +133,5 @@ def journey(ctx: RunContext, c: Customer, start: int) -> Generator[Any, Any, Non
         else:
             retries = 0
             delay = ctx.escalate_delay_h * ctx.expo(c)
-        yield ctx.env.timeout(delay)
+        yield Timeout(ctx.env, delay)
         channel = nxt

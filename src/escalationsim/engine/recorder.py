@@ -195,7 +195,11 @@ class _Recorder:
         self.start = sys.maxsize
         self.prevented = 0  # complaints in the window prevented by a root-cause fix
         self.not_made = 0  # candidates in the window that were no complaint (customer_base)
-        self._rows = PackedRows([c.attr for c in columns], "hours", dtype, take)
+        declared = fields.declared()
+        # the declared fields (class defaults most complaints never write) are sparse
+        sparse = {c.name: (c.attr, declared[c.attr].default) for c in columns if c.attr in declared}
+        dense = [c.attr for c in columns if c.name not in sparse]
+        self._rows = PackedRows(dense, "hours", dtype, take, sparse)
 
     def record(self, c: Customer) -> None:
         """Write a closed (or, at the end of the run, still open) complaint."""
@@ -269,8 +273,11 @@ class ComplaintLog(_Recorder):
         self._rows.flush()
         chunks, self._chunks = self._chunks, []
         ids = np.concatenate([ch["complaint_id"] for ch in chunks] or [np.zeros(0, np.int64)])
-        pos = np.empty(len(ids), dtype=np.int64)  # each row's place in complaint order
-        pos[np.argsort(ids, kind="stable")] = np.arange(len(ids))
+        if len(ids) and ids.max() - ids.min() == len(ids) - 1:  # consecutive ids: no sort
+            pos = ids - ids.min()  # each row's place in complaint order
+        else:  # (ids are unique: a complaint is recorded once)
+            pos = np.empty(len(ids), dtype=np.int64)
+            pos[np.argsort(ids, kind="stable")] = np.arange(len(ids))
         del ids
         dtype = self._dtype
         cols = {name: np.empty(len(pos), dtype=dtype[name]) for name in dtype.names}

@@ -24,6 +24,7 @@ from typing import Any
 import simpy
 
 from escalationsim.kernel.schedule import Schedule
+from escalationsim.kernel.timeout import Timeout
 
 
 def overlap(start: float, end: float, lo: float, hi: float) -> float:
@@ -117,7 +118,7 @@ class StaffPool:
         only started while at least ``reserve`` other workers stay free (trunk
         reservation: a blended team keeps agents free for calls)."""
         env = self.env
-        now = env.now
+        now = env._now  # SimPy's clock, without the property call (once per request)
         inside = self.lo <= now < self.hi
         if inside:
             self.inflow += 1
@@ -206,16 +207,16 @@ class StaffPool:
             return
         self.free += 1
 
-    def work(self, duration_h: float) -> simpy.Timeout:
+    def work(self, duration_h: float) -> Timeout:
         """Time one granted worker spends on a task; accounts it to the window."""
         env = self.env
-        now = env.now
+        now = env._now  # SimPy's clock, without the property call (once per task)
         end = now + duration_h
         if self.lo <= now and end <= self.hi:  # the usual case: all inside the window
             self.busy_h += end - now
         else:
             self.busy_h += overlap(now, end, self.lo, self.hi)
-        return simpy.Timeout(env, duration_h)
+        return Timeout(env, duration_h)
 
     def serve(
         self, duration_h: float, priority: float = 0.0, reserve: int = 0

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from escalationsim.engine.channels.registry import Channel, Contact, register
 from escalationsim.kernel.codes import NO_ANSWER, ROLE_REP
 from escalationsim.kernel.staff_pool import RENEGED
+from escalationsim.kernel.timeout import Timeout
 
 if TYPE_CHECKING:
     from escalationsim.config.scenario import ScenarioConfig
@@ -40,9 +41,9 @@ class Email(Channel):
         patience = ctx.expo(c) * self.patience_h * c.patience
         triage = self.triage_h * ctx.expo(c)
         if triage >= patience:
-            yield ctx.env.timeout(patience)
+            yield Timeout(ctx.env, patience)
             return NO_ANSWER
-        yield ctx.env.timeout(triage)
+        yield Timeout(ctx.env, triage)
         wait = reps.request_with_patience(self.priority, patience - triage, self.reserve)
         if wait is not None and (yield wait) is RENEGED:
             return NO_ANSWER

@@ -14,6 +14,7 @@ from escalationsim.engine.fields import Field
 from escalationsim.engine.fields import declare as declare_fields
 from escalationsim.kernel.codes import DENIED, NO_ANSWER, ROLE_SOCIAL
 from escalationsim.kernel.staff_pool import RENEGED
+from escalationsim.kernel.timeout import Timeout
 
 if TYPE_CHECKING:
     from escalationsim.config.scenario import ScenarioConfig
@@ -59,7 +60,7 @@ class Social(Channel):
         c.posts += 1
         if ctx.uniform(c) >= triage.answer_prob(c.followers):
             ctx.impressions(c, per_h * cfg.post_lifetime_h)
-            yield env.timeout(patience)
+            yield Timeout(env, patience)
             return NO_ANSWER
         pool = self.team
         wait = pool.request_with_patience(

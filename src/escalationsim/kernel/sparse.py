@@ -1,0 +1,45 @@
+"""Objects built in large numbers whose rarely-written fields cost nothing until written.
+
+Speed: the model builds one object per complaint, and most of its fields keep their
+initial value in most complaints (a post's impressions, a back-office chase, the CEO's
+answer). Setting each in ``__init__`` would cost a store per field per complaint. A
+:class:`SparseRecord` subclass keeps its always-written fields in ``__slots__`` and gives
+each rarely-written one a class attribute holding its default (:meth:`set_default`):
+read through the instance until a complaint writes its own value, which then lives in
+the instance's ``__dict__``, created on that first write only. So the values an object
+set itself are exactly its ``__dict__`` (:func:`written`), which is what
+:class:`~escalationsim.kernel.rows.PackedRows` packs for the sparse columns: a few
+entries for the objects that wrote any, nothing for the others.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SparseRecord:
+    """A base for such objects: a subclass lists its always-written fields in its own
+    ``__slots__``; the rarely-written ones get class defaults (:meth:`set_default`)."""
+
+    __slots__ = ("__dict__",)
+
+    @classmethod
+    def set_default(cls, name: str, value: Any) -> None:
+        """Give every instance the field ``name`` with value ``value`` until it writes
+        its own. A slot's name is a ValueError (an instance sets it when built)."""
+        if any(name in getattr(k, "__slots__", ()) for k in cls.__mro__):
+            raise ValueError(f"{cls.__name__}.{name} is a slot, set when an object is built")
+        setattr(cls, name, value)
+
+    @classmethod
+    def clear_default(cls, name: str) -> None:
+        """Remove the default of field ``name`` (undo :meth:`set_default`)."""
+        delattr(cls, name)
+
+
+def written(obj: SparseRecord) -> dict[str, Any]:
+    """The rarely-written fields ``obj`` set itself, by name (empty if none)."""
+    return obj.__dict__
+
+
+__all__ = ["SparseRecord", "written"]
