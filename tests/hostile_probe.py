@@ -130,7 +130,7 @@ def _inputs(tmp: Path) -> dict[str, list[str]]:
 def _setup(name: str) -> Iterator[None]:
     """What an input needs around it: a plugin's broken lever, a full disk."""
     if name.startswith("plugin lever"):
-        from escalationsim.policy import registry
+        from escalationsim.policy import Lever, registry
         from escalationsim.policy.rep import ScriptAuthority, ScriptRep
 
         @dataclasses.dataclass
@@ -144,7 +144,7 @@ def _setup(name: str) -> Iterator[None]:
                 yield from ()
                 return value
 
-        class Empty:
+        class Empty(Lever):
             def __init__(self, cfg: object, scenario: object) -> None:
                 pass
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from escalationsim import simulate
-from escalationsim.policy import registry
+from escalationsim.policy import Lever, registry
 from escalationsim.policy.checked import LeverError
 from escalationsim.policy.rep import ScriptAuthority
 from escalationsim.policy.social import InfluenceSocial, InfluenceTriage
@@ -81,12 +81,52 @@ def test_a_process_that_is_a_plain_function_is_named():
 
 
 def test_a_missing_method_is_named_before_the_run():
-    class Nothing:
+    class Nothing(Lever):
         def __init__(self, cfg: Any, scenario: Any) -> None:
             pass
 
     with pytest.raises(LeverError, match=r"has no method exception\(\): a rep lever must"):
         _run_rep(Nothing)
+
+
+def test_a_lever_class_must_subclass_lever_which_declares_the_hooks():
+    """A mode's class that does not subclass Lever is refused when it is registered,
+    naming the base class (the hooks it may override are declared there)."""
+
+    class Loose:
+        def __init__(self, cfg: Any, scenario: Any) -> None:
+            pass
+
+    must = r"rep mode 'plugin': .*Loose.* must subclass escalationsim.policy.Lever"
+    with (
+        pytest.raises(ValueError, match=must),
+        registry.registered("rep", "plugin", PluginRep, Loose),
+    ):
+        pass
+    assert registry.find("rep", "plugin") is None
+
+
+def test_the_engine_calls_only_the_hooks_a_lever_overrides():
+    """Hooks are found by overriding, not by name: the base class's no-ops are never
+    called, an inactive lever's per-complaint hooks are left out, bind and counters
+    are kept."""
+    from escalationsim.engine.levers import hooks
+
+    class Counting(Lever):
+        def admit(self, c: Any, t: float) -> bool:
+            return True
+
+        def counters(self, lo: float, hi: float) -> dict[str, float]:
+            return {}
+
+    on, off = Counting(), Counting()
+    off.active = False
+    assert on.overrides("admit") and not on.overrides("route")
+    assert hooks([on, off], "admit") == [on.admit]
+    assert hooks([on, off], "route") == []
+    assert hooks([on, off], "counters") == [on.counters, off.counters]
+    with pytest.raises(ValueError, match="'admitt' is not a lever hook"):
+        on.overrides("admitt")
 
 
 @pytest.mark.parametrize(

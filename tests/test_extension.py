@@ -19,7 +19,7 @@ from escalationsim.engine import channels, fields
 from escalationsim.engine.fields import Field
 from escalationsim.kernel.codes import DENIED, NO_ANSWER, RESOLVED, ROLE_EXEC_OFFICE, ROLE_REP
 from escalationsim.kernel.staff_pool import RENEGED
-from escalationsim.policy import registry
+from escalationsim.policy import Lever, registry
 from tests.conftest import small_config
 
 # --------------------------------------------------------------------------- a lever mode
@@ -33,7 +33,7 @@ class CoinFlipRep:
     grant_prob: float = param(0.5, PROB)
 
 
-class CoinFlipAuthority:
+class CoinFlipAuthority(Lever):
     def __init__(self, cfg: CoinFlipRep, scenario: Any) -> None:
         self.grant_prob = cfg.grant_prob
 
@@ -200,14 +200,14 @@ HALF = """
 from dataclasses import dataclass
 from escalationsim.analysis import kpis
 from escalationsim.engine import channels
-from escalationsim.policy import registry
+from escalationsim.policy import Lever, registry
 
 @dataclass
 class HalfRep:
     mode: str = "half"
 
 @registry.lever("rep", "half", HalfRep)
-class Half:
+class Half(Lever):
     def __init__(self, cfg, scenario): pass
 
 @channels.register

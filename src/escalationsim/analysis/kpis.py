@@ -18,7 +18,8 @@ KPIs by rank (the value in ``views``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -282,6 +283,20 @@ def unregister(name: str) -> None:
     raise KeyError(f"no KPI {name!r} is registered")
 
 
+@contextmanager
+def registered(*entries: Kpi | Family) -> Iterator[None]:
+    """Register KPIs (or families) for the duration of a ``with`` block (for tests and
+    notebooks: a plugin registers its own once, at import)."""
+    done: list[Kpi | Family] = []
+    try:
+        for entry in entries:
+            done.append(register(entry))
+        yield
+    finally:
+        for entry in reversed(done):
+            unregister(_expand(entry)[0].name)
+
+
 def _expand(entry: Kpi | Family) -> list[Kpi]:
     if isinstance(entry, Family):
         return [replace(k, theme=k.theme or entry.theme) for k in entry.make()]
@@ -402,6 +417,7 @@ __all__ = [
     "queue_stable",
     "ratio",
     "register",
+    "registered",
     "unregister",
     "view",
 ]

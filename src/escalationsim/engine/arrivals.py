@@ -3,12 +3,13 @@ journey at their arrival time.
 
 With customers who remember (:mod:`.customer_base`) the table holds candidate
 complaints: the base first decides whether a candidate is a complaint (its customer is
-still there and complains that often). Then the policy's arrival levers act, in the order
-the policy lists them: a lever with ``admit`` may prevent the complaint (a root-cause
-fix); the base gives the complaint its customer's attributes and the channel they learned
-to start on; publicity may send it to social (:mod:`.publicity`); a lever with ``route``
-may choose the channel the customer starts on (word of mouth sending them to the CEO);
-one with ``observe`` sees the complaint as it starts (root-cause detection).
+still there and complains that often). Then the policy's arrival hooks act
+(:class:`~escalationsim.engine.levers.Lever`), in the order the policy lists its
+levers: a lever's ``admit`` may prevent the complaint (a root-cause fix); the base gives
+the complaint its customer's attributes and the channel they learned to start on;
+publicity may send it to social (:mod:`.publicity`); a lever's ``route`` may choose the
+channel the customer starts on (word of mouth sending them to the CEO); its ``observe``
+sees the complaint as it starts (root-cause detection).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from itertools import starmap
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import simpy
 
 from escalationsim.engine.customer import FROM_TABLE, LATER, REMEMBERING, Customer
 from escalationsim.engine.journey import journey
+from escalationsim.engine.levers import hooks
 from escalationsim.kernel.process import LightProcess
+from escalationsim.kernel.timeout import Timeout
 
 if TYPE_CHECKING:
     from escalationsim.engine.model import Model
@@ -91,15 +93,15 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
     ctx = m.ctx
     log = m.log
     active = m.active
-    levers = [lever for lever in m.policy.levers() if getattr(lever, "active", True)]
-    admits = [lever.admit for lever in levers if hasattr(lever, "admit")]
-    routes = [lever.route for lever in levers if hasattr(lever, "route")]
+    levers = m.policy.levers()
+    admits = hooks(levers, "admit")
+    routes = hooks(levers, "route")
     firsts = [(ch.code, type(ch).first_share) for ch in m.channels if type(ch).first_share > 0]
     if firsts:  # channels that take a share of every channel's first contacts
         if sum(share for _, share in firsts) > 1.0:
             raise ValueError(f"channels' first_share add up to more than 1: {firsts}")
         routes = [_first_channels(ctx, firsts), *routes]
-    observes = [lever.observe for lever in levers if hasattr(lever, "observe")]
+    observes = hooks(levers, "observe")
     base = m.base
     publicity = m.ctx.publicity
     keep = None
@@ -135,7 +137,7 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
                 t = c.arrival
                 now = env.now
                 if t > now:
-                    yield simpy.Timeout(env, t - now)
+                    yield Timeout(env, t - now)
                 if base is not None and not base.admit(c):
                     if c.idx >= log.start:  # not a complaint: the customer left, or complains less
                         log.not_made += 1

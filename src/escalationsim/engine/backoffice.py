@@ -21,10 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from escalationsim.engine.fields import Field
 from escalationsim.engine.fields import declare as declare_fields
+from escalationsim.engine.mechanisms import Mechanism, register
 from escalationsim.engine.staff import BACKOFFICE_SLOT
+from escalationsim.kernel.timeout import Timeout
 
 if TYPE_CHECKING:
-    from escalationsim.config.scenario import BackOfficeConfig
+    import numpy as np
+
+    from escalationsim.config.scenario import BackOfficeConfig, ScenarioConfig
     from escalationsim.engine.context import RunContext
     from escalationsim.engine.customer import Customer
 
@@ -38,8 +42,19 @@ declare_fields(
 )
 
 
-class BackOffice:
-    """Decides which resolutions need back-office work and runs the wait for it."""
+@register
+class BackOffice(Mechanism):
+    """Decides which resolutions need back-office work and runs the wait for it (the
+    journey asks it when a contact resolves: :meth:`needed`, :meth:`wait`, :meth:`lost`)."""
+
+    name = "backoffice"
+    section = "backoffice"
+
+    @classmethod
+    def build(
+        cls, ctx: RunContext, scenario: ScenarioConfig, rngs: dict[str, np.random.Generator]
+    ) -> BackOffice:
+        return cls(scenario.backoffice)
 
     def __init__(self, cfg: BackOfficeConfig) -> None:
         self.share_routine = cfg.share_routine
@@ -61,7 +76,7 @@ class BackOffice:
         c.hours[BACKOFFICE_SLOT] += ctx.handle("backoffice", c)
         yield from self._chase(ctx, c, work, done)
         if done > ctx.end_h:  # still under way when the run ends: the complaint stays open
-            yield ctx.env.timeout(done - ctx.env.now)
+            yield Timeout(ctx.env, done - ctx.env.now)
         # Otherwise nothing happens to the customer before ``done`` (no more chases), so
         # the complaint is closed now with its resolution time: one event fewer each.
         c.resolved_at = done
@@ -71,7 +86,7 @@ class BackOffice:
         passed and returns then, with nothing done."""
         done = ctx.env.now + ctx.handle(LEAD_TIME, c)
         yield from self._chase(ctx, c, work, done)
-        yield ctx.env.timeout(max(done - ctx.env.now, 0.0))
+        yield Timeout(ctx.env, max(done - ctx.env.now, 0.0))
 
     def _chase(
         self, ctx: RunContext, c: Customer, work: str | None, done: float
@@ -82,7 +97,7 @@ class BackOffice:
             gap = self.chase_scale_h * ctx.expo(c) ** self.chase_power
             if env.now + gap >= done:
                 break
-            yield env.timeout(gap)
+            yield Timeout(env, gap)
             c.chases += 1
             c.contacts += 1
             yield from ctx.work(c, work, "chase")

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
     from escalationsim.engine.backoffice import BackOffice
     from escalationsim.engine.channels.registry import Channel
     from escalationsim.engine.customer import Customer
+    from escalationsim.engine.customer_base import CustomerBase
     from escalationsim.engine.judgement import RepJudgement
     from escalationsim.engine.levers import Levers
+    from escalationsim.engine.mechanisms import Mechanism
     from escalationsim.engine.publicity import Publicity
     from escalationsim.kernel.ceo_desk import CeoDesk
     from escalationsim.kernel.staff_pool import StaffPool
@@ -55,6 +57,11 @@ declare_fields(
 
 class RunContext:
     """What channels and levers may use of a run (see the module doc)."""
+
+    MECHANISMS = ("backoffice", "judgement", "base", "publicity")
+    """The mechanisms (:mod:`escalationsim.engine.mechanisms`) held as attributes: the
+    project's own, read on hot paths (``None`` when off); a plugin's is in
+    ``mechanisms`` only."""
 
     def __init__(
         self,
@@ -90,8 +97,11 @@ class RunContext:
         self.switch_prob = 0.0
         self.roulette_prob = 0.0
         self.max_roulette = 0
+        # Mechanisms (engine.mechanisms), set by the model: None when off
+        self.mechanisms: dict[str, Mechanism] = {}
         self.backoffice: BackOffice | None = None
         self.judgement: RepJudgement | None = None  # reps' judgement of weak claims, if on
+        self.base: CustomerBase | None = None  # customers who remember, if on
         self.lost_prob = 0.0  # chance a promise made without a ticket is lost
         self.publicity: Publicity | None = None  # negative impressions reach the base, if on
         self.end_h = math.inf  # when the run ends (horizon plus drain)

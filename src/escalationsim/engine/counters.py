@@ -12,7 +12,8 @@ producer reports without declaring it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from escalationsim.config.fields import did_you_mean
@@ -45,6 +46,19 @@ def declare(*counters: Counter) -> None:
         _DECLARED[c.name] = c
 
 
+@contextmanager
+def declaring(*counters: Counter) -> Iterator[None]:
+    """Declare counters for the duration of a ``with`` block (for tests and notebooks: a
+    producer declares its own once, at import)."""
+    new = [c for c in counters if c.name not in _DECLARED]
+    declare(*counters)
+    try:
+        yield
+    finally:
+        for c in new:
+            del _DECLARED[c.name]
+
+
 def declared() -> dict[str, Counter]:
     """Every declared counter by name."""
     return dict(_DECLARED)
@@ -67,4 +81,4 @@ def collect(parts: Iterable[tuple[str, Mapping[str, float]]]) -> dict[str, float
     return out
 
 
-__all__ = ["Counter", "collect", "declare", "declared"]
+__all__ = ["Counter", "collect", "declare", "declared", "declaring"]

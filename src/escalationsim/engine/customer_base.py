@@ -38,14 +38,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from escalationsim.engine import channels
 from escalationsim.engine.churn import repurchase_prob
 from escalationsim.engine.counters import Counter, declare
 from escalationsim.engine.fields import Field
 from escalationsim.engine.fields import declare as declare_fields
+from escalationsim.engine.mechanisms import Mechanism, register
 from escalationsim.kernel.codes import RESOLVED, STATUS_RESOLVED
 
 if TYPE_CHECKING:
     from escalationsim.config.scenario import ScenarioConfig
+    from escalationsim.engine.context import RunContext
     from escalationsim.engine.customer import Customer
 
 declare(
@@ -150,8 +153,21 @@ class Memory:
         return out
 
 
-class CustomerBase:
-    """The customers of a run who have complained so far, by id (see the module doc)."""
+@register
+class CustomerBase(Mechanism):
+    """The customers of a run who have complained so far, by id (see the module doc);
+    the arrivals loop asks it whether a candidate is a complaint and where it starts,
+    and tells it when a complaint closes."""
+
+    name = "base"
+    section = "customers"
+
+    @classmethod
+    def build(
+        cls, ctx: RunContext, scenario: ScenarioConfig, rngs: dict[str, np.random.Generator]
+    ) -> CustomerBase:
+        code = channels.code
+        return cls(scenario, code("social"), code("ceo"), code("owner"))
 
     def __init__(self, scenario: ScenarioConfig, social: int, ceo: int, owner: int) -> None:
         cfg = scenario.customers

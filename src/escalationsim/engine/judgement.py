@@ -19,13 +19,18 @@ replication's ``judgement`` stream, so every policy meets the same reps.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from escalationsim.config.scenario import ClaimsConfig
+from escalationsim.config.scenario import ClaimsConfig, ScenarioConfig
 from escalationsim.engine.counters import Counter, declare
 from escalationsim.engine.fields import Field
 from escalationsim.engine.fields import declare as declare_fields
+from escalationsim.engine.mechanisms import Mechanism, register
+
+if TYPE_CHECKING:
+    from escalationsim.engine.context import RunContext
 
 declare(
     Counter("rep_error_rate_start", "reps' mean error rate when the run starts", "judgement"),
@@ -55,8 +60,21 @@ def scaled(p: float, m: float) -> float:
     return p * m / (1.0 - p + p * m) if p < 1.0 else 1.0
 
 
-class RepJudgement:
-    """The reps' error multipliers and records, by seat."""
+@register
+class RepJudgement(Mechanism):
+    """The reps' error multipliers and records, by seat (a seat per rep of the pool
+    that takes calls, at its peak head count); asked by the rep authorities when a
+    weak or owed claim is decided."""
+
+    name = "judgement"
+    section = "claims"
+
+    @classmethod
+    def build(
+        cls, ctx: RunContext, scenario: ScenarioConfig, rngs: dict[str, np.random.Generator]
+    ) -> RepJudgement:
+        phone_pool = ctx.pools[scenario.staff.work.phone.pool]
+        return cls(scenario.claims, phone_pool.schedule.peak, rngs["judgement"])
 
     def __init__(self, cfg: ClaimsConfig, seats: int, rng: np.random.Generator) -> None:
         self.weak_grant = cfg.rep_weak_grant

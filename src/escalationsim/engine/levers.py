@@ -4,22 +4,17 @@ The engine calls these methods and never asks which preset or lever mode it is r
 the policy layer (:mod:`escalationsim.policy`) provides the classes, one module per
 lever, chosen from the config through its registry.
 
-Besides its slot's interface, any lever may define these optional hooks (found by
-``hasattr``):
-
-- ``active``: a bool; an inactive lever's arrival hooks are not called (word of mouth
-  with strength 0, root-cause fixing switched off);
-- ``bind(ctx)``: called once when the run starts (e.g. to listen to publicity);
-- ``admit(c, t) -> bool``: on arrival; ``False`` prevents the complaint;
-- ``route(c, start, t) -> int``: on arrival; the channel code the customer starts on;
-- ``observe(ctx, c, start, t)``: on arrival, after routing;
-- ``closed(c, t)``: when a complaint closes (resolved or given up);
-- ``counters(lo, hi) -> dict``: run-level figures for the KPIs at the end.
+Every lever mode's class subclasses :class:`Lever`, which declares the optional hooks
+any lever may override (each a no-op there): ``bind``, ``admit``, ``route``,
+``observe``, ``closed``, ``counters``, and the ``active`` flag. The engine calls a hook
+only on the levers whose class overrides it (:meth:`Lever.overrides`), so a lever
+without arrival hooks costs nothing per arrival, and a misspelt hook (``admitt``) is
+refused when the mode is registered.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -28,6 +23,60 @@ if TYPE_CHECKING:
     from escalationsim.engine.customer import Customer
 
 Proc = Generator[Any, Any, int]
+
+
+HOOKS: tuple[str, ...] = ("bind", "admit", "route", "observe", "closed", "counters")
+"""The optional hooks of :class:`Lever`, in the order a run meets them."""
+
+PER_COMPLAINT: frozenset[str] = frozenset({"admit", "route", "observe", "closed"})
+"""Hooks called for every complaint: not called on an inactive lever (``active``)."""
+
+
+class Lever:
+    """Base class of every lever mode: the optional hooks the engine calls, each a no-op
+    here. A lever overrides those it needs; the engine calls only those."""
+
+    active: bool = True
+    """An inactive lever's per-complaint hooks are not called (word of mouth with
+    strength 0, root-cause fixing switched off)."""
+
+    def bind(self, ctx: RunContext) -> None:
+        """Called once when the run starts (e.g. to listen to publicity)."""
+
+    def admit(self, c: Customer, t: float) -> bool:
+        """On arrival: False prevents the complaint (a root-cause fix)."""
+        return True
+
+    def route(self, c: Customer, start: int, t: float) -> int:
+        """On arrival: the code of the channel the customer starts on."""
+        return start
+
+    def observe(self, ctx: RunContext, c: Customer, start: int, t: float) -> None:
+        """On arrival, after routing: sees the complaint as it starts."""
+
+    def closed(self, c: Customer, t: float) -> None:
+        """When a complaint closes (resolved or given up)."""
+
+    def counters(self, lo: float, hi: float) -> dict[str, float]:
+        """Run-level figures for the KPIs at the end (each declared with
+        :func:`escalationsim.engine.counters.declare`), over the window ``lo``-``hi``."""
+        return {}
+
+    def overrides(self, hook: str) -> bool:
+        """Whether this lever's class overrides ``hook`` (one of :data:`HOOKS`)."""
+        if hook not in HOOKS:
+            raise ValueError(f"{hook!r} is not a lever hook: hooks are {list(HOOKS)}")
+        return getattr(type(self), hook) is not getattr(Lever, hook)
+
+
+def hooks(levers: Iterable[Any], hook: str) -> list[Callable[..., Any]]:
+    """The ``hook`` of each lever that overrides it, in slot order (an inactive lever's
+    per-complaint hooks left out)."""
+    return [
+        getattr(lever, hook)
+        for lever in levers
+        if lever.overrides(hook) and (lever.active or hook not in PER_COMPLAINT)
+    ]
 
 
 class RepAuthority(Protocol):

@@ -18,17 +18,17 @@ import numpy as np
 import simpy
 
 from escalationsim.config.scenario import ScenarioConfig
-from escalationsim.engine import channels
+
+# the mechanisms' modules register them (engine.mechanisms): imported for that
+from escalationsim.engine import backoffice, channels, judgement, mechanisms, publicity  # noqa: F401
 from escalationsim.engine import counters as run_counters
 from escalationsim.engine.arrivals import arrivals
-from escalationsim.engine.backoffice import LEAD_TIME, BackOffice
+from escalationsim.engine.backoffice import LEAD_TIME
 from escalationsim.engine.context import PRIORITY_CLASS, RunContext
 from escalationsim.engine.customer import Customer
 from escalationsim.engine.customer_base import CustomerBase
-from escalationsim.engine.judgement import RepJudgement
-from escalationsim.engine.levers import Levers
+from escalationsim.engine.levers import Levers, hooks
 from escalationsim.engine.population import Population
-from escalationsim.engine.publicity import Publicity
 from escalationsim.engine.recorder import ComplaintLog, ComplaintTally
 from escalationsim.engine.staff import build_staff, configured_schedules
 from escalationsim.kernel.codes import ROLE_NONE
@@ -160,31 +160,16 @@ class Model:
         ctx.switch_prob = b.switch_prob
         ctx.roulette_prob = b.roulette_prob
         ctx.max_roulette = b.max_roulette
-        if scenario.backoffice.enabled:
-            ctx.backoffice = BackOffice(scenario.backoffice)
-        if scenario.claims.enabled:
-            phone_pool = self.staff[scenario.staff.work.phone.pool]
-            ctx.judgement = RepJudgement(
-                scenario.claims, phone_pool.schedule.peak, rngs["judgement"]
-            )
         ctx.lost_prob = scenario.follow_ups.lost_prob_untracked
-        social, ceo = channels.code("social"), channels.code("ceo")
-        self.base: CustomerBase | None = None
-        if scenario.customers.enabled:
-            self.base = CustomerBase(scenario, social, ceo, channels.code("owner"))
-        if scenario.publicity.enabled:
-            off_ladder = [cls.ladder_step is None for cls in channels.channel_classes()]
-            ctx.publicity = Publicity(scenario, social, off_ladder)
+        # the mechanisms the scenario switches on (back office, judgement, customer base,
+        # publicity, a plugin's): each on ctx under its name
+        self.mechanisms = mechanisms.build_all(ctx, scenario, rngs)
+        self.base: CustomerBase | None = ctx.base
         ctx.end_h = horizon_h + drain_h
         self.untracked = sum(ch.bit for ch in self.channels if not ch.tracked)
-        for lever in policy.levers():
-            if hasattr(lever, "bind"):
-                lever.bind(ctx)
-        self._closed = [
-            lever.closed
-            for lever in policy.levers()
-            if getattr(lever, "active", True) and hasattr(lever, "closed")
-        ]
+        for bind in hooks(policy.levers(), "bind"):
+            bind(ctx)
+        self._closed = hooks(policy.levers(), "closed")
         if self._closed or self.base is not None:
             ctx.finish = self._finish_and_tell
         # The customer table, as blocks read one after another during the run.
@@ -274,11 +259,10 @@ class Model:
         reported = [
             (f"lever {type(lever).__name__}", lever.counters(self.warmup_h, self.horizon_h))
             for lever in self.policy.levers()
-            if hasattr(lever, "counters")
+            if lever.overrides("counters")
         ]
-        for part in (self.ctx.judgement, self.base, self.ctx.publicity):
-            if part is not None:
-                reported.append((type(part).__name__, part.counters()))
+        for name, mechanism in self.mechanisms.items():
+            reported.append((f"mechanism {name}", mechanism.counters()))
         reported.append(
             (
                 "model",

@@ -17,10 +17,15 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from escalationsim.engine import channels
 from escalationsim.engine.counters import Counter, declare
+from escalationsim.engine.mechanisms import Mechanism, register
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from escalationsim.config.scenario import ScenarioConfig
+    from escalationsim.engine.context import RunContext
     from escalationsim.engine.customer import Customer
 
 declare(
@@ -32,8 +37,20 @@ declare(
 )
 
 
-class Publicity:
-    """The decayed mass of negative impressions, and its pull towards social."""
+@register
+class Publicity(Mechanism):
+    """The decayed mass of negative impressions, and its pull towards social (the
+    arrivals loop asks it where a new complaint starts; posts add impressions)."""
+
+    name = "publicity"
+    section = "publicity"
+
+    @classmethod
+    def build(
+        cls, ctx: RunContext, scenario: ScenarioConfig, rngs: dict[str, np.random.Generator]
+    ) -> Publicity:
+        off_ladder = [c.ladder_step is None for c in channels.channel_classes()]
+        return cls(scenario, channels.code("social"), off_ladder)
 
     def __init__(self, scenario: ScenarioConfig, social: int, off_ladder: list[bool]) -> None:
         cfg = scenario.publicity

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from escalationsim.config.fields import PROB, nonneg_at_most, param
-from escalationsim.engine.levers import Proc
+from escalationsim.engine.levers import Lever, Proc
 from escalationsim.kernel.codes import (
     DENIED,
     RESOLVED,
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from escalationsim.engine.customer import Customer
 
 
-class _Screening:
+class _Screening(Lever):
     """How whoever answers at the CEO's inbox treats weak claims (``scenario.claims``)."""
 
     def __init__(self, scenario: ScenarioConfig) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from escalationsim.engine.levers import HOOKS as LEVER_HOOKS
 from escalationsim.kernel.codes import CONTACT_OUTCOMES
 
 
@@ -74,17 +75,20 @@ OPTIONAL: dict[str, Check] = {
     "route": (_channel, "a channel code (engine.channels.registry.code(name))"),
     "counters": (_counters, "a dict of names to numbers"),
 }
-"""Optional hooks any lever may define (engine/levers.py) whose answers the engine uses."""
+"""Optional hooks any lever may override (:class:`~escalationsim.engine.levers.Lever`)
+whose answers the engine uses."""
 
 
-HOOKS = ("active", "bind", "admit", "route", "observe", "closed", "counters")
-"""The optional hooks of engine/levers.py, found on a lever by name."""
+HOOKS = ("active", *LEVER_HOOKS, "overrides")
+"""The optional hooks of :class:`~escalationsim.engine.levers.Lever` (and its
+``active`` flag and ``overrides`` question): a method named near one is a misspelling."""
 
 
 def misspelt_hook(slot: str, cls: type) -> str | None:
     """Why ``cls`` (a lever class of ``slot``) has a method whose name is a near miss of a
-    hook's (``admitt``: the engine finds hooks by name, so a misspelt one would never
-    run), or None. Checked when a lever mode is registered, the project's own included."""
+    hook's (``admitt``: a new method, not an override of the base class's hook, so it
+    would never run), or None. Checked when a lever mode is registered, the project's
+    own included."""
     import difflib
 
     hooks = (*REQUIRED[slot], *HOOKS)
@@ -112,8 +116,8 @@ def checked(slot: str, mode: str, obj: Any) -> Any:
 
 class _Checked:
     """Delegates to the lever; the methods in REQUIRED and OPTIONAL check what they
-    return. Attributes the lever lacks stay missing, so the engine's optional hooks are
-    found as on the lever itself."""
+    return. ``overrides`` and ``active`` are the lever's own, so the engine calls the
+    same hooks as on the lever itself."""
 
     def __init__(self, obj: Any, name: str, slot: str) -> None:
         self._obj, self._name, self._slot = obj, name, slot

@@ -20,6 +20,7 @@ from escalationsim.config.fields import (
     positive_at_most,
 )
 from escalationsim.engine import channels
+from escalationsim.engine.levers import Lever
 from escalationsim.policy.registry import lever
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ class WordOfMouth:
 
 
 @lever("floodgates", "word_of_mouth", WordOfMouth)
-class Floodgates:
+class Floodgates(Lever):
     """Keeps the decayed mass of visible answers; on arrival, sends a customer to the CEO
     with the current share (their own uniform ``u_direct`` decides)."""
 

@@ -57,7 +57,14 @@ def lever(slot: str, mode: str, config: type) -> Callable[[T], T]:
             raise ValueError(f"{slot} mode {mode!r} is registered already")
         if getattr(config, "mode", None) != mode:
             raise ValueError(f"{config.__name__}.mode must default to {mode!r}")
+        from escalationsim.engine.levers import Lever
         from escalationsim.policy.checked import misspelt_hook
+
+        if not (isinstance(cls, type) and issubclass(cls, Lever)):
+            raise ValueError(
+                f"{slot} mode {mode!r}: {getattr(cls, '__qualname__', cls)!r} must subclass "
+                "escalationsim.policy.Lever, which declares the hooks a lever may override"
+            )
 
         typo = misspelt_hook(slot, cls)  # type: ignore[arg-type]
         if typo:

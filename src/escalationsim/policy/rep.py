@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from escalationsim.config.fields import PROB, int_in, param, usd
-from escalationsim.engine.levers import Proc
+from escalationsim.engine.levers import Lever, Proc
 from escalationsim.kernel.codes import DENIED, RESOLVED, ROLE_MANAGER, ROLE_REP
 from escalationsim.policy.registry import lever
 
@@ -37,7 +37,7 @@ class ScriptRep:
 
 
 @lever("rep", "script", ScriptRep)
-class ScriptAuthority:
+class ScriptAuthority(Lever):
     """Reps must say no; a caller on a live channel may ask for a supervisor (with the
     scenario's ``behaviour.supervisor_request_prob``), who says no too."""
 
@@ -69,7 +69,7 @@ class EmpoweredRep:
 
 
 @lever("rep", "empowered", EmpoweredRep)
-class EmpoweredAuthority:
+class EmpoweredAuthority(Lever):
     """Grant within the budget (sometimes audited), else a manager's review."""
 
     def __init__(self, cfg: EmpoweredRep, scenario: ScenarioConfig) -> None:

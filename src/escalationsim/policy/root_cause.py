@@ -22,6 +22,7 @@ from escalationsim.config.fields import (
     usd,
 )
 from escalationsim.engine.counters import Counter, declare
+from escalationsim.engine.levers import Lever
 from escalationsim.policy.registry import lever
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class TopCause:
 
 
 @lever("root_cause", "top_cause", TopCause)
-class RootCause:
+class RootCause(Lever):
     """Counts tracked complaints of cause 0 as they start; prevents a share of those that
     arrive once the fix has shipped (their own uniform ``u_prevent`` decides)."""
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from escalationsim.config.fields import PROB, Check, is_num, param, usd
+from escalationsim.engine.levers import Lever
 from escalationsim.kernel.codes import DENIED, RESOLVED, ROLE_SOCIAL
 from escalationsim.policy.registry import lever
 
@@ -33,7 +34,7 @@ class SocialGrants:
     budget_usd: float = param(300.0, usd(1e9))
 
 
-class _Grants:
+class _Grants(Lever):
     """Granting an exception once the social team answers (every social mode)."""
 
     def __init__(self, cfg: SocialGrants) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from escalationsim.engine.levers import Lever
 from escalationsim.policy.registry import lever
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ class Tickets:
 
 
 @lever("tracking", "tickets", Tickets)
-class Tracking:
+class Tracking(Lever):
     """Whether a channel keeps tickets under this policy."""
 
     def __init__(self, cfg: Tickets, scenario: ScenarioConfig) -> None:

@@ -76,7 +76,11 @@ _REGISTRY: dict[str, type[Channel]] = {}
 
 def register(cls: type[Channel]) -> type[Channel]:
     """Add a channel class to the registry (a class decorator); its code is the next
-    free one."""
+    free one. A class that is no :class:`Channel`, or a name registered already, is a
+    ValueError naming it."""
+    if not (isinstance(cls, type) and issubclass(cls, Channel)):
+        where = getattr(cls, "__qualname__", repr(cls))
+        raise ValueError(f"channel {where} must subclass escalationsim.engine.channels.Channel")
     if cls.name in _REGISTRY:
         raise ValueError(f"channel {cls.name!r} is registered already")
     from dataclasses import fields
