@@ -212,3 +212,40 @@ def test_a_gap_or_a_ratio_between_groups_is_best_closest_to_equal():
     opt = OptimizeConfig(objective="follower_resolution_gap", levers={"managers": lever})
     with pytest.raises(ConfigError, match="better the closer it is to 0"):
         validate_opt(opt, ["empowered_rep"])
+
+
+def test_groups_and_daily_columns_are_the_declared_ones_in_order_within_bounds(all_presets):
+    """groups.csv and daily.csv are made from their declarations
+    (analysis.outcomes.groups, .daily): the same columns, in the declared order, each
+    value inside its declared range."""
+    import math
+
+    from escalationsim.analysis.fairness import outcomes_by_group
+    from escalationsim.analysis.outcomes.daily import DAILY, measure
+    from escalationsim.analysis.outcomes.groups import GROUP_MEASURES
+
+    groups = outcomes_by_group(all_presets.complaints)
+    assert list(groups.columns) == [
+        "policy",
+        "replication",
+        "grouping",
+        "group",
+        *GROUP_MEASURES,
+    ]
+    daily = all_presets.daily
+    queues = [c for c in daily.columns if c.startswith("queue_")]
+    assert queues and list(daily.columns) == [
+        "policy",
+        "replication",
+        "day",
+        *(m.name for m in DAILY),
+        *queues,
+    ]
+    for frame, declared in ((groups, GROUP_MEASURES.get), (daily, measure)):
+        for col in frame.columns[3:]:
+            m = declared(col)
+            if m is None:
+                continue
+            lo, hi = m.bounds
+            values = [v for v in frame[col] if isinstance(v, float | int) and math.isfinite(v)]
+            assert all(lo <= v <= hi for v in values), col

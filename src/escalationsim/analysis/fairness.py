@@ -20,7 +20,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from escalationsim.analysis.survival import km_quantile
+from escalationsim.analysis.outcomes.groups import EVERY, SOCIAL, columns
 
 
 def effective_ttr(ttr: np.ndarray, resolved: np.ndarray) -> np.ndarray:
@@ -99,20 +99,15 @@ def follower_tier(followers: pd.Series) -> pd.Series:
     return out
 
 
-def _km_median(g: pd.core.groupby.DataFrameGroupBy) -> pd.Series:
-    """Kaplan-Meier median of each group's ``duration_h`` with ``resolved`` as the event."""
-    values = [km_quantile(d["duration_h"].to_numpy(), d["resolved"].to_numpy(), 0.5) for _, d in g]
-    return pd.Series(values, index=g.size().index, dtype=float)
-
-
 def outcomes_by_group(complaints: pd.DataFrame) -> pd.DataFrame:
-    """Per policy, replication, grouping and group: number of complaints, share resolved,
+    """Per policy, replication, grouping and group, the declared columns of
+    :mod:`escalationsim.analysis.outcomes.groups`: number of complaints, share resolved,
     the median time to resolution over every complaint (Kaplan-Meier, the unresolved
     censored at the end of the run; +inf where not reached) and over the resolved ones
     only, by follower tier and by first channel; and, where the by-influence effect
     arises, for the complaints posted in public by follower tier (grouping
-    ``follower_tier_on_social``): the share of their posts answered and the median time
-    from the first post to its answer."""
+    ``follower_tier_on_social``): also the share of their posts answered and the median
+    time from the first post to its answer."""
     df = complaints[
         [
             "policy",
@@ -131,14 +126,7 @@ def outcomes_by_group(complaints: pd.DataFrame) -> pd.DataFrame:
     frames = []
     for grouping, col in (("follower_tier", "tier"), ("first_channel", "first_channel")):
         g = df.groupby(["policy", "replication", col], observed=True)
-        out = pd.DataFrame(
-            {
-                "complaints": g.size(),
-                "resolution_rate": g["resolved"].mean(),
-                "ttr_median_h_all": _km_median(g),
-                "ttr_median_resolved_h": g["time_to_resolution_h"].median(),
-            }
-        ).reset_index()
+        out = columns(g, EVERY).reset_index()
         out = out.rename(columns={col: "group"})
         out.insert(2, "grouping", grouping)
         frames.append(out)
@@ -155,15 +143,6 @@ def _social_by_tier(complaints: pd.DataFrame, tier: pd.Series) -> pd.DataFrame:
     df["group"] = tier
     df = df[df["posts"] > 0]
     g = df.groupby(["policy", "replication", "group"], observed=True)
-    out = pd.DataFrame(
-        {
-            "complaints": g.size(),
-            "resolution_rate": g["resolved"].mean(),
-            "ttr_median_h_all": _km_median(g),
-            "ttr_median_resolved_h": g["time_to_resolution_h"].median(),
-            "posts_answered_share": g["posts_answered"].sum() / g["posts"].sum(),
-            "first_post_wait_median_h": g["first_post_wait_h"].median(),
-        }
-    ).reset_index()
+    out = columns(g, EVERY + SOCIAL).reset_index()
     out.insert(2, "grouping", "follower_tier_on_social")
     return out

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from escalationsim.analysis.kpis import KpiInputs, compute
+from escalationsim.analysis.outcomes.daily import DAILY
 from escalationsim.analysis.stats import ComplaintStats
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.engine.model import RunResult
@@ -32,19 +33,16 @@ def run_kpis(
 
 
 def daily_series(result: RunResult, counts: np.ndarray) -> pd.DataFrame:
-    """Per simulated day of the window: complaints arrived, the share that reached the
-    CEO (by arrival day) and went straight there, their cost, and each queue's length at
-    the start of the day. ``counts`` are the window's
+    """Per simulated day of the window: the declared columns of
+    :mod:`escalationsim.analysis.outcomes.daily` (complaints arrived, the share that
+    reached the CEO by arrival day and went straight there, their cost), then each
+    queue's length at the start of the day. ``counts`` are the window's
     :func:`escalationsim.analysis.stats.day_counts`."""
     lo, hi = result.window_h
     days = np.arange(int(lo // 24), int(np.ceil(hi / 24)))
     out = pd.DataFrame({"day": days})
-    n, ceo, direct, cost = counts
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["complaints"] = n.astype(np.int64)
-        out["ceo_channel_share"] = np.where(n > 0, ceo / n, np.nan)
-        out["direct_to_ceo_share"] = np.where(n > 0, direct / n, np.nan)
-        out["cost"] = cost
+    for m in DAILY:  # the declared columns (analysis.outcomes.daily), in order
+        out[m.name] = m.formula(*counts)
     for role, snaps in result.backlog.items():
         # snapshots are taken at lo, lo + 24, ...
         snap_days = (lo + 24.0 * np.arange(len(snaps))) / 24.0

@@ -19,6 +19,9 @@ from jinja2 import Environment, PackageLoader
 
 from escalationsim.analysis import kpis as registry
 from escalationsim.analysis.outcomes.base import Family, Kpi
+from escalationsim.analysis.outcomes.daily import DAILY, QUEUE, QUEUE_CEO
+from escalationsim.analysis.outcomes.groups import GROUP_MEASURES
+from escalationsim.analysis.outcomes.measure import Measure
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "metrics.md"
 """The file in a source checkout."""
@@ -110,7 +113,18 @@ def render() -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("metrics.md.j2").render(themes=themes)
+    return env.get_template("metrics.md.j2").render(
+        themes=themes,
+        groups=[_measure_row(m) for m in GROUP_MEASURES.values()],
+        daily=[_measure_row(m) for m in (*DAILY, QUEUE, QUEUE_CEO)],
+    )
+
+
+def _measure_row(m: Measure) -> dict[str, str]:
+    """A row of the ``groups.csv`` or ``daily.csv`` table."""
+    if not m.doc:
+        raise ValueError(f"measure {m.name!r} has no definition (doc=...)")
+    return Row([m.name], m.unit, m.better, m.doc).shown
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,6 +32,7 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 from escalationsim.analysis import kpis as kpi_registry  # noqa: E402
 from escalationsim.analysis.aggregate import censored, kpi_bounds, mean_ci  # noqa: E402
 from escalationsim.analysis.fairness import TIERS, outcomes_by_group  # noqa: E402
+from escalationsim.analysis.outcomes.groups import GROUP_MEASURES  # noqa: E402
 from escalationsim.app.files import save_figure  # noqa: E402
 from escalationsim.engine import channels  # noqa: E402
 
@@ -285,9 +286,10 @@ def _group_panels(
     per_rep = groups[groups.grouping == grouping].rename(
         columns={"ttr_median_h_all": "ttr", "resolution_rate": "resolved"}
     )
+    ttr, resolved = GROUP_MEASURES["ttr_median_h_all"], GROUP_MEASURES["resolution_rate"]
     panels: list[Panel] = [
-        ("ttr", "median time to resolution, unresolved censored (h, log)", True, None),
-        ("resolved", "share of complaints resolved (%)", False, (0.0, 1.0)),
+        ("ttr", ttr.axis_label(f"{ttr.unit}, log"), True, None),
+        ("resolved", resolved.axis_label(), False, resolved.bounds),
     ]
     return _bars_by_group(
         per_rep, "group", order, policies, panels, title, xlabel, censored=frozenset({"ttr"})
@@ -302,9 +304,13 @@ def plot_social_by_follower_tier(groups: pd.DataFrame, policies: list[str]) -> F
     if per_rep.empty:
         return None
     per_rep["wait_min"] = per_rep["first_post_wait_median_h"] * 60.0
+    answered, wait = (
+        GROUP_MEASURES["posts_answered_share"],
+        GROUP_MEASURES["first_post_wait_median_h"],
+    )
     panels: list[Panel] = [
-        ("posts_answered_share", "share of public posts answered (%)", False, (0.0, 1.0)),
-        ("wait_min", "median wait for an answer to the first post (min)", False, None),
+        ("posts_answered_share", answered.axis_label(), False, answered.bounds),
+        ("wait_min", wait.axis_label("min"), False, None),
     ]
     return _bars_by_group(
         per_rep,

@@ -25,6 +25,8 @@ import yaml
 
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import paired_differences, summarise
+from escalationsim.analysis.outcomes.daily import measure as daily_measure
+from escalationsim.analysis.outcomes.groups import GROUP_MEASURES
 from escalationsim.app import manifest
 from escalationsim.app.files import write_csv, write_text
 from escalationsim.app.study import is_study, study_report
@@ -411,13 +413,11 @@ def _plots(g: Gathered, out: Path, svgs: dict[str, str]) -> list[Path]:
                 lines = [x]
                 note = f" ({', '.join(fixed)})"
             by = ["policy", *lines]
-        for col, label, unit in (
-            ("ceo_channel_share", "share of new complaints reaching the CEO", "%"),
-            ("queue_ceo", "letters waiting in the CEO's inbox", "letters"),
-        ):
+        for col in ("ceo_channel_share", "queue_ceo"):
             if not daily[col].any():  # nothing reached the CEO: nothing to show
                 continue
-            fig = plot_daily(daily, col, label, by, note, unit)
+            m = daily_measure(col)  # its declaration (analysis.outcomes.daily)
+            fig = plot_daily(daily, col, m.label, by, note, m.unit)
             save(fig, out / f"daily_{col}.png")
     return paths
 
@@ -462,21 +462,16 @@ def _group_tables(groups: pd.DataFrame | None) -> list[str]:
     if groups is None:
         return []
     out = ["", "## Outcomes by group (mean over replications)"]
+    shown = [m for m in GROUP_MEASURES.values() if m.name != "complaints"]
     for grouping, sub in groups.groupby("grouping", sort=False):
-        for col, label in (
-            ("resolution_rate", "share resolved"),
-            ("ttr_median_h_all", "median hours to resolution (unresolved censored)"),
-            ("ttr_median_resolved_h", "median hours to resolution, resolved complaints only"),
-            ("posts_answered_share", "share of public posts answered"),
-            ("first_post_wait_median_h", "median hours to the first post's answer"),
-        ):
+        for m in shown:  # the declared columns (analysis.outcomes.groups), in order
+            col, label, fmt = m.name, m.label, m.fmt
             if col not in sub or sub[col].isna().all():
                 continue
             table = sub.pivot_table(
                 index="group", columns="policy", values=col, aggfunc="mean", dropna=False
             )
             table = table.reindex(columns=list(dict.fromkeys(sub["policy"])))
-            fmt = "{:.1%}" if col in ("resolution_rate", "posts_answered_share") else "{:.2f}"
             table = table.map(lambda v, f=fmt: fmt_value(f, v, censored=True))
             out += ["", f"**{label}, by {grouping.replace('_', ' ')}**", ""]
             out.append(to_markdown(table.reset_index()))
