@@ -124,6 +124,9 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
 
     collect = log.collects_started
     memory = None if base is None else base.mem
+    # Speed: with no customer base, publicity or arrival hook (the queue-only model, the
+    # first version's), each arrival skips the checks below (the same steps, in order)
+    plain = base is None and publicity is None and not (admits or routes or observes)
     lo = 0  # index of the first customer of the block
     for block in m.blocks:
         if log.start == sys.maxsize:  # the window starts in this block or later
@@ -138,6 +141,14 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
                 now = env.now
                 if t > now:
                     yield Timeout(env, t - now)
+                if plain:  # nothing decides or routes: a new customer's complaint starts
+                    c.customer_id = c.idx
+                    j = journey(ctx, c, c.first_channel)
+                    active[c.idx] = (c, j)
+                    LightProcess(j)
+                    if collect:
+                        started.append(c.idx)
+                    continue
                 if base is not None and not base.admit(c):
                     if c.idx >= log.start:  # not a complaint: the customer left, or complains less
                         log.not_made += 1

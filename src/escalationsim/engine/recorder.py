@@ -200,11 +200,13 @@ class _Recorder:
         sparse = {c.name: (c.attr, declared[c.attr].default) for c in columns if c.attr in declared}
         dense = [c.attr for c in columns if c.name not in sparse]
         self._rows = PackedRows(dense, "hours", dtype, take, sparse)
+        self.add = self._rows.add
+        """Write a complaint whatever its index (the model checks the window)."""
 
     def record(self, c: Customer) -> None:
         """Write a closed (or, at the end of the run, still open) complaint."""
         if c.idx >= self.start:
-            self._rows.add(c)
+            self.add(c)
 
     def started(
         self, block: Population, lo: int, idx: list[int], rows: list[int], memory: Memory | None
