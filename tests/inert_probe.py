@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from escalationsim import ConfigError, compose, simulate, validate
-from escalationsim.app.inert import inert_settings
+from escalationsim.experiment.inert import inert_settings
 from escalationsim.experiment.job import SimConfig
 from tests.test_fuzz import _set, leaves
 

@@ -141,3 +141,62 @@ def test_bad_input_from_python_is_a_config_error_naming_it(monkeypatch) -> None:
     kpis.register(kpis.Kpi("x", kpis.PerComplaint("calls"), "x"))
     kpis.unregister("x")  # a notebook cell run twice: unregister, then register again
     kpis.register(kpis.Kpi("x", kpis.PerComplaint("calls"), "x"))
+
+
+def test_a_setting_that_cannot_act_is_refused_from_python_as_on_the_command_line(
+    monkeypatch,
+) -> None:
+    """with_values and sweep refuse a key that cannot act in the job (here a lever of a
+    policy the job does not compare), naming it and the reason, before anything runs; a
+    key that acts passes. A robustness study keeps an uncertainty that acts in no world
+    and says so in its result (``idle``)."""
+    ran: list[object] = []
+    monkeypatch.setattr(studies, "simulate", lambda cfg: ran.append(cfg))
+    sim = small_config(policies=["rigid_script"])
+    lever = "policies.empowered_rep.rep.budget_usd"
+    why = r"cannot act in this job: empowered_rep is not run by this job"
+    with pytest.raises(es.ConfigError, match=f"{lever} {why}"):
+        studies.with_values(sim, {lever: 500})
+    with pytest.raises(es.ConfigError, match=f"{lever} cannot act in any job of this sweep"):
+        studies.sweep(sim, {lever: [100, 500], "scenario.volume_per_day": [100, 200]})
+    assert ran == []
+    import types
+
+    import pandas as pd
+
+    def fake(cfg: object) -> object:  # records the job; runs nothing
+        ran.append(cfg)
+        return types.SimpleNamespace(kpis=pd.DataFrame({"policy": ["rigid_script"]}))
+
+    monkeypatch.setattr(studies, "simulate", fake)
+    monkeypatch.setattr(
+        studies, "analyse", lambda *a, **k: studies.RobustnessStudy("c", *([None] * 8))
+    )
+    lever_u = es.Uncertainty(keys=[lever], low=100.0, high=500.0, source="assumption")
+    study = studies.robustness(sim, {"budget": lever_u}, scenarios=4)
+    assert study.idle == {
+        "budget": f"{lever} cannot act in any world of this study: "
+        "empowered_rep is not run by this job (it runs ['rigid_script']); "
+        "add it to run.policies (or, for the optimiser, set optimize.policy)"
+    }
+    assert len(ran) == 4  # an idle uncertainty is kept (and reported), as on the command line
+    both = small_config(policies=["rigid_script", "empowered_rep"])
+    assert studies.with_values(both, {lever: 500}).policies["empowered_rep"].rep.budget_usd == 500
+
+
+def test_an_optimisation_of_a_lever_that_cannot_act_is_refused_before_a_trial(monkeypatch):
+    """Trials of a lever none of whose keys acts (the reps' head count when the reps
+    follow a roster) would all be the same run: refused from Python as on the command
+    line, naming the lever and the reason."""
+    from escalationsim.experiment import optimize
+    from escalationsim.experiment.optimize import Lever, OptimizeConfig
+
+    monkeypatch.setattr(optimize, "run", lambda *a, **k: pytest.fail("a trial ran"))
+    sim = small_config(policies=["empowered_rep"])
+    lever = Lever(keys=["scenario.staff.reps.count"], low=1, high=3, kind="int")
+    opt = OptimizeConfig(policy="empowered_rep", levers={"reps": lever})
+    with pytest.raises(
+        es.ConfigError,
+        match=r"optimize\.levers\.reps\.keys: scenario\.staff\.reps\.count cannot act",
+    ):
+        studies.optimise(sim, opt)

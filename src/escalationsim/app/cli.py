@@ -26,10 +26,11 @@ from omegaconf import DictConfig, OmegaConf
 
 from escalationsim.app import manifest
 from escalationsim.app.files import NoSpaceError
-from escalationsim.app.inert import inert_reason, inert_settings, refuse
+from escalationsim.app.inert import refuse
 from escalationsim.app.progress import ProgressBar
 from escalationsim.app.schema import AppConfig, check_override_keys, to_sim_config
 from escalationsim.config.fields import ConfigError
+from escalationsim.experiment.inert import inert_reason, inert_settings
 from escalationsim.experiment.job import SimConfig, validate
 from escalationsim.experiment.plugins import load_plugins
 from escalationsim.policy.checked import LeverError

@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis import robustness as rb
 from escalationsim.config.fields import ConfigError, closest, is_int, is_real
 from escalationsim.experiment import optimize
+from escalationsim.experiment.inert import inert_reason, inert_settings
 from escalationsim.experiment.job import SimConfig, validate
 from escalationsim.experiment.runner import Results, simulate
 from escalationsim.experiment.uncertainty import (
@@ -71,10 +72,32 @@ def _walk(root: Any, key: str) -> tuple[Any, str]:
     return holder, parts[-1]
 
 
-def with_values(sim: SimConfig, values: Mapping[str, float]) -> SimConfig:
+def refuse_inert(
+    jobs: Sequence[tuple[SimConfig, Iterable[str]]], study: bool = False, what: str = ""
+) -> None:
+    """A ConfigError for a key that cannot act in any of the ``jobs`` that set it (each
+    job's config and the keys it sets; ``study``: jobs of a robustness study), as the
+    command line refuses it (:mod:`escalationsim.experiment.inert`): a key swept over
+    jobs where it acts in some is allowed."""
+    verdicts: dict[str, list[str | None]] = {}
+    for sim, keys in jobs:
+        inert = inert_settings(sim, study=study)
+        for key in keys:
+            verdicts.setdefault(key, []).append(inert_reason(key, inert))
+    for key, reasons in verdicts.items():
+        if reasons and all(r is not None for r in reasons):
+            where = what or ("any job of this study" if len(reasons) > 1 else "this job")
+            raise ConfigError(f"{key} cannot act in {where}: {reasons[0]}")
+
+
+def with_values(
+    sim: SimConfig, values: Mapping[str, float], *, check_inert: bool = True
+) -> SimConfig:
     """A copy of ``sim`` with each dotted key set to its value (typed as the key's
-    current value), checked as any job is; a ConfigError names a key that does not exist
-    or does not hold a number."""
+    current value), checked as any job is; a ConfigError names a key that does not exist,
+    does not hold a number, or cannot act in the job (a policy's lever when the policy is
+    not compared: ``check_inert=False`` leaves that check to the caller, as a sweep does
+    over all its jobs)."""
     out = copy.deepcopy(sim)
     for key, value in values.items():
         node, last = _walk(out, key)
@@ -99,6 +122,8 @@ def with_values(sim: SimConfig, values: Mapping[str, float]) -> SimConfig:
         else:
             setattr(node, last, new)
     validate(out)
+    if check_inert:
+        refuse_inert([(out, values)])
     return out
 
 
@@ -124,7 +149,8 @@ def sweep(sim: SimConfig, grid: Mapping[str, Sequence[float]]) -> pd.DataFrame:
             )
     keys = list(grid)
     combos = [dict(zip(keys, vs, strict=True)) for vs in itertools.product(*grid.values())]
-    jobs = [(combo, with_values(sim, combo)) for combo in combos]
+    jobs = [(combo, with_values(sim, combo, check_inert=False)) for combo in combos]
+    refuse_inert([(cfg, combo) for combo, cfg in jobs], what="any job of this sweep")
     frames = []
     for combo, cfg in jobs:
         k = simulate(cfg).kpis
@@ -162,6 +188,9 @@ class RobustnessStudy:
     """The leader's cost minus the runner-up's, by world."""
     sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
     flips: dict[str, rb.Box] = field(default_factory=dict)
+    idle: dict[str, str] = field(default_factory=dict)
+    """The uncertainties that can act in no world of the study (each with the reason):
+    their sensitivity is nil by construction."""
 
 
 def analyse(
@@ -239,7 +268,7 @@ def robustness(
     for name, u in uncertainties.items():  # every key, and both ends of each range, first
         for end in ("low", "high"):
             try:
-                with_values(sim, u.settings(getattr(u, end)))
+                with_values(sim, u.settings(getattr(u, end)), check_inert=False)
             except ConfigError as err:
                 raise ConfigError(f"uncertainty.{name} at its {end} end: {err}") from None
     table = sample(uncertainties, study.scenarios, sim.run.seed, study.sampler)
@@ -249,12 +278,23 @@ def robustness(
         for name, value in row.items():
             keyed.update(uncertainties[str(name)].settings(value))
         try:
-            worlds.append((scenario, with_values(sim, keyed)))
+            worlds.append((scenario, with_values(sim, keyed, check_inert=False)))
         except ConfigError as err:
             raise ConfigError(f"robustness scenario {scenario}: {err}") from None
+    # An uncertainty that can act in no world (word of mouth when no compared policy's
+    # CEO is seen) changes nothing: kept, as the command line keeps a shipped one, and
+    # reported in the result (``idle``) rather than read as "no effect" by accident.
+    inert = [inert_settings(cfg, study=True) for _, cfg in worlds]
+    idle = {}
+    for name, u in uncertainties.items():
+        why = [inert_reason(k, job) for job in inert for k in u.keys]
+        if u.keys and all(why):
+            idle[name] = f"{u.keys[0]} cannot act in any world of this study: {why[0]}"
     frames = [simulate(cfg).kpis.assign(scenario=int(s)) for s, cfg in worlds]
     kpis = pd.concat(frames, ignore_index=True)
-    return analyse(kpis, table, study.cost_kpi, study.fairness_kpis)
+    result = analyse(kpis, table, study.cost_kpi, study.fairness_kpis)
+    result.idle = idle
+    return result
 
 
 # --------------------------------------------------------------------------- optimisation
@@ -271,9 +311,17 @@ def optimise(
     import tempfile
 
     optimize.validate(opt, list(sim.policies))
+    inert = inert_settings(sim, job="optimize", compared=[opt.policy])
+    for name, lever in opt.levers.items():  # trials of a lever no key of which acts: refused
+        why = [inert_reason(key, inert) for key in lever.keys]
+        if lever.keys and all(why):
+            raise ConfigError(
+                f"optimize.levers.{name}.keys: {lever.keys[0]} cannot act in this "
+                f"configuration, so the values tried would change nothing: {why[0]}"
+            )
 
     def evaluate(values: dict[str, float], replications: int, seed: int) -> pd.DataFrame:
-        trial = with_values(sim, optimize.apply(values, opt.levers))
+        trial = with_values(sim, optimize.apply(values, opt.levers), check_inert=False)
         return optimize.simulate_policy(trial, opt.policy, replications, seed)
 
     if storage is not None:
