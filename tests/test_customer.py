@@ -110,3 +110,24 @@ def test_rep_roulette_asks_again_after_a_no_then_escalates():
     assert next_channel(ctx, c, PHONE, DENIED, 1) == SOCIAL  # max_roulette reached
     # a "no" on a channel that is not retryable goes up the ladder at once
     assert next_channel(ctx, _customer(tried=1 << SOCIAL), SOCIAL, DENIED, 0) == CEO
+
+
+def test_a_new_customers_journey_fields_hold_their_declared_defaults():
+    """Customer's slots are generated from its declarations (engine.customer.BUILT and
+    DENSE), and a complaint just built holds each dense journey field's declared default
+    (the values a complaint that never reached a contact would be recorded with), apart
+    from the fields its constructor takes from the customer table."""
+    import math
+
+    from escalationsim.engine import fields
+    from escalationsim.engine.customer import BUILT, DENSE
+
+    assert set(Customer.__slots__) == {*BUILT, *(f.name for f in DENSE)}
+    assert all(fields.declared()[f.name] == f for f in DENSE)
+    c = _customer(knows_ceo=False)
+    from_table = {"idx": 0, "first_channel": PHONE, "final_channel": PHONE}
+    for f in DENSE:
+        value, want = getattr(c, f.name), from_table.get(f.name, f.default)
+        assert value == want or (math.isnan(value) and math.isnan(want)), f.name
+    with pytest.raises(ValueError, match="as a slot, which Customer does not have"):
+        fields.declare(fields.Field("no_such_slot", "i4", 0, "t", "test", slot=True))

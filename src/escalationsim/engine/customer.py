@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from escalationsim.engine.fields import Field, declare
 from escalationsim.engine.staff import HOUR_SLOTS
 from escalationsim.kernel.codes import (
     ROLE_NONE,
@@ -47,6 +48,80 @@ publicity spreads (otherwise the defaults: a new customer each time, no uniforms
 needed)."""
 
 
+BUILT: tuple[str, ...] = (
+    "arrival",
+    "followers",
+    "uses_social",
+    "persistence",
+    "patience",
+    "needs_exception",
+    "exception_value",
+    "clv",
+    "u_churn",
+    "cause",
+    "u_direct",
+    "u_prevent",
+    "preferred_channel",
+    "hours",
+    "draws",
+    "row",
+    "nu",
+    "nz",
+    "outcomes",
+    "claim_weak",
+    "u_accept",
+    "u_first",
+    "u_public",
+)
+"""Slots of a :class:`Customer` that are no journey column: its customer-table values
+(the complaint table takes them from the table), its hours by pool (columns of their
+own) and its working state."""
+
+DENSE: tuple[Field, ...] = (
+    Field("idx", "i8", -1, "the complaint's id", "customer", "complaint_id", slot=True),
+    Field(
+        "customer_id",
+        "i8",
+        -1,
+        "whose complaint it is (a new customer's: the complaint's id)",
+        "customer",
+        slot=True,
+    ),
+    Field("first_channel", "i1", 0, "the channel the complaint started on", "journey", slot=True),
+    Field("final_channel", "i1", 0, "the last channel it reached", "journey", slot=True),
+    Field("knows_ceo", "?", False, "the customer knows the CEO's address", "customer", slot=True),
+    Field("contacts", "i4", 0, "contacts made", "journey", slot=True),
+    Field("calls", "i4", 0, "phone calls made", "channels.phone", slot=True),
+    Field("status", "i1", STATUS_OPEN, "open, resolved or gave up", "journey", slot=True),
+    Field("last_outcome", "i1", -1, "the outcome of its last contact", "journey", slot=True),
+    Field("resolved_by", "i1", ROLE_NONE, "who resolved it (a role)", "context", slot=True),
+    Field(
+        "first_call_wait_h",
+        "f8",
+        NAN,
+        "time in the phone queue on the first call",
+        "channels.phone",
+        slot=True,
+    ),
+    Field(
+        "first_call_abandoned",
+        "?",
+        False,
+        "the first call was abandoned while waiting",
+        "channels.phone",
+        slot=True,
+    ),
+    Field("resolved_at", "f8", NAN, "when it was resolved (NaN: not)", "context", slot=True),
+    Field(
+        "tried", "u1", 0, "the channels it reached, a bit per channel code", "journey", slot=True
+    ),
+)
+"""The journey fields every complaint sets when it is built and changes on most
+contacts: slots of :class:`Customer` (dense columns of the complaint record, packed for
+every complaint), declared with :func:`escalationsim.engine.fields.declare` below; the
+rarely-written ones are declared as class defaults by the modules that write them."""
+
+
 class Customer(SparseRecord):
     """One complaint: the customer's attributes and what has happened to it so far.
 
@@ -61,45 +136,7 @@ class Customer(SparseRecord):
     complaint.
     """
 
-    __slots__ = (
-        "idx",
-        "arrival",
-        "followers",
-        "uses_social",
-        "knows_ceo",
-        "persistence",
-        "patience",
-        "needs_exception",
-        "exception_value",
-        "clv",
-        "u_churn",
-        "cause",
-        "u_direct",
-        "u_prevent",
-        "preferred_channel",
-        "first_channel",
-        "final_channel",
-        "contacts",
-        "tried",
-        "status",
-        "resolved_by",
-        "resolved_at",
-        "hours",
-        "calls",
-        "first_call_wait_h",
-        "first_call_abandoned",
-        "draws",
-        "row",
-        "nu",
-        "nz",
-        "last_outcome",
-        "outcomes",
-        "claim_weak",
-        "customer_id",
-        "u_accept",
-        "u_first",
-        "u_public",
-    )
+    __slots__ = (*BUILT, *(f.name for f in DENSE))
 
     def __init__(
         self,
@@ -166,3 +203,6 @@ class Customer(SparseRecord):
         self.u_accept = u_accept
         self.u_first = u_first
         self.u_public = u_public  # decides whether publicity sends it to social first
+
+
+declare(*DENSE)

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from escalationsim.config.fields import did_you_mean
-from escalationsim.engine.customer import Customer
 
 
 @dataclass(frozen=True)
@@ -39,6 +38,10 @@ class Field:
     owner: str
     column: str = ""
     recorded: bool = True
+    slot: bool = False
+    """Set for every complaint when its Customer is built (one of ``Customer``'s slots,
+    declared in :mod:`escalationsim.engine.customer`), not a class default: a dense
+    column, packed for every complaint."""
 
     @property
     def column_name(self) -> str:
@@ -50,14 +53,19 @@ _DECLARED: dict[str, Field] = {}
 
 def declare(*fields: Field) -> None:
     """Declare per-complaint fields and set each one's class default on
-    :class:`Customer`. A name set in ``Customer.__init__`` (a slot), or declared by
+    :class:`Customer` (a slot field: checked to be one of its slots). A name set in
+    ``Customer.__init__`` (a slot) declared as a class default, or a name declared by
     another owner or otherwise, is a ValueError naming it; declaring the same field again
     (a module imported twice) is harmless."""
+    from escalationsim.engine.customer import Customer
+
     for f in fields:
-        if f.name in Customer.__slots__:
+        if (f.name in Customer.__slots__) != f.slot:
             raise ValueError(
                 f"{f.owner} declares field {f.name!r}, which every Customer sets when it is "
                 "built (a slot): choose another name"
+                if not f.slot
+                else f"{f.owner} declares field {f.name!r} as a slot, which Customer does not have"
             )
         old = _DECLARED.get(f.name)
         if old is not None and old != f:
@@ -66,13 +74,16 @@ def declare(*fields: Field) -> None:
                 + ("" if old.owner != f.owner else " differently")
             )
         _DECLARED[f.name] = f
-        Customer.set_default(f.name, f.default)
+        if not f.slot:
+            Customer.set_default(f.name, f.default)
 
 
 @contextmanager
 def declaring(*fields: Field) -> Iterator[None]:
     """Declare ``fields`` for the duration of a ``with`` block (for tests and notebooks:
     a plugin declares its fields once, at import)."""
+    from escalationsim.engine.customer import Customer
+
     new = [f for f in fields if f.name not in _DECLARED]
     declare(*fields)
     try:
@@ -80,7 +91,8 @@ def declaring(*fields: Field) -> Iterator[None]:
     finally:
         for f in new:
             del _DECLARED[f.name]
-            Customer.clear_default(f.name)
+            if not f.slot:
+                Customer.clear_default(f.name)
 
 
 def declared() -> dict[str, Field]:

@@ -52,10 +52,6 @@ class Column:
     remembered: bool = False
 
 
-def _j(name: str, dtype: str, attr: str | None = None) -> Column:
-    return Column(name, dtype, "journey", attr or name)
-
-
 def _f(name: str) -> Column:
     """The column of a declared per-complaint field (:mod:`escalationsim.engine.fields`):
     its name, dtype and attribute are the declaration's."""
@@ -69,16 +65,16 @@ def _c(name: str, dtype: str, attr: str | None = None, table: str | None = None)
 
 
 COLUMNS: tuple[Column, ...] = (
-    _j("complaint_id", "i8", "idx"),
-    _j("customer_id", "i8"),
+    _f("idx"),
+    _f("customer_id"),
     _f("complaint_seq"),
     _c("arrival_time", "f8", "arrival", "arrival_h"),
     _c("preferred_channel", "i1", table="first_channel"),
-    _j("first_channel", "i1"),
-    _j("final_channel", "i1"),
+    _f("first_channel"),
+    _f("final_channel"),
     _c("followers", "i8"),
     _c("uses_social", "?"),
-    _j("knows_ceo", "?"),
+    _f("knows_ceo"),
     _c("persistence", "f8"),
     _c("cause", "i2"),
     _c("needs_exception", "?"),
@@ -86,14 +82,14 @@ COLUMNS: tuple[Column, ...] = (
     _c("claim_weak", "?"),
     _f("granted"),
     _c("clv", "f8"),
-    _j("contacts", "i4"),
-    _j("calls", "i4"),
+    _f("contacts"),
+    _f("calls"),
     _f("abandoned_calls"),
     _f("posts"),
     _f("posts_answered"),
-    _j("status", "i1"),
-    _j("last_outcome", "i1"),
-    _j("resolved_by", "i1"),
+    _f("status"),
+    _f("last_outcome"),
+    _f("resolved_by"),
     Column("time_to_resolution_h", "f8", "derived"),
     Column("duration_h", "f8", "derived"),
     Column("fixed_quickly", "?", "derived"),
@@ -102,9 +98,9 @@ COLUMNS: tuple[Column, ...] = (
     _f("impressions"),
     _f("penalty"),
     _f("deadline_breaches"),
-    _j("first_call_wait_h", "f8"),
+    _f("first_call_wait_h"),
     _f("ceo_wait_h"),
-    _j("first_call_abandoned", "?"),
+    _f("first_call_abandoned"),
     _f("backoffice"),
     _f("chases"),
     _f("switched"),
@@ -122,8 +118,8 @@ COLUMNS: tuple[Column, ...] = (
 ``escalated_*`` columns follow, from the channel registry)."""
 
 WORKING: tuple[Column, ...] = (
-    _j("resolved_at", "f8"),
-    _j("tried", "u1"),
+    _f("resolved_at"),
+    _f("tried"),
 )
 """Journey fields that only serve to derive columns (time of resolution, channels tried
 as a bit mask)."""
@@ -145,7 +141,7 @@ def extra_columns() -> tuple[Column, ...]:
     """The columns of recorded fields declared beyond :data:`COLUMNS` (a plugin's own:
     :mod:`escalationsim.engine.fields`), in declaration order: they follow
     :data:`COLUMNS` in the complaint table."""
-    known = {c.attr for c in COLUMNS if c.source == "journey"}
+    known = {c.attr for c in (*COLUMNS, *WORKING) if c.source == "journey"}
     taken = {c.name for c in COLUMNS}
     extra = []
     for f in fields.declared().values():
@@ -196,8 +192,13 @@ class _Recorder:
         self.prevented = 0  # complaints in the window prevented by a root-cause fix
         self.not_made = 0  # candidates in the window that were no complaint (customer_base)
         declared = fields.declared()
-        # the declared fields (class defaults most complaints never write) are sparse
-        sparse = {c.name: (c.attr, declared[c.attr].default) for c in columns if c.attr in declared}
+        # the fields declared as class defaults (most complaints never write them) are
+        # sparse; slots and the customer's table values are packed for every complaint
+        sparse = {
+            c.name: (c.attr, declared[c.attr].default)
+            for c in columns
+            if c.attr in declared and not declared[c.attr].slot
+        }
         dense = [c.attr for c in columns if c.name not in sparse]
         self._rows = PackedRows(dense, "hours", dtype, take, sparse)
         self.add = self._rows.add
