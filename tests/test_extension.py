@@ -215,7 +215,17 @@ class HalfChannel(channels.Channel):
     name = "half_channel"
 
 kpis.REGISTRY.append(kpis.Kpi("half_kpi", lambda inp, row: 0.0, "half", "count", "{:.0f}"))
-raise RuntimeError("the plugin's bug, after it registered three things")
+
+from escalationsim.engine import fields, mechanisms
+
+fields.declare(fields.Field("half_field", "i4", 0, "half", "half_plugin"))
+
+@mechanisms.register
+class HalfMechanism(mechanisms.Mechanism):
+    name = "half_mechanism"
+    section = "claims"
+
+raise RuntimeError("the plugin's bug, after it registered five things")
 """
 
 
@@ -230,11 +240,23 @@ def test_a_plugin_that_fails_half_way_leaves_nothing_registered(monkeypatch, tmp
     monkeypatch.setattr(plugins, "entry_points", lambda group: [bad])
     monkeypatch.setattr(plugins, "_loaded", set())
     monkeypatch.setattr(plugins, "FAILED", {})
-    before = (registry.modes("rep"), channels.names(), [k.name for k in kpis.kpis()])
+    from escalationsim.engine import fields, mechanisms
+    from escalationsim.engine.customer import Customer
+
+    def state() -> tuple:
+        return (
+            registry.modes("rep"),
+            channels.names(),
+            [k.name for k in kpis.kpis()],
+            list(mechanisms.mechanisms()),
+            list(fields.declared()),
+        )
+
+    before = state()
     assert plugins.load_plugins() == []
     assert "the plugin's bug" in capsys.readouterr().err
-    after = (registry.modes("rep"), channels.names(), [k.name for k in kpis.kpis()])
-    assert after == before
+    assert state() == before
+    assert not hasattr(Customer, "half_field")
     assert "half_plugin" not in sys.modules
 
 

@@ -148,6 +148,9 @@ def test_a_bad_mechanism_is_refused_when_registered_naming_it():
         mechanisms.register(Misspelt)
     with pytest.raises(ValueError, match="'backoffice' is registered already"):
         mechanisms.register(Twice)
+    again = pytest.raises(ValueError, match="'backoffice' is registered already")
+    with again, mechanisms.registered(BackOffice):  # ours, again: refused, ours kept
+        pass
     with pytest.raises(ValueError, match="must subclass escalationsim.engine.Mechanism"):
         mechanisms.register(dict)  # type: ignore[type-var]
     assert set(mechanisms.mechanisms()) == {"backoffice", "judgement", "base", "publicity"}

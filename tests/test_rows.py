@@ -110,5 +110,10 @@ def test_sparse_fields_are_packed_only_for_the_objects_that_wrote_them():
     assert out["outcome"].tolist() == [3 if i % 7 == 0 else -1 for i in range(n)]
     assert not out["flag"].any()
     assert out["h"].tolist() == [0.5 * i for i in range(n)]
+    bad = Rec(1)
+    bad.outcome = 2.7  # numpy would store 2: refused, naming the field
+    rows.add(bad)
+    with pytest.raises(TypeError, match=r"outcome = 2.7 is not allowed: its column 'outcome'"):
+        rows.flush()
     Rec.clear_default("wait")
     assert not hasattr(Rec(1), "wait")

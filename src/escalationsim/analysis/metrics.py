@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from escalationsim.analysis.kpis import KpiInputs, compute
-from escalationsim.analysis.outcomes.daily import DAILY
+from escalationsim.analysis.outcomes.daily import DAILY, QUEUE
 from escalationsim.analysis.stats import ComplaintStats
 from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.engine.model import RunResult
@@ -44,10 +44,7 @@ def daily_series(result: RunResult, counts: np.ndarray) -> pd.DataFrame:
     for m in DAILY:  # the declared columns (analysis.outcomes.daily), in order
         out[m.name] = m.formula(*counts)
     for role, snaps in result.backlog.items():
-        # snapshots are taken at lo, lo + 24, ...
-        snap_days = (lo + 24.0 * np.arange(len(snaps))) / 24.0
-        series = pd.Series(snaps, index=np.floor(snap_days + 1e-9).astype(int))
-        out[f"queue_{role}"] = out["day"].map(series)
+        out[f"queue_{role}"] = QUEUE.formula(out["day"], lo, snaps)
     out.insert(0, "replication", result.replication)
     out.insert(0, "policy", result.policy)
     return out

@@ -21,7 +21,7 @@ from typing import Any
 
 from escalationsim.config.fields import ConfigError
 from escalationsim.config.inert import Inert
-from escalationsim.experiment.inert import inert_reason
+from escalationsim.experiment.inert import idle_everywhere, inert_reason
 
 
 def _parse(overrides: Sequence[str]) -> list[Any]:
@@ -117,9 +117,9 @@ def refuse_in_sweep(jobs: Sequence[tuple[Sequence[str], Inert]]) -> None:
                 raise ConfigError(why)
             for sub in _keys_set(o):
                 verdicts.setdefault(sub, []).append(inert_reason(sub, inert))
-    for key, reasons in verdicts.items():
-        if reasons and all(r is not None for r in reasons):
-            raise ConfigError(f"{key} cannot act in any job of this sweep: {reasons[0]}")
+    idle = idle_everywhere(verdicts)
+    if idle is not None:
+        raise ConfigError(f"{idle[0]} cannot act in any job of this sweep: {idle[1]}")
 
 
 def _is_empty_dict(o: Any) -> bool:

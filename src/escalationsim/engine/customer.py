@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from escalationsim.engine.fields import Field, declare
 from escalationsim.engine.staff import HOUR_SLOTS
 from escalationsim.kernel.codes import (
     ROLE_NONE,
     STATUS_OPEN,
 )
 from escalationsim.kernel.rng import N_UNIFORM
-from escalationsim.kernel.sparse import SparseRecord
+from escalationsim.kernel.sparse import Field, SparseRecord
 
 if TYPE_CHECKING:
     import numpy as np
@@ -118,8 +117,9 @@ DENSE: tuple[Field, ...] = (
 )
 """The journey fields every complaint sets when it is built and changes on most
 contacts: slots of :class:`Customer` (dense columns of the complaint record, packed for
-every complaint), declared with :func:`escalationsim.engine.fields.declare` below; the
-rarely-written ones are declared as class defaults by the modules that write them."""
+every complaint), declared by :mod:`escalationsim.engine.fields` when it is imported;
+the rarely-written ones are declared as class defaults by the modules that write
+them."""
 
 
 class Customer(SparseRecord):
@@ -203,6 +203,3 @@ class Customer(SparseRecord):
         self.u_accept = u_accept
         self.u_first = u_first
         self.u_public = u_public  # decides whether publicity sends it to social first
-
-
-declare(*DENSE)

@@ -7,46 +7,22 @@ through the instance until a complaint sets its own value (the kernel's
 only by the complaints that wrote it (:class:`~escalationsim.kernel.rows.PackedRows`).
 The module that writes such a field declares it here (:func:`declare`): its name, the
 numpy dtype of its column, its default, what it means, and whether it is a column of
-the complaint table (and under which name). The declaration sets the class default and
-gives the recorder its column (:mod:`escalationsim.engine.recorder`), so a new
-per-complaint measurement is one declaration beside the code that counts it; a
-plugin's field (a channel of its own) becomes a column of ``complaints.parquet`` and
-can be summed by a declared reduction.
+the complaint table (and under which name). The declaration sets the class default (not
+for a slot field: the journey fields every complaint sets when built, declared in
+:mod:`escalationsim.engine.customer` and here at import) and gives the recorder its
+column (:mod:`escalationsim.engine.recorder`), so a new per-complaint measurement is one
+declaration beside the code that counts it; a plugin's field (a channel of its own)
+becomes a column of ``complaints.parquet`` and can be summed by a declared reduction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 
 from escalationsim.config.fields import did_you_mean
-
-
-@dataclass(frozen=True)
-class Field:
-    """One per-complaint field: the :class:`Customer` attribute ``name``, the numpy
-    ``dtype`` of its column, its ``default``, what it means, who writes it (``owner``,
-    for messages), and its column in the complaint table (``column``: its name there,
-    the attribute's by default; ``recorded=False``: working state, not a column)."""
-
-    name: str
-    dtype: str
-    default: Any
-    doc: str
-    owner: str
-    column: str = ""
-    recorded: bool = True
-    slot: bool = False
-    """Set for every complaint when its Customer is built (one of ``Customer``'s slots,
-    declared in :mod:`escalationsim.engine.customer`), not a class default: a dense
-    column, packed for every complaint."""
-
-    @property
-    def column_name(self) -> str:
-        return self.column or self.name
-
+from escalationsim.engine.customer import DENSE, Customer
+from escalationsim.kernel.sparse import Field
 
 _DECLARED: dict[str, Field] = {}
 
@@ -57,8 +33,6 @@ def declare(*fields: Field) -> None:
     ``Customer.__init__`` (a slot) declared as a class default, or a name declared by
     another owner or otherwise, is a ValueError naming it; declaring the same field again
     (a module imported twice) is harmless."""
-    from escalationsim.engine.customer import Customer
-
     for f in fields:
         if (f.name in Customer.__slots__) != f.slot:
             raise ValueError(
@@ -82,8 +56,6 @@ def declare(*fields: Field) -> None:
 def declaring(*fields: Field) -> Iterator[None]:
     """Declare ``fields`` for the duration of a ``with`` block (for tests and notebooks:
     a plugin declares its fields once, at import)."""
-    from escalationsim.engine.customer import Customer
-
     new = [f for f in fields if f.name not in _DECLARED]
     declare(*fields)
     try:
@@ -108,5 +80,7 @@ def field(name: str) -> Field:
         hint = did_you_mean(name, _DECLARED)
         raise KeyError(f"no per-complaint field {name!r} is declared{hint}") from None
 
+
+declare(*DENSE)  # the journey fields every Customer sets when built (its slots)
 
 __all__ = ["Field", "declare", "declared", "declaring", "field"]

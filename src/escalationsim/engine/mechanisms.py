@@ -85,7 +85,7 @@ def register(cls: M) -> M:
                 f"{did_you_mean(cls.section, sections)}: name one, or define enabled(scenario)"
             )
     old = _REGISTRY.get(cls.name)
-    if old is not None and old is not cls:
+    if old is not None:
         raise ValueError(
             f"mechanism {cls.name!r} is registered already (by {old.__module__}.{old.__qualname__})"
         )

@@ -170,7 +170,7 @@ LOG_DTYPE = _dtype(JOURNEY)
 fields are taken from the customer table a block at a time: :meth:`ComplaintLog.started`)."""
 
 
-_STARTED_ID = Column("complaint_id", "i8", "journey", "idx")
+_STARTED_ID = _f("idx")
 """The id of each complaint started, kept with its customer's fields."""
 
 

@@ -173,4 +173,15 @@ def inert_reason(key: str, inert: Inert) -> str | None:
     return None
 
 
-__all__ = ["Inert", "inert_reason", "inert_settings"]
+def idle_everywhere(verdicts: dict[str, list[str | None]]) -> tuple[str, str] | None:
+    """The first key that cannot act in any job that sets it, and the reason
+    (``verdicts``: each key's :func:`inert_reason` in each job that sets it); None if
+    every key acts in some job (a social team's head count in a sweep over blended and
+    separate teams)."""
+    for key, reasons in verdicts.items():
+        if reasons and all(r is not None for r in reasons):
+            return key, str(reasons[0])
+    return None
+
+
+__all__ = ["Inert", "idle_everywhere", "inert_reason", "inert_settings"]

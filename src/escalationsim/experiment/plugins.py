@@ -1,9 +1,10 @@
-"""Plugins: modules of other packages that add lever modes, channels or KPIs.
+"""Plugins: modules of other packages that add lever modes, channels, mechanisms or KPIs.
 
 A package declares its modules under the entry-point group ``escalationsim.plugins``
 (in its ``pyproject.toml``: ``[project.entry-points."escalationsim.plugins"]``,
 ``mine = "mypackage.levers"``); importing such a module registers what it defines
-(``@lever``, ``@channels.register``, an entry in the KPI registry). The command loads
+(``@lever``, ``@channels.register``, ``@mechanisms.register``, an entry in the KPI
+registry, a declared field or counter). The command loads
 them before composing its configuration, and worker processes load them before they run.
 """
 
@@ -25,11 +26,12 @@ FAILED: dict[str, str] = {}
 
 def _snapshot() -> Callable[[], None]:
     """The registries' contents now, as a function that puts them back: a plugin that
-    registered a lever mode, a channel, a KPI, a reduction or a counter and then failed
-    leaves nothing behind."""
+    registered a lever mode, a channel, a mechanism, a KPI, a reduction, a counter or a
+    field and then failed leaves nothing behind."""
     from escalationsim.analysis import kpis, reductions
-    from escalationsim.engine import counters
+    from escalationsim.engine import counters, fields, mechanisms
     from escalationsim.engine.channels import registry as channels
+    from escalationsim.engine.customer import Customer
     from escalationsim.policy import registry as levers
 
     modes = {slot: dict(m) for slot, m in levers._MODES.items()}
@@ -37,6 +39,8 @@ def _snapshot() -> Callable[[], None]:
     entries = list(kpis.REGISTRY)
     sums = dict(reductions._REGISTERED)
     declared = dict(counters._DECLARED)
+    mechs = dict(mechanisms._REGISTRY)
+    fields_now = dict(fields._DECLARED)
 
     def restore() -> None:
         for slot, m in levers._MODES.items():
@@ -49,6 +53,13 @@ def _snapshot() -> Callable[[], None]:
         reductions._REGISTERED.update(sums)
         counters._DECLARED.clear()
         counters._DECLARED.update(declared)
+        mechanisms._REGISTRY.clear()
+        mechanisms._REGISTRY.update(mechs)
+        for name, f in list(fields._DECLARED.items()):
+            if name not in fields_now:  # a field the plugin declared: its default goes too
+                del fields._DECLARED[name]
+                if not f.slot:
+                    Customer.clear_default(name)
 
     return restore
 

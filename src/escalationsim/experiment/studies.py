@@ -33,7 +33,7 @@ from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis import robustness as rb
 from escalationsim.config.fields import ConfigError, closest, is_int, is_real
 from escalationsim.experiment import optimize
-from escalationsim.experiment.inert import inert_reason, inert_settings
+from escalationsim.experiment.inert import idle_everywhere, inert_reason, inert_settings
 from escalationsim.experiment.job import SimConfig, validate
 from escalationsim.experiment.runner import Results, simulate
 from escalationsim.experiment.uncertainty import (
@@ -84,10 +84,11 @@ def refuse_inert(
         inert = inert_settings(sim, study=study)
         for key in keys:
             verdicts.setdefault(key, []).append(inert_reason(key, inert))
-    for key, reasons in verdicts.items():
-        if reasons and all(r is not None for r in reasons):
-            where = what or ("any job of this study" if len(reasons) > 1 else "this job")
-            raise ConfigError(f"{key} cannot act in {where}: {reasons[0]}")
+    idle = idle_everywhere(verdicts)
+    if idle is not None:
+        key, why = idle
+        where = what or ("any job of this study" if len(verdicts[key]) > 1 else "this job")
+        raise ConfigError(f"{key} cannot act in {where}: {why}")
 
 
 def with_values(
@@ -332,6 +333,7 @@ def optimise(
 
 __all__ = [
     "RobustnessStudy",
+    "refuse_inert",
     "analyse",
     "compare",
     "optimise",

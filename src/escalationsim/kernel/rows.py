@@ -147,5 +147,12 @@ class PackedRows:
             for attr, value in written.items():
                 col = columns.get(attr)
                 if col is not None:
+                    if type(value) is float and col.dtype.kind in "iub":
+                        # numpy would truncate silently where struct refuses (2.7 into
+                        # an integer column): an error naming the field
+                        raise TypeError(
+                            f"{attr} = {value!r} is not allowed: its column "
+                            f"{self._sparse[attr][0]!r} holds {col.dtype} values"
+                        )
                     col[row] = value
         self._written = []

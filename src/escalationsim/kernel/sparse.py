@@ -14,7 +14,34 @@ entries for the objects that wrote any, nothing for the others.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record built per complaint (the engine's ``Customer``): the
+    attribute ``name``, the numpy ``dtype`` of its column, its ``default``, what it
+    means, who writes it (``owner``, for messages), and its column in the complaint
+    table (``column``: its name there, the attribute's by default; ``recorded=False``:
+    working state, not a column). Declared with
+    :func:`escalationsim.engine.fields.declare`."""
+
+    name: str
+    dtype: str
+    default: Any
+    doc: str
+    owner: str
+    column: str = ""
+    recorded: bool = True
+    slot: bool = False
+    """Set for every object when it is built (one of its class's slots), not a class
+    default: a dense column, packed for every row. Its ``default`` is the value the
+    constructor sets (tests/test_customer.py checks they agree)."""
+
+    @property
+    def column_name(self) -> str:
+        return self.column or self.name
 
 
 class SparseRecord:
@@ -42,4 +69,4 @@ def written(obj: SparseRecord) -> dict[str, Any]:
     return obj.__dict__
 
 
-__all__ = ["SparseRecord", "written"]
+__all__ = ["Field", "SparseRecord", "written"]

@@ -5,4 +5,6 @@ Each theme module (:mod:`.cost`, :mod:`.service`, :mod:`.escalation`, :mod:`.cla
 (:class:`~.base.Kpi`): formula, label, unit, format, bounds, direction, views and
 definition. :mod:`escalationsim.analysis.kpis` assembles them in ``kpis.csv`` order, and
 docs/metrics.md is generated from them (``python -m escalationsim.app.metrics_doc``).
+The columns of ``groups.csv`` (:mod:`.groups`) and ``daily.csv`` (:mod:`.daily`) are
+declared the same way, as a :class:`~.measure.Measure` each.
 """

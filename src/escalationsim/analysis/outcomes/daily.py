@@ -6,6 +6,7 @@ start of the day (``queue_<pool>``, one column per staff pool, after these)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from escalationsim.analysis.outcomes.base import NONNEG, SHARE
 from escalationsim.analysis.outcomes.measure import Measure, by_name
@@ -59,9 +60,17 @@ DAILY: tuple[Measure, ...] = (
 )
 """The columns from the day's counts, in ``daily.csv`` order."""
 
+
+def _queue(days: pd.Series, lo: float, snapshots: np.ndarray) -> pd.Series:
+    """Each day's snapshot of a queue (taken at ``lo``, ``lo + 24``, ...), by day."""
+    snap_days = (lo + 24.0 * np.arange(len(snapshots))) / 24.0
+    series = pd.Series(snapshots, index=np.floor(snap_days + 1e-9).astype(int))
+    return days.map(series)
+
+
 QUEUE = Measure(
     "queue_<pool>",
-    lambda snapshots: snapshots,
+    _queue,
     "requests waiting at the start of the day",
     "requests",
     "{:,.0f}",
@@ -69,7 +78,8 @@ QUEUE = Measure(
     "lower",
     "the pool's queue length at the start of the day (a snapshot every 24 h of the window)",
 )
-"""One column per staff pool, after :data:`DAILY`."""
+"""One column per staff pool, after :data:`DAILY`: ``formula(days, lo, snapshots)``
+with the window's start ``lo`` (h) and the pool's snapshots."""
 
 QUEUE_CEO = Measure(
     "queue_ceo",
