@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from escalationsim.analysis.breakeven import breakeven_table
 from escalationsim.analysis.fairness import outcomes_by_group
 from escalationsim.analysis.ranking import best_policy
 from escalationsim.app.files import write_csv, write_parquet, write_text
 from escalationsim.app.tables import headline_table, to_markdown
+from escalationsim.config.queue_only import QueueOnlyScenario
 from escalationsim.experiment.job import SimConfig
 from escalationsim.experiment.runner import Results
 
@@ -23,7 +25,8 @@ def write_outputs(
     best_on: tuple[str, ...] | list[str] = ("cost_per_complaint", "churn_rate"),
 ) -> list[Path]:
     """complaints.parquet, kpis.csv, summary.csv, paired.csv, best_policy.csv,
-    daily.csv, groups.csv, headline.md and the PNG plots."""
+    daily.csv, breakeven.csv (two policies or more), groups.csv, headline.md and the PNG
+    plots."""
     outdir = Path(outdir)
     written = []
     if complaints and results.complaints is not None:
@@ -36,6 +39,10 @@ def write_outputs(
     if best:
         written.append(write_csv(pd.concat(best, ignore_index=True), outdir / "best_policy.csv"))
     written.append(write_csv(results.daily, outdir / "daily.csv"))
+    if results.kpis["policy"].nunique() > 1 and not isinstance(sim.scenario, QueueOnlyScenario):
+        # each pricing parameter's break-even value, from this run's totals
+        table = breakeven_table(results.kpis, sim.scenario)
+        written.append(write_csv(table, outdir / "breakeven.csv"))
     if results.complaints is not None:
         groups = outcomes_by_group(results.complaints)
         written.append(write_csv(groups, outdir / "groups.csv"))

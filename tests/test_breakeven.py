@@ -1,0 +1,108 @@
+"""Tests for escalationsim.analysis.breakeven: pricing parameters change no behaviour,
+and their break-even values, found from one run, hold when the run is made again at
+that value."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalationsim import simulate
+from escalationsim.analysis.breakeven import PRICING, breakeven_table, fieller
+from tests.conftest import small_config
+
+
+def _set(scenario, key: str, value: float):
+    """``scenario`` with the dotted key set to ``value`` (a copy)."""
+    head, _, rest = key.partition(".")
+    if not rest:
+        return replace(scenario, **{head: value})
+    return replace(scenario, **{head: _set(getattr(scenario, head), rest, value)})
+
+
+def test_fiellers_interval_covers_a_known_break_even_at_its_level():
+    """On data it did not make: 400 sets of 5 paired replications of two lines crossing
+    at x = 500, with noise; the point estimate is close and the 95% interval covers the
+    truth about 95% of the time (decisively between 90% and 99%)."""
+    rng = np.random.default_rng(7)
+    covered, estimates = 0, []
+    for _ in range(400):
+        alpha = -10.0 + rng.normal(0.0, 0.8, 5)
+        beta = 0.02 + rng.normal(0.0, 0.0015, 5)
+        # the truth of this draw's distribution: -E[alpha] / E[beta] = 500
+        x, lo, hi = fieller(alpha, beta)
+        estimates.append(x)
+        covered += lo <= 500.0 <= hi
+    assert 0.90 <= covered / 400 <= 0.99
+    assert abs(np.median(estimates) - 500.0) < 10.0
+    # a slope not distinguishable from 0: the interval is unbounded; one replication: none
+    assert fieller(np.array([-1.0, -1.2, -0.9]), np.array([0.01, -0.01, 0.0]))[1:] == (
+        -math.inf,
+        math.inf,
+    )
+    assert all(math.isnan(v) for v in fieller(np.array([-1.0]), np.array([0.5]))[1:])
+
+
+@pytest.fixture(scope="module")
+def priced():
+    """A short comparison of two policies, 3 replications, records on; and the same with
+    every pricing parameter changed at once."""
+    cfg = small_config("run.replications=3", policies=["rigid_script", "empowered_rep"])
+    scenario = cfg.scenario
+    for p in PRICING:
+        scenario = _set(scenario, p.key, p.current(cfg.scenario) * 1.7 + 1.0)
+    return cfg, simulate(cfg), simulate(replace(cfg, scenario=scenario))
+
+
+def test_a_pricing_parameter_changes_no_behaviour_column(priced):
+    """Changing every pricing parameter leaves every column of the complaint table
+    identical but the costs, the customer value and the fines they price."""
+    _, base, repriced = priced
+    priced_columns = [c for c in base.complaints.columns if c.startswith("cost_")]
+    priced_columns += ["clv", "penalty"]
+    a = base.complaints.drop(columns=priced_columns)
+    b = repriced.complaints.drop(columns=priced_columns)
+    pd.testing.assert_frame_equal(a, b)
+    assert not base.complaints["cost_total"].equals(repriced.complaints["cost_total"])
+
+
+def test_a_break_even_found_after_the_fact_holds_when_run_again(priced):
+    """For each parameter whose break-even falls inside its range, a run at that value
+    gives the two policies the same mean cost per complaint (the lines are exact: only
+    the prices changed), and the value lies inside its interval."""
+    cfg, base, _ = priced
+    table = breakeven_table(base.kpis, cfg.scenario)
+    assert list(table.columns[:8]) == [
+        "parameter",
+        "policy_a",
+        "policy_b",
+        "breakeven",
+        "ci_low",
+        "ci_high",
+        "current",
+        "unit",
+    ]
+    found = table[pd.to_numeric(table["breakeven"], errors="coerce").notna()]
+    assert {"population.clv_median_usd", "churn.horizon_years"} <= set(found["parameter"])
+    for _, row in found[
+        found["parameter"].isin(
+            ["population.clv_median_usd", "churn.horizon_years", "staff.managers.hourly_cost_usd"]
+        )
+    ].iterrows():
+        value = float(row["breakeven"])
+        assert row["ci_low"] <= value <= row["ci_high"], row["parameter"]
+        again = simulate(replace(cfg, scenario=_set(cfg.scenario, row["parameter"], value)))
+        cost = again.kpis.groupby("policy")["cost_per_complaint"].mean()
+        gap = cost[row["policy_a"]] - cost[row["policy_b"]]
+        before = base.kpis.groupby("policy")["cost_per_complaint"].mean()
+        scale = abs(before[row["policy_a"]] - before[row["policy_b"]])
+        assert abs(gap) < 1e-3 * max(scale, 1.0), (row["parameter"], gap, scale)
+    never = table[table["breakeven"] == "never"]
+    assert all(
+        n.startswith(f"{r} stays cheaper")
+        for r, n in zip(never["policy_a"], never["note"], strict=True)
+    )
