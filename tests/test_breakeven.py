@@ -106,3 +106,30 @@ def test_a_break_even_found_after_the_fact_holds_when_run_again(priced):
         n.startswith(f"{r} stays cheaper")
         for r, n in zip(never["policy_a"], never["note"], strict=True)
     )
+
+
+def test_the_report_says_which_pricing_parameters_would_change_the_answer(tmp_path):
+    """One sentence for the cheapest policy against the runner-up, naming each
+    parameter whose break-even is within five times its current value, with its
+    interval and the direction; the others are left to the file."""
+    from escalationsim.app.html_report import breakeven_sentences
+
+    rows = [
+        ("population.clv_median_usd", "a", "b", "880.0", 854.0, 908.0, 600.0, "USD"),
+        ("churn.horizon_years", "a", "b", "0.5", 0.4, 0.6, 1.0, "years"),
+        ("staff.reps.hourly_cost_usd", "a", "b", "9173.4", 8392.0, 10090.0, 40.0, "USD/h"),
+        ("staff.ceo.hourly_cost_usd", "a", "b", "never", None, None, 5000.0, "USD/h"),
+        ("population.clv_median_usd", "a", "c", "700.0", 650.0, 750.0, 600.0, "USD"),
+    ]
+    cols = ["parameter", "policy_a", "policy_b", "breakeven", "ci_low", "ci_high", "current"]
+    pd.DataFrame(rows, columns=[*cols, "unit"]).assign(note="").to_csv(
+        tmp_path / "breakeven.csv", index=False
+    )
+    (sentence,) = breakeven_sentences(tmp_path / "breakeven.csv")
+    assert sentence == (
+        "What would change the answer (breakeven.csv): a stops being cheaper than b if the "
+        "median customer value exceeds 880 USD (95% interval 854 to 908; now 600) or the "
+        "horizon over which churn is charged falls below 0.5 years (95% interval 0.4 to "
+        "0.6; now 1); no other pricing parameter within 5 times its current value does."
+    )
+    assert breakeven_sentences(tmp_path / "missing.csv") == []

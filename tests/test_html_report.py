@@ -186,6 +186,10 @@ def test_the_answer_names_the_cheapest_policy_and_the_assumptions_their_sources(
     assert "scenario.volume_per_day" in text
     assert "assumption: complaints per day of a mid-size consumer business" in text
     assert "escalationsim run.replications=3" in text  # the command that reproduces it
+    # what would change the answer: the pricing parameters' break-even values of the run
+    table = pd.read_csv(run / "breakeven.csv")
+    assert set(table["policy_a"]) == {cost.idxmin()}
+    assert "What would change the answer (breakeven.csv)" in text
 
 
 def test_the_answer_says_what_its_confidence_covers_and_what_the_cheapest_gives_up(run):

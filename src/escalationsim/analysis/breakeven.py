@@ -17,7 +17,8 @@ values of ``x`` at which the paired t-test of ``d(x)`` does not reject 0 (the se
 ``mean(d(x))^2 <= t^2 var(d(x)) / R``, a quadratic inequality in ``x``). A break-even
 outside the parameter's allowed range is ``never``.
 
-``breakeven.csv`` columns: ``parameter``, ``policy_a`` (the cheapest), ``policy_b``,
+``breakeven.csv`` columns: ``parameter``, ``policy_a`` (the cheapest), ``policy_b`` (the
+others, the runner-up first),
 ``breakeven``, ``ci_low``, ``ci_high``, ``current``, ``unit``, and ``note`` (why a value
 is ``never``, unknown, or its interval unbounded).
 """
@@ -218,7 +219,7 @@ def breakeven_table(kpis: pd.DataFrame, scenario: ScenarioConfig) -> pd.DataFram
     for pricing in PRICING:
         current = pricing.current(scenario)
         x_now = pricing.x(current, scenario)
-        for other in means.index:
+        for other in means.sort_values(kind="stable").index:  # the runner-up first
             if other == cheapest:
                 continue
             row = {

@@ -28,6 +28,7 @@ from markupsafe import Markup
 
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import MIN_REPLICATIONS, paired_differences, summarise
+from escalationsim.analysis.breakeven import PRICING
 from escalationsim.analysis.fairness import TIERS
 from escalationsim.analysis.ranking import COVERS, best_policy, verdict
 from escalationsim.app import manifest
@@ -691,6 +692,59 @@ def _command(root: Path) -> str:
     return ""
 
 
+MATTERS = 5.0
+"""A break-even value "matters" to the answer when it is within this factor of the
+parameter's current value (the others are listed in breakeven.csv)."""
+
+
+def _num(v: float) -> str:
+    return f"{v:,.3g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def breakeven_sentences(path: Path) -> list[str]:
+    """What would change the answer: for the cheapest policy against the runner-up, each
+    pricing parameter whose break-even value (``breakeven.csv``) is within
+    :data:`MATTERS` times its current value, in one sentence; none if the file is absent
+    or unreadable."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError):
+        return []
+    if table.empty:
+        return []
+    value = pd.to_numeric(table["breakeven"], errors="coerce")
+    table = table.assign(value=value)
+    a = str(table["policy_a"].iloc[0])
+    b = str(table["policy_b"].iloc[0])  # the runner-up: the file lists it first
+    rows = table[(table["policy_b"] == b) & table["value"].notna()]
+    near = rows[
+        (rows["value"] > 0)
+        & (rows["current"] > 0)
+        & (rows["value"] <= MATTERS * rows["current"])
+        & (rows["value"] >= rows["current"] / MATTERS)
+    ]
+    words = {p.key: p.label for p in PRICING}
+    parts = []
+    for _, r in near.iterrows():
+        way = "exceeds" if r["value"] > r["current"] else "falls below"
+        interval = (
+            f"95% interval {_num(r['ci_low'])} to {_num(r['ci_high'])}; "
+            if pd.notna(r["ci_low"])
+            else ""
+        )
+        parts.append(
+            f"the {words.get(r['parameter'], r['parameter'])} {way} {_num(r['value'])} "
+            f"{r['unit']} ({interval}now {_num(r['current'])})"
+        )
+    tail = f"no other pricing parameter within {MATTERS:g} times its current value does"
+    if not parts:
+        return [f"What would change the answer (breakeven.csv): {tail}."]
+    return [
+        f"What would change the answer (breakeven.csv): {a} stops being cheaper than {b} "
+        f"if {' or '.join(parts)}; {tail}."
+    ]
+
+
 def write_html_report(
     root: Path,
     out: Path,
@@ -731,6 +785,8 @@ def write_html_report(
             tables.append(_table(sub, pols, title))
     else:
         sentences = answer(kpis, summary, policies, groups)
+        if len(jobs) == 1:
+            sentences += breakeven_sentences(jobs[0] / "breakeven.csv")
         tables.append(_table(summary, policies))
     config = _config(root, jobs)
     validation = validation_table(root)
