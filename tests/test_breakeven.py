@@ -133,3 +133,38 @@ def test_the_report_says_which_pricing_parameters_would_change_the_answer(tmp_pa
         "0.6; now 1); no other pricing parameter within 5 times its current value does."
     )
     assert breakeven_sentences(tmp_path / "missing.csv") == []
+
+
+def _priced_again(data: dict, policy: str, values: dict[str, float]) -> float:
+    """The what-if panel's arithmetic (report.html's script), in Python."""
+
+    def x(p: dict, v: float) -> float:
+        return min(1.0, v / p["lifetime"]) if p["kind"] == "horizon" else v
+
+    own = data["policies"][policy]
+    groups: dict[str, list[float]] = {}
+    for p in data["params"]:
+        g = groups.setdefault(p["group"], [own["parts"].get(p["key"], 0.0), 1.0])
+        g[1] *= x(p, values.get(p["key"], p["current"])) / x(p, p["current"])
+    return own["cost"] + sum(part * (factor - 1.0) for part, factor in groups.values())
+
+
+def test_the_what_if_panels_data_price_the_policies_equal_at_the_break_even(priced):
+    """The data report.html embeds for its what-if panel give each policy's cost now, and
+    the two policies the same cost at a break-even value of breakeven.csv (the panel and
+    the file agree); the panel's script is exercised in a browser in test_browser.py."""
+    from escalationsim.analysis.breakeven import whatif
+
+    cfg, base, _ = priced
+    data = whatif(base.kpis, cfg.scenario)
+    means = base.kpis.groupby("policy")["cost_per_complaint"].mean()
+    for policy, cost in means.items():
+        assert _priced_again(data, policy, {}) == pytest.approx(cost, rel=1e-12)
+    table = breakeven_table(base.kpis, cfg.scenario)
+    row = table[table["parameter"] == "population.clv_median_usd"].iloc[0]
+    value = float(row["breakeven"])
+    a, b = (
+        _priced_again(data, row[p], {"population.clv_median_usd": value})
+        for p in ("policy_a", "policy_b")
+    )
+    assert a == pytest.approx(b, rel=1e-9)

@@ -71,3 +71,54 @@ def test_the_report_renders_in_a_browser(tmp_path):
         timeout=120,
     )
     assert shot.exists() and shot.stat().st_size > 50_000
+
+
+WHATIF = """<script>
+window.addEventListener("load", () => {
+  const panel = document.getElementById("whatif");
+  document.body.setAttribute("data-before", panel.getAttribute("data-cheapest"));
+  const key = "population.clv_median_usd";
+  const input = document.querySelector(`#whatif-form input[type=number][data-key="${key}"]`);
+  input.value = "%s";
+  input.dispatchEvent(new Event("input"));
+  document.body.setAttribute("data-after", panel.getAttribute("data-cheapest"));
+});
+</script>"""
+
+
+def test_moving_the_customer_value_past_its_break_even_flips_the_panels_ranking(tmp_path):
+    """report.html's what-if panel, in headless Chromium: with the median customer value
+    set past the break-even value of breakeven.csv, the cheapest policy shown is the other
+    one; just short of it, it is still the run's cheapest."""
+    import pandas as pd
+
+    browser = _chromium()
+    out = tmp_path / "run"
+    proc = run_cli(
+        ["run.replications=3", "run.horizon_days=10", "run.warmup_days=2", "run.drain_days=3"]
+        + ["run.workers=1", "scenario.volume_per_day=300", f"hydra.run.dir={out}"]
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = pd.read_csv(out / "breakeven.csv")
+    row = table[table["parameter"] == "population.clv_median_usd"].iloc[0]
+    value, current = float(row["breakeven"]), float(row["current"])
+    past = value + (value - current) * 0.1  # a tenth beyond the break-even, away from now
+    short = value - (value - current) * 0.1
+    page = (out / "report.html").read_text()
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000"]
+    seen = {}
+    for name, v in (("past", past), ("short", short)):
+        probe = tmp_path / f"{name}.html"
+        probe.write_text(page.replace("</body>", WHATIF % v + "\n</body>", 1))
+        dom = subprocess.run(
+            [browser, *flags, "--dump-dom", probe.as_uri()],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        ).stdout
+        seen[name] = (
+            dom.split('data-before="', 1)[1].split('"', 1)[0],
+            dom.split('data-after="', 1)[1].split('"', 1)[0],
+        )
+    assert seen["past"] == (row["policy_a"], row["policy_b"])
+    assert seen["short"] == (row["policy_a"], row["policy_a"])

@@ -38,6 +38,7 @@ class _Checker(HTMLParser):
         self.ids: list[str] = []
         self.refs: list[str] = []
         self.svgs: list[str] = []  # the title of each plot drawn as inline SVG
+        self.scripts = 0  # inline scripts
         self._cell: dict[str, str] | None = None
         self._title = False
 
@@ -58,8 +59,10 @@ class _Checker(HTMLParser):
                 self.refs += [r[1:] for r in refs if r.startswith("#")]
         if "id" in a:
             self.ids.append(a["id"])
-        if tag in ("script", "link", "iframe", "image", "object", "embed"):
+        if tag in ("link", "iframe", "image", "object", "embed"):
             self.external.append(tag)
+        if tag == "script":  # inline only (the what-if panel's); one with src is external
+            self.scripts += 1
         if tag == "td" and ("data-kpi" in a or "data-case" in a):
             self._cell = {**a, "text": ""}
         if tag == "svg" and a.get("class") == "plot":
@@ -114,6 +117,9 @@ def test_the_page_is_self_contained_and_well_formed(run):
     assert not checker.errors, checker.errors[:5]
     assert checker.stack == [], checker.stack
     assert not checker.external, checker.external
+    # the what-if panel: its data and its script inline, left out when printed
+    assert checker.scripts == 2 and 'id="whatif"' in text
+    assert re.search(r"@media print \{[^@]*\.whatif \{ display: none; \}", text)
     # the plots' ids (clip paths, markers, hatches) are unique on the page, and every
     # reference to one finds it
     assert len(checker.ids) == len(set(checker.ids)), "duplicate ids"

@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,6 +59,9 @@ class Pricing:
     part: Part
     x: Callable[[float, ScenarioConfig], float] = _proportional
     inverse: Callable[[float, ScenarioConfig], float | None] = _proportional
+    group: str = ""
+    """The cost part it scales, when parameters share one (the median customer value and
+    the churn horizon both scale churn: their factors multiply); its key by default."""
 
     def current(self, scenario: ScenarioConfig) -> float:
         node: object = scenario
@@ -145,6 +149,7 @@ PRICING: tuple[Pricing, ...] = (
         0.0,
         1e9,
         _column("cost_churn"),
+        group="churn",
     ),
     Pricing(
         "channels.ceo.deadline_fine_usd",
@@ -163,6 +168,7 @@ PRICING: tuple[Pricing, ...] = (
         _churn_horizon_part,
         _horizon_x,
         _horizon_inverse,
+        group="churn",
     ),
 )
 """The pricing parameters, in ``breakeven.csv`` order."""
@@ -271,4 +277,50 @@ def breakeven_table(kpis: pd.DataFrame, scenario: ScenarioConfig) -> pd.DataFram
     return pd.DataFrame(rows, columns=list(COLUMNS_ALL))
 
 
-__all__ = ["COLUMNS", "PRICING", "Pricing", "breakeven_table", "fieller"]
+def whatif(kpis: pd.DataFrame, scenario: ScenarioConfig) -> dict[str, Any] | None:
+    """What the report's what-if panel needs to price a run again in the browser: each
+    pricing parameter (key, label, unit, current value, allowed range, the cost part it
+    scales and its transform: ``linear``, or ``horizon`` with the customer lifetime) and
+    each policy's mean cost per complaint and mean cost part per complaint by parameter.
+    A policy's cost at other prices is then its cost now plus, for each cost part, the
+    part times (the product of its parameters' ``x(p) / x(p_now)``, minus 1): exact, as
+    the costs are lines in each parameter (see the module doc). None with fewer than two
+    policies."""
+    policies = list(dict.fromkeys(kpis["policy"]))
+    if len(policies) < 2:
+        return None
+    params = []
+    costs: dict[str, dict[str, Any]] = {}
+    for policy in policies:
+        rows = kpis[kpis["policy"] == policy]
+        costs[policy] = {"cost": float(rows["cost_per_complaint"].mean()), "parts": {}}
+    for pricing in PRICING:
+        current = pricing.current(scenario)
+        if pricing.x(current, scenario) == 0:
+            continue  # nothing in the run to scale
+        parts = {}
+        for policy in policies:
+            rows = kpis[kpis["policy"] == policy]
+            part = rows.apply(lambda row, p=pricing: p.part(row, scenario), axis=1)
+            parts[policy] = float((part / rows["complaints"]).mean())
+        if not all(np.isfinite(list(parts.values()))) or not any(parts.values()):
+            continue  # unknown, or prices nothing in this run
+        for policy, value in parts.items():
+            costs[policy]["parts"][pricing.key] = value
+        params.append(
+            {
+                "key": pricing.key,
+                "label": pricing.label,
+                "unit": pricing.unit,
+                "current": current,
+                "low": pricing.low,
+                "high": pricing.high,
+                "group": pricing.group or pricing.key,
+                "kind": "horizon" if pricing.x is _horizon_x else "linear",
+                "lifetime": scenario.churn.lifetime_years,
+            }
+        )
+    return {"params": params, "policies": costs}
+
+
+__all__ = ["COLUMNS", "PRICING", "Pricing", "breakeven_table", "fieller", "whatif"]

@@ -28,12 +28,13 @@ from markupsafe import Markup
 
 from escalationsim.analysis import kpis as kpi_registry
 from escalationsim.analysis.aggregate import MIN_REPLICATIONS, paired_differences, summarise
-from escalationsim.analysis.breakeven import PRICING
+from escalationsim.analysis.breakeven import PRICING, whatif
 from escalationsim.analysis.fairness import TIERS
 from escalationsim.analysis.ranking import COVERS, best_policy, verdict
 from escalationsim.app import manifest
 from escalationsim.app.files import write_text
 from escalationsim.app.tables import fmt_value, summary_cell
+from escalationsim.config.queue_only import QueueOnlyScenario
 
 if TYPE_CHECKING:
     from escalationsim.app.study import StudyReport
@@ -745,6 +746,26 @@ def breakeven_sentences(path: Path) -> list[str]:
     ]
 
 
+def whatif_panel(job: Path, kpis: pd.DataFrame) -> dict[str, Any] | None:
+    """The what-if panel's data for a run (:func:`escalationsim.analysis.breakeven.whatif`,
+    priced in the run's own scenario, read from its recorded configuration); None for a
+    queue-only run, a run of one policy or a configuration this version cannot read."""
+    path = job / ".hydra" / "config.yaml"
+    if not path.exists():
+        return None
+    try:
+        from omegaconf import OmegaConf
+
+        from escalationsim.app.schema import to_sim_config
+
+        sim, _ = to_sim_config(OmegaConf.load(path))
+    except Exception:  # an older or edited configuration: the page goes without the panel
+        return None
+    if isinstance(sim.scenario, QueueOnlyScenario):
+        return None
+    return whatif(kpis.drop(columns=["job"], errors="ignore"), sim.scenario)
+
+
 def write_html_report(
     root: Path,
     out: Path,
@@ -764,6 +785,7 @@ def write_html_report(
     policies = list(dict.fromkeys(kpis["policy"]))
     sentences: list[str] = []
     tables = []
+    panel = None
     note = "Mean over replications, with the 95% confidence interval in brackets."
     if study is not None:
         sentences = list(study.answer)
@@ -787,6 +809,7 @@ def write_html_report(
         sentences = answer(kpis, summary, policies, groups)
         if len(jobs) == 1:
             sentences += breakeven_sentences(jobs[0] / "breakeven.csv")
+            panel = whatif_panel(jobs[0], kpis)
         tables.append(_table(summary, policies))
     config = _config(root, jobs)
     validation = validation_table(root)
@@ -802,6 +825,7 @@ def write_html_report(
         subtitle=(f"{len(jobs)} run(s); swept: {', '.join(keys)}" if keys else "one run")
         + f"; policies: {', '.join(policies)}",
         answer=sentences,
+        whatif=panel,
         tables=tables,
         table_note=note,
         study_tables=study.html_tables if study is not None else [],
