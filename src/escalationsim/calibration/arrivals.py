@@ -1,0 +1,146 @@
+"""Arrivals: rates by channel, day of week and hour; Poisson or over-dispersed; the
+day-level busyness factor.
+
+Every contact of the log counts as an arrival on its channel (the offered load). The
+observed period is every whole day from the first arrival's to the last one's, days
+without contacts included (a day with none is a count of 0, not a missing day).
+
+- ``arrival_rate_per_hour`` (per channel, day of week, hour): the mean count over the
+  days of that weekday, with the exact Poisson interval (from the chi-square quantiles
+  of the total).
+- ``arrival_dispersion`` (per channel): the index of dispersion (variance over mean of
+  the counts of a cell over its days), pooled over the cells; under Poisson it is 1 and
+  its sum is chi-square, whose p-value is ``p_value`` (Brown et al. 2005; real counts
+  vary more: Avramidis, Deslauriers & L'Ecuyer 2004). Interval: the chi-square one of a
+  variance ratio.
+- ``busyness_cv`` (per channel): the coefficient of variation of a gamma factor that
+  multiplies every hour of a day (a busy or a quiet day: Avramidis et al.'s
+  Poisson-gamma model), from the day totals by moments: a weekday's variance is
+  ``mu + cv^2 mu^2`` when its mean is ``mu``; 0 when the days vary no more than Poisson
+  counts do. Interval: a percentile bootstrap of the days within each weekday (seeded).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from escalationsim.calibration.fits import table
+
+BOOTSTRAP = 400
+"""Resamples of the days behind the busyness interval."""
+
+
+def counts(log: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per channel, the contacts that arrived in each hour of each day of the observed
+    period: a frame indexed by date, one column per hour 0-23, zeros where none came."""
+    times = log["arrived_at"]
+    days = pd.date_range(times.min().normalize(), times.max().normalize(), freq="D")
+    out = {}
+    for channel, sub in log.groupby("channel", sort=True):
+        t = sub["arrived_at"]
+        frame = (
+            pd.DataFrame({"date": t.dt.normalize(), "hour": t.dt.hour})
+            .value_counts()
+            .unstack("hour", fill_value=0)
+            .reindex(index=days, columns=range(24), fill_value=0)
+        )
+        out[str(channel)] = frame
+    return out
+
+
+def _poisson_interval(total: int, n: int) -> tuple[float, float]:
+    lo = stats.chi2.ppf(0.025, 2 * total) / 2.0 / n if total > 0 else 0.0
+    hi = stats.chi2.ppf(0.975, 2 * total + 2) / 2.0 / n
+    return float(lo), float(hi)
+
+
+def _busyness(days: pd.Series, weekday: np.ndarray) -> float:
+    """The moment estimate of the day factor's cv from day totals by weekday."""
+    num = den = 0.0
+    for w in np.unique(weekday):
+        x = days[weekday == w]
+        if len(x) < 2:
+            continue
+        m, s2 = float(x.mean()), float(x.var(ddof=1))
+        num += len(x) * (s2 - m)
+        den += len(x) * m * m
+    if den <= 0:
+        return math.nan
+    return math.sqrt(max(num / den, 0.0))
+
+
+def fit_arrivals(log: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """The arrival fits of ``log`` (see the module doc) as ``fits.csv`` rows."""
+    rows: list[dict] = []
+    rng = np.random.default_rng(seed)
+    for channel, frame in counts(log).items():
+        weekday = frame.index.day_of_week.to_numpy()
+        stat, dof = 0.0, 0
+        for w in range(7):
+            block = frame[weekday == w]
+            n = len(block)
+            if n == 0:
+                continue
+            for hour in range(24):
+                x = block[hour].to_numpy()
+                total, mean = int(x.sum()), float(x.mean())
+                lo, hi = _poisson_interval(total, n)
+                rows.append(
+                    {
+                        "quantity": "arrival_rate_per_hour",
+                        "channel": channel,
+                        "day": w,
+                        "hour": hour,
+                        "estimate": mean,
+                        "ci_low": lo,
+                        "ci_high": hi,
+                        "method": "mean count over the days (exact Poisson interval)",
+                        "n": n,
+                    }
+                )
+                if n >= 2 and mean > 0:
+                    stat += float(((x - mean) ** 2).sum() / mean)
+                    dof += n - 1
+        if dof > 0:
+            rows.append(
+                {
+                    "quantity": "arrival_dispersion",
+                    "channel": channel,
+                    "estimate": stat / dof,
+                    "ci_low": stat / stats.chi2.ppf(0.975, dof),
+                    "ci_high": stat / stats.chi2.ppf(0.025, dof),
+                    "method": "index of dispersion pooled over day-of-week x hour cells "
+                    "(chi-square test of Poisson)",
+                    "n": dof,
+                    "p_value": float(stats.chi2.sf(stat, dof)),
+                }
+            )
+        days = frame.sum(axis=1)
+        cv = _busyness(days, weekday)
+        if not math.isnan(cv):
+            draws = []
+            groups = [np.flatnonzero(weekday == w) for w in range(7)]
+            for _ in range(BOOTSTRAP):  # resample days within each weekday
+                pick = np.concatenate([rng.choice(g, len(g)) for g in groups if len(g)])
+                draws.append(_busyness(days.iloc[pick].reset_index(drop=True), weekday[pick]))
+            lo, hi = np.nanpercentile(draws, [2.5, 97.5])
+            rows.append(
+                {
+                    "quantity": "busyness_cv",
+                    "channel": channel,
+                    "estimate": cv,
+                    "ci_low": float(lo),
+                    "ci_high": float(hi),
+                    "method": "moments of the day totals by weekday (gamma day factor; "
+                    "percentile bootstrap of the days)",
+                    "n": len(days),
+                }
+            )
+    return table(rows)
+
+
+__all__ = ["counts", "fit_arrivals"]

@@ -1,0 +1,212 @@
+"""The contact log a user brings: its schema, a column mapping for any export, and a
+data-quality report that counts every row kept, repaired or dropped, and why.
+
+One row per contact (docs/data.md has the table): ``contact_id``, ``ticket_id``,
+``channel`` (a channel of the scenario: ``phone``, ``email``, ``social``, ``ceo``),
+``arrived_at``, ``answered_at``, ``abandoned_at``, ``ended_at``, ``resolved_at``,
+``outcome`` and optional columns. A mapping (a dict, or a YAML file with ``columns:``
+and ``channels:``) renames an export's own column names and channel labels onto the
+schema. Times are ISO 8601; naive ones are read in the given time zone, aware ones
+converted to it.
+
+Nothing is dropped silently: :class:`Quality` counts each reason. A file that cannot be
+used at all (missing, empty, without a required column, or with no usable row) stops
+with a :class:`DataError` naming the file, and the column or the row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from escalationsim.config.fields import ConfigError
+
+CHANNELS: tuple[str, ...] = ("phone", "email", "social", "ceo")
+"""The channel names a log may use (the scenario's; a mapping renames a log's own)."""
+
+OUTCOMES: tuple[str, ...] = ("resolved", "refused", "abandoned", "unanswered", "pending")
+
+REQUIRED: tuple[str, ...] = (
+    "contact_id",
+    "ticket_id",
+    "channel",
+    "arrived_at",
+    "answered_at",
+    "ended_at",
+    "outcome",
+)
+"""Columns every log has (``answered_at`` and ``ended_at`` may be empty in a row)."""
+
+OPTIONAL: tuple[str, ...] = (
+    "customer_id",
+    "abandoned_at",
+    "resolved_at",
+    "needs_exception",
+    "compensation_usd",
+    "followers",
+)
+
+TIMES: tuple[str, ...] = ("arrived_at", "answered_at", "abandoned_at", "ended_at", "resolved_at")
+
+
+class DataError(ConfigError):
+    """A data file that cannot be used: the message names the file, and the column or
+    the row."""
+
+
+@dataclass
+class Quality:
+    """What reading a log did to its rows: how many were read and kept, and for each
+    reason how many were dropped, repaired, or kept with a warning."""
+
+    file: str
+    read: int = 0
+    kept: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
+    repaired: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def drop(self, reason: str, n: int) -> None:
+        if n:
+            self.dropped[reason] = self.dropped.get(reason, 0) + int(n)
+
+    def table(self) -> pd.DataFrame:
+        """One row per count: ``what`` (read, kept, dropped, repaired), ``reason``,
+        ``rows``; the warnings after, with no count."""
+        rows = [("read", "", self.read), ("kept", "", self.kept)]
+        rows += [("dropped", r, n) for r, n in self.dropped.items()]
+        rows += [("repaired", r, n) for r, n in self.repaired.items()]
+        rows += [("warning", w, pd.NA) for w in self.warnings]
+        return pd.DataFrame(rows, columns=["what", "reason", "rows"])
+
+
+def load_mapping(mapping: Mapping[str, Any] | str | Path | None) -> dict[str, dict[str, str]]:
+    """A column mapping: ``{"columns": {their_name: schema_name}, "channels": {their_label:
+    channel}}``, given as a dict or a YAML file; a bad file is a DataError naming it."""
+    if mapping is None:
+        return {"columns": {}, "channels": {}}
+    if isinstance(mapping, str | Path):
+        path = Path(mapping)
+        try:
+            mapping = yaml.safe_load(path.read_text())
+        except (OSError, yaml.YAMLError) as err:
+            raise DataError(f"{path}: cannot read the mapping: {err}") from None
+        where = str(path)
+    else:
+        where = "mapping"
+    if not isinstance(mapping, Mapping):
+        raise DataError(f"{where}: must be a mapping with keys columns and channels")
+    unknown = set(mapping) - {"columns", "channels"}
+    if unknown:
+        raise DataError(f"{where}: unknown keys {sorted(unknown)} (allowed: columns, channels)")
+    out = {}
+    for key in ("columns", "channels"):
+        part = mapping.get(key) or {}
+        if not isinstance(part, Mapping):
+            raise DataError(f"{where}: {key} must map names to names")
+        out[key] = {str(k): str(v) for k, v in part.items()}
+    bad = sorted(set(out["columns"].values()) - {*REQUIRED, *OPTIONAL})
+    if bad:
+        raise DataError(f"{where}: columns maps onto {bad}, which are not columns of the schema")
+    bad = sorted(set(out["channels"].values()) - set(CHANNELS))
+    if bad:
+        raise DataError(f"{where}: channels maps onto {bad}: channels are {list(CHANNELS)}")
+    return out
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    try:
+        if path.suffix.lower() in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except Exception as err:  # a file pandas cannot parse at all
+        raise DataError(f"{path}: cannot be read as a table: {err}") from None
+
+
+def _times(col: pd.Series, tz: str, where: str) -> pd.Series:
+    """ISO 8601 strings (or datetimes) as times in ``tz`` (naive ones read in it, aware
+    ones converted); unparseable ones NaT. A column mixing the two is a DataError."""
+    try:
+        parsed = pd.to_datetime(col, errors="coerce", format="ISO8601")
+    except (ValueError, TypeError) as err:
+        raise DataError(
+            f"{where}: mixes times with and without a UTC offset ({err}); give every time "
+            "an offset, or none (then the time zone given is used)"
+        ) from None
+    if not isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    return parsed.dt.tz_convert(tz)
+
+
+def read_log(
+    path: str | Path,
+    mapping: Mapping[str, Any] | str | Path | None = None,
+    tz: str = "UTC",
+) -> tuple[pd.DataFrame, Quality]:
+    """The contact log in ``path`` (CSV or Parquet) as a DataFrame in the schema, and
+    what reading it did (:class:`Quality`). Rows that cannot be used are dropped and
+    counted by reason: a time that cannot be read (``arrived_at`` always; another when
+    given), an unknown channel or outcome, a repeated ``contact_id`` (the first kept), a
+    contact answered before it arrived or ended before it was answered."""
+    path = Path(path)
+    maps = load_mapping(mapping)
+    raw = _read_table(path).rename(columns=maps["columns"])
+    quality = Quality(str(path), read=len(raw))
+    missing = [c for c in REQUIRED if c not in raw.columns]
+    if missing:
+        raise DataError(
+            f"{path}: no column {missing[0]!r} (required: {list(REQUIRED)}; a mapping file "
+            "renames an export's own columns)"
+        )
+    if raw.empty:
+        raise DataError(f"{path}: no rows")
+    df = raw[[c for c in (*REQUIRED, *OPTIONAL) if c in raw.columns]].copy()
+    df["row"] = range(2, len(df) + 2)  # the row in the file (1 is the header)
+    df["channel"] = df["channel"].astype(str).str.strip().replace(maps["channels"])
+    df["outcome"] = df["outcome"].astype(str).str.strip().str.lower()
+    for col in (c for c in TIMES if c in df.columns):
+        given = df[col].notna() & (df[col].astype(str).str.strip() != "")
+        df[col] = _times(df[col], tz, f"{path}, column {col}")
+        bad = given & df[col].isna()
+        if col == "arrived_at":
+            bad = bad | ~given
+        quality.drop(f"{col} is not a time (ISO 8601)", int(bad.sum()))
+        df = df[~bad]
+    bad = ~df["channel"].isin(CHANNELS)
+    for label, n in df.loc[bad, "channel"].value_counts().items():
+        quality.drop(f"channel {label!r} is not one of {list(CHANNELS)} (map it)", n)
+    df = df[~bad]
+    bad = ~df["outcome"].isin(OUTCOMES)
+    quality.drop(f"outcome is not one of {list(OUTCOMES)}", int(bad.sum()))
+    df = df[~bad]
+    dup = df["contact_id"].duplicated(keep="first")
+    quality.drop("contact_id repeated (the first kept)", int(dup.sum()))
+    df = df[~dup]
+    early = df["answered_at"].notna() & (df["answered_at"] < df["arrived_at"])
+    quality.drop("answered before it arrived", int(early.sum()))
+    df = df[~early]
+    early = df["ended_at"].notna() & df["answered_at"].notna()
+    early &= df["ended_at"] < df["answered_at"]
+    quality.drop("ended before it was answered", int(early.sum()))
+    df = df[~early]
+    if df.empty:
+        reasons = "; ".join(f"{n} {r}" for r, n in quality.dropped.items())
+        raise DataError(f"{path}: no usable row ({reasons})")
+    seconds = df["arrived_at"].dt.second + df["arrived_at"].dt.microsecond
+    if len(df) >= 20 and (seconds == 0).mean() > 0.9:
+        quality.warnings.append(
+            "arrival times are rounded to the minute: counts per hour are unaffected, but "
+            "gaps between arrivals look less random than they are (Kim & Whitt 2014)"
+        )
+    quality.kept = len(df)
+    return df.sort_values(["arrived_at", "row"], kind="stable").reset_index(drop=True), quality
+
+
+__all__ = ["CHANNELS", "DataError", "OUTCOMES", "Quality", "load_mapping", "read_log"]

@@ -1,0 +1,142 @@
+"""Tests for escalationsim.calibration (the contact log and the arrival fits), on logs
+made by a generator of the tests' own with known truth, not by the simulator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from escalationsim.calibration.arrivals import fit_arrivals
+from escalationsim.calibration.fits import COLUMNS
+from escalationsim.calibration.log import DataError, read_log
+
+PROFILE = np.array(
+    [2, 1, 1, 1, 1, 2, 4, 8, 14, 18, 20, 20, 18, 18, 20, 20, 18, 14, 10, 8, 6, 4, 3, 2]
+)
+"""Phone arrivals per hour of a weekday (weekends at half)."""
+
+
+def generate(weeks: int, cv: float, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """A phone log of ``weeks`` weeks from 2026-01-05 (a Monday): Poisson counts per hour
+    at PROFILE (halved on weekends), each day's rates times a gamma factor of mean 1 and
+    coefficient of variation ``cv`` (none if 0), arrival times uniform in their hour.
+    Returns the log and the true rates by weekday and hour."""
+    rng = np.random.default_rng(seed)
+    truth = np.array([PROFILE * (0.5 if w >= 5 else 1.0) for w in range(7)], dtype=float)
+    rows = []
+    start = pd.Timestamp("2026-01-05")
+    for d in range(7 * weeks):
+        factor = rng.gamma(1 / cv**2, cv**2) if cv > 0 else 1.0
+        for h in range(24):
+            for _ in range(rng.poisson(truth[d % 7, h] * factor)):
+                at = start + pd.Timedelta(days=d, hours=h, seconds=float(rng.uniform(0, 3600)))
+                rows.append(at)
+    n = len(rows)
+    log = pd.DataFrame(
+        {
+            "contact_id": np.arange(n),
+            "ticket_id": np.arange(n),
+            "channel": "phone",
+            "arrived_at": [t.isoformat() for t in rows],
+            "answered_at": "",
+            "ended_at": "",
+            "outcome": "resolved",
+        }
+    )
+    return log, truth
+
+
+def _fit(tmp_path, log: pd.DataFrame) -> pd.DataFrame:
+    path = tmp_path / "log.csv"
+    log.to_csv(path, index=False)
+    frame, quality = read_log(path)
+    assert quality.kept == quality.read == len(log)
+    return fit_arrivals(frame)
+
+
+def test_rates_cover_the_truth_and_poisson_counts_are_not_called_over_dispersed(tmp_path):
+    """Poisson arrivals (no day factor): the 168 hourly rates' 95% intervals cover the
+    true rates at about their level, the dispersion test does not reject Poisson, and
+    the busyness interval includes 0."""
+    log, truth = generate(weeks=8, cv=0.0, seed=11)
+    fits = _fit(tmp_path, log)
+    assert list(fits.columns[: len(COLUMNS)]) == list(COLUMNS)
+    rates = fits[fits["quantity"] == "arrival_rate_per_hour"]
+    assert len(rates) == 7 * 24 and set(rates["n"]) == {8}
+    true = truth[rates["day"].astype(int), rates["hour"].astype(int)]
+    covered = ((rates["ci_low"] <= true) & (true <= rates["ci_high"])).mean()
+    assert 0.88 <= covered <= 0.995
+    disp = fits[fits["quantity"] == "arrival_dispersion"].iloc[0]
+    assert disp["p_value"] > 0.01 and disp["ci_low"] <= 1.0 <= disp["ci_high"]
+    busy = fits[fits["quantity"] == "busyness_cv"].iloc[0]
+    assert busy["ci_low"] == 0.0 or busy["ci_low"] < 0.05
+
+
+def test_busy_and_quiet_days_are_detected_and_their_spread_recovered(tmp_path):
+    """A gamma day factor of cv 0.25: the dispersion test rejects Poisson decisively and
+    the busyness interval excludes 0 and covers 0.25."""
+    log, _ = generate(weeks=12, cv=0.25, seed=5)
+    fits = _fit(tmp_path, log)
+    disp = fits[fits["quantity"] == "arrival_dispersion"].iloc[0]
+    assert disp["p_value"] < 1e-6 and disp["ci_low"] > 1.0
+    busy = fits[fits["quantity"] == "busyness_cv"].iloc[0]
+    assert busy["ci_low"] > 0.05 and busy["ci_low"] <= 0.25 <= busy["ci_high"]
+
+
+def test_bad_rows_are_counted_by_reason_and_an_unusable_file_names_what_is_wrong(tmp_path):
+    """Each class of bad row is dropped and counted, nothing silently; a file without a
+    required column, or without a usable row, stops naming the file and the column."""
+    rows = {
+        "contact_id": [1, 2, 2, 3, 4, 5, 6, 7],
+        "ticket_id": [1, 2, 2, 3, 4, 5, 6, 7],
+        "channel": ["Phone line", "email", "email", "fax", "phone", "phone", "phone", "phone"],
+        "arrived_at": [
+            "2026-01-05T09:00:10",
+            "2026-01-05T09:10:00",
+            "2026-01-05T09:10:00",
+            "2026-01-05T10:00:00",
+            "yesterday",
+            "2026-01-05T11:00:00",
+            "2026-01-05T12:00:00",
+            "2026-01-05T13:00:00",
+        ],
+        "answered_at": ["2026-01-05T09:01:00", "", "", "", "", "2026-01-05T10:59:00", "", ""],
+        "ended_at": ["2026-01-05T09:05:00", "", "", "", "", "", "", "2026-01-05T12:00:00"],
+        "outcome": [
+            "resolved",
+            "pending",
+            "pending",
+            "resolved",
+            "resolved",
+            "resolved",
+            "won",
+            "resolved",
+        ],
+    }
+    rows["answered_at"][7] = "2026-01-05T13:01:00"
+    path = tmp_path / "log.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    frame, quality = read_log(path, mapping={"channels": {"Phone line": "phone"}})
+    assert quality.read == 8 and quality.kept == 2 == len(frame)
+    assert quality.kept + sum(quality.dropped.values()) == quality.read
+    assert set(frame["contact_id"]) == {"1", "2"}
+    reasons = " | ".join(quality.dropped)
+    for why in (
+        "arrived_at is not a time",
+        "channel 'fax'",
+        "outcome is not one of",
+        "contact_id repeated",
+        "answered before it arrived",
+        "ended before it was answered",
+    ):
+        assert why in reasons, why
+    pd.DataFrame(rows).drop(columns=["outcome"]).to_csv(tmp_path / "no_outcome.csv", index=False)
+    with pytest.raises(DataError, match=r"no_outcome.csv: no column 'outcome'"):
+        read_log(tmp_path / "no_outcome.csv")
+    only_bad = pd.DataFrame(rows).iloc[[3]]
+    only_bad.to_csv(tmp_path / "bad.csv", index=False)
+    with pytest.raises(DataError, match=r"bad.csv: no usable row \(1 channel 'fax'"):
+        read_log(tmp_path / "bad.csv")
+    with pytest.raises(DataError, match="channels maps onto \\['fax'\\]"):
+        read_log(path, mapping={"channels": {"x": "fax"}})
