@@ -140,3 +140,42 @@ def test_bad_rows_are_counted_by_reason_and_an_unusable_file_names_what_is_wrong
         read_log(tmp_path / "bad.csv")
     with pytest.raises(DataError, match="channels maps onto \\['fax'\\]"):
         read_log(path, mapping={"channels": {"x": "fax"}})
+
+
+def _handled(x_minutes: np.ndarray) -> pd.DataFrame:
+    """A log of phone contacts handled for ``x_minutes``, one a minute from a Monday."""
+    start = pd.Timestamp("2026-01-05T08:00:00", tz="UTC")
+    arrived = start + pd.to_timedelta(np.arange(len(x_minutes)), unit="min")
+    answered = arrived + pd.Timedelta(seconds=20)
+    return pd.DataFrame(
+        {
+            "channel": "phone",
+            "arrived_at": arrived,
+            "answered_at": answered,
+            "ended_at": answered + pd.to_timedelta(x_minutes, unit="min"),
+        }
+    )
+
+
+@pytest.mark.parametrize("truth", ["lognormal", "gamma"])
+def test_handle_times_recover_the_mean_and_cv_and_the_distribution_that_made_them(truth):
+    """Handle times drawn (by numpy, not the simulator) from a lognormal or a gamma of
+    mean 6 minutes and cv 0.8: AIC picks the family that made them, and the mean's and
+    the cv's intervals cover 6 and 0.8."""
+    from escalationsim.calibration.handling import fit_handle_times
+
+    rng = np.random.default_rng(3)
+    mean, cv, n = 6.0, 0.8, 3000
+    if truth == "lognormal":
+        s = np.sqrt(np.log1p(cv**2))
+        x = rng.lognormal(np.log(mean) - s * s / 2, s, n)
+    else:
+        x = rng.gamma(1 / cv**2, mean * cv**2, n)
+    fits = fit_handle_times(_handled(x))
+    ranked = fits[fits["quantity"] == "handle_time_candidate"]
+    assert ranked.iloc[0]["dist"] == truth
+    assert list(ranked["aic"]) == sorted(ranked["aic"])
+    for quantity, value in (("handle_time_mean_min", mean), ("handle_time_cv", cv)):
+        row = fits[fits["quantity"] == quantity].iloc[0]
+        assert row["ci_low"] <= value <= row["ci_high"], quantity
+        assert f"AIC prefers {truth}" in row["method"]
