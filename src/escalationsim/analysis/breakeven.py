@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from escalationsim.analysis.outcomes.operations import util_name
 from escalationsim.config.scenario import ChurnAccounting, ScenarioConfig, StaffBasis
 from escalationsim.engine.staff import WORK_POOLS
 
@@ -70,16 +71,12 @@ class Pricing:
         return float(node)  # type: ignore[arg-type]
 
 
-def _util_name(pool: str) -> str:
-    return "util_exec" if pool == "exec_office" else f"util_{pool}"
-
-
 def _staff(pool: str) -> Part:
     def part(row: pd.Series, scenario: ScenarioConfig) -> float:
         busy = float(row[f"cost_staff_{pool}"])
         if scenario.costs.staff_basis != StaffBasis.paid:
             return busy
-        util = float(row[_util_name(pool)])  # busy / paid hours: paid cost = busy / util
+        util = float(row[util_name(pool)])  # busy / paid hours: paid cost = busy / util
         if math.isnan(util):  # no paid hours: the pool costs nothing
             return 0.0
         return busy / util if util > 0 else math.nan  # idle all along: paid cost unknown

@@ -82,9 +82,14 @@ VOLUME: list[Kpi | Family] = [
 ]
 
 
+def util_name(pool: str) -> str:
+    """The utilisation KPI of staff pool ``pool`` (``util_exec`` for the executive office)."""
+    return "util_exec" if pool == "exec_office" else f"util_{pool}"
+
+
 def _utilisation() -> Iterable[Kpi]:
     for pool in POOLS:
-        name = "util_exec" if pool == "exec_office" else f"util_{pool}"
+        name = util_name(pool)
         ceo = pool == "ceo"
         yield Kpi(
             name,
