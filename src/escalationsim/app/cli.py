@@ -64,6 +64,10 @@ def check_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> tuple[SimCon
 
         check_optimize(sim, app)
     validate_validation(app.validation, require_cases=app.job == "validation")
+    if app.job == "calibrate":
+        from escalationsim.app.calibrate import check as check_calibrate
+
+        check_calibrate(app.calibrate)
     refuse(overrides, job_inert(sim, app))
     refuse_varied(sim, app, overrides)
     return sim, app
@@ -73,7 +77,17 @@ def _job_inert(sim: SimConfig, app: AppConfig) -> dict[str, str]:
     compared = [app.optimize.policy] if app.job == "optimize" else None
     # a study's job, or a configuration that declares a study's uncertainties
     study = app.robustness.scenario >= 0 or bool(app.uncertainty)
-    return inert_settings(sim, app.job, app.output.complaints, compared, study)
+    out = inert_settings(sim, app.job, app.output.complaints, compared, study)
+    if app.job != "compare":
+        out["output.contact_log"] = (
+            "only a comparison writes contacts.parquet (the runs' contacts); drop "
+            "experiment=... to run one"
+        )
+    if not app.output.contact_log or app.job != "compare":
+        out["output.contact_log_start"] = (
+            "it dates contacts.parquet, which is written only with output.contact_log=true"
+        )
+    return out
 
 
 def refuse_varied(sim: SimConfig, app: AppConfig, overrides: Sequence[str]) -> None:
@@ -167,7 +181,7 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     )
     t0 = time.perf_counter()
     with ProgressBar(enabled=app.output.progress) as bar:
-        results = simulate(sim, progress=bar)
+        results = simulate(sim, progress=bar, contacts=app.output.contact_log)
     pr = sim.run.precision
     if pr.kpi:
         used = int(results.kpis["replication"].nunique())
@@ -187,6 +201,7 @@ def compare_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
         plots=app.output.plots,
         complaints=app.output.complaints,
         best_on=app.output.best_on,
+        contact_log_start=app.output.contact_log_start,
     )
     if app.robustness.scenario >= 0:
         from escalationsim.app.files import write_csv
@@ -250,10 +265,18 @@ def optimize_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     return code
 
 
+def calibrate_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
+    """Fit a scenario to a contact log (app/calibrate.py)."""
+    from escalationsim.app.calibrate import calibrate_job as run_calibrate
+
+    return run_calibrate(app.calibrate, outdir)
+
+
 JOBS: dict[str, Callable[[SimConfig, AppConfig, Path], int]] = {
     "compare": compare_job,
     "validation": validation_job,
     "optimize": optimize_job,
+    "calibrate": calibrate_job,
 }
 
 
@@ -424,6 +447,7 @@ SECTIONS = (
     "uncertainty",
     "robustness",
     "optimize",
+    "calibrate",
     "experiment",
 )
 """Top-level keys a folder name may interpolate (``${run.seed}``, ``${hydra.job.num}``...)."""

@@ -23,14 +23,20 @@ def write_outputs(
     plots: bool = True,
     complaints: bool = True,
     best_on: tuple[str, ...] | list[str] = ("cost_per_complaint", "churn_rate"),
+    contact_log_start: str = "2026-01-05",
 ) -> list[Path]:
-    """complaints.parquet, kpis.csv, summary.csv, paired.csv, best_policy.csv,
-    daily.csv, breakeven.csv (two policies or more), groups.csv, headline.md and the PNG
-    plots."""
+    """complaints.parquet, contacts.parquet (if the results have contacts), kpis.csv,
+    summary.csv, paired.csv, best_policy.csv, daily.csv, breakeven.csv (two policies or
+    more), groups.csv, headline.md and the PNG plots."""
     outdir = Path(outdir)
     written = []
     if complaints and results.complaints is not None:
         written.append(write_parquet(results.complaints, outdir / "complaints.parquet"))
+    if results.contacts is not None:  # output.contact_log: the runs' contacts, as a log
+        from escalationsim.calibration.export import to_contact_log
+
+        log = to_contact_log(results.contacts, contact_log_start)
+        written.append(write_parquet(log, outdir / "contacts.parquet"))
     written.append(write_csv(results.kpis, outdir / "kpis.csv"))
     written.append(write_csv(results.summary, outdir / "summary.csv"))
     written.append(write_csv(results.paired, outdir / "paired.csv"))

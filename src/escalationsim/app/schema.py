@@ -39,6 +39,33 @@ class OutputConfig:
     best_on: list[str] = field(default_factory=lambda: ["cost_per_complaint", "churn_rate"])
     """KPIs for which best_policy.csv says which policy is best, with a stated confidence
     (analysis.ranking; the report's answer says it for the cost per complaint)."""
+    contact_log: bool = False
+    """Write contacts.parquet: one row per contact of every run, in the contact-log schema
+    a company's log is calibrated from (docs/data.md)."""
+    contact_log_start: str = "2026-01-05"
+    """The date of day 0 in contacts.parquet (a Monday, as day 0 of a run is)."""
+
+
+@dataclass
+class CalibrateConfig:
+    """The calibration job (``experiment=calibrate``): the contact log to fit and what to
+    call the scenario it writes (docs/data.md)."""
+
+    log: str = ""
+    """The contact log: a CSV or Parquet file in the schema of docs/data.md."""
+    mapping: str = ""
+    """A YAML file renaming an export's columns and channel labels onto the schema."""
+    tz: str = "UTC"
+    """The time zone of times without a UTC offset."""
+    select: dict[str, Any] = field(default_factory=dict)
+    """Rows to keep, by column value (null: every value): one run of a simulated log
+    (``calibrate.select.policy=rigid_script calibrate.select.replication=0``)."""
+    name: str = "calibrated"
+    """The scenario's name: written as scenario/<name>.yaml and uncertainty/<name>.yaml."""
+    base: str = "default"
+    """The scenario (and uncertainty file) whose settings the log cannot inform are kept."""
+    seed: int = 0
+    """The bootstrap's seed (same seed and log: the same bytes)."""
 
 
 @dataclass
@@ -61,6 +88,8 @@ class AppConfig:
     robustness: RobustnessConfig = field(default_factory=RobustnessConfig)
     optimize: OptimizeConfig = field(default_factory=OptimizeConfig)
     """Levers to optimise (``experiment=optimize``, job ``optimize``)."""
+    calibrate: CalibrateConfig = field(default_factory=CalibrateConfig)
+    """A contact log to calibrate a scenario from (``experiment=calibrate``)."""
 
 
 def typed(schema: type, node: Any, prefix: str) -> Any:
@@ -149,6 +178,10 @@ def _to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
     rest = {k: cfg[k] for k in cfg if k not in ("scenario", "policies")}
     app: AppConfig = typed(AppConfig, OmegaConf.create(rest), "")
     _check_best_on(app.output.best_on)
+    if app.output.contact_log:
+        from escalationsim.calibration.export import start_time
+
+        start_time(app.output.contact_log_start)  # a Monday at midnight, or a ConfigError
     from escalationsim.experiment.uncertainty import validate as validate_study
 
     validate_study(app.uncertainty, app.robustness)
@@ -245,7 +278,8 @@ def check_keys(cfg: DictConfig) -> None:
     for key in cfg:
         if key not in top:
             raise _unknown("", str(key), top)
-    for key in ("run", "output", "validation", "uncertainty", "robustness", "optimize"):
+    sections = ("run", "output", "validation", "uncertainty", "robustness", "optimize", "calibrate")
+    for key in sections:
         if key in cfg:
             _check_node(cfg[key], typing.get_type_hints(AppConfig)[key], f"{key}.")
     scenario = cfg.get("scenario")

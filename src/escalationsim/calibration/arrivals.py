@@ -143,4 +143,64 @@ def fit_arrivals(log: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     return table(rows)
 
 
-__all__ = ["counts", "fit_arrivals"]
+def fit_complaints(log: pd.DataFrame) -> pd.DataFrame:
+    """The scenario's arrival process from the complaints' first contacts (one per
+    ``ticket_id``): ``volume_per_day`` (mean day total, t interval over the days: right
+    whether or not days are over-dispersed), ``weekly_weight`` (per day of week) and
+    ``hourly_weight`` (per hour of day), each a mean count over the overall mean, so
+    that they average 1 as ``scenario.arrivals``' profiles do (exact Poisson intervals of
+    the numerator)."""
+    first = log.drop_duplicates("ticket_id")[["arrived_at"]].assign(channel="all")
+    frame = counts(first)["all"]
+    days = frame.sum(axis=1).to_numpy(dtype=float)
+    n = len(days)
+    mean = float(days.mean())
+    half = float(stats.t.ppf(0.975, n - 1) * days.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    rows: list[dict] = [
+        {
+            "quantity": "volume_per_day",
+            "estimate": mean,
+            "ci_low": mean - half,
+            "ci_high": mean + half,
+            "method": "complaints (first contacts) per day, mean over the days; t interval",
+            "n": n,
+        }
+    ]
+    weekday = frame.index.day_of_week.to_numpy()
+    for w in range(7):
+        x = days[weekday == w]
+        if len(x) == 0 or mean == 0:
+            continue
+        lo, hi = _poisson_interval(int(x.sum()), len(x))
+        rows.append(
+            {
+                "quantity": "weekly_weight",
+                "day": w,
+                "estimate": float(x.mean()) / mean,
+                "ci_low": lo / mean,
+                "ci_high": hi / mean,
+                "method": "complaints on the weekday over the mean day (exact Poisson interval)",
+                "n": len(x),
+            }
+        )
+    per_hour = mean / 24.0
+    for hour in range(24):
+        x = frame[hour].to_numpy()
+        if per_hour == 0:
+            continue
+        lo, hi = _poisson_interval(int(x.sum()), n)
+        rows.append(
+            {
+                "quantity": "hourly_weight",
+                "hour": hour,
+                "estimate": float(x.mean()) / per_hour,
+                "ci_low": lo / per_hour,
+                "ci_high": hi / per_hour,
+                "method": "complaints in the hour over the mean hour (exact Poisson interval)",
+                "n": n,
+            }
+        )
+    return table(rows)
+
+
+__all__ = ["counts", "fit_arrivals", "fit_complaints"]

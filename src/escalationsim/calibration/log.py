@@ -26,8 +26,9 @@ import yaml
 
 from escalationsim.config.fields import ConfigError
 
-CHANNELS: tuple[str, ...] = ("phone", "email", "social", "ceo")
-"""The channel names a log may use (the scenario's; a mapping renames a log's own)."""
+CHANNELS: tuple[str, ...] = ("phone", "email", "social", "ceo", "owner")
+"""The channel names a log may use (the scenario's: ``owner`` is a named owner's direct
+line under a redirecting CEO; a mapping renames a log's own)."""
 
 OUTCOMES: tuple[str, ...] = ("resolved", "refused", "abandoned", "unanswered", "pending")
 
@@ -50,6 +51,10 @@ OPTIONAL: tuple[str, ...] = (
     "compensation_usd",
     "followers",
 )
+
+RUNS: tuple[str, ...] = ("policy", "replication")
+"""Columns a simulated log (``output.contact_log``) adds: the run a contact belongs to.
+A log holding several runs must be narrowed to one (``select``)."""
 
 TIMES: tuple[str, ...] = ("arrived_at", "answered_at", "abandoned_at", "ended_at", "resolved_at")
 
@@ -145,16 +150,47 @@ def _times(col: pd.Series, tz: str, where: str) -> pd.Series:
     return parsed.dt.tz_convert(tz)
 
 
+def _selected(
+    df: pd.DataFrame, select: Mapping[str, Any], path: Path, quality: Quality
+) -> pd.DataFrame:
+    """The rows of the selected run; a log of several runs without a selection, a
+    selection naming a column the log lacks, or one matching no row is a DataError."""
+    for col, value in select.items():
+        if col not in df.columns:
+            raise DataError(
+                f"{path}: cannot select {col} = {value!r}: the log has no column {col!r}"
+            )
+        keep = df[col].astype(str) == str(value)
+        if not keep.any():
+            seen = sorted(df[col].astype(str).unique())[:10]
+            raise DataError(f"{path}: no row has {col} = {value!r} (it holds {seen})")
+        quality.drop(f"not selected ({col} is not {value!r})", int((~keep).sum()))
+        df = df[keep]
+    runs = [c for c in RUNS if c in df.columns]
+    if runs and len(df[runs].drop_duplicates()) > 1:
+        n = len(df[runs].drop_duplicates())
+        raise DataError(
+            f"{path}: holds {n} runs ({', '.join(runs)}): select one, e.g. "
+            + ", ".join(f"{c} = {df[c].iloc[0]!r}" for c in runs)
+        )
+    return df
+
+
 def read_log(
     path: str | Path,
     mapping: Mapping[str, Any] | str | Path | None = None,
     tz: str = "UTC",
+    select: Mapping[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, Quality]:
     """The contact log in ``path`` (CSV or Parquet) as a DataFrame in the schema, and
     what reading it did (:class:`Quality`). Rows that cannot be used are dropped and
     counted by reason: a time that cannot be read (``arrived_at`` always; another when
     given), an unknown channel or outcome, a repeated ``contact_id`` (the first kept), a
-    contact answered before it arrived or ended before it was answered."""
+    contact answered before it arrived or ended before it was answered.
+
+    ``select`` keeps the rows whose columns hold the given values (``{"policy":
+    "rigid_script", "replication": 0}``): a simulated log holds one run per policy and
+    replication, and one that holds several without a selection is a DataError."""
     path = Path(path)
     maps = load_mapping(mapping)
     raw = _read_table(path).rename(columns=maps["columns"])
@@ -167,8 +203,9 @@ def read_log(
         )
     if raw.empty:
         raise DataError(f"{path}: no rows")
-    df = raw[[c for c in (*REQUIRED, *OPTIONAL) if c in raw.columns]].copy()
+    df = raw[[c for c in (*REQUIRED, *OPTIONAL, *RUNS) if c in raw.columns]].copy()
     df["row"] = range(2, len(df) + 2)  # the row in the file (1 is the header)
+    df = _selected(df, select or {}, path, quality)
     df["channel"] = df["channel"].astype(str).str.strip().replace(maps["channels"])
     df["outcome"] = df["outcome"].astype(str).str.strip().str.lower()
     for col in (c for c in TIMES if c in df.columns):
@@ -209,4 +246,4 @@ def read_log(
     return df.sort_values(["arrived_at", "row"], kind="stable").reset_index(drop=True), quality
 
 
-__all__ = ["CHANNELS", "DataError", "OUTCOMES", "Quality", "load_mapping", "read_log"]
+__all__ = ["CHANNELS", "DataError", "OUTCOMES", "Quality", "RUNS", "load_mapping", "read_log"]

@@ -100,4 +100,4 @@ class BackOffice(Mechanism):
             yield Timeout(env, gap)
             c.chases += 1
             c.contacts += 1
-            yield from ctx.work(c, work, "chase")
+            yield from ctx.chase(c, work)

@@ -157,6 +157,11 @@ class RunContext:
         pool, priority, reserve = self.routes[kind]
         yield from self.staff_task(c, pool, task or kind, priority, ticket, reserve)
 
+    def chase(self, c: Customer, kind: str) -> Generator[Any, Any, None]:
+        """``c`` chases promised back-office work ("where is my refund?"): a contact
+        handled as work of ``kind`` (a rep's, the owner's...)."""
+        yield from self.work(c, kind, "chase")
+
     def audit(self, c: Customer, found: Callable[[Customer], None] | None = None) -> None:
         """A manager audits a granted exception later, at low priority; the customer does
         not wait for it. Its hours are booked to the complaint now. ``found(c)`` is

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import simpy
 
 from escalationsim.config.scenario import ScenarioConfig
@@ -24,6 +25,7 @@ from escalationsim.engine import backoffice, channels, judgement, mechanisms, pu
 from escalationsim.engine import counters as run_counters
 from escalationsim.engine.arrivals import arrivals
 from escalationsim.engine.backoffice import LEAD_TIME
+from escalationsim.engine.contact_log import ContactLog
 from escalationsim.engine.context import PRIORITY_CLASS, RunContext
 from escalationsim.engine.customer import Customer
 from escalationsim.engine.customer_base import CustomerBase
@@ -75,6 +77,8 @@ class RunResult:
     """Paid worker-hours in the window by pool (the schedule's; the CEO's complaint hours)."""
     end_h: float = 0.0
     """The end of the run (horizon plus drain): where unresolved complaints are censored."""
+    contacts: pd.DataFrame | None = None
+    """One row per contact that arrived in the window (:mod:`.contact_log`), if asked for."""
 
 
 class Model:
@@ -85,6 +89,8 @@ class Model:
     ``records=False`` keeps no complaint rows: closed complaints are handed, a chunk at
     a time, to ``fold`` (the analysis layer's streaming summary). ``on_day(days)`` is
     called after every simulated day (for a progress bar; it must not touch the model).
+    ``contact_log=True`` also records one row per contact arriving in the window
+    (:mod:`.contact_log`; nothing of it runs otherwise).
     """
 
     def __init__(
@@ -102,6 +108,7 @@ class Model:
         staff_counts: dict[str, Schedule | int] | None = None,
         on_day: Callable[[float], None] | None = None,
         monitor_h: float = 24.0,
+        contact_log: bool = False,
     ) -> None:
         if staff_counts is None:
             if scenario.staff.scale_with_volume:
@@ -183,6 +190,11 @@ class Model:
             self.log = ComplaintTally(fold)
         self._snapshots: dict[str, list[int]] = {k: [] for k in self.staff}
         self.on_day = on_day
+        self.contacts = (
+            ContactLog(ctx, [ch.name for ch in self.channels], warmup_h, horizon_h)
+            if contact_log
+            else None
+        )
 
     def finish(self, c: Customer, status: int) -> None:
         """Close a complaint: record it (if inside the window)."""
@@ -296,6 +308,7 @@ class Model:
                 for k, q in self.staff.items()
             },
             end_h=end,
+            contacts=None if self.contacts is None else self.contacts.frame(),
         )
 
 

@@ -64,6 +64,14 @@ def inert_settings(
                 "(validation.cases, validation.replications, validation.horizon_days...); "
                 "set those instead"
             )
+    if job != "calibrate":
+        out["calibrate"] = "it is read only by the calibration job; use experiment=calibrate"
+    else:  # the calibration job fits a log: it simulates nothing
+        for key in ("scenario", "policies", "run"):
+            out[key] = (
+                "the calibration job reads a contact log and simulates nothing; set "
+                "calibrate.* (calibrate.base names the scenario whose other settings are kept)"
+            )
     if job != "optimize":
         out["optimize"] = "it is read only by the optimiser; use experiment=optimize"
     else:

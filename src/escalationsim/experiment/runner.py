@@ -46,6 +46,10 @@ class Results:
     summary: pd.DataFrame
     paired: pd.DataFrame
     daily: pd.DataFrame
+    contacts: pd.DataFrame | None = None
+    """One row per contact arriving in the window, in hours, with ``policy`` and
+    ``replication`` columns (:mod:`escalationsim.engine.contact_log`): only when
+    :func:`simulate` is asked for it (``contacts=True``)."""
 
 
 def run_one(
@@ -54,11 +58,12 @@ def run_one(
     replication: int,
     keep_records: bool = True,
     on_day: Callable[[float], None] | None = None,
-) -> tuple[dict, pd.DataFrame | None, pd.DataFrame]:
+    contacts: bool = False,
+) -> Part:
     """Simulate one policy in one replication; return its KPI row, complaint frame (None
-    without records) and daily series. Without records the customer table is read and
-    the complaints are summarised a block at a time, in memory that does not grow with
-    the horizon."""
+    without records), daily series and contact log (None unless ``contacts``). Without
+    records the customer table is read and the complaints are summarised a block at a
+    time, in memory that does not grow with the horizon."""
     horizon_h = cfg.run.horizon_days * 24.0
     warmup_h = cfg.run.warmup_days * 24.0
     queue = isinstance(cfg.scenario, QueueOnlyScenario)
@@ -90,6 +95,7 @@ def run_one(
         fold=summary,
         staff_counts=dict(staffing(scenario)),
         on_day=on_day,
+        contact_log=contacts,
     )
     if summary is not None:
         summary.untracked = model.untracked
@@ -104,16 +110,22 @@ def run_one(
     source = table if table is not None else summary
     daily = daily_series(result, source.day_counts(first_day, n_days))
     row = run_kpis(result, scenario, source.stats(), queue_only=queue, daily=daily)
+    log = result.contacts
+    if log is not None:
+        log.insert(0, "replication", replication)
+        log.insert(0, "policy", policy.name)
     if table is None:
-        return row, None, daily
+        return row, None, daily, log
     df = table.frame()
     df.insert(0, "replication", replication)
     # a category, not a string per row (10^6 references, then hashed into a category)
     df.insert(0, "policy", pd.Categorical.from_codes(np.zeros(len(df), np.int8), [policy.name]))
-    return row, df, daily
+    return row, df, daily, log
 
 
-Part = tuple[dict, pd.DataFrame | None, pd.DataFrame]
+Part = tuple[dict, pd.DataFrame | None, pd.DataFrame, pd.DataFrame | None]
+"""What one (policy, replication) pair gives: its KPI row, complaint frame, daily series
+and contact log."""
 
 
 @dataclass(frozen=True)
@@ -132,6 +144,7 @@ def run_pair(
     name: str,
     replication: int,
     report: Callable[[float], None] | Any | None = None,
+    contacts: bool = False,
 ) -> Part:
     """One policy in one replication (its customers drawn from the replication's own
     streams, so the result does not depend on which process runs it). ``report`` gets
@@ -145,16 +158,21 @@ def run_pair(
         def on_day(days: float) -> None:
             queue.put((name, replication, days))
 
-    return run_one(cfg, policy, replication, cfg.run.records, on_day)
+    return run_one(cfg, policy, replication, cfg.run.records, on_day, contacts)
 
 
-def simulate(cfg: SimConfig, progress: Callable[[Progress], None] | None = None) -> Results:
+def simulate(
+    cfg: SimConfig,
+    progress: Callable[[Progress], None] | None = None,
+    contacts: bool = False,
+) -> Results:
     """Validate ``cfg``, run every (policy, replication) pair, and return the results.
 
     Pairs run in up to ``run.workers`` processes, handed out as workers free up (never
     more than two per worker waiting, so memory does not grow with the number of
     replications); results are the same whatever the number of workers. ``progress`` is
-    called as simulated days and pairs complete, if given.
+    called as simulated days and pairs complete, if given. ``contacts=True`` also
+    returns every run's contact log (``Results.contacts``; ``output.contact_log``).
     """
     validate(cfg)
     if progress is not None and not callable(progress):
@@ -167,16 +185,17 @@ def simulate(cfg: SimConfig, progress: Callable[[Progress], None] | None = None)
         validate(cfg)
     results: dict[tuple[str, int], Part] = {}
     n = cfg.run.replications
-    pairs = _run_batch(cfg, range(n), results, progress)
+    pairs = _run_batch(cfg, range(n), results, progress, contacts)
     precision = cfg.run.precision
     while precision.kpi and n < precision.max_replications and not _precise(cfg, results):
         more = range(n, min(2 * n, precision.max_replications))  # a batch as large again
-        pairs += _run_batch(cfg, more, results, progress)
+        pairs += _run_batch(cfg, more, results, progress, contacts)
         n = more.stop
     parts = [results[pair] for pair in pairs]  # replication-major, policies in run order
-    rows = [row for row, _, _ in parts]
-    frames = [df for _, df, _ in parts if df is not None]
-    daily = pd.concat([d for _, _, d in parts], ignore_index=True)
+    rows = [part[0] for part in parts]
+    frames = [part[1] for part in parts if part[1] is not None]
+    daily = pd.concat([part[2] for part in parts], ignore_index=True)
+    logs = [part[3] for part in parts if part[3] is not None]
     kpis = pd.DataFrame(rows)
     order = {name: i for i, name in enumerate(cfg.run.policies)}
     kpis = kpis.sort_values(
@@ -201,7 +220,15 @@ def simulate(cfg: SimConfig, progress: Callable[[Progress], None] | None = None)
         summary=summarise(kpis, cfg.run.policies),
         paired=paired_differences(kpis, cfg.run.policies[0]),
         daily=daily,
+        contacts=_contacts(logs, cfg.run.policies) if logs else None,
     )
+
+
+def _contacts(logs: list[pd.DataFrame], policies: list[str]) -> pd.DataFrame:
+    """The runs' contact logs as one frame, policies in run order, then replications."""
+    df = pd.concat(logs, ignore_index=True)
+    df["policy"] = pd.Categorical(df["policy"], categories=policies)
+    return df.sort_values(["policy", "replication"], kind="stable").reset_index(drop=True)
 
 
 def _run_batch(
@@ -209,6 +236,7 @@ def _run_batch(
     replications: range,
     results: dict[tuple[str, int], Part],
     progress: Callable[[Progress], None] | None,
+    contacts: bool = False,
 ) -> list[tuple[str, int]]:
     """Run every policy in ``replications`` into ``results``; return the pairs run."""
     pairs = [(name, r) for r in replications for name in cfg.run.policies]
@@ -217,10 +245,11 @@ def _run_batch(
     workers = min(cfg.run.workers, len(pairs), os.cpu_count() or 1)
     if workers <= 1:
         for name, r in pairs:
-            results[name, r] = run_pair(cfg, name, r, tracker.day(name, r) if progress else None)
+            day = tracker.day(name, r) if progress else None
+            results[name, r] = run_pair(cfg, name, r, day, contacts)
             tracker.finished(name, r)
     else:
-        _run_in_workers(cfg, pairs, workers, results, tracker if progress else None)
+        _run_in_workers(cfg, pairs, workers, results, tracker if progress else None, contacts)
     return pairs
 
 
@@ -228,7 +257,7 @@ def _precise(cfg: SimConfig, results: dict[tuple[str, int], Part]) -> bool:
     """Whether every policy's paired difference on ``run.precision.kpi`` is as precise
     as asked (NaN half-widths, e.g. from a KPI that is NaN, never are)."""
     pr = cfg.run.precision
-    kpis = pd.DataFrame([row for row, _, _ in results.values()])
+    kpis = pd.DataFrame([part[0] for part in results.values()])
     diff = paired_differences(kpis, cfg.run.policies[0])
     rows = diff[diff["kpi"] == pr.kpi]
     if rows.empty:
@@ -274,6 +303,7 @@ def _run_in_workers(
     workers: int,
     results: dict[tuple[str, int], Part],
     tracker: _Tracker | None,
+    contacts: bool = False,
 ) -> None:
     """Run ``pairs`` in a pool of ``workers`` processes, submitting as workers free up."""
     manager = multiprocessing.Manager() if tracker is not None else None
@@ -288,7 +318,7 @@ def _run_in_workers(
                     pair = next(todo, None)
                     if pair is None:
                         return
-                    running[pool.submit(run_pair, cfg, *pair, queue)] = pair
+                    running[pool.submit(run_pair, cfg, *pair, queue, contacts)] = pair
 
             submit_more()
             while running:
