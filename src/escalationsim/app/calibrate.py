@@ -11,22 +11,34 @@ named, before anything is written.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import sys
+from enum import Enum
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from escalationsim.app.files import write_csv, write_text
 from escalationsim.app.schema import CalibrateConfig
-from escalationsim.calibration.calibrate import calibrate, scenario_yaml, uncertainty_yaml
-from escalationsim.calibration.log import DataError, load_mapping
+from escalationsim.calibration.backtest import KPIS
+from escalationsim.calibration.calibrate import (
+    Calibration,
+    Setting,
+    calibrate,
+    scenario_yaml,
+    uncertainty_yaml,
+)
+from escalationsim.calibration.log import DataError, Quality, load_mapping, read_log
 from escalationsim.config.fields import ConfigError
+from escalationsim.experiment.job import SimConfig, validate
 
-log = logging.getLogger("escalationsim")
+logger = logging.getLogger("escalationsim")
 
 NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 
@@ -35,7 +47,7 @@ def _packaged(group: str, name: str) -> Path:
     return Path(str(resources.files("escalationsim") / "conf" / group / f"{name}.yaml"))
 
 
-def check(cfg: CalibrateConfig) -> None:
+def check(cfg: CalibrateConfig, sim: SimConfig) -> None:
     """A ConfigError naming the key for a calibration that cannot start."""
     if not cfg.log:
         raise ConfigError(
@@ -53,20 +65,49 @@ def check(cfg: CalibrateConfig) -> None:
             f"calibrate.name = {cfg.name!r} is not allowed: letters, digits, _ and - only "
             "(it names scenario/<name>.yaml)"
         )
-    if not _packaged("scenario", cfg.base).is_file():
-        raise ConfigError(
-            f"calibrate.base = {cfg.base!r} is not a packaged scenario (conf/scenario/)"
-        )
     if cfg.seed < 0:
         raise ConfigError(f"calibrate.seed = {cfg.seed} is not allowed: must be >= 0")
+    if cfg.backtest_days < 0:
+        raise ConfigError(
+            f"calibrate.backtest_days = {cfg.backtest_days} is not allowed: must be >= 0"
+        )
+    if not 0.0 <= cfg.min_coverage <= 1.0:
+        raise ConfigError(
+            f"calibrate.min_coverage = {cfg.min_coverage} is not allowed: must be in [0, 1]"
+        )
+    if cfg.replications < 2:
+        raise ConfigError(
+            f"calibrate.replications = {cfg.replications} is not allowed: must be >= 2 "
+            "(a prediction interval needs a spread)"
+        )
+    if cfg.policy not in sim.policies:
+        raise ConfigError(
+            f"calibrate.policy = {cfg.policy!r} is not a policy of the job: {sorted(sim.policies)}"
+        )
+    for period, kpis in cfg.tolerance.items():
+        if period not in ("day", "hour"):
+            raise ConfigError(f"calibrate.tolerance.{period}: periods are day and hour")
+        for kpi, tol in kpis.items():
+            if kpi not in KPIS:
+                raise ConfigError(
+                    f"calibrate.tolerance.{period}.{kpi}: not a backtest KPI ({list(KPIS)})"
+                )
+            if not tol > 0:
+                raise ConfigError(f"calibrate.tolerance.{period}.{kpi} = {tol}: must be > 0")
 
 
-def calibrate_job(cfg: CalibrateConfig, outdir: Path) -> int:
+def calibrate_job(sim: SimConfig, cfg: CalibrateConfig, outdir: Path) -> int:
     """Fit the log and write what it gives (see the module doc); exit code 2 for a log
     that cannot be used, with nothing written."""
+    select = {k: v for k, v in cfg.select.items() if v is not None}
+    backtest = None
     try:
-        select = {k: v for k, v in cfg.select.items() if v is not None}
-        cal = calibrate(cfg.log, cfg.mapping or None, cfg.tz, select, cfg.seed)
+        if cfg.backtest_days:
+            log, quality = read_log(cfg.log, cfg.mapping or None, cfg.tz, select)
+            backtest, cal = run_backtest(sim, cfg, log, quality, Path(cfg.log))
+        else:
+            cal = calibrate(cfg.log, cfg.mapping or None, cfg.tz, select, cfg.seed)
+            usable(sim, cal)
     except DataError as err:
         print(f"escalationsim: unusable contact log: {err}", file=sys.stderr)
         return 2
@@ -75,9 +116,13 @@ def calibrate_job(cfg: CalibrateConfig, outdir: Path) -> int:
     written = [
         write_csv(cal.fits, outdir / "fits.csv"),
         write_csv(cal.quality.table(), outdir / "quality.csv"),
-        write_text(scenario_yaml(cal, cfg.name, cfg.base), conf / "scenario" / f"{cfg.name}.yaml"),
+        write_text(
+            scenario_yaml(cal, cfg.name, sim.scenario.name), conf / "scenario" / f"{cfg.name}.yaml"
+        ),
         write_text(uncertainty_yaml(cal, base), conf / "uncertainty" / f"{cfg.name}.yaml"),
     ]
+    if backtest is not None:
+        written.append(write_csv(backtest, outdir / "backtest.csv"))
     q = cal.quality
     print(
         f"{q.read} rows read, {q.kept} kept"
@@ -90,11 +135,128 @@ def calibrate_job(cfg: CalibrateConfig, outdir: Path) -> int:
     )
     with pd.option_context("display.width", 200, "display.max_colwidth", 90):
         print(table.to_string(index=False))
-    print(f"kept from scenario {cfg.base} (the log cannot identify them): {', '.join(cal.kept)}")
+    if backtest is not None:
+        shown = backtest[["kpi", "channel", "mode", "period", "observed", "simulated_mean"]]
+        shown = shown.assign(
+            coverage=backtest["coverage"].map("{:.0%}".format),
+            wape=backtest["wape"].map("{:.1%}".format),
+            verdict=backtest["verdict"],
+        )
+        runs = f"{cfg.replications} simulations a mode"
+        print(f"backtest on the last {cfg.backtest_days} days ({runs}):")
+        with pd.option_context("display.width", 200, "display.max_rows", 200):
+            print(shown.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+        fails = backtest[backtest["verdict"] == "FAIL"]
+        print(f"{len(fails)} of {int((backtest['verdict'] != '').sum())} checks FAIL")
+    kept = ", ".join(cal.kept)
+    print(f"kept from scenario {sim.scenario.name} (the log cannot identify them): {kept}")
     print(f"{len(written)} files written to {outdir.resolve()}")
     print(f"run on it: escalationsim --config-dir {conf.resolve()} scenario={cfg.name}")
-    log.info("calibrated %s: %d settings fitted", cfg.log, len(cal.settings))
+    logger.info("calibrated %s: %d settings fitted", cfg.log, len(cal.settings))
     return 0
 
 
 __all__ = ["calibrate_job", "check"]
+
+
+def with_settings(sim: SimConfig, settings: dict[str, Any]) -> SimConfig:
+    """A copy of ``sim`` whose scenario has each dotted key set (an enum's value given as
+    its name, a list as a list), checked as any job is."""
+    out = copy.deepcopy(sim)
+    for key, value in settings.items():
+        *parents, leaf = key.split(".")
+        node = out.scenario
+        for p in parents:
+            node = getattr(node, p)
+        current = getattr(node, leaf)
+        if isinstance(current, Enum):
+            value = type(current)(value)
+        setattr(node, leaf, value)
+    validate(out)
+    return out
+
+
+def usable(sim: SimConfig, cal: Calibration) -> None:
+    """Keep in ``cal.settings`` only what the scenario accepts: a fitted value outside a
+    setting's allowed range (a handle time's cv above 10, say) is moved to ``cal.kept``
+    with the reason, and the base's value stays. Settings checked together are set
+    together (the first-channel shares, which must sum to 1)."""
+    groups: dict[str, list[Setting]] = {}
+    for s in cal.settings:
+        together = s.key.startswith("population.first_channel_")
+        groups.setdefault("population.first_channel_*" if together else s.key, []).append(s)
+    ok = []
+    for settings in groups.values():
+        try:
+            with_settings(sim, {s.key: s.value for s in settings})
+        except ConfigError as err:
+            for s in settings:
+                cal.kept[s.key] = f"fitted {s.value!r}, which the scenario refuses ({err})"
+            continue
+        ok += settings
+    cal.settings = ok
+
+
+def monday_before(t: pd.Timestamp) -> pd.Timestamp:
+    """Midnight of the Monday on or before ``t`` (day 0 of a run is a Monday)."""
+    day = t.normalize()
+    return day - pd.Timedelta(days=day.weekday())
+
+
+def run_backtest(
+    sim: SimConfig, cfg: CalibrateConfig, log: pd.DataFrame, quality: Quality, path: Path
+) -> tuple[pd.DataFrame, Calibration]:
+    """Hold out the log's last ``cfg.backtest_days`` days, fit the rest, simulate the
+    held-out days ``cfg.replications`` times in each mode and compare (docs/data.md):
+    ``replay`` drives the log's own complaints (arrival times and first channels) through
+    the model, with customers who remember and publicity off (the log already holds what
+    they did); ``forecast`` runs the fitted scenario. The simulations start at the Monday
+    before the log's first day, so the days before the test are their warm-up."""
+    from dataclasses import replace
+
+    from escalationsim.calibration.backtest import compare, period_kpis
+    from escalationsim.calibration.calibrate import fit
+    from escalationsim.calibration.export import to_contact_log
+    from escalationsim.engine import channels
+    from escalationsim.engine.population import Replay
+    from escalationsim.experiment.runner import run_one
+
+    first, last = log["arrived_at"].min(), log["arrived_at"].max()
+    end = last.normalize() + pd.Timedelta(days=1)
+    test_start = end - pd.Timedelta(days=cfg.backtest_days)
+    if test_start <= first.normalize() + pd.Timedelta(days=6):
+        raise DataError(
+            f"{path}: calibrate.backtest_days = {cfg.backtest_days} leaves fewer than 7 days "
+            f"to fit (the log covers {first.date()} to {last.date()})"
+        )
+    cal = fit(log[log["arrived_at"] < test_start], quality, path, cfg.seed)
+    usable(sim, cal)
+    day0 = monday_before(first)
+    hours = lambda t: (t - day0) / pd.Timedelta(hours=1)  # noqa: E731
+    run = replace(
+        sim.run,
+        policies=[cfg.policy],
+        replications=cfg.replications,
+        horizon_days=hours(end) / 24.0,
+        warmup_days=hours(test_start) / 24.0,
+        drain_days=0.0,
+        seed=cfg.seed,
+        workers=1,
+    )
+    sim = with_settings(replace(sim, run=run), {s.key: s.value for s in cal.settings})
+    tickets = log.drop_duplicates("ticket_id")
+    replay = Replay(
+        hours(tickets["arrived_at"]).to_numpy(dtype=float),
+        np.array([channels.code(str(c)) for c in tickets["channel"]], dtype=np.int8),
+    )
+    replayed = with_settings(sim, {"customers.enabled": False, "publicity.enabled": False})
+    observed = period_kpis(log, test_start, end)
+    policy = replace(sim.policies[cfg.policy], name=cfg.policy)
+    tables = []
+    for mode, config, drive in (("replay", replayed, replay), ("forecast", sim, None)):
+        simulated = []
+        for r in range(cfg.replications):
+            part = run_one(config, policy, r, True, None, contacts=True, replay=drive)
+            simulated.append(period_kpis(to_contact_log(part[3], day0), test_start, end))
+        tables.append(compare(observed, simulated, mode, cfg.tolerance, cfg.min_coverage))
+    return pd.concat(tables, ignore_index=True), cal

@@ -67,7 +67,7 @@ def check_config(cfg: DictConfig, overrides: Sequence[str] = ()) -> tuple[SimCon
     if app.job == "calibrate":
         from escalationsim.app.calibrate import check as check_calibrate
 
-        check_calibrate(app.calibrate)
+        check_calibrate(app.calibrate, sim)
     refuse(overrides, job_inert(sim, app))
     refuse_varied(sim, app, overrides)
     return sim, app
@@ -269,7 +269,7 @@ def calibrate_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     """Fit a scenario to a contact log (app/calibrate.py)."""
     from escalationsim.app.calibrate import calibrate_job as run_calibrate
 
-    return run_calibrate(app.calibrate, outdir)
+    return run_calibrate(sim, app.calibrate, outdir)
 
 
 JOBS: dict[str, Callable[[SimConfig, AppConfig, Path], int]] = {

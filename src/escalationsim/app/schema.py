@@ -62,10 +62,19 @@ class CalibrateConfig:
     (``calibrate.select.policy=rigid_script calibrate.select.replication=0``)."""
     name: str = "calibrated"
     """The scenario's name: written as scenario/<name>.yaml and uncertainty/<name>.yaml."""
-    base: str = "default"
-    """The scenario (and uncertainty file) whose settings the log cannot inform are kept."""
     seed: int = 0
     """The bootstrap's seed (same seed and log: the same bytes)."""
+    backtest_days: int = 0
+    """Hold out the log's last N days: fit the rest, simulate them, compare (0: none)."""
+    policy: str = "rigid_script"
+    """The company's policy in the backtest's simulations (a preset of ``policies``)."""
+    replications: int = 10
+    """Simulations per backtest mode (replay and forecast)."""
+    tolerance: dict[str, dict[str, float]] = field(default_factory=dict)
+    """The relative bias each KPI may have, by period (``day``, ``hour``), declared
+    before the run."""
+    min_coverage: float = 0.8
+    """The share of observed periods the 95% prediction intervals must cover."""
 
 
 @dataclass

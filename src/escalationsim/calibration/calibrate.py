@@ -102,6 +102,12 @@ def calibrate(
     :class:`~escalationsim.calibration.log.DataError` before anything is fitted."""
     path = Path(path)
     log, quality = read_log(path, mapping, tz, select)
+    return fit(log, quality, path, seed)
+
+
+def fit(log: pd.DataFrame, quality: Quality, path: Path, seed: int = 0) -> Calibration:
+    """Fit a log already read (:func:`calibrate` reads it; a backtest fits its first
+    part): ``path`` is the file it came from, named with its hash in the scenario."""
     parts = [
         fit_complaints(log),
         fit_arrivals(log, seed),
@@ -341,6 +347,7 @@ __all__ = [
     "NOT_IDENTIFIED",
     "Setting",
     "calibrate",
+    "fit",
     "scenario_yaml",
     "uncertainty_yaml",
 ]

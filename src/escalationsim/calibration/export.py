@@ -17,7 +17,7 @@ RUN_COLUMNS: tuple[str, ...] = ("policy", "replication")
 """Columns of a simulated log that say which run a contact belongs to."""
 
 
-def start_time(start: str, tz: str = "UTC") -> pd.Timestamp:
+def start_time(start: str | pd.Timestamp, tz: str = "UTC") -> pd.Timestamp:
     """``start`` (an ISO 8601 date or time) as the time of day 0: it must be a Monday at
     midnight, as day 0 of a run is; anything else is a DataError naming it."""
     try:
@@ -35,7 +35,9 @@ def start_time(start: str, tz: str = "UTC") -> pd.Timestamp:
     return t
 
 
-def to_contact_log(contacts: pd.DataFrame, start: str = "2026-01-05") -> pd.DataFrame:
+def to_contact_log(
+    contacts: pd.DataFrame, start: str | pd.Timestamp = "2026-01-05"
+) -> pd.DataFrame:
     """The engine's contacts (``*_h`` columns in hours) in the contact-log schema:
     ``contact_id`` numbered in arrival order within each run, times from ``start``; the
     run columns (``policy``, ``replication``) kept first when present."""

@@ -56,7 +56,13 @@ def follow_ups(log: pd.DataFrame) -> pd.DataFrame:
     it says nothing of patience either."""
     resolved = log["outcome"].eq("resolved")
     before = resolved.groupby(log["ticket_id"], sort=False).cumsum() - resolved
-    return log.assign(channel=log["channel"].where(before.eq(0), "chase"))
+    chase = before.gt(0) & log["channel"].isin(CHASED)
+    return log.assign(channel=log["channel"].where(~chase, "chase"))
+
+
+CHASED = ("phone", "email", "social")
+"""The channels a customer chases promised work on (a letter to the CEO after a fix is
+still a letter to the CEO)."""
 
 
 def before_resolution(log: pd.DataFrame) -> pd.DataFrame:

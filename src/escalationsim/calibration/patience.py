@@ -222,8 +222,9 @@ def fit_patience(log: pd.DataFrame) -> pd.DataFrame:
             )
         if k:
             gone = t[event]
+            half = Z * 0.5 / math.sqrt(k)  # the median's order-statistic interval
             lo, hi = (
-                np.quantile(gone, [0.5 - Z * 0.5 / math.sqrt(k), 0.5 + Z * 0.5 / math.sqrt(k)])
+                np.quantile(gone, [max(0.5 - half, 0.0), min(0.5 + half, 1.0)])
                 if k > 1
                 else (math.nan, math.nan)
             )

@@ -262,6 +262,22 @@ def _attributes(
     )
 
 
+@dataclass(frozen=True)
+class Replay:
+    """Observed complaints to drive through the model instead of drawn ones: their
+    arrival times (hours since day 0, sorted) and first channels (channel codes)."""
+
+    times_h: np.ndarray
+    first_channel: np.ndarray
+
+    def __post_init__(self) -> None:
+        t = np.asarray(self.times_h, dtype=float)
+        if len(t) != len(self.first_channel):
+            raise ValueError("a replay needs one first channel per arrival time")
+        if len(t) and (np.any(np.diff(t) < 0) or t[0] < 0):
+            raise ValueError("a replay's arrival times must be sorted and not negative")
+
+
 def population_blocks(
     scenario: ScenarioConfig,
     horizon_h: float,
@@ -269,12 +285,15 @@ def population_blocks(
     attributes: np.random.Generator,
     later: np.random.Generator | None = None,
     memory: np.random.Generator | None = None,
+    replay: Replay | None = None,
 ) -> Iterator[Population]:
     """The customers arriving in [0, horizon_h), one time block after another: arrival
     times from ``arrivals``, the first version's attributes from ``attributes``, those
     added since from ``later`` (the replication's ``customers`` stream; None: a fixed
     stream, for tests that draw a table on its own), those of customers who remember from
-    ``memory`` (the ``memory`` stream; None: another fixed stream)."""
+    ``memory`` (the ``memory`` stream; None: another fixed stream). With ``replay``, the
+    arrival times and first channels are the replay's (a backtest driving a log's observed
+    complaints through the model); the other attributes are drawn as usual."""
     if later is None:
         later = np.random.default_rng(0)
     if memory is None:
@@ -288,10 +307,16 @@ def population_blocks(
     block = block_hours(scenario)
     k = 0
     while k * block < horizon_h:
-        times = _block_arrivals(scenario, k * block, block, arrivals)
+        if replay is None:
+            times = _block_arrivals(scenario, k * block, block, arrivals)
+        else:
+            lo, hi = np.searchsorted(replay.times_h, [k * block, (k + 1) * block])
+            times = replay.times_h[lo:hi]
         if k == 0 and scenario.arrivals.initial_complaints:  # a backlog to start from
             times = np.concatenate((np.zeros(scenario.arrivals.initial_complaints), times))
         pop = _attributes(scenario, times, attributes, a_social, later, memory)
+        if replay is not None:
+            pop.first_channel[len(pop.first_channel) - (hi - lo) :] = replay.first_channel[lo:hi]
         keep = int(np.searchsorted(times, horizon_h))
         if keep < len(times):
             pop = Population(**{f.name: getattr(pop, f.name)[:keep] for f in fields(pop)})

@@ -66,12 +66,11 @@ def inert_settings(
             )
     if job != "calibrate":
         out["calibrate"] = "it is read only by the calibration job; use experiment=calibrate"
-    else:  # the calibration job fits a log: it simulates nothing
-        for key in ("scenario", "policies", "run"):
-            out[key] = (
-                "the calibration job reads a contact log and simulates nothing; set "
-                "calibrate.* (calibrate.base names the scenario whose other settings are kept)"
-            )
+    else:  # the calibration job fits a log; its backtest sets the runs itself
+        out["run"] = (
+            "the calibration job sets its backtest's runs itself (the log's days, "
+            "calibrate.replications, calibrate.seed); set calibrate.* instead"
+        )
     if job != "optimize":
         out["optimize"] = "it is read only by the optimiser; use experiment=optimize"
     else:

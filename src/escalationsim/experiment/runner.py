@@ -26,7 +26,7 @@ from escalationsim.analysis.metrics import daily_series, run_kpis
 from escalationsim.config.fields import ConfigError
 from escalationsim.config.queue_only import QueueOnlyScenario, to_scenario
 from escalationsim.engine.model import Model
-from escalationsim.engine.population import population_blocks
+from escalationsim.engine.population import Replay, population_blocks
 from escalationsim.engine.recorder import ComplaintLog
 from escalationsim.experiment.job import SimConfig, validate
 from escalationsim.experiment.plugins import load_plugins
@@ -59,11 +59,13 @@ def run_one(
     keep_records: bool = True,
     on_day: Callable[[float], None] | None = None,
     contacts: bool = False,
+    replay: Replay | None = None,
 ) -> Part:
     """Simulate one policy in one replication; return its KPI row, complaint frame (None
     without records), daily series and contact log (None unless ``contacts``). Without
     records the customer table is read and the complaints are summarised a block at a
-    time, in memory that does not grow with the horizon."""
+    time, in memory that does not grow with the horizon. ``replay``: observed complaints'
+    arrival times and first channels instead of drawn ones (a backtest)."""
     horizon_h = cfg.run.horizon_days * 24.0
     warmup_h = cfg.run.warmup_days * 24.0
     queue = isinstance(cfg.scenario, QueueOnlyScenario)
@@ -76,6 +78,7 @@ def run_one(
         rngs["population"],
         rngs["customers"],
         rngs["memory"],
+        replay=replay,
     )
     drain_h = cfg.run.drain_days * 24.0
     first_day = int(warmup_h // 24)
