@@ -179,3 +179,69 @@ def test_handle_times_recover_the_mean_and_cv_and_the_distribution_that_made_the
         row = fits[fits["quantity"] == quantity].iloc[0]
         assert row["ci_low"] <= value <= row["ci_high"], quantity
         assert f"AIC prefers {truth}" in row["method"]
+
+
+def _one(tmp_path, rows: list[str], name: str = "log.csv", **kw):
+    path = tmp_path / name
+    path.write_text(
+        "contact_id,ticket_id,channel,arrived_at,answered_at,ended_at,outcome\n"
+        + "\n".join(rows)
+        + "\n"
+    )
+    return read_log(path, **kw)
+
+
+def test_offsets_that_change_at_daylight_saving_are_converted_not_refused(tmp_path):
+    """An export across a clock change has two offsets: both are converted to the time
+    zone asked for; a naive local time the zone skips is dropped, counted by its reason."""
+    log, q = _one(
+        tmp_path,
+        [
+            "1,1,phone,2026-03-28T09:00:00+00:00,2026-03-28T09:00:10+00:00,2026-03-28T09:05:00+00:00,resolved",
+            "2,2,phone,2026-03-30T09:00:00+01:00,2026-03-30T09:00:10+01:00,2026-03-30T09:05:00+01:00,resolved",
+        ],
+        tz="Europe/London",
+    )
+    assert q.kept == 2 and [t.hour for t in log["arrived_at"]] == [9, 9]
+    log, q = _one(
+        tmp_path,
+        [
+            "1,1,phone,2026-03-29T01:30:00,,,unanswered",  # skipped in London
+            "2,2,phone,2026-03-29T03:30:00,,,unanswered",
+        ],
+        tz="Europe/London",
+    )
+    assert q.kept == 1
+    assert [r for r in q.dropped if "daylight-saving" in r] and sum(q.dropped.values()) == 1
+
+
+def test_times_before_arrival_are_dropped_and_counted(tmp_path):
+    path = tmp_path / "log.csv"
+    pd.DataFrame(
+        {
+            "contact_id": [1, 2, 3],
+            "ticket_id": [1, 2, 3],
+            "channel": "phone",
+            "arrived_at": ["2026-01-05T09:00:00"] * 3,
+            "answered_at": ["", "", "2026-01-05T09:01:00"],
+            "abandoned_at": ["2026-01-05T07:00:00", "", ""],
+            "ended_at": ["", "2026-01-05T08:00:00", "2026-01-05T09:05:00"],
+            "outcome": ["abandoned", "pending", "resolved"],
+        }
+    ).to_csv(path, index=False)
+    log, q = read_log(path)
+    assert q.kept == 1
+    assert q.dropped == {"abandoned before it arrived": 1, "ended before it arrived": 1}
+
+
+def test_a_mapping_that_makes_two_columns_one_is_refused(tmp_path):
+    rows = ["1,1,phone,2026-01-05T09:00:00,,,unanswered"]
+    with pytest.raises(DataError, match="two columns would be 'contact_id'"):
+        _one(tmp_path, rows, mapping={"columns": {"ticket_id": "contact_id"}})
+    path = tmp_path / "log.csv"
+    frame = pd.read_csv(path).rename(columns={"ticket_id": "case"})
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataError, match="no column 'ticket_id'"):
+        read_log(path)
+    log, q = read_log(path, mapping={"columns": {"case": "ticket_id"}})
+    assert q.kept == 1

@@ -109,3 +109,13 @@ def test_a_channel_without_hang_ups_or_with_too_few_waits_gets_no_patience_rows(
     log = queue_log(20, np.full(20, 100.0), seed=1)
     assert fit_patience(log).empty
     assert fit_patience(log.drop(columns="abandoned_at")).empty
+
+
+def test_no_hang_up_gives_an_abandonment_of_zero_and_no_patience():
+    """Nobody hung up: the abandonment is 0 with its interval, and patience, which then
+    only exceeds every wait, is not given a value (the scenario keeps its own, saying
+    why: tests/test_calibration_roundtrip.py)."""
+    fits = fit_patience(queue_log(500, np.full(500, 1e6), seed=2))
+    assert list(fits["quantity"]) == ["abandon_rate"]
+    row = fits.iloc[0]
+    assert row["estimate"] == 0 and 0 < row["ci_high"] < 0.01

@@ -253,6 +253,16 @@ def test_the_calibration_job_refuses_a_missing_log_and_an_unusable_one(tmp_path)
     )
     assert proc.returncode == 2 and "no column 'channel'" in proc.stderr
     assert not (tmp_path / "b" / "fits.csv").exists()
+    proc = run_cli(
+        [
+            "experiment=calibrate",
+            f"calibrate.log={bad}",
+            "calibrate.tz=Not/AZone",
+            f"hydra.run.dir={tmp_path / 'd'}",
+        ],
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2 and "calibrate.tz = 'Not/AZone' is not a time zone" in proc.stderr
     proc = run_cli(["output.contact_log_start=2026-01-06", f"hydra.run.dir={tmp_path / 'c'}"])
     assert proc.returncode == 2 and "output.contact_log_start" in proc.stderr
 

@@ -19,6 +19,7 @@ from enum import Enum
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -60,6 +61,12 @@ def check(cfg: CalibrateConfig, sim: SimConfig) -> None:
         if not Path(cfg.mapping).is_file():
             raise ConfigError(f"calibrate.mapping = {cfg.mapping!r}: no such file")
         load_mapping(cfg.mapping)
+    try:
+        ZoneInfo(cfg.tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"calibrate.tz = {cfg.tz!r} is not a time zone (e.g. UTC, Europe/London)"
+        ) from None
     if not NAME.match(cfg.name):
         raise ConfigError(
             f"calibrate.name = {cfg.name!r} is not allowed: letters, digits, _ and - only "

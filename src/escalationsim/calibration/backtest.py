@@ -57,6 +57,9 @@ KPIS: tuple[str, ...] = (
 )
 """The backtest's measurements (``backlog`` per day only)."""
 
+SHARES = ("abandon_rate", "service_level_20s", "escalation_rate", "resolution_rate")
+"""The KPIs that are shares (their intervals end at 1)."""
+
 FREQ = {"day": "D", "hour": "h"}
 
 SERVICE_S = 20.0
@@ -169,7 +172,9 @@ def compare(
             sd = np.nanstd(x, axis=1, ddof=1) if r > 1 else np.zeros(len(x))
         t = stats.t.ppf(0.975, np.maximum(n_sim - 1, 1))
         half = t * np.nan_to_num(sd) * np.sqrt(1.0 + 1.0 / np.maximum(n_sim, 1))
-        lo, hi = mean - half, mean + half
+        lo, hi = np.maximum(mean - half, 0.0), mean + half  # every KPI is >= 0
+        if kpi in SHARES:
+            hi = np.minimum(hi, 1.0)
         both = ~np.isnan(obs) & ~np.isnan(mean)
         if not both.any():
             continue

@@ -120,8 +120,8 @@ def fit(log: pd.DataFrame, quality: Quality, path: Path, seed: int = 0) -> Calib
     source = {
         "file": path.name,
         "sha256": _sha256(path),
-        "first": first.isoformat(),
-        "last": last.isoformat(),
+        "first": first.floor("s").isoformat(),
+        "last": last.floor("s").isoformat(),
         "days": int((last.normalize() - first.normalize()).days) + 1,
         "contacts": int(len(log)),
         "complaints": int(log["ticket_id"].nunique()),
@@ -130,6 +130,13 @@ def fit(log: pd.DataFrame, quality: Quality, path: Path, seed: int = 0) -> Calib
     cal = Calibration(fits, quality, source)
     cal.settings = _settings(fits, source)
     cal.kept = dict(NOT_IDENTIFIED)
+    if not any(st.key == "channels.phone.patience_mean_s" for st in cal.settings):
+        rate = _rows(fits, "abandon_rate", "phone")
+        cal.kept["channels.phone.patience_mean_s"] = (
+            "no caller hung up: patience exceeds every wait and is not identified"
+            if len(rate) and rate.iloc[0]["estimate"] == 0
+            else "no phone waits with abandoned_at in the log"
+        )
     return cal
 
 
@@ -237,7 +244,9 @@ def _settings(fits: pd.DataFrame, source: dict[str, Any]) -> list[Setting]:
             Setting(
                 "channels.phone.patience_mean_s",
                 round(float(mean["estimate"]) * 60.0, 1),
-                f"fitted: censored maximum likelihood, {said}; mean {_ci(mean)} min",
+                f"fitted: censored maximum likelihood, {said}; mean in seconds, "
+                f"95% CI {60 * mean['ci_low']:.4g}-{60 * mean['ci_high']:.4g}, "
+                f"n = {int(mean['n'])}",
                 float(mean["ci_low"]) * 60.0,
                 float(mean["ci_high"]) * 60.0,
             )
@@ -281,8 +290,8 @@ def scenario_yaml(cal: Calibration, name: str, base: str = "default") -> str:
         f"# {src['contacts']} contacts of {src['complaints']} complaints from {src['first']} "
         f"to {src['last']} ({src['days']} days).",
         "# Every value below is fitted (its comment says how, with its 95% interval);",
-        f"# every other setting is the base scenario's ({base}), kept: fits.csv has every fit,",
-        "# calibration.html the plots. Kept because a contact log cannot identify them:",
+        f"# every other setting is the base scenario's ({base}); fits.csv has every fit. Kept",
+        "# because a contact log cannot identify them (or the scenario refused the fit):",
     ]
     lines += [f"#   {key}: {why}" for key, why in cal.kept.items()]
     lines += ["defaults:", f"  - {base}", "  - _self_", f"name: {name}"]

@@ -135,19 +135,42 @@ def _read_table(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: cannot be read as a table: {err}") from None
 
 
-def _times(col: pd.Series, tz: str, where: str) -> pd.Series:
-    """ISO 8601 strings (or datetimes) as times in ``tz`` (naive ones read in it, aware
-    ones converted); unparseable ones NaT. A column mixing the two is a DataError."""
-    try:
-        parsed = pd.to_datetime(col, errors="coerce", format="ISO8601")
-    except (ValueError, TypeError) as err:
-        raise DataError(
-            f"{where}: mixes times with and without a UTC offset ({err}); give every time "
-            "an offset, or none (then the time zone given is used)"
-        ) from None
-    if not isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        return parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    return parsed.dt.tz_convert(tz)
+OFFSET = r"(?:Z|[+-]\d\d(?::?\d\d)?)$"
+"""A UTC offset at the end of an ISO 8601 time (``Z``, ``+01:00``, ``-0500``, ``+01``)."""
+
+
+def _times(col: pd.Series, tz: str, where: str) -> tuple[pd.Series, pd.Series]:
+    """ISO 8601 strings (or datetimes) as times in ``tz`` (naive ones read in it, those
+    with an offset converted to it, whatever their offsets: an export across a
+    daylight-saving change has two), and which of them are local times that ``tz``
+    skips or repeats at a daylight-saving change (NaT, counted apart). A column mixing
+    times with and without an offset is a DataError."""
+    none = pd.Series(False, index=col.index)
+    if isinstance(col.dtype, pd.DatetimeTZDtype):
+        return col.dt.tz_convert(tz), none
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        parsed = col
+    else:
+        text = col.astype("string").str.strip()
+        given = text.notna() & (text != "")
+        aware = text.str.contains(OFFSET, regex=True, na=False)
+        if (aware & given).any() and (~aware & given).any():
+            row = (
+                int((~aware & given).to_numpy().argmax())
+                if aware.iloc[0]
+                else int((aware & given).to_numpy().argmax())
+            )
+            raise DataError(
+                f"{where}: mixes times with and without a UTC offset (row {row + 2}: "
+                f"{text.iloc[row]!r}); give every time an offset, or none (then the time "
+                "zone given is used)"
+            )
+        if (aware & given).any():
+            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
+            return parsed.dt.tz_convert(tz), none
+        parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
+    local = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    return local, parsed.notna() & local.isna()
 
 
 def _selected(
@@ -193,13 +216,25 @@ def read_log(
     replication, and one that holds several without a selection is a DataError."""
     path = Path(path)
     maps = load_mapping(mapping)
-    raw = _read_table(path).rename(columns=maps["columns"])
+    table = _read_table(path)
+    renames = {k: v for k, v in maps["columns"].items() if k in table.columns}
+    raw = table.rename(columns=renames)
     quality = Quality(str(path), read=len(raw))
+    twice = raw.columns[raw.columns.duplicated()].unique().tolist()
+    if twice:
+        onto = [k for k, v in renames.items() if v == twice[0]]
+        raise DataError(
+            f"{path}: two columns would be {twice[0]!r} (the mapping renames {onto} onto it"
+            + (", and the file has one already" if twice[0] in table.columns else "")
+            + "): map one column onto each of the schema's"
+        )
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
+        away = [k for k, v in renames.items() if k == missing[0]]
         raise DataError(
-            f"{path}: no column {missing[0]!r} (required: {list(REQUIRED)}; a mapping file "
-            "renames an export's own columns)"
+            f"{path}: no column {missing[0]!r}"
+            + (f" (the mapping renames it to {renames[away[0]]!r})" if away else "")
+            + f" (required: {list(REQUIRED)}; a mapping file renames an export's own columns)"
         )
     if raw.empty:
         raise DataError(f"{path}: no rows")
@@ -210,7 +245,14 @@ def read_log(
     df["outcome"] = df["outcome"].astype(str).str.strip().str.lower()
     for col in (c for c in TIMES if c in df.columns):
         given = df[col].notna() & (df[col].astype(str).str.strip() != "")
-        df[col] = _times(df[col], tz, f"{path}, column {col}")
+        df[col], shifted = _times(df[col], tz, f"{path}, column {col}")
+        quality.drop(
+            f"{col} is a local time that {tz} skips or repeats (a daylight-saving change: "
+            "give UTC offsets)",
+            int(shifted.sum()),
+        )
+        df = df[~shifted]
+        given = given[~shifted]
         bad = given & df[col].isna()
         if col == "arrived_at":
             bad = bad | ~given
@@ -233,6 +275,15 @@ def read_log(
     early &= df["ended_at"] < df["answered_at"]
     quality.drop("ended before it was answered", int(early.sum()))
     df = df[~early]
+    for col, what in (
+        ("abandoned_at", "abandoned"),
+        ("ended_at", "ended"),
+        ("resolved_at", "resolved"),
+    ):
+        if col in df:
+            early = df[col].notna() & (df[col] < df["arrived_at"])
+            quality.drop(f"{what} before it arrived", int(early.sum()))
+            df = df[~early]
     if df.empty:
         reasons = "; ".join(f"{n} {r}" for r, n in quality.dropped.items())
         raise DataError(f"{path}: no usable row ({reasons})")
@@ -241,6 +292,12 @@ def read_log(
         quality.warnings.append(
             "arrival times are rounded to the minute: counts per hour are unaffected, but "
             "gaps between arrivals look less random than they are (Kim & Whitt 2014)"
+        )
+    span = (df["arrived_at"].max() - df["arrived_at"].min()) / pd.Timedelta(days=1)
+    if span < 7:
+        quality.warnings.append(
+            f"the log covers {span:.1f} days: rates by weekday, the day-to-day spread and the "
+            "scenario's weekly profile need several weeks (four or more)"
         )
     quality.kept = len(df)
     return df.sort_values(["arrived_at", "row"], kind="stable").reset_index(drop=True), quality

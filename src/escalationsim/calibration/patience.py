@@ -6,7 +6,9 @@ censored at ``answered_at``). Ignoring that (taking the abandoned callers' waits
 patience sample) understates patience badly, since the patient callers are exactly the
 ones who got answered: the ``naive`` rows show by how much.
 
-Per channel with an ``abandoned_at`` column (the phone, usually):
+Per channel with an ``abandoned_at`` column (the phone, usually; with no hang-up at
+all, only its ``abandon_rate`` of 0: patience is then not identified, only bounded by the
+longest wait):
 
 - ``abandon_rate``: abandoned over answered or abandoned, Wilson interval;
 - ``patience_median_min`` and ``patience_mean_min`` by censored maximum likelihood
@@ -51,7 +53,7 @@ def waits(log: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     out = {}
     for channel, part in log.groupby("channel", sort=True, observed=True):
         gone = part["abandoned_at"].notna()
-        if not gone.any():
+        if not gone.any() and channel != "phone":  # a text channel logs no hang-ups
             continue
         seen = gone | part["answered_at"].notna()
         part, gone = part[seen], gone[seen]
@@ -190,6 +192,8 @@ def fit_patience(log: pd.DataFrame) -> pd.DataFrame:
                 "n": n,
             }
         )
+        if k == 0:  # nobody hung up: patience exceeds every wait, and no more is known
+            continue
         fits = sorted((censored_fit(f, t, event) for f in FAMILIES), key=lambda r: r["aic"])
         best = fits[0]
         for what in ("median", "mean"):
