@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from scipy import stats
 
 COLUMNS: tuple[str, ...] = (
     "quantity",
@@ -31,4 +32,20 @@ def table(rows: list[dict]) -> pd.DataFrame:
     return frame[[*COLUMNS, *extra]]
 
 
-__all__ = ["COLUMNS", "table"]
+def share(quantity: str, k: int, n: int, method: str, channel: str | None = None) -> dict:
+    """A ``fits.csv`` row for the share ``k / n`` with its Wilson interval."""
+    if n == 0:
+        return {"quantity": quantity, "channel": channel, "method": method, "n": 0}
+    ci = stats.binomtest(int(k), int(n)).proportion_ci(method="wilson")
+    return {
+        "quantity": quantity,
+        "channel": channel,
+        "estimate": k / n,
+        "ci_low": float(ci.low),
+        "ci_high": float(ci.high),
+        "method": method,
+        "n": int(n),
+    }
+
+
+__all__ = ["COLUMNS", "share", "table"]

@@ -25,28 +25,11 @@ calibration fits them against these shares).
 from __future__ import annotations
 
 import pandas as pd
-from scipy import stats
 
-from escalationsim.calibration.fits import table
+from escalationsim.calibration.fits import share, table
 
 FAILED = ("abandoned", "unanswered", "pending")
 """Outcomes of a contact that failed the customer (``pending`` only once it ended)."""
-
-
-def share(quantity: str, k: int, n: int, method: str, channel: str | None = None) -> dict:
-    """A ``fits.csv`` row for the share ``k / n`` with its Wilson interval."""
-    if n == 0:
-        return {"quantity": quantity, "channel": channel, "method": method, "n": 0}
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(method="wilson")
-    return {
-        "quantity": quantity,
-        "channel": channel,
-        "estimate": k / n,
-        "ci_low": float(ci.low),
-        "ci_high": float(ci.high),
-        "method": method,
-        "n": int(n),
-    }
 
 
 def follow_ups(log: pd.DataFrame) -> pd.DataFrame:
@@ -142,12 +125,4 @@ def fit_journeys(log: pd.DataFrame) -> pd.DataFrame:
     return table(rows)
 
 
-def tickets(log: pd.DataFrame) -> pd.DataFrame:
-    """One row per complaint: its first contact's arrival and channel."""
-    first = log.groupby("ticket_id", sort=False).agg(
-        arrived_at=("arrived_at", "first"), channel=("channel", "first")
-    )
-    return first.reset_index()
-
-
-__all__ = ["FAILED", "before_resolution", "fit_journeys", "follow_ups", "share", "tickets"]
+__all__ = ["FAILED", "before_resolution", "fit_journeys", "follow_ups"]

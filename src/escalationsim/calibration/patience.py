@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from escalationsim.calibration.fits import table
+from escalationsim.calibration.fits import share, table
 
 MIN_WAITS = 30
 """Fewer answered or abandoned contacts on a channel than this: no patience fit."""
@@ -180,18 +180,8 @@ def fit_patience(log: pd.DataFrame) -> pd.DataFrame:
         n, k = len(t), int(event.sum())
         if n < MIN_WAITS:
             continue
-        rate = stats.binomtest(k, n).proportion_ci(method="wilson")
-        rows.append(
-            {
-                "quantity": "abandon_rate",
-                "channel": channel,
-                "estimate": k / n,
-                "ci_low": rate.low,
-                "ci_high": rate.high,
-                "method": "abandoned over answered or abandoned; Wilson interval",
-                "n": n,
-            }
-        )
+        how = "abandoned over answered or abandoned; Wilson interval"
+        rows.append(share("abandon_rate", k, n, how, channel))
         if k == 0:  # nobody hung up: patience exceeds every wait, and no more is known
             continue
         fits = sorted((censored_fit(f, t, event) for f in FAMILIES), key=lambda r: r["aic"])
