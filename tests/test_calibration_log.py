@@ -84,6 +84,30 @@ def test_busy_and_quiet_days_are_detected_and_their_spread_recovered(tmp_path):
     assert busy["ci_low"] > 0.05 and busy["ci_low"] <= 0.25 <= busy["ci_high"]
 
 
+def _day_counts(weeks: int, cv: float, rng: np.random.Generator) -> pd.DataFrame:
+    """Counts by date and hour as :func:`escalationsim.calibration.arrivals.counts` gives
+    them, drawn as :func:`generate` draws its log (without building the rows)."""
+    days = pd.date_range("2026-01-05", periods=7 * weeks, freq="D")
+    rate = np.array([PROFILE * (0.5 if d.day_of_week >= 5 else 1.0) for d in days], dtype=float)
+    factor = rng.gamma(1 / cv**2, cv**2, len(days)) if cv > 0 else np.ones(len(days))
+    return pd.DataFrame(rng.poisson(rate * factor[:, None]), index=days, columns=range(24))
+
+
+@pytest.mark.parametrize(("cv", "weeks"), [(0.0, 4), (0.25, 4), (0.25, 12), (0.6, 8)])
+def test_the_busyness_interval_covers_the_truth_at_its_level(cv: float, weeks: int):
+    """Over 400 logs of the tests' own generator, the 95% interval of ``busyness_cv``
+    covers the true cv in 91-98.5% of them (a binomial standard deviation is 1.1%), from
+    Poisson days to very busy ones and from 4 weeks to 12; with Poisson days (cv 0) it
+    reaches down to 0 as often. The percentile bootstrap used before covered 0.25 in 57%
+    of 200 four-week logs (81% with 12 weeks)."""
+    from escalationsim.calibration.arrivals import busyness_row
+
+    rng = np.random.default_rng(2026)
+    rows = [busyness_row(_day_counts(weeks, cv, rng)) for _ in range(400)]
+    covered = np.mean([r["ci_low"] <= cv <= r["ci_high"] for r in rows])
+    assert 0.91 <= covered <= 0.985, covered
+
+
 def test_bad_rows_are_counted_by_reason_and_an_unusable_file_names_what_is_wrong(tmp_path):
     """Each class of bad row is dropped and counted, nothing silently; a file without a
     required column, or without a usable row, stops naming the file and the column."""

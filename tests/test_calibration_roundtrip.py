@@ -142,6 +142,29 @@ def test_calibration_recovers_what_the_log_identifies(roundtrip):
     )
 
 
+def test_busy_days_are_detected_when_present_and_not_when_absent(roundtrip, tmp_path):
+    """Poisson days (the round trip): the complaints' busyness interval reaches 0 and the
+    phone's dispersion test does not reject Poisson. Busy days (a gamma day factor of cv
+    0.3): the test rejects Poisson decisively, the interval excludes 0 and covers 0.3, and
+    the scenario file sets ``arrivals.busyness_cv``."""
+    *_, cal = roundtrip
+    busy = cal.fits[(cal.fits["quantity"] == "busyness_cv") & cal.fits["channel"].isna()]
+    assert busy.iloc[0]["ci_low"] == 0.0
+    assert _fit(cal, "arrival_dispersion", "phone")["p_value"] > 0.01
+    sim = _sim("scenario.arrivals.busyness_cv=0.3")
+    path = tmp_path / "busy.parquet"
+    to_contact_log(es.simulate(sim, contacts=True).contacts).to_parquet(path, index=False)
+    busy_cal = calibrate(path)
+    row = busy_cal.fits[
+        (busy_cal.fits["quantity"] == "busyness_cv") & busy_cal.fits["channel"].isna()
+    ].iloc[0]
+    assert row["ci_low"] > 0.1 and row["ci_low"] <= 0.3 <= row["ci_high"]
+    assert row["p_value"] < 1e-9
+    assert _fit(busy_cal, "arrival_dispersion", "phone")["p_value"] < 1e-9
+    assert busy_cal.setting("arrivals.busyness_cv").value == round(row["estimate"], 4)
+    assert "busyness_cv: " in scenario_yaml(busy_cal, "busy")
+
+
 def test_switching_off_is_recovered_as_no_switching(tmp_path):
     """A second scenario: sticky customers (switch_prob 0) give a switch share of 0, so the
     switch estimate follows the mechanism and is not a constant."""

@@ -377,3 +377,52 @@ def test_simulated_complaints_follow_the_profile_times_every_factor(case: str, s
     expected = _expected_by_cell(lambda t: rate_factor(s, t), 7 * 24.0, 35 * 24.0)
     assert observed.sum() > 10_000
     assert _chi2_p(observed, expected, conditional=True) > 1e-3
+
+
+def _busy_days(cv: float, seed: int, days: int, stream: int = 7) -> np.ndarray:
+    """Arrivals per day of a flat company of 1,000 complaints a day with busyness ``cv``
+    (customers who remember off, so every candidate is a complaint)."""
+    from escalationsim.engine.population import population_blocks
+
+    s = _default(
+        "scenario.customers.enabled=false",
+        "scenario.arrivals.hourly_profile=[]",
+        "scenario.arrivals.weekly_profile=[]",
+        f"scenario.arrivals.busyness_cv={cv}",
+    )
+    ss = np.random.SeedSequence(seed).spawn(2)
+    blocks = population_blocks(
+        s,
+        days * 24.0,
+        np.random.default_rng(ss[0]),
+        np.random.default_rng(ss[1]),
+        busyness=np.random.default_rng(stream),
+    )
+    times = np.concatenate([b.arrival_h for b in blocks])
+    return np.bincount(np.floor(times / 24.0).astype(int), minlength=days)
+
+
+@pytest.mark.parametrize("cv", [0.0, 0.2])
+def test_busy_days_spread_daily_counts_as_a_gamma_day_factor_does(cv: float) -> None:
+    """Over 400 days of 1,000 complaints: the day totals' variance is ``mean + cv^2
+    mean^2`` (Poisson-gamma), so the moment estimate of cv is within 0.04 of the setting
+    (its standard error is about 0.008 at cv 0.2), and the mean stays 1,000 (the factor
+    has mean 1). Without the factor (cv 0) the index of dispersion is 1."""
+    per_day = _busy_days(cv, seed=3, days=400)
+    mean, var = per_day.mean(), per_day.var(ddof=1)
+    assert abs(mean - 1000) < 4 * math.sqrt((1000 + cv * cv * 1e6) / 400)
+    est = math.sqrt(max(var - mean, 0.0)) / mean
+    assert abs(est - cv) < 0.04
+    if cv == 0.0:
+        assert 0.8 < var / mean < 1.2
+
+
+def test_busy_days_keep_earlier_days_when_the_horizon_grows_and_have_their_own_stream() -> None:
+    """A longer horizon keeps every earlier day's arrivals (the factors are drawn day by
+    day in fixed chunks); another busyness stream changes the days but not the arrivals'
+    own stream's role (different counts, same seed otherwise)."""
+    short = _busy_days(0.3, seed=4, days=70)
+    long = _busy_days(0.3, seed=4, days=200)
+    assert np.array_equal(short, long[:70])
+    other = _busy_days(0.3, seed=4, days=70, stream=8)
+    assert not np.array_equal(short, other)

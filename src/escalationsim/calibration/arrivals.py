@@ -13,11 +13,16 @@ without contacts included (a day with none is a count of 0, not a missing day).
   its sum is chi-square, whose p-value is ``p_value`` (Brown et al. 2005; real counts
   vary more: Avramidis, Deslauriers & L'Ecuyer 2004). Interval: the chi-square one of a
   variance ratio.
-- ``busyness_cv`` (per channel): the coefficient of variation of a gamma factor that
-  multiplies every hour of a day (a busy or a quiet day: Avramidis et al.'s
-  Poisson-gamma model), from the day totals by moments: a weekday's variance is
-  ``mu + cv^2 mu^2`` when its mean is ``mu``; 0 when the days vary no more than Poisson
-  counts do. Interval: a percentile bootstrap of the days within each weekday (seeded).
+- ``busyness_cv`` (per channel, and of the complaints with the channel empty: the
+  scenario's ``arrivals.busyness_cv``): the coefficient of variation of a gamma factor
+  that multiplies every hour of a day (a busy or a quiet day: Avramidis et al.'s
+  Poisson-gamma model). A weekday's day totals then have variance ``mu + cv^2 mu^2``
+  about their mean ``mu``: the estimate is the cv at which Pearson's statistic with
+  those variances equals its degrees of freedom (0 when the days vary no more than
+  Poisson counts do), and the interval is every cv its chi-square test does not reject,
+  with ``p_value`` the test of cv 0. A percentile bootstrap was tried first and dropped:
+  with four days a weekday its resamples shrink the variance, and its interval sat below
+  the truth.
 """
 
 from __future__ import annotations
@@ -26,12 +31,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from escalationsim.calibration.fits import table
-
-BOOTSTRAP = 400
-"""Resamples of the days behind the busyness interval."""
 
 
 def counts(log: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -58,25 +60,57 @@ def _poisson_interval(total: int, n: int) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
-def _busyness(days: pd.Series, weekday: np.ndarray) -> float:
-    """The moment estimate of the day factor's cv from day totals by weekday."""
-    num = den = 0.0
-    for w in np.unique(weekday):
-        x = days[weekday == w]
-        if len(x) < 2:
-            continue
-        m, s2 = float(x.mean()), float(x.var(ddof=1))
-        num += len(x) * (s2 - m)
-        den += len(x) * m * m
-    if den <= 0:
-        return math.nan
-    return math.sqrt(max(num / den, 0.0))
+def _pearson(groups: list[np.ndarray], cv: float) -> float:
+    """Pearson's statistic of the day totals (grouped by weekday) under a gamma day
+    factor of ``cv``: squared deviations from the weekday's mean over the variance the
+    model gives them, ``mu + cv^2 mu^2``."""
+    total = 0.0
+    for x in groups:
+        mu = float(x.mean())
+        if mu > 0:
+            total += float(((x - mu) ** 2).sum()) / (mu + cv * cv * mu * mu)
+    return total
 
 
-def fit_arrivals(log: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+def busyness_row(frame: pd.DataFrame) -> dict | None:
+    """The ``busyness_cv`` row of a frame of counts by date and hour (:func:`counts`),
+    from the day totals by weekday: the estimate is the cv at which Pearson's statistic
+    equals its degrees of freedom (the moment estimator of a negative binomial's
+    dispersion), the interval the cvs the statistic's chi-square test does not reject
+    (0 included when Poisson days are not rejected). None when no weekday has two days
+    with contacts."""
+    weekday = frame.index.day_of_week.to_numpy()
+    days = frame.sum(axis=1).to_numpy(dtype=float)
+    groups = [days[weekday == w] for w in range(7)]
+    groups = [x for x in groups if len(x) >= 2 and x.mean() > 0]
+    dof = sum(len(x) - 1 for x in groups)
+    if dof == 0:
+        return None
+
+    def solve(level: float) -> float:
+        """The cv at which the statistic falls to ``level`` (0 if it is below already)."""
+        if _pearson(groups, 0.0) <= level:
+            return 0.0
+        hi = 1.0
+        while _pearson(groups, hi) > level and hi < 1e3:
+            hi *= 2.0
+        return float(optimize.brentq(lambda c: _pearson(groups, c) - level, 0.0, hi))
+
+    return {
+        "quantity": "busyness_cv",
+        "estimate": solve(float(dof)),
+        "ci_low": solve(float(stats.chi2.ppf(0.975, dof))),
+        "ci_high": solve(float(stats.chi2.ppf(0.025, dof))),
+        "method": "gamma day factor: Pearson's statistic of the day totals by weekday "
+        "equal to its degrees of freedom (interval: its chi-square test inverted)",
+        "n": len(days),
+        "p_value": float(stats.chi2.sf(_pearson(groups, 0.0), dof)),
+    }
+
+
+def fit_arrivals(log: pd.DataFrame) -> pd.DataFrame:
     """The arrival fits of ``log`` (see the module doc) as ``fits.csv`` rows."""
     rows: list[dict] = []
-    rng = np.random.default_rng(seed)
     for channel, frame in counts(log).items():
         weekday = frame.index.day_of_week.to_numpy()
         stat, dof = 0.0, 0
@@ -119,37 +153,20 @@ def fit_arrivals(log: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
                     "p_value": float(stats.chi2.sf(stat, dof)),
                 }
             )
-        days = frame.sum(axis=1)
-        cv = _busyness(days, weekday)
-        if not math.isnan(cv):
-            draws = []
-            groups = [np.flatnonzero(weekday == w) for w in range(7)]
-            for _ in range(BOOTSTRAP):  # resample days within each weekday
-                pick = np.concatenate([rng.choice(g, len(g)) for g in groups if len(g)])
-                draws.append(_busyness(days.iloc[pick].reset_index(drop=True), weekday[pick]))
-            lo, hi = np.nanpercentile(draws, [2.5, 97.5])
-            rows.append(
-                {
-                    "quantity": "busyness_cv",
-                    "channel": channel,
-                    "estimate": cv,
-                    "ci_low": float(lo),
-                    "ci_high": float(hi),
-                    "method": "moments of the day totals by weekday (gamma day factor; "
-                    "percentile bootstrap of the days)",
-                    "n": len(days),
-                }
-            )
+        row = busyness_row(frame)
+        if row is not None:
+            rows.append({**row, "channel": channel})
     return table(rows)
 
 
 def fit_complaints(log: pd.DataFrame) -> pd.DataFrame:
     """The scenario's arrival process from the complaints' first contacts (one per
     ``ticket_id``): ``volume_per_day`` (mean day total, t interval over the days: right
-    whether or not days are over-dispersed), ``weekly_weight`` (per day of week) and
-    ``hourly_weight`` (per hour of day), each a mean count over the overall mean, so
-    that they average 1 as ``scenario.arrivals``' profiles do (exact Poisson intervals of
-    the numerator)."""
+    whether or not days are over-dispersed), ``busyness_cv`` (of the complaints' day
+    totals, channel empty: ``scenario.arrivals.busyness_cv``), ``weekly_weight`` (per
+    day of week) and ``hourly_weight`` (per hour of day), each a mean count over the
+    overall mean, so that they average 1 as ``scenario.arrivals``' profiles do (exact
+    Poisson intervals of the numerator)."""
     first = log.drop_duplicates("ticket_id")[["arrived_at"]].assign(channel="all")
     frame = counts(first)["all"]
     days = frame.sum(axis=1).to_numpy(dtype=float)
@@ -166,6 +183,9 @@ def fit_complaints(log: pd.DataFrame) -> pd.DataFrame:
             "n": n,
         }
     ]
+    busy = busyness_row(frame)
+    if busy is not None:
+        rows.append(busy)
     weekday = frame.index.day_of_week.to_numpy()
     for w in range(7):
         x = days[weekday == w]

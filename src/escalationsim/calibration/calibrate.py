@@ -110,7 +110,7 @@ def fit(log: pd.DataFrame, quality: Quality, path: Path, seed: int = 0) -> Calib
     part): ``path`` is the file it came from, named with its hash in the scenario."""
     parts = [
         fit_complaints(log),
-        fit_arrivals(log, seed),
+        fit_arrivals(log),
         fit_handle_times(handled(log), seed),
         fit_patience(before_resolution(log)),
         fit_journeys(log),
@@ -174,6 +174,19 @@ def _settings(fits: pd.DataFrame, source: dict[str, Any]) -> list[Setting]:
                 "volume_per_day",
                 round(float(r["estimate"]), 2),
                 f"fitted: complaints a day over {source['days']} days ({_ci(r)})",
+                float(r["ci_low"]),
+                float(r["ci_high"]),
+            )
+        )
+    busy = fits[(fits["quantity"] == "busyness_cv") & fits["channel"].isna()]
+    if len(busy):
+        r = busy.iloc[0]
+        out.append(
+            Setting(
+                "arrivals.busyness_cv",
+                round(float(r["estimate"]), 4),
+                "fitted: day-to-day variation of the complaints beyond Poisson, gamma day "
+                f"factor by moments of the day totals by weekday ({_ci(r)})",
                 float(r["ci_low"]),
                 float(r["ci_high"]),
             )

@@ -108,13 +108,17 @@ class ArrivalsConfig:
     """How the complaint rate varies in time. ``hourly_profile``: 24 relative weights by
     hour of day (normalised to mean 1; empty: flat); ``weekly_profile``: 7 relative
     weights by day of the week, Monday first (normalised to mean 1; empty: flat);
-    ``bursts``: incidents on top. Day 0 of a run is a Monday. ``initial_complaints``:
-    complaints already made when the run starts, all arriving at time 0 (a backlog to
-    start from; 0: the run starts empty)."""
+    ``bursts``: incidents on top. Day 0 of a run is a Monday. ``busyness_cv``: the
+    coefficient of variation of a gamma factor (mean 1), one per day, that multiplies
+    every hour of that day: busy and quiet days, so that daily counts vary more than
+    Poisson ones do (Avramidis, Deslauriers & L'Ecuyer 2004; 0: Poisson, off).
+    ``initial_complaints``: complaints already made when the run starts, all arriving at
+    time 0 (a backlog to start from; 0: the run starts empty)."""
 
     hourly_profile: list[float] = field(default_factory=lambda: list(HOURLY_PROFILE))
     weekly_profile: list[float] = field(default_factory=lambda: list(WEEKLY_PROFILE))
     bursts: list[BurstConfig] = field(default_factory=list)
+    busyness_cv: float = param(0.0, within(0, 3))
     initial_complaints: int = param(0, int_in(0, 10_000_000))
 
     def check_rules(self, prefix: str) -> None:

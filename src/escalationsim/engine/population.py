@@ -142,19 +142,51 @@ def block_hours(scenario: ScenarioConfig) -> float:
     return float(math.floor(h)) if h >= 1.0 else h
 
 
+class DayFactors:
+    """The busyness factor of each day (``scenario.arrivals.busyness_cv``): gamma with
+    mean 1, one per day, drawn from a stream of its own in fixed chunks of ``CHUNK_DAYS``
+    as the blocks reach the days, so a longer horizon keeps every earlier day's factor."""
+
+    CHUNK_DAYS = 64
+
+    def __init__(self, cv: float, rng: np.random.Generator) -> None:
+        self.shape = 1.0 / (cv * cv)
+        self.rng = rng
+        self.values = np.zeros(0)
+
+    def days(self, first: int, last: int) -> np.ndarray:
+        """The factors of days ``first`` to ``last - 1``."""
+        while len(self.values) < last:
+            more = self.rng.gamma(self.shape, 1.0 / self.shape, self.CHUNK_DAYS)
+            self.values = np.concatenate((self.values, more))
+        return self.values[first:last]
+
+
 def _block_arrivals(
-    scenario: ScenarioConfig, start_h: float, length_h: float, rng: np.random.Generator
+    scenario: ScenarioConfig,
+    start_h: float,
+    length_h: float,
+    rng: np.random.Generator,
+    busy: DayFactors | None = None,
 ) -> np.ndarray:
     """Sorted Poisson arrival times in [start_h, start_h + length_h): homogeneous at
-    ``volume_per_day / 24`` per hour, or, with an hourly profile or incidents, thinned
-    from the highest rate (each candidate kept with probability rate(t) / max rate)."""
+    ``volume_per_day / 24`` per hour, or, with an hourly profile, incidents or busy days,
+    thinned from the highest rate in the block (each candidate kept with probability
+    rate(t) / max rate)."""
     rate_h = scenario.volume_per_day / 24.0
     peak = _peak_factor(scenario)
+    day_factor = None
+    if busy is not None:
+        first = int(start_h // 24.0)
+        day_factor = busy.days(first, int(math.ceil((start_h + length_h) / 24.0)))
+        peak *= float(day_factor.max())
     n = int(rng.poisson(rate_h * peak * length_h))
     times = start_h + np.sort(rng.random(n)) * length_h
-    if peak == 1.0 and not scenario.arrivals.bursts:
+    if peak == 1.0 and not scenario.arrivals.bursts and busy is None:
         return times  # flat: every candidate is an arrival
     rate = rate_factor(scenario, times) * candidate_factor(scenario)
+    if day_factor is not None:
+        rate *= day_factor[np.floor(times / 24.0).astype(np.int64) - first]
     if n and float(rate.max()) > peak * (1.0 + 1e-12):
         # a rate above the thinning bound would be kept with probability 1 and so lose
         # arrivals silently (as _peak_factor once did at the busiest hours): never clip
@@ -286,6 +318,7 @@ def population_blocks(
     later: np.random.Generator | None = None,
     memory: np.random.Generator | None = None,
     replay: Replay | None = None,
+    busyness: np.random.Generator | None = None,
 ) -> Iterator[Population]:
     """The customers arriving in [0, horizon_h), one time block after another: arrival
     times from ``arrivals``, the first version's attributes from ``attributes``, those
@@ -293,7 +326,9 @@ def population_blocks(
     stream, for tests that draw a table on its own), those of customers who remember from
     ``memory`` (the ``memory`` stream; None: another fixed stream). With ``replay``, the
     arrival times and first channels are the replay's (a backtest driving a log's observed
-    complaints through the model); the other attributes are drawn as usual."""
+    complaints through the model); the other attributes are drawn as usual. ``busyness``
+    (the ``busyness`` stream; None: a fixed one) gives the days' busyness factors when
+    ``scenario.arrivals.busyness_cv`` is above 0."""
     if later is None:
         later = np.random.default_rng(0)
     if memory is None:
@@ -304,11 +339,15 @@ def population_blocks(
         if 0.0 < p.uses_social_share < 1.0
         else 0.0
     )
+    busy = None
+    if scenario.arrivals.busyness_cv > 0.0 and replay is None:
+        cv = scenario.arrivals.busyness_cv
+        busy = DayFactors(cv, busyness if busyness is not None else np.random.default_rng(2))
     block = block_hours(scenario)
     k = 0
     while k * block < horizon_h:
         if replay is None:
-            times = _block_arrivals(scenario, k * block, block, arrivals)
+            times = _block_arrivals(scenario, k * block, block, arrivals, busy)
         else:
             lo, hi = np.searchsorted(replay.times_h, [k * block, (k + 1) * block])
             times = replay.times_h[lo:hi]

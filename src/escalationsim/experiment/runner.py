@@ -79,6 +79,7 @@ def run_one(
         rngs["customers"],
         rngs["memory"],
         replay=replay,
+        busyness=rngs["busyness"],
     )
     drain_h = cfg.run.drain_days * 24.0
     first_day = int(warmup_h // 24)

@@ -69,7 +69,13 @@ def _series(cfg: SimConfig, name: str, replication: int, step_h: float) -> dict[
         scenario = to_scenario(scenario)
     rngs = streams(cfg.run.seed, replication)
     blocks = population_blocks(
-        scenario, horizon_h, rngs["arrivals"], rngs["population"], rngs["customers"], rngs["memory"]
+        scenario,
+        horizon_h,
+        rngs["arrivals"],
+        rngs["population"],
+        rngs["customers"],
+        rngs["memory"],
+        busyness=rngs["busyness"],
     )
     model = Model(
         scenario,

@@ -12,8 +12,9 @@ columns stay as they were; ``judgement`` gives each rep's judgement (and their
 replacements'); ``memory`` gives the customer-table columns of customers who remember and
 of publicity (whose complaint each is, and the uniforms that decide whether it happens and
 where it starts), apart from the others so that turning memory on or off changes no other
-draw. Streams are spawned in this order, so a stream added at the end leaves
-the others unchanged. Adding replications never changes earlier ones.
+draw; ``busyness`` gives each day's busyness factor (only when it is on). Streams are
+spawned in this order, so a stream added at the end leaves the others unchanged. Adding
+replications never changes earlier ones.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ STREAMS: tuple[str, ...] = (
     "customers",
     "judgement",
     "memory",
+    "busyness",
 )
 
 
