@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import escalationsim as es
-from escalationsim.calibration.backtest import COLUMNS, compare, period_kpis
+from escalationsim.calibration.backtest import COLUMNS, compare, period_kpis, summarise
 from escalationsim.calibration.export import to_contact_log
 from tests.cli import run_cli
 
@@ -129,3 +129,23 @@ def test_the_backtest_replays_the_observed_complaints_exactly(tmp_path):
     assert (replayed["wape"].astype(float) == 0).all()
     assert (replayed["observed"] == replayed["simulated_mean"]).all()
     assert "checks FAIL" in proc.stdout
+    # the periods behind the table: summed up again they give backtest.csv's rows
+    periods = pd.read_csv(out / "backtest_periods.csv", keep_default_na=False, na_values=[""])
+    periods["channel"] = periods["channel"].fillna("")
+    for mode in ("replay", "forecast"):
+        again = summarise(
+            periods[periods["mode"] == mode].drop(columns="mode"),
+            mode,
+            {"day": {}, "hour": {}},
+            0.8,
+            3,
+        )
+        mine = table[table["mode"] == mode]
+        assert len(again) == len(mine)
+        assert np.allclose(again["simulated_mean"], mine["simulated_mean"].astype(float))
+        assert np.allclose(again["coverage"], mine["coverage"].astype(float))
+    # calibration.html quotes the verdicts and shows both modes' bands
+    html = (out / "calibration.html").read_text()
+    passed, judged_n = int((table["verdict"] == "PASS").sum()), int(judged.sum())
+    assert f"Backtest: {passed} of {judged_n} checks pass" in html
+    assert html.count("<svg") == 6 and "Backtest, replay" in html and "Backtest, forecast" in html

@@ -246,6 +246,7 @@ def test_simulate_export_calibrate_and_run_the_calibrated_company(tmp_path):
         "quality.csv",
         "conf/scenario/acme.yaml",
         "conf/uncertainty/acme.yaml",
+        "calibration.html",
     ):
         assert (cal_dir / name).is_file(), name
     assert f"--config-dir {cal_dir.resolve() / 'conf'} scenario=acme" in proc.stdout

@@ -25,13 +25,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from escalationsim.app.calibration_report import write_calibration_report
 from escalationsim.app.files import write_csv, write_text
 from escalationsim.app.schema import CalibrateConfig
 from escalationsim.calibration.backtest import KPIS
 from escalationsim.calibration.calibrate import (
     Calibration,
     Setting,
-    calibrate,
+    fit,
     scenario_yaml,
     uncertainty_yaml,
 )
@@ -107,13 +108,13 @@ def calibrate_job(sim: SimConfig, cfg: CalibrateConfig, outdir: Path) -> int:
     """Fit the log and write what it gives (see the module doc); exit code 2 for a log
     that cannot be used, with nothing written."""
     select = {k: v for k, v in cfg.select.items() if v is not None}
-    backtest = None
+    backtest = periods = None
     try:
+        log, quality = read_log(cfg.log, cfg.mapping or None, cfg.tz, select)
         if cfg.backtest_days:
-            log, quality = read_log(cfg.log, cfg.mapping or None, cfg.tz, select)
-            backtest, cal = run_backtest(sim, cfg, log, quality, Path(cfg.log))
+            backtest, periods, cal, log = run_backtest(sim, cfg, log, quality, Path(cfg.log))
         else:
-            cal = calibrate(cfg.log, cfg.mapping or None, cfg.tz, select, cfg.seed)
+            cal = fit(log, quality, Path(cfg.log), cfg.seed)
             usable(sim, cal)
     except DataError as err:
         print(f"escalationsim: unusable contact log: {err}", file=sys.stderr)
@@ -130,6 +131,13 @@ def calibrate_job(sim: SimConfig, cfg: CalibrateConfig, outdir: Path) -> int:
     ]
     if backtest is not None:
         written.append(write_csv(backtest, outdir / "backtest.csv"))
+        written.append(write_csv(periods, outdir / "backtest_periods.csv"))
+    command = f"escalationsim --config-dir {conf.resolve()} scenario={cfg.name}"
+    written.append(
+        write_calibration_report(
+            outdir, cal, log, command, sim.scenario.name, backtest, periods, cfg.backtest_days
+        )
+    )
     q = cal.quality
     print(
         f"{q.read} rows read, {q.kept} kept"
@@ -158,7 +166,7 @@ def calibrate_job(sim: SimConfig, cfg: CalibrateConfig, outdir: Path) -> int:
     kept = ", ".join(cal.kept)
     print(f"kept from scenario {sim.scenario.name} (the log cannot identify them): {kept}")
     print(f"{len(written)} files written to {outdir.resolve()}")
-    print(f"run on it: escalationsim --config-dir {conf.resolve()} scenario={cfg.name}")
+    print(f"run on it: {command}")
     logger.info("calibrated %s: %d settings fitted", cfg.log, len(cal.settings))
     return 0
 
@@ -212,17 +220,18 @@ def monday_before(t: pd.Timestamp) -> pd.Timestamp:
 
 def run_backtest(
     sim: SimConfig, cfg: CalibrateConfig, log: pd.DataFrame, quality: Quality, path: Path
-) -> tuple[pd.DataFrame, Calibration]:
+) -> tuple[pd.DataFrame, pd.DataFrame, Calibration, pd.DataFrame]:
     """Hold out the log's last ``cfg.backtest_days`` days, fit the rest, simulate the
     held-out days ``cfg.replications`` times in each mode and compare (docs/data.md):
     ``replay`` drives the log's own complaints (arrival times and first channels) through
     the model, with customers who remember and publicity off (the log already holds what
     they did); ``forecast`` runs the fitted scenario. The simulations start at the Monday
-    before the log's first day, so the days before the test are their warm-up."""
+    before the log's first day, so the days before the test are their warm-up. Returns
+    the ``backtest.csv`` rows, the periods behind them (``backtest_periods.csv``), the
+    calibration and the rows it was fitted on."""
     from dataclasses import replace
 
-    from escalationsim.calibration.backtest import compare, period_kpis
-    from escalationsim.calibration.calibrate import fit
+    from escalationsim.calibration.backtest import bands, period_kpis, summarise
     from escalationsim.calibration.export import to_contact_log
     from escalationsim.engine import channels
     from escalationsim.engine.population import Replay
@@ -236,7 +245,8 @@ def run_backtest(
             f"{path}: calibrate.backtest_days = {cfg.backtest_days} leaves fewer than 7 days "
             f"to fit (the log covers {first.date()} to {last.date()})"
         )
-    cal = fit(log[log["arrived_at"] < test_start], quality, path, cfg.seed)
+    fitted = log[log["arrived_at"] < test_start]
+    cal = fit(fitted, quality, path, cfg.seed)
     usable(sim, cal)
     day0 = monday_before(first)
     hours = lambda t: (t - day0) / pd.Timedelta(hours=1)  # noqa: E731
@@ -259,11 +269,13 @@ def run_backtest(
     replayed = with_settings(sim, {"customers.enabled": False, "publicity.enabled": False})
     observed = period_kpis(log, test_start, end)
     policy = replace(sim.policies[cfg.policy], name=cfg.policy)
-    tables = []
+    tables, periods = [], []
     for mode, config, drive in (("replay", replayed, replay), ("forecast", sim, None)):
         simulated = []
         for r in range(cfg.replications):
             part = run_one(config, policy, r, True, None, contacts=True, replay=drive)
             simulated.append(period_kpis(to_contact_log(part[3], day0), test_start, end))
-        tables.append(compare(observed, simulated, mode, cfg.tolerance, cfg.min_coverage))
-    return pd.concat(tables, ignore_index=True), cal
+        band = bands(observed, simulated)
+        tables.append(summarise(band, mode, cfg.tolerance, cfg.min_coverage, len(simulated)))
+        periods.append(band.assign(mode=mode))
+    return pd.concat(tables, ignore_index=True), pd.concat(periods, ignore_index=True), cal, fitted

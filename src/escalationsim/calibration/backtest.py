@@ -139,6 +139,40 @@ def period_kpis(log: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd
     return pd.concat(rows, ignore_index=True)
 
 
+def bands(observed: pd.DataFrame, simulated: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per KPI, channel, period and its start (``at``): the ``observed`` value, the
+    replications' ``simulated_mean`` and the 95% prediction interval of one period
+    (``pi_low``, ``pi_high``: mean plus or minus t times their spread times
+    ``sqrt(1 + 1/R)``, at least 0 and, for shares, at most 1), and ``replications``
+    (those with a value there). A count no replication or observation has is 0; a rate
+    with no contact is missing. What :func:`compare` sums up and the plots show."""
+    keys = ["kpi", "channel", "period", "at"]
+    sims = [s.set_index(keys)["value"].rename(i) for i, s in enumerate(simulated)]
+    table = observed.set_index(keys)["value"].rename("obs").to_frame().join(sims, how="outer")
+    table = table.reset_index()
+    reps = list(range(len(simulated)))
+    counts = table["kpi"].isin(("complaints", "volume"))
+    table.loc[counts, ["obs", *reps]] = table.loc[counts, ["obs", *reps]].fillna(0.0)
+    x = table[reps].to_numpy(dtype=float)
+    n_sim = np.sum(~np.isnan(x), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a period no replication has
+        mean = np.nanmean(np.where(n_sim[:, None] > 0, x, 0.0), axis=1)
+        mean[n_sim == 0] = np.nan
+        sd = np.nanstd(x, axis=1, ddof=1) if len(reps) > 1 else np.zeros(len(x))
+    t = stats.t.ppf(0.975, np.maximum(n_sim - 1, 1))
+    half = t * np.nan_to_num(sd) * np.sqrt(1.0 + 1.0 / np.maximum(n_sim, 1))
+    lo, hi = np.maximum(mean - half, 0.0), mean + half  # every KPI is >= 0
+    hi = np.where(table["kpi"].isin(SHARES), np.minimum(hi, 1.0), hi)
+    return table[keys].assign(
+        observed=table["obs"].to_numpy(dtype=float),
+        simulated_mean=mean,
+        pi_low=lo,
+        pi_high=hi,
+        replications=n_sim,
+    )
+
+
 def compare(
     observed: pd.DataFrame,
     simulated: list[pd.DataFrame],
@@ -147,43 +181,36 @@ def compare(
     min_coverage: float = 0.8,
 ) -> pd.DataFrame:
     """``backtest.csv`` rows of one mode: the observed measurements against the
-    replications' (each from :func:`period_kpis`). A KPI passes when its relative bias
-    is at most ``tolerance[period][kpi]`` and its prediction intervals cover at least
+    replications' (each from :func:`period_kpis`), period by period as :func:`bands`
+    gives them. A KPI passes when its relative bias is at most
+    ``tolerance[period][kpi]`` and its prediction intervals cover at least
     ``min_coverage`` of the observed periods: the bias catches a model that is wrong on
     average, the coverage one whose spread is wrong; the WAPE, which noise alone makes
     large for small hourly counts, is reported. A KPI with no tolerance gets no verdict."""
-    keys = ["kpi", "channel", "period", "at"]
-    sims = [s.set_index(keys)["value"].rename(i) for i, s in enumerate(simulated)]
-    table = observed.set_index(keys)["value"].rename("obs").to_frame().join(sims, how="outer")
-    table = table.reset_index()
-    reps = list(range(len(simulated)))
-    counts = table["kpi"].isin(("complaints", "volume"))
-    table.loc[counts, ["obs", *reps]] = table.loc[counts, ["obs", *reps]].fillna(0.0)
-    r = len(reps)
+    return summarise(bands(observed, simulated), mode, tolerance, min_coverage, len(simulated))
+
+
+def summarise(
+    periods: pd.DataFrame,
+    mode: str,
+    tolerance: Mapping[str, Mapping[str, float]],
+    min_coverage: float,
+    replications: int,
+) -> pd.DataFrame:
+    """The ``backtest.csv`` rows of one mode's :func:`bands` (see :func:`compare`)."""
     out = []
-    for (kpi, channel, period), part in table.groupby(["kpi", "channel", "period"], sort=False):
-        x = part[reps].to_numpy(dtype=float)
-        obs = part["obs"].to_numpy(dtype=float)
-        n_sim = np.sum(~np.isnan(x), axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a period no replication has
-            mean = np.nanmean(np.where(n_sim[:, None] > 0, x, 0.0), axis=1)
-            mean[n_sim == 0] = np.nan
-            sd = np.nanstd(x, axis=1, ddof=1) if r > 1 else np.zeros(len(x))
-        t = stats.t.ppf(0.975, np.maximum(n_sim - 1, 1))
-        half = t * np.nan_to_num(sd) * np.sqrt(1.0 + 1.0 / np.maximum(n_sim, 1))
-        lo, hi = np.maximum(mean - half, 0.0), mean + half  # every KPI is >= 0
-        if kpi in SHARES:
-            hi = np.minimum(hi, 1.0)
-        both = ~np.isnan(obs) & ~np.isnan(mean)
+    for (kpi, channel, period), part in periods.groupby(["kpi", "channel", "period"], sort=False):
+        both = part["observed"].notna() & part["simulated_mean"].notna()
         if not both.any():
             continue
-        o, m = obs[both], mean[both]
+        o = part["observed"][both].to_numpy()
+        m = part["simulated_mean"][both].to_numpy()
+        lo, hi = part["pi_low"][both].to_numpy(), part["pi_high"][both].to_numpy()
         total = float(np.abs(o).sum())
         wape = float(np.abs(m - o).sum() / total) if total > 0 else math.nan
         bias = float((m.sum() - o.sum()) / total) if total > 0 else math.nan
         tol = tolerance.get(period, {}).get(kpi)
-        coverage = float(np.mean((o >= lo[both]) & (o <= hi[both])))
+        coverage = float(np.mean((o >= lo) & (o <= hi)))
         good = abs(bias) <= tol and coverage >= min_coverage if tol is not None else False
         verdict = "" if tol is None or math.isnan(bias) else ("PASS" if good else "FAIL")
         out.append(
@@ -193,8 +220,8 @@ def compare(
                 "period": period,
                 "observed": float(o.mean()),
                 "simulated_mean": float(m.mean()),
-                "pi_low": float(lo[both].mean()),
-                "pi_high": float(hi[both].mean()),
+                "pi_low": float(lo.mean()),
+                "pi_high": float(hi.mean()),
                 "coverage": coverage,
                 "bias": bias,
                 "wape": wape,
@@ -202,10 +229,10 @@ def compare(
                 "verdict": verdict,
                 "channel": channel,
                 "periods": int(both.sum()),
-                "replications": r,
+                "replications": replications,
             }
         )
     return pd.DataFrame(out, columns=[*COLUMNS, "channel", "periods", "replications"])
 
 
-__all__ = ["COLUMNS", "KPIS", "SERVICE_S", "compare", "period_kpis", "window"]
+__all__ = ["COLUMNS", "KPIS", "SERVICE_S", "bands", "compare", "period_kpis", "summarise", "window"]

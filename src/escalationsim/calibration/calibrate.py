@@ -185,8 +185,8 @@ def _settings(fits: pd.DataFrame, source: dict[str, Any]) -> list[Setting]:
             Setting(
                 "arrivals.busyness_cv",
                 round(float(r["estimate"]), 4),
-                "fitted: day-to-day variation of the complaints beyond Poisson, gamma day "
-                f"factor by moments of the day totals by weekday ({_ci(r)})",
+                "fitted: day-to-day variation of the complaints beyond Poisson, a gamma day "
+                f"factor from the day totals by weekday (Pearson; {_ci(r)})",
                 float(r["ci_low"]),
                 float(r["ci_high"]),
             )

@@ -57,6 +57,17 @@ def rank(x: np.ndarray) -> list[dict]:
     return sorted(out, key=lambda r: r["aic"])
 
 
+def qq(x: np.ndarray, dist: str, points: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """A QQ plot's points: the family ``dist`` fitted to ``x`` (as :func:`rank` fits it),
+    its quantiles against the sample's at ``points`` evenly spread probabilities (all of
+    them for a smaller sample)."""
+    family = CANDIDATES[dist]
+    params = family.fit(x, floc=0.0)
+    m = min(points, len(x))
+    prob = (np.arange(1, m + 1) - 0.5) / m
+    return family.ppf(prob, *params), np.quantile(x, prob)
+
+
 def fit_handle_times(log: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     """The handle-time fits of ``log`` (see the module doc) as ``fits.csv`` rows."""
     rng = np.random.default_rng(seed)
@@ -98,4 +109,4 @@ def fit_handle_times(log: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     return table(rows)
 
 
-__all__ = ["CANDIDATES", "durations", "fit_handle_times", "rank"]
+__all__ = ["CANDIDATES", "durations", "fit_handle_times", "qq", "rank"]

@@ -137,7 +137,7 @@ def censored_fit(name: str, t: np.ndarray, event: np.ndarray) -> dict:
         cov = np.linalg.inv(_hessian(nll, p))
     except np.linalg.LinAlgError:
         cov = np.full((k, k), np.nan)
-    out = {"dist": name, "aic": 2 * k + 2 * res.fun}
+    out = {"dist": name, "aic": 2 * k + 2 * res.fun, "params": tuple(float(v) for v in p)}
     for what, g in (("median", median), ("mean", mean)):
         value = g(p)
         # the delta method on the log of the value (positive, so its interval is too)
@@ -151,6 +151,32 @@ def censored_fit(name: str, t: np.ndarray, event: np.ndarray) -> dict:
         se = float(math.sqrt(max(grad @ cov @ grad, 0.0))) if np.isfinite(cov).all() else math.nan
         out[what] = (value, value * math.exp(-Z * se), value * math.exp(Z * se))
     return out
+
+
+def survival(t: np.ndarray, event: np.ndarray, points: int = 200) -> pd.DataFrame:
+    """The survival curves of patience behind the fits, for a plot: at ``points`` waits
+    from 0 to the longest, the Kaplan-Meier estimate with its 95% log-log band, each
+    family's censored fit (column named for it), and the ``naive`` curve of the
+    abandoned callers' waits alone (what ignoring censoring assumes)."""
+    data = stats.CensoredData(uncensored=t[event], right=t[~event])
+    sf = stats.ecdf(data).sf
+    with warnings.catch_warnings():  # undefined at the ends of the curve
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = sf.confidence_interval(0.95, method="log-log")
+    grid = np.linspace(0.0, float(t.max()), points)
+    out = {
+        "minutes": grid,
+        "kaplan_meier": sf.evaluate(grid),
+        "km_low": band.low.evaluate(grid),
+        "km_high": band.high.evaluate(grid),
+    }
+    for name in FAMILIES:
+        logsf = _family(name)[1]
+        params = np.array(censored_fit(name, t, event)["params"])
+        out[name] = np.exp(logsf(np.maximum(grid, 1e-9), params))
+    gone = np.sort(t[event])
+    out["naive"] = 1.0 - np.searchsorted(gone, grid, side="right") / max(len(gone), 1)
+    return pd.DataFrame(out)
 
 
 def kaplan_meier_median(t: np.ndarray, event: np.ndarray) -> tuple[float, float, float] | None:
@@ -252,4 +278,11 @@ def fit_patience(log: pd.DataFrame) -> pd.DataFrame:
     return table(rows)
 
 
-__all__ = ["FAMILIES", "censored_fit", "fit_patience", "kaplan_meier_median", "waits"]
+__all__ = [
+    "FAMILIES",
+    "censored_fit",
+    "fit_patience",
+    "kaplan_meier_median",
+    "survival",
+    "waits",
+]
