@@ -16,52 +16,31 @@ with a :class:`DataError` naming the file, and the column or the row.
 
 from __future__ import annotations
 
+import bz2
+import gzip
+import lzma
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
-from escalationsim.config.fields import ConfigError
-
-CHANNELS: tuple[str, ...] = ("phone", "email", "social", "ceo", "owner")
-"""The channel names a log may use (the scenario's: ``owner`` is a named owner's direct
-line under a redirecting CEO; a mapping renames a log's own)."""
-
-OUTCOMES: tuple[str, ...] = ("resolved", "refused", "abandoned", "unanswered", "pending")
-
-REQUIRED: tuple[str, ...] = (
-    "contact_id",
-    "ticket_id",
-    "channel",
-    "arrived_at",
-    "answered_at",
-    "ended_at",
-    "outcome",
-)
-"""Columns every log has (``answered_at`` and ``ended_at`` may be empty in a row)."""
-
-OPTIONAL: tuple[str, ...] = (
-    "customer_id",
-    "abandoned_at",
-    "resolved_at",
-    "needs_exception",
-    "compensation_usd",
-    "followers",
+from escalationsim.calibration.mapping import (
+    CHANNELS,
+    OPTIONAL,
+    OUTCOMES,
+    REQUIRED,
+    TIMES,
+    DataError,
+    load_mapping,
+    renamed,
+    with_after,
 )
 
 RUNS: tuple[str, ...] = ("policy", "replication")
 """Columns a simulated log (``output.contact_log``) adds: the run a contact belongs to.
 A log holding several runs must be narrowed to one (``select``)."""
-
-TIMES: tuple[str, ...] = ("arrived_at", "answered_at", "abandoned_at", "ended_at", "resolved_at")
-
-
-class DataError(ConfigError):
-    """A data file that cannot be used: the message names the file, and the column or
-    the row."""
 
 
 @dataclass
@@ -90,47 +69,19 @@ class Quality:
         return pd.DataFrame(rows, columns=["what", "reason", "rows"])
 
 
-def load_mapping(mapping: Mapping[str, Any] | str | Path | None) -> dict[str, dict[str, str]]:
-    """A column mapping: ``{"columns": {their_name: schema_name}, "channels": {their_label:
-    channel}}``, given as a dict or a YAML file; a bad file is a DataError naming it."""
-    if mapping is None:
-        return {"columns": {}, "channels": {}}
-    if isinstance(mapping, str | Path):
-        path = Path(mapping)
-        try:
-            mapping = yaml.safe_load(path.read_text())
-        except (OSError, yaml.YAMLError) as err:
-            raise DataError(f"{path}: cannot read the mapping: {err}") from None
-        where = str(path)
-    else:
-        where = "mapping"
-    if not isinstance(mapping, Mapping):
-        raise DataError(f"{where}: must be a mapping with keys columns and channels")
-    unknown = set(mapping) - {"columns", "channels"}
-    if unknown:
-        raise DataError(f"{where}: unknown keys {sorted(unknown)} (allowed: columns, channels)")
-    out = {}
-    for key in ("columns", "channels"):
-        part = mapping.get(key) or {}
-        if not isinstance(part, Mapping):
-            raise DataError(f"{where}: {key} must map names to names")
-        out[key] = {str(k): str(v) for k, v in part.items()}
-    bad = sorted(set(out["columns"].values()) - {*REQUIRED, *OPTIONAL})
-    if bad:
-        raise DataError(f"{where}: columns maps onto {bad}, which are not columns of the schema")
-    bad = sorted(set(out["channels"].values()) - set(CHANNELS))
-    if bad:
-        raise DataError(f"{where}: channels maps onto {bad}: channels are {list(CHANNELS)}")
-    return out
-
-
 def _read_table(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise DataError(f"{path}: no such file")
     try:
         if path.suffix.lower() in (".parquet", ".pq"):
             return pd.read_parquet(path)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(
+            path.suffix.lower(), open
+        )
+        with opener(path, "rb") as f:  # tab-separated if the header has tabs and no commas
+            head = f.readline()
+        sep = "\t" if b"\t" in head and b"," not in head else ","
+        return pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_values=[""])
     except Exception as err:  # a file pandas cannot parse at all
         raise DataError(f"{path}: cannot be read as a table: {err}") from None
 
@@ -217,23 +168,16 @@ def read_log(
     path = Path(path)
     maps = load_mapping(mapping)
     table = _read_table(path)
-    renames = {k: v for k, v in maps["columns"].items() if k in table.columns}
-    raw = table.rename(columns=renames)
+    raw = renamed(table, maps, path)
+    for col in maps.after:  # set once times are read, below
+        raw[col] = None
     quality = Quality(str(path), read=len(raw))
-    twice = raw.columns[raw.columns.duplicated()].unique().tolist()
-    if twice:
-        onto = [k for k, v in renames.items() if v == twice[0]]
-        raise DataError(
-            f"{path}: two columns would be {twice[0]!r} (the mapping renames {onto} onto it"
-            + (", and the file has one already" if twice[0] in table.columns else "")
-            + "): map one column onto each of the schema's"
-        )
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
-        away = [k for k, v in renames.items() if k == missing[0]]
+        away = [k for k, v in maps.columns.items() if k == missing[0]]
         raise DataError(
             f"{path}: no column {missing[0]!r}"
-            + (f" (the mapping renames it to {renames[away[0]]!r})" if away else "")
+            + (f" (the mapping renames it to {list(maps.columns[away[0]])})" if away else "")
             + f" (required: {list(REQUIRED)}; a mapping file renames an export's own columns)"
         )
     if raw.empty:
@@ -241,9 +185,9 @@ def read_log(
     df = raw[[c for c in (*REQUIRED, *OPTIONAL, *RUNS) if c in raw.columns]].copy()
     df["row"] = range(2, len(df) + 2)  # the row in the file (1 is the header)
     df = _selected(df, select or {}, path, quality)
-    df["channel"] = df["channel"].astype(str).str.strip().replace(maps["channels"])
-    df["outcome"] = df["outcome"].astype(str).str.strip().str.lower()
-    for col in (c for c in TIMES if c in df.columns):
+    df["channel"] = df["channel"].astype(str).str.strip().replace(maps.channels)
+    df["outcome"] = df["outcome"].astype(str).str.strip().replace(maps.outcomes).str.lower()
+    for col in (c for c in TIMES if c in df.columns and c not in maps.after):
         given = df[col].notna() & (df[col].astype(str).str.strip() != "")
         df[col], shifted = _times(df[col], tz, f"{path}, column {col}")
         quality.drop(
@@ -263,8 +207,13 @@ def read_log(
         quality.drop(f"channel {label!r} is not one of {list(CHANNELS)} (map it)", n)
     df = df[~bad]
     bad = ~df["outcome"].isin(OUTCOMES)
-    quality.drop(f"outcome is not one of {list(OUTCOMES)}", int(bad.sum()))
+    quality.drop(f"outcome is not one of {list(OUTCOMES)} (map it)", int(bad.sum()))
     df = df[~bad]
+    if maps.after:
+        bad = with_after(df, maps, table, path)
+        names = sorted({a.seconds for a in maps.after.values()})
+        quality.drop(f"{' or '.join(names)} is not a number of seconds", int(bad.sum()))
+        df = df[~bad]
     dup = df["contact_id"].duplicated(keep="first")
     quality.drop("contact_id repeated (the first kept)", int(dup.sum()))
     df = df[~dup]

@@ -118,16 +118,42 @@ def _hessian(f: Callable[[np.ndarray], float], p: np.ndarray) -> np.ndarray:
     return out
 
 
-def censored_fit(name: str, t: np.ndarray, event: np.ndarray) -> dict:
-    """The censored maximum-likelihood fit of family ``name`` to waits ``t`` (``event``:
-    abandoned), with AIC and the median and mean with delta-method intervals."""
-    logpdf, logsf, median, mean, k = _family(name)
-    t = np.maximum(t, 1e-6)  # a hang-up at once: as good as immediate
-    obs, cens = t[event], t[~event & (t > 1e-6)]  # censored at 0 says nothing
+def resolution(t: np.ndarray) -> float:
+    """The resolution of waits ``t`` (minutes): 1 when all are whole minutes, 1/60 when
+    all are whole seconds (as most exports give them), else 0 (exact)."""
+    s = t[t > 0] * 60.0
+    if not len(s) or np.abs(s - np.round(s)).max() > 1e-3:
+        return 0.0
+    return 1.0 if np.abs(s / 60.0 - np.round(s / 60.0)).max() < 1e-3 else 1.0 / 60.0
 
-    def nll(p: np.ndarray) -> float:
-        value = -(logpdf(obs, p).sum() + logsf(cens, p).sum())
-        return float(value) if np.isfinite(value) else 1e300
+
+def censored_fit(name: str, t: np.ndarray, event: np.ndarray, rounded: float = 0.0) -> dict:
+    """The censored maximum-likelihood fit of family ``name`` to waits ``t`` (``event``:
+    abandoned), with AIC and the median and mean with delta-method intervals. Waits
+    rounded to ``rounded`` minutes (:func:`resolution`) are read as intervals: a hang-up
+    logged at ``t`` happened in ``t`` plus or minus half of it, and an answer logged at
+    ``t`` says only that patience exceeded ``t`` less half of it (else the many waits
+    rounded to 0 read as hang-ups at once, and bend the fit)."""
+    logpdf, logsf, median, mean, k = _family(name)
+    half = rounded / 2.0
+    if half > 0:
+        lo, hi = np.maximum(t[event] - half, 1e-9), t[event] + half
+        cens = np.maximum(t[~event] - half, 0.0)
+        cens = cens[cens > 1e-6]
+
+        def nll(p: np.ndarray) -> float:
+            a, b = logsf(lo, p), logsf(hi, p)  # log P(lo < patience <= hi) below
+            with np.errstate(divide="ignore", invalid="ignore"):
+                events = a + np.log1p(-np.exp(b - a))
+            value = -(events.sum() + logsf(cens, p).sum())
+            return float(value) if np.isfinite(value) else 1e300
+    else:
+        t = np.maximum(t, 1e-6)  # a hang-up at once: as good as immediate
+        obs, cens = t[event], t[~event & (t > 1e-6)]  # censored at 0 says nothing
+
+        def nll(p: np.ndarray) -> float:
+            value = -(logpdf(obs, p).sum() + logsf(cens, p).sum())
+            return float(value) if np.isfinite(value) else 1e300
 
     start = np.array([math.log(max(np.mean(t), 1e-3)), 0.0][:k])
     options = {"xatol": 1e-8, "fatol": 1e-10, "maxiter": 4000}
@@ -172,7 +198,7 @@ def survival(t: np.ndarray, event: np.ndarray, points: int = 200) -> pd.DataFram
     }
     for name in FAMILIES:
         logsf = _family(name)[1]
-        params = np.array(censored_fit(name, t, event)["params"])
+        params = np.array(censored_fit(name, t, event, resolution(t))["params"])
         out[name] = np.exp(logsf(np.maximum(grid, 1e-9), params))
     gone = np.sort(t[event])
     out["naive"] = 1.0 - np.searchsorted(gone, grid, side="right") / max(len(gone), 1)
@@ -210,8 +236,13 @@ def fit_patience(log: pd.DataFrame) -> pd.DataFrame:
         rows.append(share("abandon_rate", k, n, how, channel))
         if k == 0:  # nobody hung up: patience exceeds every wait, and no more is known
             continue
-        fits = sorted((censored_fit(f, t, event) for f in FAMILIES), key=lambda r: r["aic"])
+        rounded = resolution(t)
+        fits = sorted(
+            (censored_fit(f, t, event, rounded) for f in FAMILIES), key=lambda r: r["aic"]
+        )
         best = fits[0]
+        grain = {1.0: "; waits in whole minutes: interval-censored", 1 / 60: "; waits in "
+                 "whole seconds: interval-censored"}.get(rounded, "")  # fmt: skip
         for what in ("median", "mean"):
             value, lo, hi = best[what]
             rows.append(
@@ -222,7 +253,7 @@ def fit_patience(log: pd.DataFrame) -> pd.DataFrame:
                     "ci_low": lo,
                     "ci_high": hi,
                     "method": f"censored maximum likelihood, {best['dist']} (AIC best); "
-                    "delta-method interval",
+                    f"delta-method interval{grain}",
                     "n": n,
                     "dist": best["dist"],
                 }
@@ -283,6 +314,7 @@ __all__ = [
     "censored_fit",
     "fit_patience",
     "kaplan_meier_median",
+    "resolution",
     "survival",
     "waits",
 ]
