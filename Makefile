@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check test-slow lint results lock clean
+.PHONY: run test check test-slow lint results lock clean calibrate-demo
 
 # Installs exactly the versions in requirements.lock (every file's hash checked), then the
 # project itself; `make lock` refreshes the lock files from pyproject.toml.
@@ -17,6 +17,19 @@ $(STAMP): pyproject.toml requirements.lock
 ## Set up and run the headline comparison (rigid_script, empowered_rep, ceo_responds).
 run: $(STAMP)
 	$(BIN)/escalationsim hydra.run.dir=outputs/headline output.overwrite=true
+
+## Calibration in one command: fit the shipped example log (a synthetic company's export,
+## read through its mapping; its staff scale with its volume, which a log does not show),
+## backtest the model on the log's last two weeks, then compare the headline policies on
+## the calibrated company (outputs/calibrate-demo/; docs/data.md).
+DEMO := outputs/calibrate-demo
+calibrate-demo: $(STAMP)
+	$(BIN)/escalationsim experiment=calibrate calibrate.log=examples/contact_log/acme_contacts.csv.gz \
+	  calibrate.mapping=examples/contact_log/acme_mapping.yaml calibrate.tz=Europe/London \
+	  calibrate.name=acme calibrate.backtest_days=14 scenario.staff.scale_with_volume=true \
+	  hydra.run.dir=$(DEMO)/calibration output.overwrite=true
+	$(BIN)/escalationsim --config-dir $(DEMO)/calibration/conf scenario=acme \
+	  hydra.run.dir=$(DEMO)/comparison output.overwrite=true
 
 ## Set up and run the fast test suite (what CI runs) on every core, then the golden test
 ## twice more with numpy's SIMD dispatch limited (AVX-512 off, then AVX2 off too): the same
@@ -72,8 +85,8 @@ test-slow: $(SLOW)/.installed
 	$(SLOW)/bin/python -m pytest -q -m slow
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
 	$(BIN)/lint-imports
 
 ## Refresh the lock files after a change of dependencies in pyproject.toml (needs the

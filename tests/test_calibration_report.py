@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 import escalationsim as es
@@ -54,3 +55,30 @@ def test_the_page_is_self_contained_and_shows_every_fit_and_setting(calibrated, 
     assert "calibrate.backtest_days=14" in html
     # the handle times' QQ plots include the follow-ups (channel chase) the scenario uses
     assert re.search(r"chase: \w+ \(KS", html)
+
+
+def test_a_run_on_a_calibrated_scenario_quotes_its_backtest(tmp_path):
+    """report.html's answer (html_report.calibration_sentences) for a scenario whose
+    ``calibration`` folder holds a backtest: the checks passed and those failing; a
+    folder without a backtest: that nothing shows it reproduces held-out days; a folder
+    not found: said; a scenario not calibrated: nothing."""
+    from escalationsim.app.html_report import calibration_sentences
+
+    folder = tmp_path / "cal"
+    folder.mkdir()
+    assert calibration_sentences({"scenario": {"calibration": ""}}) == []
+    (said,) = calibration_sentences({"scenario": {"calibration": str(folder)}})
+    assert "not backtested" in said
+    pd.DataFrame(
+        {
+            "kpi": ["volume", "volume", "backlog", "complaints"],
+            "mode": ["replay", "forecast", "forecast", "forecast"],
+            "verdict": ["PASS", "FAIL", "PASS", ""],
+            "channel": ["social", "social", "", ""],
+        }
+    ).to_csv(folder / "backtest.csv", index=False)
+    (said,) = calibration_sentences({"scenario": {"calibration": str(folder)}})
+    assert "2 of 3 checks pass; failing: volume social (forecast)" in said
+    assert str(folder / "calibration.html") in said
+    (said,) = calibration_sentences({"scenario": {"calibration": str(tmp_path / "gone")}})
+    assert "not found here" in said

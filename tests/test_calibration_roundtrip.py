@@ -236,11 +236,15 @@ def test_simulate_export_calibrate_and_run_the_calibrated_company(tmp_path):
             "experiment=calibrate",
             f"calibrate.log={sim_dir / 'contacts.parquet'}",
             "calibrate.name=acme",
+            "scenario.staff.scale_with_volume=true",
             f"hydra.run.dir={cal_dir}",
         ],
         cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
+    # the job's own scenario setting is kept in the scenario it writes, said so
+    written = (cal_dir / "conf" / "scenario" / "acme.yaml").read_text()
+    assert "scale_with_volume: true  # given to the calibration job" in written
     for name in (
         "fits.csv",
         "quality.csv",
@@ -263,6 +267,8 @@ def test_simulate_export_calibrate_and_run_the_calibrated_company(tmp_path):
     assert proc.returncode == 0, proc.stderr
     kpis = pd.read_csv(run_dir / "kpis.csv")
     assert len(kpis) == 3 and kpis["cost_per_complaint"].notna().all()
+    # the run's report says where its scenario came from, and that it was not backtested
+    assert "fitted to a contact log" in (run_dir / "report.html").read_text()
 
 
 @pytest.mark.integration

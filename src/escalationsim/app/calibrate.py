@@ -104,9 +104,25 @@ def check(cfg: CalibrateConfig, sim: SimConfig) -> None:
                 raise ConfigError(f"calibrate.tolerance.{period}.{kpi} = {tol}: must be > 0")
 
 
-def calibrate_job(sim: SimConfig, cfg: CalibrateConfig, outdir: Path) -> int:
+def given(overrides: list[str]) -> dict[str, Any]:
+    """The job's scenario settings from its command line (``scenario.staff.reps.count=9``,
+    as typed): the scenario it writes keeps them, as the backtest used them."""
+    out = {}
+    for o in overrides:
+        key, sep, value = o.lstrip("+").partition("=")
+        key = key.removeprefix("scenario.") if key.startswith("scenario.") else ""
+        if sep and key and key not in ("name", "kind", "calibration"):
+            out[key] = yaml.safe_load(value)
+    return out
+
+
+def calibrate_job(
+    sim: SimConfig, cfg: CalibrateConfig, outdir: Path, overrides: list[str] | None = None
+) -> int:
     """Fit the log and write what it gives (see the module doc); exit code 2 for a log
-    that cannot be used, with nothing written."""
+    that cannot be used, with nothing written. ``overrides``: the job's command line,
+    whose scenario settings the written scenario keeps (each said so) where the log does
+    not fit them."""
     select = {k: v for k, v in cfg.select.items() if v is not None}
     backtest = periods = None
     try:
@@ -119,13 +135,21 @@ def calibrate_job(sim: SimConfig, cfg: CalibrateConfig, outdir: Path) -> int:
     except DataError as err:
         print(f"escalationsim: unusable contact log: {err}", file=sys.stderr)
         return 2
+    fitted = {st.key for st in cal.settings}
+    kept = [
+        Setting(key, value, f"given to the calibration job (scenario.{key})", fitted=False)
+        for key, value in given(overrides or []).items()
+        if key not in fitted
+    ]
+    cal.settings = kept + cal.settings
     base = yaml.safe_load(_packaged("uncertainty", "default").read_text())
     conf = outdir / "conf"  # a config folder of its own (the run's .hydra/ is no config)
     written = [
         write_csv(cal.fits, outdir / "fits.csv"),
         write_csv(cal.quality.table(), outdir / "quality.csv"),
         write_text(
-            scenario_yaml(cal, cfg.name, sim.scenario.name), conf / "scenario" / f"{cfg.name}.yaml"
+            scenario_yaml(cal, cfg.name, sim.scenario.name, str(outdir.resolve())),
+            conf / "scenario" / f"{cfg.name}.yaml",
         ),
         write_text(uncertainty_yaml(cal, base), conf / "uncertainty" / f"{cfg.name}.yaml"),
     ]
@@ -167,7 +191,7 @@ def calibrate_job(sim: SimConfig, cfg: CalibrateConfig, outdir: Path) -> int:
     print(f"kept from scenario {sim.scenario.name} (the log cannot identify them): {kept}")
     print(f"{len(written)} files written to {outdir.resolve()}")
     print(f"run on it: {command}")
-    logger.info("calibrated %s: %d settings fitted", cfg.log, len(cal.settings))
+    logger.info("calibrated %s: %d settings fitted", cfg.log, sum(s.fitted for s in cal.settings))
     return 0
 
 

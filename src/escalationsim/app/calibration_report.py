@@ -251,8 +251,9 @@ def _backtest(
 def answer(cal: Calibration, backtest: pd.DataFrame | None) -> list[str]:
     """The page's answer in sentences made from the calibration's results."""
     src = cal.source
+    fitted = [s for s in cal.settings if s.fitted]
     out = [
-        f"{len(cal.settings)} scenario settings were fitted from {src['contacts']:,} contacts "
+        f"{len(fitted)} scenario settings were fitted from {src['contacts']:,} contacts "
         f"of {src['complaints']:,} complaints over {src['days']} days ({src['first'][:10]} "
         f"to {src['last'][:10]}).",
     ]
@@ -266,6 +267,9 @@ def answer(cal: Calibration, backtest: pd.DataFrame | None) -> list[str]:
             else ", none dropped."
         )
     )
+    given = [s.key for s in cal.settings if not s.fitted]
+    if given:
+        out.append(f"Given to the calibration job and kept: {', '.join(given)}.")
     out.append(
         f"{len(cal.kept)} settings the log cannot identify were kept from the base scenario: "
         f"{', '.join(cal.kept)}."

@@ -266,10 +266,12 @@ def optimize_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
 
 
 def calibrate_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
-    """Fit a scenario to a contact log (app/calibrate.py)."""
+    """Fit a scenario to a contact log (app/calibrate.py); the job's own scenario
+    overrides go into the scenario it writes."""
     from escalationsim.app.calibrate import calibrate_job as run_calibrate
 
-    return run_calibrate(sim, app.calibrate, outdir)
+    task = OmegaConf.to_container(HydraConfig.get().overrides.task, resolve=False)
+    return run_calibrate(sim, app.calibrate, outdir, [str(o) for o in task])
 
 
 JOBS: dict[str, Callable[[SimConfig, AppConfig, Path], int]] = {

@@ -528,6 +528,43 @@ def find_study(root: Path, config: dict[str, Any]) -> dict[str, Any] | None:
     return {"sentences": sentences, "notes": notes}
 
 
+def calibration_sentences(config: dict[str, Any]) -> list[str]:
+    """What the answer says of a calibrated scenario (``scenario.calibration``, the
+    folder ``experiment=calibrate`` wrote): its backtest's verdicts, that it was not
+    backtested, or that its folder is not found; nothing for a scenario not calibrated."""
+    folder = str((config.get("scenario") or {}).get("calibration") or "")
+    if not folder:
+        return []
+    where = Path(folder)
+    page = f"{where / 'calibration.html'}"
+    if not where.is_dir():
+        return [
+            f"Calibration: this scenario was fitted to a contact log in {folder}, which is "
+            "not found here, so its backtest cannot be quoted."
+        ]
+    path = where / "backtest.csv"
+    if not path.is_file():
+        return [
+            f"Calibration: this scenario was fitted to a contact log ({page}) but not "
+            "backtested (calibrate.backtest_days=0): nothing yet shows it reproduces "
+            "days it was not fitted on."
+        ]
+    table = pd.read_csv(path, keep_default_na=False)
+    judged = table[table["verdict"].isin(["PASS", "FAIL"])]
+    fails = judged[judged["verdict"] == "FAIL"]
+    text = (
+        f"Calibration: this scenario was fitted to a contact log and backtested on days it "
+        f"was not fitted on: {len(judged) - len(fails)} of {len(judged)} checks pass"
+    )
+    if len(fails):
+        named = sorted(
+            {f"{r['kpi']}{' ' + str(r['channel']) if r['channel'] else ''} ({r['mode']})"
+             for _, r in fails.iterrows()}
+        )  # fmt: skip
+        text += f"; failing: {', '.join(named)}"
+    return [f"{text} (details: {page})."]
+
+
 def _case(spec: dict[str, Any] | None) -> str:
     """A validation case in words, from its configuration (empty if unknown)."""
     if not isinstance(spec, dict):
@@ -812,6 +849,7 @@ def write_html_report(
             panel = whatif_panel(jobs[0], kpis)
         tables.append(_table(summary, policies))
     config = _config(root, jobs)
+    sentences += calibration_sentences(config)
     validation = validation_table(root)
     beside = find_study(root, config) if study is None and not keys else None
     if beside is not None:

@@ -55,13 +55,15 @@ simulation-based fit will give their plausible widths)."""
 @dataclass
 class Setting:
     """A scenario setting fitted from the log: its dotted key under ``scenario``, the
-    value, the interval (for the uncertainty file) and where it came from."""
+    value, the interval (for the uncertainty file) and where it came from; ``fitted``
+    False for one given to the calibration rather than fitted."""
 
     key: str
     value: Any
     note: str
     low: float | None = None
     high: float | None = None
+    fitted: bool = True
 
 
 @dataclass
@@ -293,9 +295,11 @@ def _settings(fits: pd.DataFrame, source: dict[str, Any]) -> list[Setting]:
     return out
 
 
-def scenario_yaml(cal: Calibration, name: str, base: str = "default") -> str:
+def scenario_yaml(cal: Calibration, name: str, base: str = "default", folder: str = "") -> str:
     """The fitted settings as a scenario file over ``base`` (a Hydra scenario group file:
-    ``escalationsim --config-dir <dir> scenario=<name>`` with it in ``<dir>/scenario/``)."""
+    ``escalationsim --config-dir <dir> scenario=<name>`` with it in ``<dir>/scenario/``);
+    ``folder``: where the calibration wrote its files (``calibration``, which a run's
+    report quotes)."""
     src = cal.source
     lines = [
         f"# scenario={name}: calibrated from the contact log {src['file']}",
@@ -308,6 +312,9 @@ def scenario_yaml(cal: Calibration, name: str, base: str = "default") -> str:
     ]
     lines += [f"#   {key}: {why}" for key, why in cal.kept.items()]
     lines += ["defaults:", f"  - {base}", "  - _self_", f"name: {name}"]
+    if folder:
+        where = yaml.safe_dump(folder, default_style='"').strip()
+        lines.append(f"calibration: {where}  # the calibration's folder: its backtest")
     tree: dict[str, Any] = {}
     for s in cal.settings:
         node = tree

@@ -683,10 +683,14 @@ class TargetsConfig:
 
 @dataclass
 class ScenarioConfig:
-    """Everything about the world a policy is tried in: customers, channels, staff, costs."""
+    """Everything about the world a policy is tried in: customers, channels, staff, costs.
+    ``calibration``: the folder of the calibration that wrote this scenario
+    (``experiment=calibrate``; empty: not calibrated): the simulation ignores it, and
+    ``report.html`` quotes that calibration's backtest."""
 
     kind: str = "escalation"
     name: str = "default"
+    calibration: str = ""
     volume_per_day: float = param(1000.0, POSITIVE)
     arrivals: ArrivalsConfig = field(default_factory=ArrivalsConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
