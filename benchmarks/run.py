@@ -31,6 +31,13 @@ sweep
     with the joblib launcher on 2 workers; wall times and speed-up, next to the speed-up
     two pure-Python processes get on this machine at that moment (its "ceiling").
 
+calibration
+    Calibrating a contact log of 10^6 contacts (``calibrate``: reading and every fit, not
+    a backtest): wall time and peak RSS against the calibration issue's limits (under 2
+    minutes, under 2 GiB). The log is a run's own (``output.contact_log``: the default
+    company at 5,000 complaints a day, staff scaled), made once and kept in the system's
+    temporary folder.
+
 ``--baseline SRC`` adds the full model against another checkout's ``src`` folder (the
 owner's rule: at least 0.9x the speed at the start of each issue), the two alternating.
 
@@ -61,7 +68,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SECTIONS: tuple[str, ...] = ("engine", "full", "mechanisms", "memory", "sweep")
+SECTIONS: tuple[str, ...] = ("engine", "full", "mechanisms", "memory", "sweep", "calibration")
 HEADLINE_POLICIES: tuple[str, ...] = ("rigid_script", "empowered_rep", "ceo_responds")
 RESULT_TAG = "BENCH-RESULT "
 
@@ -365,11 +372,52 @@ def child_full(
     }
 
 
+CALIBRATION_CONTACTS = 1_000_000
+CALIBRATION_CONTACTS_QUICK = 50_000
+T_CALIBRATE_S = 120.0
+T_CALIBRATE_RSS_GIB = 2.0
+
+
+def child_contact_log(n: int, path: str) -> dict[str, Any]:
+    """A run's own contact log of about ``n`` contacts, written to ``path``."""
+    import escalationsim as es
+    from escalationsim.calibration.export import to_contact_log
+
+    volume = 5000.0
+    days = math.ceil(n / 1.27 / volume) + 3  # about 1.27 contacts a complaint
+    sim = es.compose(
+        [
+            "run.policies=[rigid_script]",
+            "run.replications=1",
+            "run.workers=1",
+            f"run.horizon_days={days}",
+            "run.warmup_days=3",
+            f"scenario.volume_per_day={volume}",
+            "scenario.staff.scale_with_volume=true",
+        ]
+    )
+    log = to_contact_log(es.simulate(sim, contacts=True).contacts)
+    log.to_parquet(path, index=False)
+    return {"contacts": len(log)}
+
+
+def child_calibrate(path: str) -> dict[str, Any]:
+    """Time ``calibrate`` (read and fit) on the log at ``path``."""
+    from escalationsim.calibration.calibrate import calibrate
+
+    t0 = time.perf_counter()
+    cal = calibrate(path)
+    seconds = time.perf_counter() - t0
+    return {"contacts": cal.quality.kept, "seconds": seconds, "rss_kib": _peak_rss_kib()}
+
+
 CHILD_TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "project_queue": child_project_queue,
     "simpy": child_simpy,
     "ciw": child_ciw,
     "full": child_full,
+    "contact_log": child_contact_log,
+    "calibrate": child_calibrate,
 }
 
 
@@ -850,6 +898,36 @@ def section_sweep(b: Bench) -> None:
     )
 
 
+def section_calibration(b: Bench) -> None:
+    n = CALIBRATION_CONTACTS_QUICK if b.quick else CALIBRATION_CONTACTS
+    print(f"\n== calibration: fitting a contact log of about {n:,} contacts")
+    import tempfile
+
+    path = Path(tempfile.gettempdir()) / f"escalationsim-bench-contacts-{n}.parquet"
+    if not path.exists():
+        made = run_child("contact_log", n=n, path=str(path))
+        print(f"   made {path} ({made['contacts']:,} contacts)")
+    runs = [run_child("calibrate", path=str(path)) for _ in range(b.repeats)]
+    seconds = median([r["seconds"] for r in runs])
+    rss = max(r["rss_kib"] for r in runs)
+    print(f"   {runs[0]['contacts']:,} contacts: {seconds:.1f} s (median), peak RSS {fmt_mib(rss)}")
+    b.target(
+        f"calibrate {runs[0]['contacts']:,} contacts",
+        f"< {T_CALIBRATE_S:.0f} s",
+        seconds,
+        seconds < T_CALIBRATE_S,
+        f"{seconds:.1f} s",
+    )
+    gib = rss / 1024 / 1024
+    b.target(
+        "calibrate peak RSS",
+        f"< {T_CALIBRATE_RSS_GIB:g} GiB",
+        gib,
+        gib < T_CALIBRATE_RSS_GIB,
+        fmt_mib(rss),
+    )
+
+
 def section_baseline(b: Bench, source: str) -> None:
     """The full model against another version of the code (``--baseline``): each headline
     policy at BASELINE_SIZE complaints, the two versions alternating, medians."""
@@ -887,6 +965,7 @@ SECTION_FUNCS: dict[str, Callable[[Bench], None]] = {
     "mechanisms": section_mechanisms,
     "memory": section_memory,
     "sweep": section_sweep,
+    "calibration": section_calibration,
 }
 
 
