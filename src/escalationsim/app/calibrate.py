@@ -36,7 +36,7 @@ from escalationsim.calibration.calibrate import (
     scenario_yaml,
     uncertainty_yaml,
 )
-from escalationsim.calibration.log import DataError, Quality, load_mapping, read_log
+from escalationsim.calibration.log import DataError, load_mapping, read_log
 from escalationsim.config.fields import ConfigError
 from escalationsim.experiment.job import SimConfig, validate
 
@@ -92,6 +92,27 @@ def check(cfg: CalibrateConfig, sim: SimConfig) -> None:
         raise ConfigError(
             f"calibrate.policy = {cfg.policy!r} is not a policy of the job: {sorted(sim.policies)}"
         )
+    fit = cfg.simfit
+    for key, value, ok, allowed in (
+        ("trials", fit.trials, fit.trials >= 0, ">= 0 (0: off)"),
+        ("timeout_s", fit.timeout_s, fit.timeout_s >= 0, ">= 0 (0: no limit)"),
+        ("replications", fit.replications, fit.replications >= 1, ">= 1"),
+        ("startup_trials", fit.startup_trials, fit.startup_trials >= 1, ">= 1"),
+        ("warmup_days", fit.warmup_days, fit.warmup_days >= 0, ">= 0"),
+    ):
+        if not ok:
+            raise ConfigError(f"calibrate.simfit.{key} = {value} is not allowed: must be {allowed}")
+    if fit.trials and not fit.ranges:
+        raise ConfigError("calibrate.simfit.ranges is empty: name the unknowns to fit")
+    for key, bounds in fit.ranges.items():
+        where = f"calibrate.simfit.ranges.{key}"
+        if not (len(bounds) == 2 and bounds[0] < bounds[1]):
+            raise ConfigError(f"{where} = {list(bounds)}: give [low, high] with low < high")
+        for bound in bounds:  # each end must be a value the scenario accepts
+            try:
+                with_settings(sim, unknown(sim, key, float(bound)))
+            except (ConfigError, AttributeError, TypeError, ValueError) as err:
+                raise ConfigError(f"{where} = {list(bounds)}: {bound} is refused: {err}") from None
     for period, kpis in cfg.tolerance.items():
         if period not in ("day", "hour"):
             raise ConfigError(f"calibrate.tolerance.{period}: periods are day and hour")
@@ -124,17 +145,20 @@ def calibrate_job(
     whose scenario settings the written scenario keeps (each said so) where the log does
     not fit them."""
     select = {k: v for k, v in cfg.select.items() if v is not None}
-    backtest = periods = None
+    backtest = periods = found = None
     try:
         log, quality = read_log(cfg.log, cfg.mapping or None, cfg.tz, select)
+        train, test_start, end = hold_out(log, cfg.backtest_days, Path(cfg.log))
+        cal = fit(train, quality, Path(cfg.log), cfg.seed)
+        usable(sim, cal)
+        if cfg.simfit.trials:
+            found = simulation_fit(sim, cfg, cal, train, outdir / "simfit.db")
         if cfg.backtest_days:
-            backtest, periods, cal, log = run_backtest(sim, cfg, log, quality, Path(cfg.log))
-        else:
-            cal = fit(log, quality, Path(cfg.log), cfg.seed)
-            usable(sim, cal)
+            backtest, periods = run_backtest(sim, cfg, cal, log, test_start, end)
     except DataError as err:
         print(f"escalationsim: unusable contact log: {err}", file=sys.stderr)
         return 2
+    log = train
     fitted = {st.key for st in cal.settings}
     kept = [
         Setting(key, value, f"given to the calibration job (scenario.{key})", fitted=False)
@@ -153,13 +177,23 @@ def calibrate_job(
         ),
         write_text(uncertainty_yaml(cal, base), conf / "uncertainty" / f"{cfg.name}.yaml"),
     ]
+    if found is not None:
+        written.append(write_csv(found.trials, outdir / "simfit.csv"))
     if backtest is not None:
         written.append(write_csv(backtest, outdir / "backtest.csv"))
         written.append(write_csv(periods, outdir / "backtest_periods.csv"))
     command = f"escalationsim --config-dir {conf.resolve()} scenario={cfg.name}"
     written.append(
         write_calibration_report(
-            outdir, cal, log, command, sim.scenario.name, backtest, periods, cfg.backtest_days
+            outdir,
+            cal,
+            log,
+            command,
+            sim.scenario.name,
+            backtest,
+            periods,
+            cfg.backtest_days,
+            found,
         )
     )
     q = cal.quality
@@ -195,7 +229,7 @@ def calibrate_job(
     return 0
 
 
-__all__ = ["calibrate_job", "check"]
+__all__ = ["calibrate_job", "check", "hold_out", "run_backtest", "simulation_fit"]
 
 
 def with_settings(sim: SimConfig, settings: dict[str, Any]) -> SimConfig:
@@ -242,17 +276,39 @@ def monday_before(t: pd.Timestamp) -> pd.Timestamp:
     return day - pd.Timedelta(days=day.weekday())
 
 
+def hold_out(
+    log: pd.DataFrame, days: int, path: Path
+) -> tuple[pd.DataFrame, pd.Timestamp, pd.Timestamp]:
+    """The rows to fit (all but the contacts of the log's last ``days`` days), the start
+    of the held-out days and the end of the log's last day; a DataError if fewer than
+    7 days would be left to fit."""
+    first, last = log["arrived_at"].min(), log["arrived_at"].max()
+    end = last.normalize() + pd.Timedelta(days=1)
+    test_start = end - pd.Timedelta(days=days)
+    if days and test_start <= first.normalize() + pd.Timedelta(days=6):
+        raise DataError(
+            f"{path}: calibrate.backtest_days = {days} leaves fewer than 7 days "
+            f"to fit (the log covers {first.date()} to {last.date()})"
+        )
+    return log[log["arrived_at"] < test_start], test_start, end
+
+
 def run_backtest(
-    sim: SimConfig, cfg: CalibrateConfig, log: pd.DataFrame, quality: Quality, path: Path
-) -> tuple[pd.DataFrame, pd.DataFrame, Calibration, pd.DataFrame]:
-    """Hold out the log's last ``cfg.backtest_days`` days, fit the rest, simulate the
-    held-out days ``cfg.replications`` times in each mode and compare (docs/data.md):
-    ``replay`` drives the log's own complaints (arrival times and first channels) through
-    the model, with customers who remember and publicity off (the log already holds what
-    they did); ``forecast`` runs the fitted scenario. The simulations start at the Monday
-    before the log's first day, so the days before the test are their warm-up. Returns
-    the ``backtest.csv`` rows, the periods behind them (``backtest_periods.csv``), the
-    calibration and the rows it was fitted on."""
+    sim: SimConfig,
+    cfg: CalibrateConfig,
+    cal: Calibration,
+    log: pd.DataFrame,
+    test_start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate the held-out days from ``test_start`` to ``end`` ``cfg.replications``
+    times in each mode with the calibration ``cal`` (fitted on the days before them) and
+    compare (docs/data.md): ``replay`` drives the log's own complaints (arrival times and
+    first channels) through the model, with customers who remember and publicity off
+    (the log already holds what they did); ``forecast`` runs the fitted scenario. The
+    simulations start at the Monday before the log's first day, so the days before the
+    test are their warm-up. Returns the ``backtest.csv`` rows and the periods behind
+    them (``backtest_periods.csv``)."""
     from dataclasses import replace
 
     from escalationsim.calibration.backtest import bands, period_kpis, summarise
@@ -261,18 +317,7 @@ def run_backtest(
     from escalationsim.engine.population import Replay
     from escalationsim.experiment.runner import run_one
 
-    first, last = log["arrived_at"].min(), log["arrived_at"].max()
-    end = last.normalize() + pd.Timedelta(days=1)
-    test_start = end - pd.Timedelta(days=cfg.backtest_days)
-    if test_start <= first.normalize() + pd.Timedelta(days=6):
-        raise DataError(
-            f"{path}: calibrate.backtest_days = {cfg.backtest_days} leaves fewer than 7 days "
-            f"to fit (the log covers {first.date()} to {last.date()})"
-        )
-    fitted = log[log["arrived_at"] < test_start]
-    cal = fit(fitted, quality, path, cfg.seed)
-    usable(sim, cal)
-    day0 = monday_before(first)
+    day0 = monday_before(log["arrived_at"].min())
     hours = lambda t: (t - day0) / pd.Timedelta(hours=1)  # noqa: E731
     run = replace(
         sim.run,
@@ -302,4 +347,132 @@ def run_backtest(
         band = bands(observed, simulated)
         tables.append(summarise(band, mode, cfg.tolerance, cfg.min_coverage, len(simulated)))
         periods.append(band.assign(mode=mode))
-    return pd.concat(tables, ignore_index=True), pd.concat(periods, ignore_index=True), cal, fitted
+    return pd.concat(tables, ignore_index=True), pd.concat(periods, ignore_index=True)
+
+
+SOCIAL_FIRST = "population.first_channel_social"
+
+
+def unknown(sim: SimConfig, key: str, value: float) -> dict[str, float]:
+    """The scenario settings a trial's value of unknown ``key`` sets: itself, and for the
+    first-channel share of social media the phone and email shares too, in ``sim``'s
+    ratio, so that the three still sum to 1."""
+    if key != SOCIAL_FIRST:
+        return {key: value}
+    pop = sim.scenario.population
+    ratio = pop.first_channel_phone / (pop.first_channel_phone + pop.first_channel_email)
+    phone = round(ratio * (1.0 - value), 6)
+    return {
+        SOCIAL_FIRST: value,
+        "population.first_channel_phone": phone,
+        "population.first_channel_email": round(1.0 - value - phone, 6),
+    }
+
+
+def simulation_fit(
+    sim: SimConfig, cfg: CalibrateConfig, cal: Calibration, log: pd.DataFrame, storage: Path
+) -> Any:
+    """Fit ``cfg.simfit.ranges``' unknowns by simulation (:mod:`escalationsim.calibration
+    .simfit`): each trial simulates the log's period (after ``warmup_days`` more) with the
+    company's policy and the fitted scenario, and its contact log's journey shares are
+    compared with ``log``'s. An identified unknown becomes a setting of ``cal`` with its
+    plausible range; one that is not is kept, with that range said; every unknown gets a
+    ``fits.csv`` row. The first-channel share of social media, when fitted, keeps the
+    fitted ratio of phone to email. Resumes from ``storage``."""
+    from dataclasses import replace
+
+    from escalationsim.calibration import simfit
+    from escalationsim.calibration.export import to_contact_log
+    from escalationsim.calibration.fits import table
+    from escalationsim.experiment.runner import run_one
+
+    fit_cfg = cfg.simfit
+    first = log["arrived_at"].min().normalize()
+    end = log["arrived_at"].max().normalize() + pd.Timedelta(days=1)
+    day0 = monday_before(first - pd.Timedelta(days=fit_cfg.warmup_days))
+    days = lambda t: (t - day0) / pd.Timedelta(days=1)  # noqa: E731
+    run = replace(
+        sim.run,
+        policies=[cfg.policy],
+        replications=fit_cfg.replications,
+        horizon_days=days(end),
+        warmup_days=days(first),
+        drain_days=0.0,
+        seed=cfg.seed,
+        workers=1,
+    )
+    base = with_settings(replace(sim, run=run), {s.key: s.value for s in cal.settings})
+    policy = replace(base.policies[cfg.policy], name=cfg.policy)
+
+    def evaluate(values: dict[str, float]) -> pd.DataFrame | None:
+        settings: dict[str, float] = {}
+        for key, value in values.items():
+            settings.update(unknown(base, key, value))
+        try:
+            config = with_settings(base, settings)
+        except ConfigError:
+            return None
+        logs = []
+        for r in range(fit_cfg.replications):
+            part = run_one(config, policy, r, True, None, contacts=True)
+            one = to_contact_log(part[3], day0).sort_values("arrived_at", kind="stable")
+            logs.append(one.assign(ticket_id=one["ticket_id"].astype(str) + f"/{r}"))
+        return simfit.statistics(pd.concat(logs, ignore_index=True))
+
+    ranges = {k: (float(v[0]), float(v[1])) for k, v in fit_cfg.ranges.items()}
+    found = simfit.run(
+        ranges,
+        evaluate,
+        simfit.statistics(log),
+        fit_cfg.trials,
+        cfg.seed,
+        storage,
+        fit_cfg.timeout_s,
+        fit_cfg.startup_trials,
+    )
+    n = len(found.trials)
+    how = (
+        f"simulation-based: {n} trials (Optuna TPE and Gauss-Newton steps) of the log's "
+        "period compared on its journey shares; interval: simulated moments, (J'WJ)^-1"
+    )
+    rows = []
+    for _, u in found.unknowns.iterrows():
+        key, ok = str(u["setting"]), bool(u["identified"])
+        rows.append(
+            {
+                "quantity": "simulated_fit",
+                "estimate": u["best"],
+                "ci_low": u["low"],
+                "ci_high": u["high"],
+                "method": how,
+                "n": n,
+                "setting": key,
+                "identified": ok,
+            }
+        )
+        plausible = (
+            f"95% interval {u['low']:.3g}-{u['high']:.3g} of the allowed "
+            f"{u['allowed_low']:g}-{u['allowed_high']:g}, {n} trials"
+        )
+        if not ok:
+            cal.kept[key] = f"not identified by the simulation-based fit ({plausible})"
+            continue
+        value = round(float(u["best"]), 4)
+        new = unknown(base, key, value)
+        cal.settings = [st for st in cal.settings if st.key not in new]
+        for k, v in new.items():
+            exact = k == key
+            cal.settings.append(
+                Setting(
+                    k,
+                    v,
+                    f"fitted by simulation ({plausible})"
+                    if exact
+                    else "so that the first-channel shares sum to 1 (phone to email as fitted)",
+                    float(u["low"]) if exact else None,
+                    float(u["high"]) if exact else None,
+                )
+            )
+        cal.kept.pop(key, None)
+    cal.fits = table([*cal.fits.to_dict("records"), *rows])
+    return found

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from escalationsim.app.plots import OKABE_ITO, _percent, _tight
 from escalationsim.calibration import handling
 from escalationsim.calibration.backtest import SHARES
+from escalationsim.calibration.simfit import SimFit
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -162,6 +163,36 @@ def plot_journeys(fits: pd.DataFrame) -> Figure | None:
     return fig
 
 
+def plot_simfit(found: SimFit) -> Figure | None:
+    """Each trial's distance against each unknown's value (one panel per unknown), the
+    plausible trials filled, the best one marked."""
+    trials = found.trials[np.isfinite(found.trials["distance"].astype(float))]
+    if trials.empty:
+        return None
+    names = list(found.unknowns["setting"])
+    fig, axes = _grid(len(names), min(len(names), 2), width=10.0, height=3.0)
+    plausible = trials["plausible"].astype(bool)
+    for ax, name in zip(axes, names, strict=True):
+        u = found.unknowns[found.unknowns["setting"] == name].iloc[0]
+        ax.axvspan(u["low"], u["high"], color="#e8f1e8", lw=0)
+        ax.plot(trials.loc[~plausible, name], trials.loc[~plausible, "distance"], "o",
+                mfc="none", color="#888", ms=4, label="trial")  # fmt: skip
+        ax.plot(trials.loc[plausible, name], trials.loc[plausible, "distance"], "o",
+                color=OKABE_ITO[2], ms=4, label="plausible")  # fmt: skip
+        ax.plot([u["best"]], [trials["distance"].min()], "*", color=OKABE_ITO[5], ms=11,
+                label="best")  # fmt: skip
+        ax.set_xlim(u["allowed_low"], u["allowed_high"])
+        ax.set_yscale("log")
+        verdict = "identified" if u["identified"] else "not identified"
+        ax.set_title(f"{name.rsplit('.', 1)[-1].replace('_', ' ')}: {verdict}", fontsize=9,
+                     loc="left")  # fmt: skip
+        ax.set_ylabel("distance (log scale)")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Simulation-based fit: distance from the log's journey shares")
+    _tight(fig)
+    return fig
+
+
 def plot_backtest(periods: pd.DataFrame, mode: str) -> Figure | None:
     """One mode's daily backtest: each KPI's observed value per day (points) against the
     simulations' mean (line) and 95% prediction interval (band)."""
@@ -194,4 +225,5 @@ __all__ = [
     "plot_handle_qq",
     "plot_journeys",
     "plot_patience",
+    "plot_simfit",
 ]

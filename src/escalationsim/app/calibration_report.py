@@ -28,6 +28,7 @@ from escalationsim.calibration.calibrate import Calibration, handled
 from escalationsim.calibration.handling import durations
 from escalationsim.calibration.journeys import before_resolution
 from escalationsim.calibration.patience import MIN_WAITS, survival, waits
+from escalationsim.calibration.simfit import SimFit
 
 FIT_COLUMNS = ["quantity", "channel", "estimate", "95% interval", "n", "method"]
 
@@ -191,6 +192,34 @@ def _sections(cal: Calibration, log: pd.DataFrame, figure: _Figures) -> list[dic
     ]
 
 
+def _simfit(found: SimFit, figure: _Figures) -> dict[str, Any]:
+    rows = [
+        [
+            str(u["setting"]),
+            _num(float(u["best"])),
+            f"{_num(float(u['low']))} to {_num(float(u['high']))}",
+            f"{u['allowed_low']:g} to {u['allowed_high']:g}",
+            "yes" if u["identified"] else "no",
+        ]
+        for _, u in found.unknowns.iterrows()
+    ]
+    n = len(found.trials)
+    return {
+        "summary": f"{n} trials simulated the log's period with the fitted scenario; "
+        f"{int(found.trials['plausible'].sum())} are plausible (distance within "
+        f"{found.threshold:.2f} of the best's).",
+        "columns": ["setting", "best", "95% interval", "allowed", "identified"],
+        "rows": rows,
+        "figure": figure(
+            cp.plot_simfit(found),
+            "Each trial's distance from the log's journey shares against each unknown's "
+            "value: plausible trials (within the chi-square threshold of the best) filled, "
+            "the 95% interval shaded; an unknown whose interval spans more than half its "
+            "allowed range is not identified.",
+        ),
+    }
+
+
 def _backtest(
     table: pd.DataFrame, periods: pd.DataFrame, days: int, figure: _Figures
 ) -> dict[str, Any]:
@@ -290,10 +319,11 @@ def write_calibration_report(
     backtest: pd.DataFrame | None = None,
     periods: pd.DataFrame | None = None,
     backtest_days: int = 0,
+    simfit: SimFit | None = None,
 ) -> Path:
     """Write ``outdir/calibration.html`` for calibration ``cal`` of ``log`` (the rows it
     was fitted on) and, if run, its backtest (``backtest.csv`` rows and the periods
-    behind them)."""
+    behind them) and its simulation-based fit."""
     figure = _Figures()
     src = cal.source
     env = Environment(
@@ -321,6 +351,7 @@ def write_calibration_report(
         sections=_sections(cal, log, figure),
         settings=[{"key": s.key, "value": s.value, "note": s.note} for s in cal.settings],
         kept=list(cal.kept.items()),
+        simfit=_simfit(simfit, figure) if simfit is not None else None,
         base=base,
         backtest=(
             _backtest(backtest, periods, backtest_days, figure)

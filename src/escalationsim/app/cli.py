@@ -83,6 +83,23 @@ def _job_inert(sim: SimConfig, app: AppConfig) -> dict[str, str]:
             "only a comparison writes contacts.parquet (the runs' contacts); drop "
             "experiment=... to run one"
         )
+    if app.job == "calibrate":  # the calibration's parts read their own settings only
+        cal = app.calibrate
+        if not cal.backtest_days:
+            for key in ("replications", "tolerance", "min_coverage"):
+                out[f"calibrate.{key}"] = (
+                    "only the backtest reads it; set calibrate.backtest_days=N to run one"
+                )
+        if not cal.simfit.trials:
+            for key in ("timeout_s", "replications", "startup_trials", "warmup_days", "ranges"):
+                out[f"calibrate.simfit.{key}"] = (
+                    "only the simulation-based fit reads it; set calibrate.simfit.trials=N"
+                )
+        if not cal.backtest_days and not cal.simfit.trials:
+            out["calibrate.policy"] = (
+                "only the backtest and the simulation-based fit simulate the company's "
+                "policy; set calibrate.backtest_days=N or calibrate.simfit.trials=N"
+            )
     if not app.output.contact_log or app.job != "compare":
         out["output.contact_log_start"] = (
             "it dates contacts.parquet, which is written only with output.contact_log=true"

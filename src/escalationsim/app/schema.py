@@ -47,6 +47,26 @@ class OutputConfig:
 
 
 @dataclass
+class SimFitConfig:
+    """The simulation-based fit of what a log cannot show (docs/data.md): trials of the
+    unknowns in ``ranges`` (scenario keys -> [low, high]), each a simulation of the log's
+    period compared with its journey shares."""
+
+    trials: int = 0
+    """Complete trials to run (0: off, the unknowns kept from the base scenario)."""
+    timeout_s: float = 0.0
+    """Start no trial after this many seconds (0: no limit)."""
+    replications: int = 1
+    """Simulations per trial (the same seeds in every trial)."""
+    startup_trials: int = 10
+    """Random trials before the TPE sampler learns from them."""
+    warmup_days: int = 7
+    """Days simulated before the log's first, so that queues are not empty."""
+    ranges: dict[str, list[float]] = field(default_factory=dict)
+    """The unknowns (scenario keys, e.g. population.persistence_mean) and their ranges."""
+
+
+@dataclass
 class CalibrateConfig:
     """The calibration job (``experiment=calibrate``): the contact log to fit and what to
     call the scenario it writes (docs/data.md)."""
@@ -75,6 +95,9 @@ class CalibrateConfig:
     before the run."""
     min_coverage: float = 0.8
     """The share of observed periods the 95% prediction intervals must cover."""
+    simfit: SimFitConfig = field(default_factory=SimFitConfig)
+    """The simulation-based fit of persistence, social use, CEO-address knowledge and
+    the first-channel shares before word of mouth."""
 
 
 @dataclass

@@ -48,8 +48,8 @@ NOT_IDENTIFIED: dict[str, str] = {
     "population.clv_median_usd": "customer value is not in a contact log",
     "publicity": "word of mouth is not in a contact log",
 }
-"""Settings a contact log cannot identify, and why: kept from the base scenario (the
-simulation-based fit will give their plausible widths)."""
+"""Settings a contact log cannot identify directly, and why: kept from the base scenario
+unless the simulation-based fit (``calibrate.simfit``) identifies them."""
 
 
 @dataclass
