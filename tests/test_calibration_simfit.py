@@ -154,7 +154,8 @@ def _fit(sim, path, log, quality, tmp_path, trials: int, **ranges):
 
     cal = fit(log, quality, path)
     usable(sim, cal)
-    cfg = CalibrateConfig(simfit=SimFitConfig(trials=trials, ranges=ranges, startup_trials=8))
+    nested = {"population": {k.removeprefix("population."): v for k, v in ranges.items()}}
+    cfg = CalibrateConfig(simfit=SimFitConfig(trials=trials, ranges=nested, startup_trials=8))
     found = simulation_fit(sim, cfg, cal, log, tmp_path / "simfit.db")
     return cal, found
 
@@ -208,3 +209,43 @@ def test_a_persistence_unlike_the_default_is_recovered_within_its_interval(small
     assert bool(u.at["population.persistence_mean", "identified"]), u.to_string()
     for key, truth in (("population.persistence_mean", 0.35), ("population.knows_ceo_share", 0.3)):
         assert u.at[key, "low"] <= truth <= u.at[key, "high"], u.to_string()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "match"),
+    [
+        (["calibrate.replications=3"], "only the backtest reads it"),
+        (["calibrate.tolerance.day.volume=0.2"], "only the backtest reads it"),
+        (["calibrate.simfit.warmup_days=3"], "only the simulation-based fit reads it"),
+        (["calibrate.simfit.ranges.population.knows_ceo_share=[0.1,0.2]"], "simulation-based"),
+        (["calibrate.policy=empowered_rep"], "only the backtest and the simulation-based fit"),
+    ],
+)
+def test_settings_of_a_part_that_is_off_are_refused(overrides, match):
+    """The backtest's and the simulation-based fit's settings are refused when their part
+    is off (they would change nothing), naming what turns it on."""
+    import escalationsim as es
+    from escalationsim.config.fields import ConfigError
+
+    with pytest.raises(ConfigError, match=match):
+        es.compose(["experiment=calibrate", *overrides])
+
+
+def test_a_bad_range_or_an_unknown_the_scenario_lacks_is_refused():
+    """Ranges are checked before anything is read: low below high, numbers, and each end
+    a value the scenario accepts (a share above 1 is not; a key it does not have is
+    not)."""
+    import escalationsim as es
+    from escalationsim.app.calibrate import check
+    from escalationsim.app.schema import CalibrateConfig, SimFitConfig
+    from escalationsim.config.fields import ConfigError
+
+    sim = es.compose(["run.policies=[rigid_script]"])
+    for ranges, match in (
+        ({"population": {"persistence_mean": [0.9, 0.1]}}, "low < high"),
+        ({"population": {"knows_ceo_share": [0.1, 1.5]}}, "1.5 is refused"),
+        ({"population": {"patience_of_saints": [0.1, 0.5]}}, "is refused"),
+    ):
+        cfg = CalibrateConfig(log=__file__, simfit=SimFitConfig(trials=5, ranges=ranges))
+        with pytest.raises(ConfigError, match=match):
+            check(cfg, sim)

@@ -102,11 +102,12 @@ def check(cfg: CalibrateConfig, sim: SimConfig) -> None:
     ):
         if not ok:
             raise ConfigError(f"calibrate.simfit.{key} = {value} is not allowed: must be {allowed}")
-    if fit.trials and not fit.ranges:
+    if fit.trials and not fit.unknowns():
         raise ConfigError("calibrate.simfit.ranges is empty: name the unknowns to fit")
-    for key, bounds in fit.ranges.items():
+    for key, bounds in fit.unknowns().items():
         where = f"calibrate.simfit.ranges.{key}"
-        if not (len(bounds) == 2 and bounds[0] < bounds[1]):
+        ok = len(bounds) == 2 and all(isinstance(b, int | float) for b in bounds)
+        if not (ok and bounds[0] < bounds[1]):
             raise ConfigError(f"{where} = {list(bounds)}: give [low, high] with low < high")
         for bound in bounds:  # each end must be a value the scenario accepts
             try:
@@ -419,7 +420,7 @@ def simulation_fit(
             logs.append(one.assign(ticket_id=one["ticket_id"].astype(str) + f"/{r}"))
         return simfit.statistics(pd.concat(logs, ignore_index=True))
 
-    ranges = {k: (float(v[0]), float(v[1])) for k, v in fit_cfg.ranges.items()}
+    ranges = {k: (float(v[0]), float(v[1])) for k, v in fit_cfg.unknowns().items()}
     found = simfit.run(
         ranges,
         evaluate,

@@ -49,7 +49,8 @@ class OutputConfig:
 @dataclass
 class SimFitConfig:
     """The simulation-based fit of what a log cannot show (docs/data.md): trials of the
-    unknowns in ``ranges`` (scenario keys -> [low, high]), each a simulation of the log's
+    unknowns in ``ranges`` (nested as the scenario: ``population: {persistence_mean: [low,
+    high]}``, so that the command line reaches each), each a simulation of the log's
     period compared with its journey shares."""
 
     trials: int = 0
@@ -62,8 +63,22 @@ class SimFitConfig:
     """Random trials before the TPE sampler learns from them."""
     warmup_days: int = 7
     """Days simulated before the log's first, so that queues are not empty."""
-    ranges: dict[str, list[float]] = field(default_factory=dict)
-    """The unknowns (scenario keys, e.g. population.persistence_mean) and their ranges."""
+    ranges: dict[str, Any] = field(default_factory=dict)
+    """The unknowns (scenario keys, nested: population.persistence_mean) and their ranges."""
+
+    def unknowns(self) -> dict[str, list[float]]:
+        """The ranges by dotted scenario key (``population.persistence_mean``)."""
+        out: dict[str, list[float]] = {}
+
+        def walk(node: Any, prefix: str) -> None:
+            if isinstance(node, dict):
+                for k, v in node.items():
+                    walk(v, f"{prefix}.{k}" if prefix else str(k))
+            else:
+                out[prefix] = list(node) if isinstance(node, list | tuple) else [node]
+
+        walk(self.ranges, "")
+        return out
 
 
 @dataclass
