@@ -37,6 +37,7 @@ from escalationsim.calibration.calibrate import (
     uncertainty_yaml,
 )
 from escalationsim.calibration.log import DataError, load_mapping, read_log
+from escalationsim.calibration.open_work import open_work, queued
 from escalationsim.config.fields import ConfigError
 from escalationsim.experiment.job import SimConfig, validate
 
@@ -159,6 +160,7 @@ def calibrate_job(
     except DataError as err:
         print(f"escalationsim: unusable contact log: {err}", file=sys.stderr)
         return 2
+    work = open_work(log)  # at the log's end: where a run starting "today" starts
     log = train
     fitted = {st.key for st in cal.settings}
     kept = [
@@ -177,6 +179,7 @@ def calibrate_job(
             conf / "scenario" / f"{cfg.name}.yaml",
         ),
         write_text(uncertainty_yaml(cal, base), conf / "uncertainty" / f"{cfg.name}.yaml"),
+        write_csv(work, outdir / "open_work.csv"),
     ]
     if found is not None:
         written.append(write_csv(found.trials, outdir / "simfit.csv"))
@@ -226,6 +229,12 @@ def calibrate_job(
     print(f"kept from scenario {sim.scenario.name} (the log cannot identify them): {kept}")
     print(f"{len(written)} files written to {outdir.resolve()}")
     print(f"run on it: {command}")
+    waiting = ", ".join(f"{n} on {ch}" for ch, n in queued(work).items()) or "none"
+    promised = int((work["kind"] == "backoffice").sum())
+    print(
+        f"open at the log's end: {waiting} waiting, {promised} with back-office work promised; "
+        f"start from it: {command} run.initial_state={outdir.resolve()} run.warmup_days=0"
+    )
     logger.info("calibrated %s: %d settings fitted", cfg.log, sum(s.fitted for s in cal.settings))
     return 0
 

@@ -233,9 +233,41 @@ def _to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
 
     validate_study(app.uncertainty, app.robustness)
     _check_study_kpis(app.robustness)
+    if app.run.initial_state:
+        _start_from(scenario, app.run.initial_state)
     app.scenario = scenario
     app.policies = policies
     return SimConfig(scenario=scenario, policies=dict(policies), run=app.run), app
+
+
+def _start_from(scenario: Any, path: str) -> None:
+    """Set ``scenario.arrivals.initial_open`` from the open work in ``path``
+    (``run.initial_state``); refused for a scenario without channels, or one given
+    ``initial_open`` as well."""
+    from escalationsim.calibration.open_work import queued, read_open_work
+
+    if not isinstance(scenario, ScenarioConfig):
+        raise ConfigError(
+            "run.initial_state: the queue-only scenario has no channels to start open "
+            "work on; use scenario=default"
+        )
+    opened = scenario.arrivals.initial_open
+    if opened.counts():
+        raise ConfigError(
+            "run.initial_state and scenario.arrivals.initial_open both say what the run "
+            "starts from: give one"
+        )
+    try:
+        counts = queued(read_open_work(path))
+    except ConfigError as err:  # a DataError names the file
+        raise ConfigError(f"run.initial_state = {path!r}: {err}") from None
+    for channel, n in counts.items():
+        if not hasattr(opened, channel):
+            raise ConfigError(
+                f"run.initial_state = {path!r}: open work on channel {channel!r}, which a "
+                "run cannot start from (phone, email, social, ceo)"
+            )
+        setattr(opened, channel, n)
 
 
 def _check_best_on(names: list[str]) -> None:

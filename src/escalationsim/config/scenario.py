@@ -13,7 +13,7 @@ One default world: ``ScenarioConfig()`` is the command line's default scenario
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
 
 from escalationsim.config.fields import (
@@ -104,6 +104,21 @@ class BurstConfig:
 
 
 @dataclass
+class OpenWorkConfig:
+    """Complaints waiting on each channel when the run starts (``run.initial_state``
+    sets them from a contact log's open work; all 0: none)."""
+
+    phone: int = param(0, int_in(0, 10_000_000))
+    email: int = param(0, int_in(0, 10_000_000))
+    social: int = param(0, int_in(0, 10_000_000))
+    ceo: int = param(0, int_in(0, 10_000_000))
+
+    def counts(self) -> dict[str, int]:
+        """The channels with open work, and how much."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+@dataclass
 class ArrivalsConfig:
     """How the complaint rate varies in time. ``hourly_profile``: 24 relative weights by
     hour of day (normalised to mean 1; empty: flat); ``weekly_profile``: 7 relative
@@ -113,13 +128,16 @@ class ArrivalsConfig:
     every hour of that day: busy and quiet days, so that daily counts vary more than
     Poisson ones do (Avramidis, Deslauriers & L'Ecuyer 2004; 0: Poisson, off).
     ``initial_complaints``: complaints already made when the run starts, all arriving at
-    time 0 (a backlog to start from; 0: the run starts empty)."""
+    time 0 (a backlog to start from; 0: the run starts empty). ``initial_open``: by
+    channel, complaints waiting on it when the run starts, arriving there at time 0
+    (the open work at a contact log's end: ``run.initial_state``; empty: none)."""
 
     hourly_profile: list[float] = field(default_factory=lambda: list(HOURLY_PROFILE))
     weekly_profile: list[float] = field(default_factory=lambda: list(WEEKLY_PROFILE))
     bursts: list[BurstConfig] = field(default_factory=list)
     busyness_cv: float = param(0.0, within(0, 3))
     initial_complaints: int = param(0, int_in(0, 10_000_000))
+    initial_open: OpenWorkConfig = field(default_factory=OpenWorkConfig)
 
     def check_rules(self, prefix: str) -> None:
         for name, n, what in (("hourly_profile", 24, "hour"), ("weekly_profile", 7, "day")):

@@ -340,7 +340,8 @@ def population_blocks(
         else 0.0
     )
     busy = None
-    if scenario.arrivals.busyness_cv > 0.0 and replay is None:
+    # below 1e-6 the factor is 1 to within double precision (and 1/cv^2 would overflow)
+    if scenario.arrivals.busyness_cv > 1e-6 and replay is None:
         cv = scenario.arrivals.busyness_cv
         busy = DayFactors(cv, busyness if busyness is not None else np.random.default_rng(2))
     block = block_hours(scenario)
@@ -351,9 +352,17 @@ def population_blocks(
         else:
             lo, hi = np.searchsorted(replay.times_h, [k * block, (k + 1) * block])
             times = replay.times_h[lo:hi]
-        if k == 0 and scenario.arrivals.initial_complaints:  # a backlog to start from
-            times = np.concatenate((np.zeros(scenario.arrivals.initial_complaints), times))
+        opened = scenario.arrivals.initial_open.counts() if k == 0 else {}
+        first = scenario.arrivals.initial_complaints if k == 0 else 0
+        start = first + sum(opened.values())
+        if start:  # a backlog to start from: drawn, then open work by channel
+            times = np.concatenate((np.zeros(start), times))
         pop = _attributes(scenario, times, attributes, a_social, later, memory)
+        at = first
+        for channel, n in opened.items():  # open work waits where it was left
+            pop.first_channel[at : at + n] = channels.code(channel)
+            pop.u_accept[at : at + n] = 0.0  # already complaints, not candidates
+            at += n
         if replay is not None:
             pop.first_channel[len(pop.first_channel) - (hi - lo) :] = replay.first_channel[lo:hi]
         keep = int(np.searchsorted(times, horizon_h))

@@ -64,7 +64,10 @@ class PrecisionConfig:
 
 @dataclass
 class RunConfig:
-    """Which policies to compare, for how long, how often, from which seed."""
+    """Which policies to compare, for how long, how often, from which seed, and from
+    which state: ``initial_state``, a contact log (or a calibration's folder) whose open
+    work at its end the run starts from (read when the configuration is composed, into
+    ``scenario.arrivals.initial_open``; empty: the run starts empty)."""
 
     policies: list[str] = field(
         default_factory=lambda: ["rigid_script", "empowered_rep", "ceo_responds"]
@@ -84,6 +87,7 @@ class RunConfig:
     seed: int = param(12345, int_min(0))
     workers: int = param(1, int_min(1))
     records: bool = True
+    initial_state: str = ""
     limits: LimitsConfig = field(default_factory=LimitsConfig)
     precision: PrecisionConfig = field(default_factory=PrecisionConfig)
 
@@ -176,6 +180,8 @@ def expected_complaints(
     per_h = scenario.expected_per_day() / 24.0
     arrivals = getattr(scenario, "arrivals", None)
     initial = getattr(arrivals, "initial_complaints", getattr(scenario, "initial_customers", 0))
+    opened = getattr(arrivals, "initial_open", None)
+    initial += sum(opened.counts().values()) if opened is not None else 0
     n = float(initial) if lo_h <= 0.0 < hi_h else 0.0
     if hi_h <= lo_h:
         return n
