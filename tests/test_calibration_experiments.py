@@ -1,7 +1,7 @@
 """A calibrated scenario runs through every existing experiment unchanged: the shipped
 example log is calibrated, and each experiment of conf/experiment composes over the
 calibrated scenario (found through ``hydra.searchpath``, as ``--config-dir`` finds it)
-and simulates its first job briefly (slow: about a minute)."""
+and simulates its first job briefly (about ten seconds in all)."""
 
 from __future__ import annotations
 
@@ -54,21 +54,22 @@ def _first_job(name: str) -> list[str]:
     return out
 
 
-@pytest.mark.slow
+@pytest.mark.integration
 @pytest.mark.parametrize("name", sorted(p.stem for p in CONF.glob("*.yaml") if p.stem not in SKIP))
 def test_a_calibrated_scenario_runs_through_the_experiment(calibrated, name):
-    extra = ["uncertainty=acme"] if name == "robustness" else []
+    extra = {"robustness": ["uncertainty=acme"], "optimize": ["optimize.replications=1"]}
+    short = [o for o in SHORT if not (name == "optimize" and o.startswith("run.replications"))]
     sim, app = es.compose_job(
         [
             f"hydra.searchpath=[file://{calibrated}]",
             f"experiment={name}",
             "scenario=acme",
-            *extra,
+            *extra.get(name, []),
             *_first_job(name),
-            *SHORT,
+            *short,
         ]
     )
     assert sim.scenario.name == "acme"
     results = es.simulate(sim)
-    assert len(results.kpis) == len(sim.run.policies)
+    assert len(results.kpis) == len(sim.run.policies) * sim.run.replications
     assert results.kpis["cost_per_complaint"].notna().all()
