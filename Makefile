@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/escalationsim hydra.run.dir=outputs/headline output.overwrite=true
 
 ## Calibration in one command: fit the shipped example log (a synthetic company's export,
-## read through its mapping; its staff scale with its volume, which a log does not show),
+## read through its mapping, with its roster: the staff a log does not show),
 ## fit what the log cannot show by simulation, backtest the model on the log's last two
 ## weeks, then compare the headline policies on the calibrated company
 ## (outputs/calibrate-demo/, about a minute and a half; docs/data.md).
@@ -27,8 +27,8 @@ DEMO := outputs/calibrate-demo
 calibrate-demo: $(STAMP)
 	$(BIN)/escalationsim experiment=calibrate calibrate.log=examples/contact_log/acme_contacts.csv.gz \
 	  calibrate.mapping=examples/contact_log/acme_mapping.yaml calibrate.tz=Europe/London \
+	  calibrate.roster=examples/contact_log/acme_roster.csv \
 	  calibrate.name=acme calibrate.backtest_days=14 calibrate.simfit.trials=60 \
-	  scenario.staff.scale_with_volume=true \
 	  hydra.run.dir=$(DEMO)/calibration output.overwrite=true
 	$(BIN)/escalationsim --config-dir $(DEMO)/calibration/conf scenario=acme \
 	  hydra.run.dir=$(DEMO)/comparison output.overwrite=true

@@ -124,9 +124,10 @@ EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "contact_log"
 
 @pytest.mark.integration
 def test_the_shipped_example_log_is_remade_byte_for_byte_and_read_whole():
-    """The example export (make_example.py: a seeded simulation written as a ticketing
-    tool would) is the committed file's text to the byte, on this machine as on the one
-    that made it; read through its mapping, every row is kept."""
+    """The example export and roster (make_example.py: a seeded simulation written as a
+    ticketing tool and a workforce tool would) are the committed files to the byte, on
+    this machine as on the one that made it; read through its mapping, every row is
+    kept."""
     import gzip
     import importlib.util
 
@@ -135,6 +136,7 @@ def test_the_shipped_example_log_is_remade_byte_for_byte_and_read_whole():
     spec.loader.exec_module(module)
     committed = gzip.decompress((EXAMPLE / "acme_contacts.csv.gz").read_bytes())
     assert module.export() == committed
+    assert module.roster() == (EXAMPLE / "acme_roster.csv").read_bytes()
     log, q = read_log(
         EXAMPLE / "acme_contacts.csv.gz", EXAMPLE / "acme_mapping.yaml", tz="Europe/London"
     )

@@ -249,3 +249,17 @@ def test_a_bad_range_or_an_unknown_the_scenario_lacks_is_refused():
         cfg = CalibrateConfig(log=__file__, simfit=SimFitConfig(trials=5, ranges=ranges))
         with pytest.raises(ConfigError, match=match):
             check(cfg, sim)
+
+
+def test_a_study_of_other_inputs_is_started_afresh_not_resumed(tmp_path):
+    """The same storage with another fingerprint (other observed shares, settings or
+    ranges: output.overwrite=true over an older calibration): its trials are not taken
+    as this study's history."""
+    obs = toy(TRUTH)
+    kw = {"ranges": RANGES, "evaluate": toy, "observed": obs, "seed": 3, "startup_trials": 4}
+    run(trials=8, storage=tmp_path / "s.db", fingerprint="old", **kw)
+    again = run(trials=3, storage=tmp_path / "s.db", fingerprint="new", **kw)
+    assert len(again.trials) == 3
+    same = run(trials=5, storage=tmp_path / "s.db", fingerprint="new", **kw)
+    assert len(same.trials) == 5
+    pd.testing.assert_frame_equal(same.trials.iloc[:3], again.trials.iloc[:3])

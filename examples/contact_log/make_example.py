@@ -1,6 +1,8 @@
 """Make the shipped example log: six weeks of a synthetic company's contacts, exported as
 a ticketing tool might export them (its own column names, labels and local times), with
-the mapping that reads it (``acme_mapping.yaml``).
+the mapping that reads it (``acme_mapping.yaml``), and its roster: who was on duty in
+each half hour (``acme_roster.csv``, in the workforce tool's own pool names, which the
+mapping renames too).
 
 The company is escalationsim's default at 400 complaints a day, its staff scaled to that
 volume (``scenario.staff.scale_with_volume=true``), with busy and quiet days
@@ -34,9 +36,15 @@ STATUS = {
 TZ = "Europe/London"
 
 
-def export() -> bytes:
-    """The example export's CSV text (see the module doc)."""
-    sim = es.compose(
+POOLS = {"reps": "Customer care", "social": "Social team", "managers": "Team leads",
+         "exec_office": "Executive office"}  # fmt: skip
+START = pd.Timestamp("2025-12-29", tz="UTC")
+"""Day 0 of the simulation: the Monday before the log's first day."""
+
+
+def company() -> es.SimConfig:
+    """The example company's configuration (see the module doc)."""
+    return es.compose(
         [
             "run.policies=[rigid_script]",
             "run.replications=1",
@@ -49,7 +57,11 @@ def export() -> bytes:
             "scenario.arrivals.busyness_cv=0.15",
         ]
     )
-    log = to_contact_log(es.simulate(sim, contacts=True).contacts, "2025-12-29")
+
+
+def export() -> bytes:
+    """The example export's CSV text (see the module doc)."""
+    log = to_contact_log(es.simulate(company(), contacts=True).contacts, START)
     local = {
         col: log[col].dt.tz_convert(TZ).dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
         for col in ("arrived_at", "answered_at", "abandoned_at", "ended_at", "resolved_at")
@@ -66,9 +78,33 @@ def export() -> bytes:
             "Closed": local["ended_at"],
             "Case solved": local["resolved_at"],
             "Status": log["outcome"].map(STATUS),
+            "Exception needed": log["needs_exception"].map({True: "yes", False: "no"}),
         }
     )
     return table.to_csv(index=False, lineterminator="\n").encode()
+
+
+def roster() -> bytes:
+    """The example roster's CSV text: each pool's agents on duty in every half hour of
+    the log's six weeks, as the company was staffed (its staff scaled to its volume)."""
+    from escalationsim.experiment.staffing import staffing
+
+    sim = company()
+    first, days = 3, sim.run.horizon_days - 3  # the log's days: after the warm-up
+    rows = []
+    for pool, schedule in sorted(staffing(sim.scenario).items()):
+        if pool not in POOLS or schedule.peak == 0:
+            continue  # a pool not staffed (posts are answered by blended reps)
+        for half in range(int(first * 48), int((first + days) * 48)):
+            at = START + pd.Timedelta(minutes=30 * half)
+            rows.append(
+                {
+                    "Slot start": at.tz_convert(TZ).strftime("%Y-%m-%d %H:%M"),
+                    "Team": POOLS[pool],
+                    "Agents on duty": schedule.count_at(half / 2.0),
+                }
+            )
+    return pd.DataFrame(rows).to_csv(index=False, lineterminator="\n").encode()
 
 
 def main() -> None:
@@ -79,7 +115,8 @@ def main() -> None:
     ):
         f.write(text)  # mtime 0 and no name: the same bytes on every machine
     rows = text.count(b"\n") - 1
-    print(f"{rows} contacts written")
+    (HERE / "acme_roster.csv").write_bytes(roster())
+    print(f"{rows} contacts and the roster written")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ named, before anything is written.
 from __future__ import annotations
 
 import copy
+import hashlib
 import logging
 import re
 import sys
@@ -59,6 +60,8 @@ def check(cfg: CalibrateConfig, sim: SimConfig) -> None:
         )
     if not Path(cfg.log).is_file():
         raise ConfigError(f"calibrate.log = {cfg.log!r}: no such file")
+    if cfg.roster and not Path(cfg.roster).is_file():
+        raise ConfigError(f"calibrate.roster = {cfg.roster!r}: no such file")
     if cfg.mapping:
         if not Path(cfg.mapping).is_file():
             raise ConfigError(f"calibrate.mapping = {cfg.mapping!r}: no such file")
@@ -127,6 +130,15 @@ def check(cfg: CalibrateConfig, sim: SimConfig) -> None:
                 raise ConfigError(f"calibrate.tolerance.{period}.{kpi} = {tol}: must be > 0")
 
 
+def quality_table(cal: Calibration) -> pd.DataFrame:
+    """``quality.csv``: what reading did to the log's rows, then to the roster's (with
+    the file each row is about)."""
+    parts = [cal.quality.table().assign(file=cal.quality.file)]
+    if cal.roster is not None:
+        parts.append(cal.roster.table().assign(file=cal.roster.file))
+    return pd.concat(parts, ignore_index=True)
+
+
 def given(overrides: list[str]) -> dict[str, Any]:
     """The job's scenario settings from its command line (``scenario.staff.reps.count=9``,
     as typed): the scenario it writes keeps them, as the backtest used them."""
@@ -152,6 +164,8 @@ def calibrate_job(
         log, quality = read_log(cfg.log, cfg.mapping or None, cfg.tz, select)
         train, test_start, end = hold_out(log, cfg.backtest_days, Path(cfg.log))
         cal = fit(train, quality, Path(cfg.log), cfg.seed)
+        if cfg.roster:
+            staffed(cal, cfg)
         usable(sim, cal)
         if cfg.simfit.trials:
             found = simulation_fit(sim, cfg, cal, train, outdir / "simfit.db")
@@ -173,7 +187,7 @@ def calibrate_job(
     conf = outdir / "conf"  # a config folder of its own (the run's .hydra/ is no config)
     written = [
         write_csv(cal.fits, outdir / "fits.csv"),
-        write_csv(cal.quality.table(), outdir / "quality.csv"),
+        write_csv(quality_table(cal), outdir / "quality.csv"),
         write_text(
             scenario_yaml(cal, cfg.name, sim.scenario.name, str(outdir.resolve())),
             conf / "scenario" / f"{cfg.name}.yaml",
@@ -200,13 +214,15 @@ def calibrate_job(
             found,
         )
     )
-    q = cal.quality
-    print(
-        f"{q.read} rows read, {q.kept} kept"
-        + "".join(f"; {n} dropped: {r}" for r, n in q.dropped.items())
-    )
-    for w in q.warnings:
-        print(f"warning: {w}")
+    for q in (cal.quality, cal.roster):
+        if q is None:
+            continue
+        print(
+            f"{q.file}: {q.read} rows read, {q.kept} kept"
+            + "".join(f"; {n} dropped: {r}" for r, n in q.dropped.items())
+        )
+        for w in q.warnings:
+            print(f"warning: {w}")
     table = pd.DataFrame(
         [(s.key, s.value, s.note) for s in cal.settings], columns=["setting", "value", "from"]
     )
@@ -263,11 +279,16 @@ def usable(sim: SimConfig, cal: Calibration) -> None:
     """Keep in ``cal.settings`` only what the scenario accepts: a fitted value outside a
     setting's allowed range (a handle time's cv above 10, say) is moved to ``cal.kept``
     with the reason, and the base's value stays. Settings checked together are set
-    together (the first-channel shares, which must sum to 1)."""
+    together (the first-channel shares, which must sum to 1; a pool's shifts and hours)."""
     groups: dict[str, list[Setting]] = {}
     for s in cal.settings:
-        together = s.key.startswith("population.first_channel_")
-        groups.setdefault("population.first_channel_*" if together else s.key, []).append(s)
+        if s.key.startswith("population.first_channel_"):
+            group = "population.first_channel_*"
+        elif ".schedule." in s.key:  # shifts and hours: one or the other, set together
+            group = s.key.rsplit(".", 1)[0]
+        else:
+            group = s.key
+        groups.setdefault(group, []).append(s)
     ok = []
     for settings in groups.values():
         try:
@@ -284,6 +305,30 @@ def monday_before(t: pd.Timestamp) -> pd.Timestamp:
     """Midnight of the Monday on or before ``t`` (day 0 of a run is a Monday)."""
     day = t.normalize()
     return day - pd.Timedelta(days=day.weekday())
+
+
+def staffed(cal: Calibration, cfg: CalibrateConfig) -> None:
+    """Add the roster's schedules to ``cal`` (``calibrate.roster``): each pool's 168
+    hourly head counts (its shifts emptied: a schedule is one or the other), scaling
+    with volume off (the roster is the staff), the ``staff_on_duty`` fits, and what
+    reading the roster did to its rows beside the log's."""
+    from escalationsim.calibration.fits import table
+    from escalationsim.calibration.roster import fit_roster, read_roster
+
+    roster, q = read_roster(cfg.roster, cfg.mapping or None, cfg.tz)
+    tables, rows = fit_roster(roster)
+    weeks = (roster["interval_start"].max() - roster["interval_start"].min()).days / 7
+    for pool, hourly in tables.items():
+        note = f"from the roster: mean agents on duty per hour of the week over {weeks:.1f} weeks"
+        cal.settings.append(Setting(f"staff.{pool}.schedule.hourly", hourly, note))
+        cal.settings.append(
+            Setting(f"staff.{pool}.schedule.shifts", [], "the roster's hours instead of shifts")
+        )
+    cal.settings.append(
+        Setting("staff.scale_with_volume", False, "the roster gives the staff, whatever the volume")
+    )
+    cal.fits = table([*cal.fits.to_dict("records"), *rows.to_dict("records")])
+    cal.roster = q
 
 
 def hold_out(
@@ -430,15 +475,22 @@ def simulation_fit(
         return simfit.statistics(pd.concat(logs, ignore_index=True))
 
     ranges = {k: (float(v[0]), float(v[1])) for k, v in fit_cfg.unknowns().items()}
+    observed = simfit.statistics(log)
+    # what the trials depend on (not how many are run, nor the time allowed)
+    same = replace(fit_cfg, trials=1, timeout_s=0.0)
+    digest = hashlib.sha256(
+        repr((base, cfg.policy, cfg.seed, same, observed.to_dict("list"))).encode()
+    ).hexdigest()
     found = simfit.run(
         ranges,
         evaluate,
-        simfit.statistics(log),
+        observed,
         fit_cfg.trials,
         cfg.seed,
         storage,
         fit_cfg.timeout_s,
         fit_cfg.startup_trials,
+        digest,
     )
     n = len(found.trials)
     how = (

@@ -342,11 +342,13 @@ def write_calibration_report(
         ],
         quality=[
             {
-                "what": r["what"],
+                "what": r["what"] if q is cal.quality else f"roster: {r['what']}",
                 "reason": r["reason"],
                 "rows": "" if pd.isna(r["rows"]) else r["rows"],
             }
-            for _, r in cal.quality.table().iterrows()
+            for q in (cal.quality, cal.roster)
+            if q is not None
+            for _, r in q.table().iterrows()
         ],
         sections=_sections(cal, log, figure),
         settings=[{"key": s.key, "value": s.value, "note": s.note} for s in cal.settings],

@@ -92,6 +92,9 @@ class CalibrateConfig:
     """A YAML file renaming an export's columns and channel labels onto the schema."""
     tz: str = "UTC"
     """The time zone of times without a UTC offset."""
+    roster: str = ""
+    """Who was on duty when (``interval_start``, ``pool``, ``agents``): the pools'
+    schedules (empty: kept from the base scenario)."""
     select: dict[str, Any] = field(default_factory=dict)
     """Rows to keep, by column value (null: every value): one run of a simulated log
     (``calibrate.select.policy=rigid_script calibrate.select.replication=0``)."""

@@ -77,6 +77,8 @@ class Calibration:
     source: dict[str, Any]
     settings: list[Setting] = field(default_factory=list)
     kept: dict[str, str] = field(default_factory=dict)
+    roster: Quality | None = None
+    """What reading the roster did to its rows (None: no roster)."""
 
     def setting(self, key: str) -> Setting:
         for s in self.settings:

@@ -7,7 +7,8 @@ A YAML file (or a dict) with any of these keys (docs/data.md has examples; the s
 - ``columns``: their column -> a schema column, or a list of schema columns (one
   column copied to several: a call log without tickets uses its call id for both
   ``contact_id`` and ``ticket_id``);
-- ``channels``, ``outcomes``: their label -> the schema's;
+- ``channels``, ``outcomes``: their label -> the schema's; ``pools``: a roster's pool
+  names -> the scenario's staff pools;
 - ``constants``: a schema column the export lacks -> the one value of every row
   (``channel: phone`` for a call log);
 - ``dates``: a schema time made of a date column and a time-of-day column,
@@ -58,9 +59,13 @@ OPTIONAL: tuple[str, ...] = (
     "followers",
 )
 
+ROSTER: tuple[str, ...] = ("interval_start", "pool", "agents")
+"""A roster's columns (:mod:`.roster`): one mapping file may rename a log's and a
+roster's."""
+
 TIMES: tuple[str, ...] = ("arrived_at", "answered_at", "abandoned_at", "ended_at", "resolved_at")
 
-KEYS = ("columns", "channels", "outcomes", "constants", "dates", "after")
+KEYS = ("columns", "channels", "outcomes", "constants", "dates", "after", "pools")
 
 
 class DataError(ConfigError):
@@ -97,6 +102,7 @@ class ExportMapping:
     constants: dict[str, str] = field(default_factory=dict)
     dates: dict[str, DateTime] = field(default_factory=dict)
     after: dict[str, After] = field(default_factory=dict)
+    pools: dict[str, str] = field(default_factory=dict)
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -128,7 +134,7 @@ def load_mapping(mapping: Mapping[str, Any] | str | Path | None) -> ExportMappin
         if not isinstance(part, Mapping):
             raise DataError(f"{where}: {key} must map names to names")
         parts[key] = {str(k): v for k, v in part.items()}
-    schema = {*REQUIRED, *OPTIONAL}
+    schema = {*REQUIRED, *OPTIONAL, *ROSTER}
     columns = {k: _names(v) for k, v in parts["columns"].items()}
     bad = sorted({c for v in columns.values() for c in v} - schema)
     if bad:
@@ -167,7 +173,8 @@ def load_mapping(mapping: Mapping[str, Any] | str | Path | None) -> ExportMappin
                 f"{where}: after.{col}.outcome lists {bad}: outcomes are {list(OUTCOMES)}"
             )
         after[col] = After(start, str(spec["seconds"]), listed)
-    return ExportMapping(columns, channels, outcomes, constants, dates, after)
+    pools = {k: str(v) for k, v in parts["pools"].items()}
+    return ExportMapping(columns, channels, outcomes, constants, dates, after, pools)
 
 
 def renamed(table: pd.DataFrame, m: ExportMapping, path: Path) -> pd.DataFrame:
@@ -228,6 +235,7 @@ __all__ = [
     "OPTIONAL",
     "OUTCOMES",
     "REQUIRED",
+    "ROSTER",
     "TIMES",
     "load_mapping",
     "renamed",

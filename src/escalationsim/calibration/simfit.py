@@ -44,6 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from escalationsim.calibration.journeys import LIVE, fit_journeys
+from escalationsim.calibration.mapping import DataError
 
 log = logging.getLogger("escalationsim")
 
@@ -108,20 +109,32 @@ def run(
     storage: Path,
     timeout_s: float = 0.0,
     startup_trials: int = 10,
+    fingerprint: str = "",
 ) -> SimFit:
     """Run (or resume) the study in ``storage`` up to ``trials`` complete trials (or until
     ``timeout_s`` seconds have passed, if above 0); ``evaluate(values)`` gives a trial's
     simulated :func:`statistics` (None: values the scenario refuses, an infinite
-    distance)."""
+    distance). ``fingerprint`` names what the trials depend on: a study stored with
+    another is not resumed but started afresh (its trials were of other inputs)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    url = f"sqlite:///{Path(storage).resolve()}"
+    if Path(storage).exists():  # a study of other inputs (overwrite=true): start afresh
+        try:
+            old = optuna.load_study(study_name=STUDY_NAME, storage=url)
+        except Exception as err:  # damaged or not ours: not ours to delete
+            raise DataError(
+                f"{storage} cannot be read as this program's study ({err}): remove it to "
+                "start afresh, or choose another hydra.run.dir"
+            ) from None
+        if old.user_attrs.get("fingerprint") != fingerprint:
+            log.info("%s holds a study of other inputs: started afresh", storage)
+            Path(storage).unlink()
     study = optuna.create_study(
-        study_name=STUDY_NAME,
-        storage=f"sqlite:///{Path(storage).resolve()}",
-        load_if_exists=True,
-        direction="minimize",
+        study_name=STUDY_NAME, storage=url, load_if_exists=True, direction="minimize"
     )
+    study.set_user_attr("fingerprint", fingerprint)
     running = (optuna.trial.TrialState.RUNNING,)
     for t in study.get_trials(deepcopy=False, states=running):
         study.tell(t.number, state=optuna.trial.TrialState.FAIL)  # interrupted: not history
