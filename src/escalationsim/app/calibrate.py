@@ -53,13 +53,25 @@ def _packaged(group: str, name: str) -> Path:
 
 def check(cfg: CalibrateConfig, sim: SimConfig) -> None:
     """A ConfigError naming the key for a calibration that cannot start."""
-    if not cfg.log:
+    if cfg.log and cfg.counts:
+        raise ConfigError(
+            "calibrate.log and calibrate.counts: give one (a contact log shows all that "
+            "interval counts do)"
+        )
+    if not cfg.log and not cfg.counts:
         raise ConfigError(
             "calibrate.log is empty: give the contact log to fit "
-            "(calibrate.log=path/to/contacts.csv; docs/data.md has the schema)"
+            "(calibrate.log=path/to/contacts.csv; docs/data.md has the schema), or "
+            "interval counts (calibrate.counts=...)"
         )
-    if not Path(cfg.log).is_file():
-        raise ConfigError(f"calibrate.log = {cfg.log!r}: no such file")
+    for key, path in (("log", cfg.log), ("counts", cfg.counts)):
+        if path and not Path(path).is_file():
+            raise ConfigError(f"calibrate.{key} = {path!r}: no such file")
+    if cfg.counts and cfg.simfit.trials:
+        raise ConfigError(
+            "calibrate.simfit.trials: the simulation-based fit compares journeys, which "
+            "interval counts do not show; it needs calibrate.log"
+        )
     if cfg.roster and not Path(cfg.roster).is_file():
         raise ConfigError(f"calibrate.roster = {cfg.roster!r}: no such file")
     if cfg.mapping:
@@ -161,6 +173,8 @@ def calibrate_job(
     select = {k: v for k, v in cfg.select.items() if v is not None}
     backtest = periods = found = None
     try:
+        if cfg.counts:
+            return counts_job(sim, cfg, outdir, overrides)
         log, quality = read_log(cfg.log, cfg.mapping or None, cfg.tz, select)
         train, test_start, end = hold_out(log, cfg.backtest_days, Path(cfg.log))
         cal = fit(train, quality, Path(cfg.log), cfg.seed)
@@ -176,6 +190,23 @@ def calibrate_job(
         return 2
     work = open_work(log)  # at the log's end: where a run starting "today" starts
     log = train
+    return _write(sim, cfg, outdir, overrides, cal, train, work, found, backtest, periods)
+
+
+def _write(
+    sim: SimConfig,
+    cfg: CalibrateConfig,
+    outdir: Path,
+    overrides: list[str] | None,
+    cal: Calibration,
+    log: pd.DataFrame | None,
+    work: pd.DataFrame | None,
+    found: Any = None,
+    backtest: pd.DataFrame | None = None,
+    periods: pd.DataFrame | None = None,
+) -> int:
+    """Write and print what a calibration gave (``log``: the rows fitted, None for
+    interval counts; ``work``: the open work at the log's end, None for counts)."""
     fitted = {st.key for st in cal.settings}
     kept = [
         Setting(key, value, f"given to the calibration job (scenario.{key})", fitted=False)
@@ -193,8 +224,9 @@ def calibrate_job(
             conf / "scenario" / f"{cfg.name}.yaml",
         ),
         write_text(uncertainty_yaml(cal, base), conf / "uncertainty" / f"{cfg.name}.yaml"),
-        write_csv(work, outdir / "open_work.csv"),
     ]
+    if work is not None:
+        written.append(write_csv(work, outdir / "open_work.csv"))
     if found is not None:
         written.append(write_csv(found.trials, outdir / "simfit.csv"))
     if backtest is not None:
@@ -245,14 +277,48 @@ def calibrate_job(
     print(f"kept from scenario {sim.scenario.name} (the log cannot identify them): {kept}")
     print(f"{len(written)} files written to {outdir.resolve()}")
     print(f"run on it: {command}")
-    waiting = ", ".join(f"{n} on {ch}" for ch, n in queued(work).items()) or "none"
-    promised = int((work["kind"] == "backoffice").sum())
-    print(
-        f"open at the log's end: {waiting} waiting, {promised} with back-office work promised; "
-        f"start from it: {command} run.initial_state={outdir.resolve()} run.warmup_days=0"
-    )
-    logger.info("calibrated %s: %d settings fitted", cfg.log, sum(s.fitted for s in cal.settings))
+    if work is not None:
+        waiting = ", ".join(f"{n} on {ch}" for ch, n in queued(work).items()) or "none"
+        promised = int((work["kind"] == "backoffice").sum())
+        print(
+            f"open at the log's end: {waiting} waiting, {promised} with back-office work "
+            f"promised; start from it: {command} run.initial_state={outdir.resolve()} "
+            "run.warmup_days=0"
+        )
+    fitted = sum(s.fitted for s in cal.settings)
+    logger.info("calibrated %s: %d settings fitted", cfg.log or cfg.counts, fitted)
     return 0
+
+
+def counts_job(
+    sim: SimConfig, cfg: CalibrateConfig, outdir: Path, overrides: list[str] | None
+) -> int:
+    """The calibration from interval counts (``calibrate.counts``): fit what counts show
+    (on all but the last ``backtest_days`` days), and backtest the forecast of what
+    counts can show (volume per channel, the phone's abandonment: no replay without the
+    complaints themselves)."""
+    from escalationsim.calibration.calibrate import from_counts
+    from escalationsim.calibration.counts import period_kpis, read_counts
+
+    df, quality = read_counts(cfg.counts, cfg.mapping or None, cfg.tz)
+    first, last = df["interval_start"].min(), df["interval_start"].max()
+    end = last.normalize() + pd.Timedelta(days=1)
+    test_start = end - pd.Timedelta(days=cfg.backtest_days)
+    if cfg.backtest_days and test_start <= first.normalize() + pd.Timedelta(days=6):
+        raise DataError(
+            f"{cfg.counts}: calibrate.backtest_days = {cfg.backtest_days} leaves fewer than 7 "
+            f"days to fit (the counts cover {first.date()} to {last.date()})"
+        )
+    train = df[df["interval_start"] < test_start]
+    cal = from_counts(train, quality, cfg.counts)
+    if cfg.roster:
+        staffed(cal, cfg)
+    usable(sim, cal)
+    backtest = periods = None
+    if cfg.backtest_days:
+        observed = period_kpis(df, test_start, end)
+        backtest, periods = forecast(sim, cfg, cal, monday_before(first), test_start, end, observed)
+    return _write(sim, cfg, outdir, overrides, cal, None, None, None, backtest, periods)
 
 
 __all__ = ["calibrate_job", "check", "hold_out", "run_backtest", "simulation_fit"]
@@ -364,15 +430,41 @@ def run_backtest(
     simulations start at the Monday before the log's first day, so the days before the
     test are their warm-up. Returns the ``backtest.csv`` rows and the periods behind
     them (``backtest_periods.csv``)."""
+    from escalationsim.calibration.backtest import period_kpis
+    from escalationsim.engine import channels
+    from escalationsim.engine.population import Replay
+
+    day0 = monday_before(log["arrived_at"].min())
+    tickets = log.drop_duplicates("ticket_id")
+    hours = (tickets["arrived_at"] - day0) / pd.Timedelta(hours=1)
+    replay = Replay(
+        hours.to_numpy(dtype=float),
+        np.array([channels.code(str(c)) for c in tickets["channel"]], dtype=np.int8),
+    )
+    observed = period_kpis(log, test_start, end)
+    return forecast(sim, cfg, cal, day0, test_start, end, observed, replay)
+
+
+def forecast(
+    sim: SimConfig,
+    cfg: CalibrateConfig,
+    cal: Calibration,
+    day0: pd.Timestamp,
+    test_start: pd.Timestamp,
+    end: pd.Timestamp,
+    observed: pd.DataFrame,
+    replay: Any = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Simulate from ``day0`` (a Monday) to ``end``, measuring ``[test_start, end)``,
+    ``cfg.replications`` times per mode with ``cal``'s settings, and compare with
+    ``observed`` (:func:`~escalationsim.calibration.backtest.period_kpis`' layout): the
+    ``replay`` mode only with a ``replay`` of observed complaints, then ``forecast``."""
     from dataclasses import replace
 
     from escalationsim.calibration.backtest import bands, period_kpis, summarise
     from escalationsim.calibration.export import to_contact_log
-    from escalationsim.engine import channels
-    from escalationsim.engine.population import Replay
     from escalationsim.experiment.runner import run_one
 
-    day0 = monday_before(log["arrived_at"].min())
     hours = lambda t: (t - day0) / pd.Timedelta(hours=1)  # noqa: E731
     run = replace(
         sim.run,
@@ -385,16 +477,13 @@ def run_backtest(
         workers=1,
     )
     sim = with_settings(replace(sim, run=run), {s.key: s.value for s in cal.settings})
-    tickets = log.drop_duplicates("ticket_id")
-    replay = Replay(
-        hours(tickets["arrived_at"]).to_numpy(dtype=float),
-        np.array([channels.code(str(c)) for c in tickets["channel"]], dtype=np.int8),
-    )
-    replayed = with_settings(sim, {"customers.enabled": False, "publicity.enabled": False})
-    observed = period_kpis(log, test_start, end)
     policy = replace(sim.policies[cfg.policy], name=cfg.policy)
+    modes = [("forecast", sim, None)]
+    if replay is not None:
+        replayed = with_settings(sim, {"customers.enabled": False, "publicity.enabled": False})
+        modes.insert(0, ("replay", replayed, replay))
     tables, periods = [], []
-    for mode, config, drive in (("replay", replayed, replay), ("forecast", sim, None)):
+    for mode, config, drive in modes:
         simulated = []
         for r in range(cfg.replications):
             part = run_one(config, policy, r, True, None, contacts=True, replay=drive)

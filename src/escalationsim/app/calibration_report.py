@@ -80,7 +80,10 @@ def _table(fits: pd.DataFrame, quantities: list[str]) -> dict[str, Any]:
 
 
 def _candidates(fits: pd.DataFrame, quantity: str, extra: str) -> list[list[str]]:
-    part = fits[fits["quantity"] == quantity].sort_values(["channel", "aic"])
+    part = fits[fits["quantity"] == quantity]
+    if part.empty:
+        return []
+    part = part.sort_values(["channel", "aic"])
     return [
         [str(r["channel"]), str(r["dist"]), _num(float(r["aic"])), _num(float(r[extra]))]
         for _, r in part.iterrows()
@@ -103,13 +106,17 @@ class _Figures:
         }
 
 
-def _sections(cal: Calibration, log: pd.DataFrame, figure: _Figures) -> list[dict[str, Any]]:
+def _sections(cal: Calibration, log: pd.DataFrame | None, figure: _Figures) -> list[dict[str, Any]]:
     fits = cal.fits
-    curves = {
-        ch: survival(t, e)
-        for ch, (t, e) in waits(before_resolution(log)).items()
-        if len(t) >= MIN_WAITS and e.any()
-    }
+    curves = (
+        {
+            ch: survival(t, e)
+            for ch, (t, e) in waits(before_resolution(log)).items()
+            if len(t) >= MIN_WAITS and e.any()
+        }
+        if log is not None
+        else {}
+    )
     return [
         {
             "id": "arrivals",
@@ -132,7 +139,7 @@ def _sections(cal: Calibration, log: pd.DataFrame, figure: _Figures) -> list[dic
             "distance (a guide: fitted on the same data). The scenario uses the engine "
             "family (lognormal or exponential) AIC prefers.",
             "figure": figure(
-                cp.plot_handle_qq(durations(handled(log)), fits),
+                cp.plot_handle_qq(durations(handled(log)) if log is not None else {}, fits),
                 "Handle times' quantiles against the preferred family's: on the diagonal, "
                 "the family fits.",
             ),
@@ -281,10 +288,15 @@ def answer(cal: Calibration, backtest: pd.DataFrame | None) -> list[str]:
     """The page's answer in sentences made from the calibration's results."""
     src = cal.source
     fitted = [s for s in cal.settings if s.fitted]
+    what = (
+        f"interval counts of {src['contacts']:,} contacts offered (no complaints, no "
+        "journeys: what counts cannot show is kept)"
+        if src.get("counts")
+        else f"{src['contacts']:,} contacts of {src['complaints']:,} complaints"
+    )
     out = [
-        f"{len(fitted)} scenario settings were fitted from {src['contacts']:,} contacts "
-        f"of {src['complaints']:,} complaints over {src['days']} days ({src['first'][:10]} "
-        f"to {src['last'][:10]}).",
+        f"{len(fitted)} scenario settings were fitted from {what} over {src['days']} days "
+        f"({src['first'][:10]} to {src['last'][:10]}).",
     ]
     q = cal.quality
     dropped = sum(q.dropped.values())
@@ -313,7 +325,7 @@ def answer(cal: Calibration, backtest: pd.DataFrame | None) -> list[str]:
 def write_calibration_report(
     outdir: Path,
     cal: Calibration,
-    log: pd.DataFrame,
+    log: pd.DataFrame | None,
     command: str,
     base: str,
     backtest: pd.DataFrame | None = None,

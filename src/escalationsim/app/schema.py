@@ -92,6 +92,9 @@ class CalibrateConfig:
     """A YAML file renaming an export's columns and channel labels onto the schema."""
     tz: str = "UTC"
     """The time zone of times without a UTC offset."""
+    counts: str = ""
+    """Interval counts (``interval_start``, ``channel``, ``offered``, ...) for a company
+    that keeps only aggregates: instead of ``log`` (docs/data.md)."""
     roster: str = ""
     """Who was on duty when (``interval_start``, ``pool``, ``agents``): the pools'
     schedules (empty: kept from the base scenario)."""

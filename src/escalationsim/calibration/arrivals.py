@@ -110,8 +110,14 @@ def busyness_row(frame: pd.DataFrame) -> dict | None:
 
 def fit_arrivals(log: pd.DataFrame) -> pd.DataFrame:
     """The arrival fits of ``log`` (see the module doc) as ``fits.csv`` rows."""
+    return fit_frames(counts(log))
+
+
+def fit_frames(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The arrival fits of counts by channel (each a frame by date and hour, as
+    :func:`counts` gives them: a log's, or interval counts' offered contacts)."""
     rows: list[dict] = []
-    for channel, frame in counts(log).items():
+    for channel, frame in frames.items():
         weekday = frame.index.day_of_week.to_numpy()
         stat, dof = 0.0, 0
         for w in range(7):
@@ -168,18 +174,24 @@ def fit_complaints(log: pd.DataFrame) -> pd.DataFrame:
     overall mean, so that they average 1 as ``scenario.arrivals``' profiles do (exact
     Poisson intervals of the numerator)."""
     first = log.drop_duplicates("ticket_id")[["arrived_at"]].assign(channel="all")
-    frame = counts(first)["all"]
+    return profile_rows(counts(first)["all"], "volume_per_day", "complaints (first contacts)")
+
+
+def profile_rows(frame: pd.DataFrame, quantity: str, what: str) -> pd.DataFrame:
+    """The day totals' mean (as ``quantity``, t interval), ``busyness_cv`` and the
+    ``weekly_weight`` and ``hourly_weight`` profiles of counts by date and hour
+    (:func:`counts`), ``what`` naming what was counted in each row's method."""
     days = frame.sum(axis=1).to_numpy(dtype=float)
     n = len(days)
     mean = float(days.mean())
     half = float(stats.t.ppf(0.975, n - 1) * days.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
     rows: list[dict] = [
         {
-            "quantity": "volume_per_day",
+            "quantity": quantity,
             "estimate": mean,
             "ci_low": mean - half,
             "ci_high": mean + half,
-            "method": "complaints (first contacts) per day, mean over the days; t interval",
+            "method": f"{what} per day, mean over the days; t interval",
             "n": n,
         }
     ]
@@ -199,7 +211,7 @@ def fit_complaints(log: pd.DataFrame) -> pd.DataFrame:
                 "estimate": float(x.mean()) / mean,
                 "ci_low": lo / mean,
                 "ci_high": hi / mean,
-                "method": "complaints on the weekday over the mean day (exact Poisson interval)",
+                "method": f"{what} on the weekday over the mean day (exact Poisson interval)",
                 "n": len(x),
             }
         )
@@ -216,11 +228,11 @@ def fit_complaints(log: pd.DataFrame) -> pd.DataFrame:
                 "estimate": float(x.mean()) / per_hour,
                 "ci_low": lo / per_hour,
                 "ci_high": hi / per_hour,
-                "method": "complaints in the hour over the mean hour (exact Poisson interval)",
+                "method": f"{what} in the hour over the mean hour (exact Poisson interval)",
                 "n": n,
             }
         )
     return table(rows)
 
 
-__all__ = ["counts", "fit_arrivals", "fit_complaints"]
+__all__ = ["counts", "fit_arrivals", "fit_complaints", "fit_frames", "profile_rows"]

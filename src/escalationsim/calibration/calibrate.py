@@ -144,6 +144,66 @@ def fit(log: pd.DataFrame, quality: Quality, path: Path, seed: int = 0) -> Calib
     return cal
 
 
+COUNTS_KEPT: dict[str, str] = {
+    "volume_per_day": "interval counts do not tell complaints from their further contacts "
+    "(contacts_per_day in fits.csv is every contact)",
+    "behaviour.switch_prob": "journeys are not in interval counts",
+    "population.first_channel_*": "journeys are not in interval counts",
+    "handle_times.*.cv": "aggregates hide the spread of handle times",
+}
+"""What interval counts cannot identify, besides what a log cannot."""
+
+
+def from_counts(df: pd.DataFrame, quality: Quality, path: str | Path) -> Calibration:
+    """Calibrate from interval counts already read (:mod:`.counts`: ``read_counts``):
+    the arrivals and the contacts' profiles as from a log, each channel's mean handle
+    time, and the phone's patience from its mean wait and abandonment (weak); the rest
+    kept, said why. ``path``: the file they came from."""
+    from escalationsim.calibration.counts import fit_counts
+
+    path = Path(path)
+    fits = fit_counts(df)
+    first, last = df["interval_start"].min(), df["interval_start"].max()
+    source = {
+        "file": path.name,
+        "sha256": _sha256(path),
+        "first": first.floor("s").isoformat(),
+        "last": last.floor("s").isoformat(),
+        "days": int((last.normalize() - first.normalize()).days) + 1,
+        "contacts": int(df["offered"].sum()),
+        "complaints": 0,
+        "routine_only": False,
+        "counts": True,
+    }
+    cal = Calibration(fits, quality, source)
+    cal.settings = _settings(fits, source)
+    for _, r in _rows(fits, "handle_time_mean_min").iterrows():
+        if r["channel"] in ("phone", "email", "social"):
+            cal.settings.append(
+                Setting(
+                    f"handle_times.{r['channel']}.mean_min",
+                    round(float(r["estimate"]), 3),
+                    f"fitted from interval counts: mean handle time (n = {int(r['n'])}; no "
+                    "interval, its cv and family kept)",
+                )
+            )
+    weak = _rows(fits, "patience_mean_min", "phone")
+    if len(weak):
+        r = weak.iloc[0]
+        cal.settings += [
+            Setting(
+                "channels.phone.patience_mean_s",
+                round(float(r["estimate"]) * 60.0, 1),
+                "weak: from interval counts' mean wait and abandonment (exponential patience "
+                f"assumed; n = {int(r['n'])})",
+            ),
+            Setting("channels.phone.patience_dist", "exponential", "assumed with the weak fit"),
+            Setting("population.patience_sigma", 0.0, "the fitted patience is across callers"),
+        ]
+    cal.kept = {**COUNTS_KEPT, **NOT_IDENTIFIED}
+    return cal
+
+
 def handled(log: pd.DataFrame) -> pd.DataFrame:
     """The contacts whose handle times the scenario's ``handle_times`` describe: the
     follow-ups as channel ``chase`` (:func:`follow_ups`); with ``needs_exception`` given,
@@ -165,6 +225,14 @@ def _rows(fits: pd.DataFrame, quantity: str, channel: str | None = None) -> pd.D
 
 def _ci(row: pd.Series) -> str:
     return f"95% CI {row['ci_low']:.4g}-{row['ci_high']:.4g}, n = {int(row['n'])}"
+
+
+def counted_days(fits: pd.DataFrame) -> str:
+    """What the day totals behind the profiles count: complaints, or (interval counts)
+    contacts offered, a proxy."""
+    if len(_rows(fits, "volume_per_day")):
+        return "complaints"
+    return "contacts offered (a proxy: counts do not tell complaints from further contacts)"
 
 
 def _settings(fits: pd.DataFrame, source: dict[str, Any]) -> list[Setting]:
@@ -189,8 +257,8 @@ def _settings(fits: pd.DataFrame, source: dict[str, Any]) -> list[Setting]:
             Setting(
                 "arrivals.busyness_cv",
                 round(float(r["estimate"]), 4),
-                "fitted: day-to-day variation of the complaints beyond Poisson, a gamma day "
-                f"factor from the day totals by weekday (Pearson; {_ci(r)})",
+                f"fitted: day-to-day variation of the {counted_days(fits)} beyond Poisson, a "
+                f"gamma day factor from the day totals by weekday (Pearson; {_ci(r)})",
                 float(r["ci_low"]),
                 float(r["ci_high"]),
             )
@@ -202,7 +270,10 @@ def _settings(fits: pd.DataFrame, source: dict[str, Any]) -> list[Setting]:
         rows = _rows(fits, quantity)
         if len(rows) == n:
             weights = [round(float(v), 3) for v in rows.sort_values(by)["estimate"]]
-            out.append(Setting(key, weights, f"fitted: complaints by {by} over the mean (mean 1)"))
+            counted = (
+                str(rows.iloc[0]["method"]).split(" on the weekday")[0].split(" in the hour")[0]
+            )
+            out.append(Setting(key, weights, f"fitted: {counted} by {by} over the mean (mean 1)"))
     shares = _rows(fits, "first_channel_share").set_index("channel")
     if len(shares) and shares.index.isin(("phone", "email", "social")).any():
         mix = {ch: float(shares["estimate"].get(ch, 0.0)) for ch in ("phone", "email", "social")}
@@ -379,6 +450,7 @@ __all__ = [
     "Setting",
     "calibrate",
     "fit",
+    "from_counts",
     "scenario_yaml",
     "uncertainty_yaml",
 ]

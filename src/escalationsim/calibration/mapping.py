@@ -63,6 +63,16 @@ ROSTER: tuple[str, ...] = ("interval_start", "pool", "agents")
 """A roster's columns (:mod:`.roster`): one mapping file may rename a log's and a
 roster's."""
 
+COUNTS: tuple[str, ...] = (
+    "channel",
+    "offered",
+    "answered",
+    "abandoned",
+    "mean_handle_s",
+    "mean_wait_s",
+)
+"""Interval counts' columns besides ``interval_start`` (:mod:`.counts`)."""
+
 TIMES: tuple[str, ...] = ("arrived_at", "answered_at", "abandoned_at", "ended_at", "resolved_at")
 
 KEYS = ("columns", "channels", "outcomes", "constants", "dates", "after", "pools")
@@ -134,7 +144,7 @@ def load_mapping(mapping: Mapping[str, Any] | str | Path | None) -> ExportMappin
         if not isinstance(part, Mapping):
             raise DataError(f"{where}: {key} must map names to names")
         parts[key] = {str(k): v for k, v in part.items()}
-    schema = {*REQUIRED, *OPTIONAL, *ROSTER}
+    schema = {*REQUIRED, *OPTIONAL, *ROSTER, *COUNTS}
     columns = {k: _names(v) for k, v in parts["columns"].items()}
     bad = sorted({c for v in columns.values() for c in v} - schema)
     if bad:
@@ -230,6 +240,7 @@ def with_after(df: pd.DataFrame, m: ExportMapping, raw: pd.DataFrame, path: Path
 
 __all__ = [
     "CHANNELS",
+    "COUNTS",
     "DataError",
     "ExportMapping",
     "OPTIONAL",
