@@ -284,7 +284,7 @@ def _backtest(
     }
 
 
-def answer(cal: Calibration, backtest: pd.DataFrame | None) -> list[str]:
+def answer(cal: Calibration, backtest: pd.DataFrame | None, held_out: int = 0) -> list[str]:
     """The page's answer in sentences made from the calibration's results."""
     src = cal.source
     fitted = [s for s in cal.settings if s.fitted]
@@ -294,9 +294,10 @@ def answer(cal: Calibration, backtest: pd.DataFrame | None) -> list[str]:
         if src.get("counts")
         else f"{src['contacts']:,} contacts of {src['complaints']:,} complaints"
     )
+    held = f"; the last {held_out} days held out for the backtest" if held_out else ""
     out = [
         f"{len(fitted)} scenario settings were fitted from {what} over {src['days']} days "
-        f"({src['first'][:10]} to {src['last'][:10]}).",
+        f"({src['first'][:10]} to {src['last'][:10]}{held}).",
     ]
     q = cal.quality
     dropped = sum(q.dropped.values())
@@ -345,7 +346,7 @@ def write_calibration_report(
     html = env.get_template("calibration.html.j2").render(
         title=f"Calibration from {src['file']}",
         subtitle=f"{src['first'][:10]} to {src['last'][:10]}; sha256 {src['sha256'][:16]}",
-        answer=answer(cal, backtest),
+        answer=answer(cal, backtest, backtest_days if backtest is not None else 0),
         command=command,
         source=[
             f"file {src['file']} (sha256 {src['sha256']})",
