@@ -95,6 +95,20 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _source(path: Path, times: pd.Series, **facts: Any) -> dict[str, Any]:
+    """Where the fits came from: the file's name and hash, the first and last times, the
+    days between, and ``facts`` (counts, flags)."""
+    first, last = times.min(), times.max()
+    return {
+        "file": path.name,
+        "sha256": _sha256(path),
+        "first": first.floor("s").isoformat(),
+        "last": last.floor("s").isoformat(),
+        "days": int((last.normalize() - first.normalize()).days) + 1,
+        **facts,
+    }
+
+
 def calibrate(
     path: str | Path,
     mapping: Mapping[str, Any] | str | Path | None = None,
@@ -120,17 +134,13 @@ def fit(log: pd.DataFrame, quality: Quality, path: Path, seed: int = 0) -> Calib
         fit_journeys(log),
     ]
     fits = table([r for p in parts for r in p.to_dict("records")])
-    first, last = log["arrived_at"].min(), log["arrived_at"].max()
-    source = {
-        "file": path.name,
-        "sha256": _sha256(path),
-        "first": first.floor("s").isoformat(),
-        "last": last.floor("s").isoformat(),
-        "days": int((last.normalize() - first.normalize()).days) + 1,
-        "contacts": int(len(log)),
-        "complaints": int(log["ticket_id"].nunique()),
-        "routine_only": "needs_exception" in log,
-    }
+    source = _source(
+        path,
+        log["arrived_at"],
+        contacts=int(len(log)),
+        complaints=int(log["ticket_id"].nunique()),
+        routine_only="needs_exception" in log,
+    )
     cal = Calibration(fits, quality, source)
     cal.settings = _settings(fits, source)
     cal.kept = dict(NOT_IDENTIFIED)
@@ -163,18 +173,14 @@ def from_counts(df: pd.DataFrame, quality: Quality, path: str | Path) -> Calibra
 
     path = Path(path)
     fits = fit_counts(df)
-    first, last = df["interval_start"].min(), df["interval_start"].max()
-    source = {
-        "file": path.name,
-        "sha256": _sha256(path),
-        "first": first.floor("s").isoformat(),
-        "last": last.floor("s").isoformat(),
-        "days": int((last.normalize() - first.normalize()).days) + 1,
-        "contacts": int(df["offered"].sum()),
-        "complaints": 0,
-        "routine_only": False,
-        "counts": True,
-    }
+    source = _source(
+        path,
+        df["interval_start"],
+        contacts=int(df["offered"].sum()),
+        complaints=0,
+        routine_only=False,
+        counts=True,
+    )
     cal = Calibration(fits, quality, source)
     cal.settings = _settings(fits, source)
     for _, r in _rows(fits, "handle_time_mean_min").iterrows():

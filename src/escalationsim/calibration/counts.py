@@ -26,7 +26,7 @@ import pandas as pd
 
 from escalationsim.calibration.arrivals import fit_frames, profile_rows
 from escalationsim.calibration.fits import share, table
-from escalationsim.calibration.log import Quality, _read_table, _times
+from escalationsim.calibration.log import Quality, _read_table, interval_times, known
 from escalationsim.calibration.mapping import CHANNELS, DataError, load_mapping, renamed
 
 REQUIRED = ("interval_start", "channel", "offered")
@@ -53,19 +53,8 @@ def read_counts(
             f"and may have {list(OPTIONAL)})"
         )
     df = raw[[c for c in (*REQUIRED, *OPTIONAL) if c in raw.columns]].copy()
-    df["interval_start"], shifted = _times(df["interval_start"], tz, f"{path}, interval_start")
-    quality.drop(
-        "interval_start is a local time the time zone skips or repeats", int(shifted.sum())
-    )
-    df = df[~shifted]
-    bad = df["interval_start"].isna()
-    quality.drop("interval_start is not a time (ISO 8601)", int(bad.sum()))
-    df = df[~bad]
-    df["channel"] = df["channel"].astype(str).str.strip().replace(maps.channels)
-    bad = ~df["channel"].isin(CHANNELS)
-    for label, n in df.loc[bad, "channel"].value_counts().items():
-        quality.drop(f"channel {label!r} is not one of {list(CHANNELS)} (map it)", int(n))
-    df = df[~bad]
+    df = interval_times(df, tz, path, quality)
+    df = known(df, "channel", maps.channels, CHANNELS, quality)
     for col in (c for c in NUMBERS if c in df.columns):
         given = df[col].notna() & (df[col].astype(str).str.strip() != "")
         value = pd.to_numeric(df[col], errors="coerce")

@@ -124,6 +124,37 @@ def _times(col: pd.Series, tz: str, where: str) -> tuple[pd.Series, pd.Series]:
     return local, parsed.notna() & local.isna()
 
 
+def interval_times(df: pd.DataFrame, tz: str, path: Path, quality: Quality) -> pd.DataFrame:
+    """``df`` with its ``interval_start`` read as times in ``tz`` (a roster's, interval
+    counts'), the rows whose time cannot be read, or is one ``tz`` skips or repeats,
+    dropped and counted."""
+    df = df.copy()
+    df["interval_start"], shifted = _times(df["interval_start"], tz, f"{path}, interval_start")
+    quality.drop(
+        "interval_start is a local time the time zone skips or repeats", int(shifted.sum())
+    )
+    df = df[~shifted]
+    bad = df["interval_start"].isna()
+    quality.drop("interval_start is not a time (ISO 8601)", int(bad.sum()))
+    return df[~bad]
+
+
+def known(
+    df: pd.DataFrame,
+    col: str,
+    labels: Mapping[str, str],
+    allowed: tuple[str, ...],
+    quality: Quality,
+) -> pd.DataFrame:
+    """``df`` with column ``col``'s labels renamed by ``labels`` (a mapping's), the rows
+    whose label is not ``allowed`` dropped and counted by label."""
+    df = df.assign(**{col: df[col].astype(str).str.strip().replace(dict(labels))})
+    bad = ~df[col].isin(allowed)
+    for label, n in df.loc[bad, col].value_counts().items():
+        quality.drop(f"{col} {label!r} is not one of {list(allowed)} (map it)", int(n))
+    return df[~bad]
+
+
 def _selected(
     df: pd.DataFrame, select: Mapping[str, Any], path: Path, quality: Quality
 ) -> pd.DataFrame:
@@ -185,7 +216,6 @@ def read_log(
     df = raw[[c for c in (*REQUIRED, *OPTIONAL, *RUNS) if c in raw.columns]].copy()
     df["row"] = range(2, len(df) + 2)  # the row in the file (1 is the header)
     df = _selected(df, select or {}, path, quality)
-    df["channel"] = df["channel"].astype(str).str.strip().replace(maps.channels)
     df["outcome"] = df["outcome"].astype(str).str.strip().replace(maps.outcomes).str.lower()
     for col in (c for c in TIMES if c in df.columns and c not in maps.after):
         given = df[col].notna() & (df[col].astype(str).str.strip() != "")
@@ -202,10 +232,7 @@ def read_log(
             bad = bad | ~given
         quality.drop(f"{col} is not a time (ISO 8601)", int(bad.sum()))
         df = df[~bad]
-    bad = ~df["channel"].isin(CHANNELS)
-    for label, n in df.loc[bad, "channel"].value_counts().items():
-        quality.drop(f"channel {label!r} is not one of {list(CHANNELS)} (map it)", n)
-    df = df[~bad]
+    df = known(df, "channel", maps.channels, CHANNELS, quality)
     bad = ~df["outcome"].isin(OUTCOMES)
     quality.drop(f"outcome is not one of {list(OUTCOMES)} (map it)", int(bad.sum()))
     df = df[~bad]
@@ -252,4 +279,14 @@ def read_log(
     return df.sort_values(["arrived_at", "row"], kind="stable").reset_index(drop=True), quality
 
 
-__all__ = ["CHANNELS", "DataError", "OUTCOMES", "Quality", "RUNS", "load_mapping", "read_log"]
+__all__ = [
+    "CHANNELS",
+    "DataError",
+    "OUTCOMES",
+    "Quality",
+    "RUNS",
+    "interval_times",
+    "known",
+    "load_mapping",
+    "read_log",
+]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from escalationsim.calibration.fits import table
-from escalationsim.calibration.log import Quality, _read_table, _times
+from escalationsim.calibration.log import Quality, _read_table, interval_times, known
 from escalationsim.calibration.mapping import ROSTER, DataError, load_mapping, renamed
 
 COLUMNS = ROSTER
@@ -45,19 +45,8 @@ def read_roster(
     if missing:
         raise DataError(f"{path}: no column {missing[0]!r} (a roster has {list(COLUMNS)})")
     df = raw[list(COLUMNS)].copy()
-    df["interval_start"], shifted = _times(df["interval_start"], tz, f"{path}, interval_start")
-    quality.drop(
-        "interval_start is a local time the time zone skips or repeats", int(shifted.sum())
-    )
-    df = df[~shifted]
-    bad = df["interval_start"].isna()
-    quality.drop("interval_start is not a time (ISO 8601)", int(bad.sum()))
-    df = df[~bad]
-    df["pool"] = df["pool"].astype(str).str.strip().replace(maps.pools)
-    bad = ~df["pool"].isin(POOLS)
-    for label, n in df.loc[bad, "pool"].value_counts().items():
-        quality.drop(f"pool {label!r} is not one of {list(POOLS)} (map it)", int(n))
-    df = df[~bad]
+    df = interval_times(df, tz, path, quality)
+    df = known(df, "pool", maps.pools, POOLS, quality)
     agents = pd.to_numeric(df["agents"], errors="coerce")
     bad = agents.isna() | (agents < 0)
     quality.drop("agents is not a number of agents (>= 0)", int(bad.sum()))
