@@ -269,3 +269,30 @@ def test_a_mapping_that_makes_two_columns_one_is_refused(tmp_path):
         read_log(path)
     log, q = read_log(path, mapping={"columns": {"case": "ticket_id"}})
     assert q.kept == 1
+
+
+@pytest.mark.parametrize(("growth", "seed"), [(0.0, 1), (0.05, 2)])
+def test_a_trend_across_weeks_is_found_when_present_and_warned_of(growth, seed):
+    """Eight weeks of Poisson days: flat, the weekly trend's interval covers 0 and the
+    calibration says nothing; growing 5% a week, the trend is found (p < 0.001, about
+    +5% a week) and the data-quality report warns that the profiles pool weeks with
+    different rates (Kim & Whitt 2014)."""
+    from escalationsim.calibration.arrivals import profile_rows
+    from escalationsim.calibration.calibrate import Calibration, warn_trend
+    from escalationsim.calibration.log import Quality
+
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2026-01-05", periods=56, freq="D")
+    growth_by_day = (1.0 + growth) ** (np.arange(56) // 7)
+    rate = np.array([PROFILE * 10.0 * g for g in growth_by_day], dtype=float)
+    frame = pd.DataFrame(rng.poisson(rate), index=days, columns=range(24))
+    fits = profile_rows(frame, "volume_per_day", "complaints")
+    row = fits[fits["quantity"] == "weekly_trend"].iloc[0]
+    cal = Calibration(fits, Quality("log.csv"), {})
+    warn_trend(cal)
+    if growth:
+        assert row["p_value"] < 1e-3 and 0.03 < row["estimate"] < 0.07 and row["ci_low"] > 0
+        assert any("Kim & Whitt" in w for w in cal.quality.warnings)
+    else:
+        assert row["ci_low"] <= 0.0 <= row["ci_high"]
+        assert not cal.quality.warnings

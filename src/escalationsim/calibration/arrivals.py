@@ -177,6 +177,33 @@ def fit_complaints(log: pd.DataFrame) -> pd.DataFrame:
     return profile_rows(counts(first)["all"], "volume_per_day", "complaints (first contacts)")
 
 
+def trend_row(days: np.ndarray, what: str) -> dict | None:
+    """``weekly_trend``: the change of the weekly totals from one week to the next, over
+    their mean (the slope of a least-squares line through the whole weeks' totals, with
+    its t interval and p-value). Pooling weeks whose rates differ makes the profiles and
+    the volume an average of different companies (Kim & Whitt 2014): a trend says so.
+    None with fewer than three whole weeks."""
+    weeks = len(days) // 7
+    if weeks < 3:
+        return None
+    totals = days[: weeks * 7].reshape(weeks, 7).sum(axis=1)
+    mean = float(totals.mean())
+    if mean <= 0:
+        return None
+    fit = stats.linregress(np.arange(weeks), totals)
+    half = float(stats.t.ppf(0.975, weeks - 2) * fit.stderr)
+    return {
+        "quantity": "weekly_trend",
+        "estimate": float(fit.slope) / mean,
+        "ci_low": (float(fit.slope) - half) / mean,
+        "ci_high": (float(fit.slope) + half) / mean,
+        "method": f"{what}: slope of the whole weeks' totals over their mean (least "
+        "squares; t interval)",
+        "n": weeks,
+        "p_value": float(fit.pvalue),
+    }
+
+
 def profile_rows(frame: pd.DataFrame, quantity: str, what: str) -> pd.DataFrame:
     """The day totals' mean (as ``quantity``, t interval), ``busyness_cv`` and the
     ``weekly_weight`` and ``hourly_weight`` profiles of counts by date and hour
@@ -198,6 +225,9 @@ def profile_rows(frame: pd.DataFrame, quantity: str, what: str) -> pd.DataFrame:
     busy = busyness_row(frame)
     if busy is not None:
         rows.append(busy)
+    trend = trend_row(days, what)
+    if trend is not None:
+        rows.append(trend)
     weekday = frame.index.day_of_week.to_numpy()
     for w in range(7):
         x = days[weekday == w]
@@ -235,4 +265,4 @@ def profile_rows(frame: pd.DataFrame, quantity: str, what: str) -> pd.DataFrame:
     return table(rows)
 
 
-__all__ = ["counts", "fit_arrivals", "fit_complaints", "fit_frames", "profile_rows"]
+__all__ = ["counts", "fit_arrivals", "fit_complaints", "fit_frames", "profile_rows", "trend_row"]

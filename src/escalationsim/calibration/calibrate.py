@@ -144,6 +144,7 @@ def fit(log: pd.DataFrame, quality: Quality, path: Path, seed: int = 0) -> Calib
     cal = Calibration(fits, quality, source)
     cal.settings = _settings(fits, source)
     cal.kept = dict(NOT_IDENTIFIED)
+    warn_trend(cal)
     if not any(st.key == "channels.phone.patience_mean_s" for st in cal.settings):
         rate = _rows(fits, "abandon_rate", "phone")
         cal.kept["channels.phone.patience_mean_s"] = (
@@ -207,7 +208,26 @@ def from_counts(df: pd.DataFrame, quality: Quality, path: str | Path) -> Calibra
             Setting("population.patience_sigma", 0.0, "the fitted patience is across callers"),
         ]
     cal.kept = {**COUNTS_KEPT, **NOT_IDENTIFIED}
+    warn_trend(cal)
     return cal
+
+
+TREND_WARN = 0.02
+"""A weekly trend beyond 2% a week (and significant at 1%) is warned of."""
+
+
+def warn_trend(cal: Calibration) -> None:
+    """Add a data-quality warning when the weeks' totals trend (``weekly_trend``)."""
+    rows = _rows(cal.fits, "weekly_trend")
+    if not len(rows):
+        return
+    r = rows.iloc[0]
+    if r["p_value"] < 0.01 and abs(r["estimate"]) > TREND_WARN:
+        cal.quality.warnings.append(
+            f"the weeks' totals change by {r['estimate']:+.1%} a week (p = {r['p_value']:.2g}): "
+            "the profiles and the volume pool weeks with different rates (Kim & Whitt "
+            "2014); fit a shorter, recent period, or expect the forecast to drift"
+        )
 
 
 def handled(log: pd.DataFrame) -> pd.DataFrame:
