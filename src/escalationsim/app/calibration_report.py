@@ -62,9 +62,11 @@ def _rows(fits: pd.DataFrame, quantities: list[str]) -> list[list[str]]:
             if not (pd.isna(r["ci_low"]) and pd.isna(r["ci_high"]))
             else ""
         )
+        horizon = r.get("horizon_h", math.nan)
+        label = str(r["quantity"]) + (f" at {horizon:g} h" if pd.notna(horizon) else "")
         out.append(
             [
-                str(r["quantity"]),
+                label,
                 _channel(r),
                 _num(float(r["estimate"])),
                 ci,
@@ -184,7 +186,9 @@ def _sections(cal: Calibration, log: pd.DataFrame | None, figure: _Figures) -> l
             "id": "journeys",
             "title": "Journeys",
             "note": "Where complaints start and what they do after a failure, each share "
-            "with its Wilson 95% interval.",
+            "with its Wilson 95% interval; and, escalation and resolution competing, the "
+            "share that escalates (or is resolved) first within a day, three days and a "
+            "week of opening (Aalen-Johansen, censored at the log's end).",
             "figure": figure(cp.plot_journeys(fits), "Journey shares with their 95% intervals."),
             "tables": [
                 _table(
@@ -192,6 +196,8 @@ def _sections(cal: Calibration, log: pd.DataFrame | None, figure: _Figures) -> l
                     [
                         "first_channel_share",
                         *(q for q, _ in cp.JOURNEY_SHARES if q != "abandon_rate"),
+                        "escalation_cif",
+                        "resolution_cif",
                     ],
                 )
             ],

@@ -28,6 +28,7 @@ from escalationsim.calibration.handling import fit_handle_times
 from escalationsim.calibration.journeys import before_resolution, fit_journeys, follow_ups
 from escalationsim.calibration.log import Quality, read_log
 from escalationsim.calibration.patience import fit_patience
+from escalationsim.calibration.risks import fit_risks
 
 HANDLED = ("phone", "email", "social", "chase")
 """Channels whose handle time is a scenario setting (``handle_times.<channel>``)."""
@@ -132,6 +133,7 @@ def fit(log: pd.DataFrame, quality: Quality, path: Path, seed: int = 0) -> Calib
         fit_handle_times(handled(log), seed),
         fit_patience(before_resolution(log)),
         fit_journeys(log),
+        fit_risks(log, seed),
     ]
     fits = table([r for p in parts for r in p.to_dict("records")])
     source = _source(
