@@ -36,22 +36,30 @@ from scipy import optimize, stats
 from escalationsim.calibration.fits import table
 
 
-def counts(log: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per channel, the contacts that arrived in each hour of each day of the observed
-    period: a frame indexed by date, one column per hour 0-23, zeros where none came."""
-    times = log["arrived_at"]
+def by_hour(table: pd.DataFrame, at: str, weight: str | None = None) -> dict[str, pd.DataFrame]:
+    """Per channel of ``table``, the rows (or their ``weight``, summed) in each hour of
+    each day from the first ``at`` time's day to the last's: a frame indexed by date, one
+    column per hour 0-23, zeros where none came."""
+    times = table[at]
     days = pd.date_range(times.min().normalize(), times.max().normalize(), freq="D")
     out = {}
-    for channel, sub in log.groupby("channel", sort=True):
-        t = sub["arrived_at"]
+    for channel, sub in table.groupby("channel", sort=True):
+        t = sub[at]
+        values = sub[weight] if weight else pd.Series(1, index=sub.index)
         frame = (
-            pd.DataFrame({"date": t.dt.normalize(), "hour": t.dt.hour})
-            .value_counts()
-            .unstack("hour", fill_value=0)
+            values.groupby([t.dt.normalize(), t.dt.hour])
+            .sum()
+            .unstack(fill_value=0)
             .reindex(index=days, columns=range(24), fill_value=0)
         )
-        out[str(channel)] = frame
+        out[str(channel)] = frame.astype(int)
     return out
+
+
+def counts(log: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per channel, the contacts that arrived in each hour of each day of the observed
+    period (:func:`by_hour` of their arrivals)."""
+    return by_hour(log, "arrived_at")
 
 
 def _poisson_interval(total: int, n: int) -> tuple[float, float]:
@@ -265,4 +273,12 @@ def profile_rows(frame: pd.DataFrame, quantity: str, what: str) -> pd.DataFrame:
     return table(rows)
 
 
-__all__ = ["counts", "fit_arrivals", "fit_complaints", "fit_frames", "profile_rows", "trend_row"]
+__all__ = [
+    "by_hour",
+    "counts",
+    "fit_arrivals",
+    "fit_complaints",
+    "fit_frames",
+    "profile_rows",
+    "trend_row",
+]

@@ -263,34 +263,33 @@ def counted_days(fits: pd.DataFrame) -> str:
     return "contacts offered (a proxy: counts do not tell complaints from further contacts)"
 
 
+def _fitted(key: str, r: pd.Series, digits: int, note: str) -> Setting:
+    """The setting ``key`` at fits row ``r``'s estimate (rounded to ``digits``), its 95%
+    interval kept for the uncertainty file; ``note`` says where it came from, the interval
+    and n at its ``{ci}`` (in brackets after it if it has none)."""
+    return Setting(
+        key,
+        round(float(r["estimate"]), digits),
+        note.format(ci=_ci(r)) if "{ci}" in note else f"{note} ({_ci(r)})",
+        float(r["ci_low"]),
+        float(r["ci_high"]),
+    )
+
+
 def _settings(fits: pd.DataFrame, source: dict[str, Any]) -> list[Setting]:
     """The scenario settings the fits give (only what the log identifies)."""
     out: list[Setting] = []
     vol = _rows(fits, "volume_per_day")
     if len(vol):
-        r = vol.iloc[0]
-        out.append(
-            Setting(
-                "volume_per_day",
-                round(float(r["estimate"]), 2),
-                f"fitted: complaints a day over {source['days']} days ({_ci(r)})",
-                float(r["ci_low"]),
-                float(r["ci_high"]),
-            )
-        )
+        note = f"fitted: complaints a day over {source['days']} days"
+        out.append(_fitted("volume_per_day", vol.iloc[0], 2, note))
     busy = fits[(fits["quantity"] == "busyness_cv") & fits["channel"].isna()]
     if len(busy):
-        r = busy.iloc[0]
-        out.append(
-            Setting(
-                "arrivals.busyness_cv",
-                round(float(r["estimate"]), 4),
-                f"fitted: day-to-day variation of the {counted_days(fits)} beyond Poisson, a "
-                f"gamma day factor from the day totals by weekday (Pearson; {_ci(r)})",
-                float(r["ci_low"]),
-                float(r["ci_high"]),
-            )
+        note = (
+            f"fitted: day-to-day variation of the {counted_days(fits)} beyond Poisson, a "
+            "gamma day factor from the day totals by weekday (Pearson; {ci})"
         )
+        out.append(_fitted("arrivals.busyness_cv", busy.iloc[0], 4, note))
     for key, quantity, by, n in (
         ("arrivals.hourly_profile", "hourly_weight", "hour", 24),
         ("arrivals.weekly_profile", "weekly_weight", "day", 7),
@@ -336,15 +335,7 @@ def _settings(fits: pd.DataFrame, source: dict[str, Any]) -> list[Setting]:
         what = "routine contacts' " if source.get("routine_only") and ch != "chase" else ""
         if ch == "chase":
             what = "follow-ups' (contacts after the resolved one) "
-        out.append(
-            Setting(
-                f"handle_times.{ch}.mean_min",
-                round(float(m["estimate"]), 3),
-                f"fitted: {what}mean handle time ({_ci(m)})",
-                float(m["ci_low"]),
-                float(m["ci_high"]),
-            )
-        )
+        out.append(_fitted(f"handle_times.{ch}.mean_min", m, 3, f"fitted: {what}mean handle time"))
         out.append(
             Setting(f"handle_times.{ch}.cv", round(float(c["estimate"]), 3), f"fitted ({_ci(c)})")
         )
@@ -383,16 +374,8 @@ def _settings(fits: pd.DataFrame, source: dict[str, Any]) -> list[Setting]:
             out.append(Setting("channels.phone.patience_cv", round(cv, 3), "fitted: lognormal"))
     sw = _rows(fits, "switch_prob")
     if len(sw) and sw.iloc[0]["n"] and not math.isnan(float(sw.iloc[0]["estimate"])):
-        r = sw.iloc[0]
-        out.append(
-            Setting(
-                "behaviour.switch_prob",
-                round(float(r["estimate"]), 4),
-                f"fitted: after a first failed call or email, the other channel ({_ci(r)})",
-                float(r["ci_low"]),
-                float(r["ci_high"]),
-            )
-        )
+        note = "fitted: after a first failed call or email, the other channel"
+        out.append(_fitted("behaviour.switch_prob", sw.iloc[0], 4, note))
     return out
 
 

@@ -24,9 +24,9 @@ from typing import Any
 
 import pandas as pd
 
-from escalationsim.calibration.arrivals import fit_frames, profile_rows
+from escalationsim.calibration.arrivals import by_hour, fit_frames, profile_rows
 from escalationsim.calibration.fits import share, table
-from escalationsim.calibration.log import Quality, _read_table, interval_times, known
+from escalationsim.calibration.log import Quality, _read_table, interval_times, known, once_each
 from escalationsim.calibration.mapping import CHANNELS, DataError, load_mapping, renamed
 
 REQUIRED = ("interval_start", "channel", "offered")
@@ -68,13 +68,7 @@ def read_counts(
     bad = pd.Series(seen > df["offered"], index=df.index).fillna(False)
     quality.drop("answered and abandoned above offered", int(bad.sum()))
     df = df[~bad]
-    dup = df.duplicated(["interval_start", "channel"], keep="first")
-    quality.drop("interval and channel repeated (the first kept)", int(dup.sum()))
-    df = df[~dup]
-    if df.empty:
-        reasons = "; ".join(f"{n} {r}" for r, n in quality.dropped.items())
-        raise DataError(f"{path}: no usable row ({reasons})")
-    quality.kept = len(df)
+    df = once_each(df, ["interval_start", "channel"], path, quality)
     return df.sort_values(["interval_start", "channel"]).reset_index(drop=True), quality
 
 
@@ -82,19 +76,7 @@ def frames(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Per channel, the offered contacts by date and hour (every day of the period, every
     hour, zeros where none), as :func:`escalationsim.calibration.arrivals.counts` gives
     a log's."""
-    t = df["interval_start"]
-    days = pd.date_range(t.min().normalize(), t.max().normalize(), freq="D")
-    out = {}
-    for channel, part in df.groupby("channel", sort=True):
-        tt = part["interval_start"]
-        frame = (
-            part.groupby([tt.dt.normalize(), tt.dt.hour])["offered"]
-            .sum()
-            .unstack(fill_value=0)
-            .reindex(index=days, columns=range(24), fill_value=0)
-        )
-        out[str(channel)] = frame.astype(int)
-    return out
+    return by_hour(df, "interval_start", "offered")
 
 
 def fit_counts(df: pd.DataFrame) -> pd.DataFrame:

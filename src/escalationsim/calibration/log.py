@@ -155,6 +155,22 @@ def known(
     return df[~bad]
 
 
+def once_each(df: pd.DataFrame, keys: list[str], path: Path, quality: Quality) -> pd.DataFrame:
+    """The rows of ``df`` with each ``keys`` value once (the first kept, the others
+    dropped and counted), ``quality.kept`` set; a DataError if none is left."""
+    dup = df.duplicated(keys, keep="first")
+    quality.drop(
+        f"{' and '.join(k.removesuffix('_start') for k in keys)} repeated (the first kept)",
+        int(dup.sum()),
+    )
+    df = df[~dup]
+    if df.empty:
+        reasons = "; ".join(f"{n} {r}" for r, n in quality.dropped.items())
+        raise DataError(f"{path}: no usable row ({reasons})")
+    quality.kept = len(df)
+    return df
+
+
 def _selected(
     df: pd.DataFrame, select: Mapping[str, Any], path: Path, quality: Quality
 ) -> pd.DataFrame:
@@ -287,6 +303,7 @@ __all__ = [
     "RUNS",
     "interval_times",
     "known",
+    "once_each",
     "load_mapping",
     "read_log",
 ]

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from escalationsim.calibration.fits import table
-from escalationsim.calibration.log import Quality, _read_table, interval_times, known
+from escalationsim.calibration.log import Quality, _read_table, interval_times, known, once_each
 from escalationsim.calibration.mapping import ROSTER, DataError, load_mapping, renamed
 
 COLUMNS = ROSTER
@@ -51,13 +51,7 @@ def read_roster(
     bad = agents.isna() | (agents < 0)
     quality.drop("agents is not a number of agents (>= 0)", int(bad.sum()))
     df = df[~bad].assign(agents=agents[~bad])
-    dup = df.duplicated(["interval_start", "pool"], keep="first")
-    quality.drop("interval and pool repeated (the first kept)", int(dup.sum()))
-    df = df[~dup]
-    if df.empty:
-        reasons = "; ".join(f"{n} {r}" for r, n in quality.dropped.items())
-        raise DataError(f"{path}: no usable row ({reasons})")
-    quality.kept = len(df)
+    df = once_each(df, ["interval_start", "pool"], path, quality)
     return df.sort_values(["pool", "interval_start"]).reset_index(drop=True), quality
 
 
