@@ -148,4 +148,4 @@ def test_the_backtest_replays_the_observed_complaints_exactly(tmp_path):
     html = (out / "calibration.html").read_text()
     passed, judged_n = int((table["verdict"] == "PASS").sum()), int(judged.sum())
     assert f"Backtest: {passed} of {judged_n} checks pass" in html
-    assert html.count("<svg") == 6 and "Backtest, replay" in html and "Backtest, forecast" in html
+    assert html.count("<svg") == 7 and "Backtest, replay" in html and "Backtest, forecast" in html

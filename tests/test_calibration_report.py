@@ -36,15 +36,18 @@ def calibrated(tmp_path_factory):
 
 def test_the_page_is_self_contained_and_shows_every_fit_and_setting(calibrated, tmp_path):
     """No resource from the network; one plot each for arrivals, handle times (QQ),
-    patience (survival) and journeys; every fitted setting and every kept one named;
-    the rows read and kept as reading counted them; without a backtest, how to run one."""
+    patience (survival), journeys and the back office's lead time (survival); every
+    fitted setting and every kept one named; the rows read and kept as reading counted
+    them; without a backtest, how to run one."""
     cal, log = calibrated
     page = write_calibration_report(tmp_path, cal, log, "escalationsim ...", "default")
     html = page.read_text()
     assert not re.search(r'(src|href)="(https?:)?//', html)
     assert "<link" not in html and "<script src" not in html
-    assert html.count("<svg") == 4
-    for section in ("quality", "arrivals", "handle-times", "patience", "journeys", "kept"):
+    assert html.count("<svg") == 5
+    for section in (
+        "quality", "arrivals", "handle-times", "patience", "journeys", "backoffice", "kept"
+    ):  # fmt: skip
         assert f'id="{section}"' in html
     for s in cal.settings:
         assert f"<code>{s.key}</code>" in html

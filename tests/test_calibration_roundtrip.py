@@ -102,8 +102,9 @@ def test_the_contact_log_agrees_with_the_complaint_table_and_the_kpis(roundtrip)
 
 def test_calibration_recovers_what_the_log_identifies(roundtrip):
     """Volume, the hourly and weekly profiles, the first channels, handle times of phone
-    and email, the callers' patience (censored) and the switch probability: each
-    interval covers the scenario's value; the naive patience does not."""
+    and email, the callers' patience (censored), the switch probability and the back
+    office's shares and lead time: each interval covers the scenario's value; the naive
+    patience does not."""
     sim, _, cal = roundtrip
     sc = sim.scenario
     assert _covers(_fit(cal, "volume_per_day"), sc.volume_per_day)
@@ -136,6 +137,14 @@ def test_calibration_recovers_what_the_log_identifies(roundtrip):
     chase = sc.handle_times.chase  # follow-ups after the resolved contact, fitted apart
     assert _covers(_fit(cal, "handle_time_mean_min", "chase"), chase.mean_min)
     assert _covers(_fit(cal, "switch_prob"), sc.behaviour.switch_prob)
+    bo = sc.backoffice  # promises: lost ones on untracked channels read as never done
+    assert _covers(_fit(cal, "backoffice_share", "routine"), bo.share_routine)
+    assert _covers(_fit(cal, "backoffice_share", "exception"), bo.share_exception)
+    assert _covers(_fit(cal, "backoffice_lead_time_mean_h"), bo.lead_time_mean_h)
+    assert _covers(_fit(cal, "backoffice_lead_time_cv"), bo.lead_time_cv)
+    assert cal.setting("backoffice.lead_time_mean_h").value == pytest.approx(
+        _fit(cal, "backoffice_lead_time_mean_h")["estimate"], abs=0.01
+    )
     # what was fitted is what the scenario file says
     assert cal.setting("behaviour.switch_prob").value == pytest.approx(
         _fit(cal, "switch_prob")["estimate"], abs=1e-4

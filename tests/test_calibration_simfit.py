@@ -187,7 +187,7 @@ def test_the_calibration_gains_identified_settings_and_keeps_the_rest_with_their
     html = write_calibration_report(
         tmp_path, cal, log, "escalationsim ...", "default", simfit=found
     ).read_text()
-    assert 'id="simfit"' in html and html.count("<svg") == 5
+    assert 'id="simfit"' in html and html.count("<svg") == 6
 
 
 @pytest.mark.slow

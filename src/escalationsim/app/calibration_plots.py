@@ -133,6 +133,32 @@ def plot_patience(curves: dict[str, pd.DataFrame], fits: pd.DataFrame) -> Figure
     return fig
 
 
+def plot_backoffice(curve: pd.DataFrame | None) -> Figure | None:
+    """The share of promised back-office work not yet done after each wait: Kaplan-Meier
+    with its band (its floor: the work never done), the fitted lognormal with a share
+    never done, and the curve of the work done alone (ignoring the work still open)."""
+    if curve is None:
+        return None
+    fig = Figure(figsize=(8.0, 3.6))
+    ax = fig.add_subplot(1, 1, 1)
+    h = curve["hours"]
+    ax.fill_between(h, curve["km_low"], curve["km_high"], step="post", color="#cfe0f1", lw=0)
+    ax.step(h, curve["kaplan_meier"], where="post", color=OKABE_ITO[4], lw=1.4,
+            label="Kaplan-Meier (95% band)")  # fmt: skip
+    ax.plot(h, curve["fitted"], color=OKABE_ITO[5], lw=1.4, ls="--",
+            label="fit: lognormal, with a share never done")  # fmt: skip
+    ax.plot(h, curve["done_only"], color=OKABE_ITO[7], lw=1.0, ls=":",
+            label="work done only (open work ignored)")  # fmt: skip
+    ax.set_ylim(0, 1.02)
+    _percent(ax)
+    ax.set_xlabel("hours since the promise")
+    ax.set_ylabel("not yet done (%)")
+    ax.legend(fontsize=7, loc="upper right")
+    fig.suptitle("Back office: time from a promised fix to the work done")
+    _tight(fig)
+    return fig
+
+
 def plot_journeys(fits: pd.DataFrame) -> Figure | None:
     """The journey shares with their 95% intervals (first-channel shares first)."""
     rows = []

@@ -24,6 +24,7 @@ from escalationsim.app import calibration_plots as cp
 from escalationsim.app.files import write_text
 from escalationsim.app.html_report import inline_svg
 from escalationsim.app.plots import render_svg
+from escalationsim.calibration.backoffice import lead_survival
 from escalationsim.calibration.calibrate import Calibration, handled
 from escalationsim.calibration.handling import durations
 from escalationsim.calibration.journeys import before_resolution
@@ -198,6 +199,31 @@ def _sections(cal: Calibration, log: pd.DataFrame | None, figure: _Figures) -> l
                         *(q for q, _ in cp.JOURNEY_SHARES if q != "abandon_rate"),
                         "escalation_cif",
                         "resolution_cif",
+                    ],
+                )
+            ],
+        },
+        {
+            "id": "backoffice",
+            "title": "Back office",
+            "note": "A resolution logged over an hour after its contact ended waited for "
+            "back-office work (a refund, a replacement). Work not done by the log's end is "
+            "censored there (or at the ticket's next contact); a share never done (a lost "
+            "promise) is fitted per channel, so that it is not read as slow work.",
+            "figure": figure(
+                cp.plot_backoffice(lead_survival(log) if log is not None else None),
+                "Share of promised work not yet done after each wait: Kaplan-Meier with its "
+                "95% band, the fit the scenario uses, and the work done alone.",
+            ),
+            "tables": [
+                _table(
+                    fits,
+                    [
+                        "backoffice_share",
+                        "backoffice_lead_time_median_h",
+                        "backoffice_lead_time_mean_h",
+                        "backoffice_lead_time_cv",
+                        "backoffice_lost_share",
                     ],
                 )
             ],

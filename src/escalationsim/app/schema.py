@@ -6,6 +6,7 @@ was probably meant)."""
 from __future__ import annotations
 
 import difflib
+import logging
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from escalationsim.experiment.uncertainty import RobustnessConfig, Uncertainty
 from escalationsim.experiment.validation import ValidationConfig
 from escalationsim.policy import registry
 from escalationsim.policy.policy import PolicyConfig
+
+log = logging.getLogger("escalationsim")
 
 SCENARIO_KINDS: dict[str, type] = {"escalation": ScenarioConfig, "queue_only": QueueOnlyScenario}
 """Schema of ``scenario`` by its ``kind`` key."""
@@ -247,10 +250,11 @@ def _to_sim_config(cfg: DictConfig) -> tuple[SimConfig, AppConfig]:
 
 
 def _start_from(scenario: Any, path: str) -> None:
-    """Set ``scenario.arrivals.initial_open`` from the open work in ``path``
-    (``run.initial_state``); refused for a scenario without channels, or one given
-    ``initial_open`` as well."""
-    from escalationsim.calibration.open_work import queued, read_open_work
+    """Set ``scenario.arrivals.initial_open`` and ``initial_promised`` from the open work
+    in ``path`` (``run.initial_state``); refused for a scenario without channels, or one
+    given either as well. Back-office work older than nearly every lead time of the
+    scenario's is taken as lost and not started (said in the log)."""
+    from escalationsim.calibration.open_work import STALE, promised, queued, read_open_work
 
     if not isinstance(scenario, ScenarioConfig):
         raise ConfigError(
@@ -258,22 +262,40 @@ def _start_from(scenario: Any, path: str) -> None:
             "work on; use scenario=default"
         )
     opened = scenario.arrivals.initial_open
-    if opened.counts():
+    waiting = scenario.arrivals.initial_promised
+    if opened.counts() or waiting.ages():
+        given = "initial_open" if opened.counts() else "initial_promised"
         raise ConfigError(
-            "run.initial_state and scenario.arrivals.initial_open both say what the run "
+            f"run.initial_state and scenario.arrivals.{given} both say what the run "
             "starts from: give one"
         )
     try:
-        counts = queued(read_open_work(path))
+        work = read_open_work(path)
     except ConfigError as err:  # a DataError names the file
         raise ConfigError(f"run.initial_state = {path!r}: {err}") from None
-    for channel, n in counts.items():
-        if not hasattr(opened, channel):
-            raise ConfigError(
-                f"run.initial_state = {path!r}: open work on channel {channel!r}, which a "
-                "run cannot start from (phone, email, social, ceo)"
-            )
-        setattr(opened, channel, n)
+    bo = scenario.backoffice
+    ages, stale = promised(work, bo.lead_time_mean_h, bo.lead_time_cv)
+    for target, found in ((opened, queued(work)), (waiting, ages)):
+        for channel, value in found.items():
+            if not hasattr(target, channel):
+                raise ConfigError(
+                    f"run.initial_state = {path!r}: open work on channel {channel!r}, which "
+                    "a run cannot start from (phone, email, social, ceo)"
+                )
+            setattr(target, channel, value)
+    if stale:
+        log.warning(
+            "run.initial_state: %d promise(s) of back-office work older than the %.1f%% "
+            "quantile of the scenario's lead time were taken as lost, not started",
+            stale,
+            100 * STALE,
+        )
+    if waiting.ages() and not bo.enabled:
+        log.warning(
+            "run.initial_state: %d promise(s) of back-office work, but the scenario has no "
+            "back office (backoffice.enabled=false): resolved at the start",
+            len(waiting.ages()),
+        )
 
 
 def _check_best_on(names: list[str]) -> None:

@@ -23,10 +23,11 @@ import pandas as pd
 import yaml
 
 from escalationsim.calibration.arrivals import fit_arrivals, fit_complaints
+from escalationsim.calibration.backoffice import fit_backoffice
 from escalationsim.calibration.fits import table
 from escalationsim.calibration.handling import fit_handle_times
 from escalationsim.calibration.journeys import before_resolution, fit_journeys, follow_ups
-from escalationsim.calibration.log import Quality, read_log
+from escalationsim.calibration.log import Quality, flagged, read_log
 from escalationsim.calibration.patience import fit_patience
 from escalationsim.calibration.risks import fit_risks
 
@@ -48,6 +49,9 @@ NOT_IDENTIFIED: dict[str, str] = {
     "whether the policy could have fixed it",
     "population.clv_median_usd": "customer value is not in a contact log",
     "publicity": "word of mouth is not in a contact log",
+    "follow_ups.lost_prob_untracked": "a promise lost and one whose customer chased or "
+    "started over look alike in a log: backoffice_lost_share in fits.csv counts only the "
+    "promises never done and never asked about again",
 }
 """Settings a contact log cannot identify directly, and why: kept from the base scenario
 unless the simulation-based fit (``calibrate.simfit``) identifies them."""
@@ -134,6 +138,7 @@ def fit(log: pd.DataFrame, quality: Quality, path: Path, seed: int = 0) -> Calib
         fit_patience(before_resolution(log)),
         fit_journeys(log),
         fit_risks(log, seed),
+        fit_backoffice(log),
     ]
     fits = table([r for p in parts for r in p.to_dict("records")])
     source = _source(
@@ -239,7 +244,7 @@ def handled(log: pd.DataFrame) -> pd.DataFrame:
     exception may include a supervisor's or a manager's time)."""
     out = follow_ups(log)
     if "needs_exception" in log and log["needs_exception"].notna().any():
-        flag = log["needs_exception"].astype(str).str.lower().isin(("true", "1", "yes"))
+        flag = flagged(log["needs_exception"])
         out = out[~flag | out["channel"].eq("chase")]
     return out
 
@@ -372,10 +377,30 @@ def _settings(fits: pd.DataFrame, source: dict[str, Any]) -> list[Setting]:
             ratio = float(mean["estimate"]) / float(mean["median_min"])
             cv = math.sqrt(max(ratio * ratio - 1.0, 0.0))
             out.append(Setting("channels.phone.patience_cv", round(cv, 3), "fitted: lognormal"))
+    out += _backoffice_settings(fits)
     sw = _rows(fits, "switch_prob")
     if len(sw) and sw.iloc[0]["n"] and not math.isnan(float(sw.iloc[0]["estimate"])):
         note = "fitted: after a first failed call or email, the other channel"
         out.append(_fitted("behaviour.switch_prob", sw.iloc[0], 4, note))
+    return out
+
+
+def _backoffice_settings(fits: pd.DataFrame) -> list[Setting]:
+    """The back office's shares (by routine and exception, when the log tells them) and
+    lead time (:mod:`.backoffice`)."""
+    out: list[Setting] = []
+    for kind in ("routine", "exception"):
+        row = _rows(fits, "backoffice_share", kind)
+        if len(row) and row.iloc[0]["n"]:
+            note = f"fitted: {kind} resolutions that waited for back-office work"
+            out.append(_fitted(f"backoffice.share_{kind}", row.iloc[0], 4, note))
+    mean, cv = _rows(fits, "backoffice_lead_time_mean_h"), _rows(fits, "backoffice_lead_time_cv")
+    if len(mean) and len(cv):
+        note = (
+            "fitted: hours from promise to done, censored lognormal with a share never done ({ci})"
+        )
+        out.append(_fitted("backoffice.lead_time_mean_h", mean.iloc[0], 2, note))
+        out.append(_fitted("backoffice.lead_time_cv", cv.iloc[0], 3, "fitted: as the mean"))
     return out
 
 

@@ -155,6 +155,12 @@ def known(
     return df[~bad]
 
 
+def flagged(values: pd.Series) -> pd.Series:
+    """A yes/no column (``needs_exception``) as booleans: ``true``, ``1`` or ``yes`` in
+    any case is True; anything else, empty included, False."""
+    return values.astype(str).str.lower().isin(("true", "1", "yes", "1.0"))
+
+
 def once_each(df: pd.DataFrame, keys: list[str], path: Path, quality: Quality) -> pd.DataFrame:
     """The rows of ``df`` with each ``keys`` value once (the first kept, the others
     dropped and counted), ``quality.kept`` set; a DataError if none is left."""
@@ -299,6 +305,7 @@ __all__ = [
     "CHANNELS",
     "DataError",
     "OUTCOMES",
+    "flagged",
     "Quality",
     "RUNS",
     "interval_times",

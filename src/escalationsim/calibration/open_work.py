@@ -13,20 +13,29 @@ the model's business (persistence, customers who remember).
 calibration folder (its ``open_work.csv``), such a file, or a contact log in the schema
 (the open work at its end). ``run.initial_state`` starts a run from it: each complaint
 waiting in a queue starts at time 0 on that channel (``scenario.arrivals.initial_open``),
-ahead of the new ones. Back-office work already promised has no entry in the model yet:
-it is counted, not started.
+ahead of the new ones; each complaint whose back-office work is under way starts
+waiting for the rest of it (``scenario.arrivals.initial_promised``: its age, so that the
+rest is drawn given how long it has lasted), unless it is older than nearly every lead
+time (:data:`STALE`): a promise that old was lost, and is counted, not started.
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from statistics import NormalDist
 
 import pandas as pd
 
 from escalationsim.calibration.mapping import CHANNELS, DataError
 
-COLUMNS = ("ticket_id", "channel", "kind", "opened_at", "waiting_since")
-"""The columns of ``open_work.csv``."""
+COLUMNS = ("ticket_id", "channel", "kind", "opened_at", "waiting_since", "age_h")
+"""The columns of ``open_work.csv`` (``age_h``: hours from ``waiting_since`` to the moment
+the open work is taken at)."""
+
+STALE = 0.999
+"""Back-office work under way for longer than this quantile of the scenario's lead time is
+taken as lost, not started (:func:`promised`)."""
 
 KINDS = ("queue", "backoffice")
 
@@ -60,6 +69,7 @@ def open_work(log: pd.DataFrame, at: pd.Timestamp | None = None) -> pd.DataFrame
             "kind": pd.Series("queue", index=last.index).where(waiting, "backoffice").to_numpy(),
             "opened_at": opened.reindex(last.index).to_numpy(),
             "waiting_since": since.to_numpy(),
+            "age_h": ((at - since).dt.total_seconds() / 3600.0).round(3).to_numpy(),
         }
     )
     keep = (waiting | promised).to_numpy()
@@ -70,6 +80,25 @@ def queued(work: pd.DataFrame) -> dict[str, int]:
     """The complaints waiting in each channel's queue (``scenario.arrivals.initial_open``)."""
     part = work[work["kind"] == "queue"]
     return {str(ch): int(n) for ch, n in part["channel"].value_counts().sort_index().items()}
+
+
+def promised(
+    work: pd.DataFrame, lead_mean_h: float, lead_cv: float
+) -> tuple[dict[str, list[float]], int]:
+    """The ages (hours) of the back-office work under way on each channel
+    (``scenario.arrivals.initial_promised``), and how many are older than the
+    :data:`STALE` quantile of a lognormal lead time of mean ``lead_mean_h`` and
+    coefficient of variation ``lead_cv``: taken as lost promises (the work is not under
+    way; whether the customer comes back is the model's business), not started."""
+    part = work[work["kind"] == "backoffice"]
+    sigma = math.sqrt(math.log1p(lead_cv * lead_cv))
+    mu = math.log(lead_mean_h) - sigma * sigma / 2
+    limit = math.exp(mu + sigma * NormalDist().inv_cdf(STALE))
+    ages: dict[str, list[float]] = {}
+    for ch, age in zip(part["channel"], part["age_h"].astype(float), strict=True):
+        if age <= limit:
+            ages.setdefault(str(ch), []).append(round(float(age), 3))
+    return dict(sorted(ages.items())), int((part["age_h"].astype(float) > limit).sum())
 
 
 def read_open_work(path: str | Path) -> pd.DataFrame:
@@ -91,9 +120,24 @@ def read_open_work(path: str | Path) -> pd.DataFrame:
         and pd.read_csv(path, nrows=0).columns.tolist()[:3] == list(COLUMNS[:3])
     ):
         work = pd.read_csv(path, dtype={"ticket_id": str}, keep_default_na=False)
+        if "age_h" not in work.columns and "waiting_since" in work.columns:
+            # a file written before ages were: measured from its latest time
+            since = pd.to_datetime(work["waiting_since"], utc=True, errors="coerce")
+            opened = pd.to_datetime(work.get("opened_at"), utc=True, errors="coerce")
+            at = max(since.max(), opened.max()) if len(work) else pd.NaT
+            work["age_h"] = (at - since).dt.total_seconds() / 3600.0
         missing = [c for c in COLUMNS if c not in work.columns]
         if missing:
             raise DataError(f"{path}: no column {missing[0]!r} (columns: {list(COLUMNS)})")
+        age = pd.to_numeric(work["age_h"], errors="coerce")
+        bad = work["kind"].eq("backoffice") & ~(age >= 0)  # a queue's age is not used
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            raise DataError(
+                f"{path}, row {row + 2}, column 'age_h': {work['age_h'].iloc[row]!r} is not "
+                "a number of hours >= 0 (back-office work's age)"
+            )
+        work["age_h"] = age
         bad = ~work["channel"].isin(CHANNELS) | ~work["kind"].isin(KINDS)
         if bad.any():
             row = int(bad.to_numpy().argmax())
@@ -109,4 +153,4 @@ def read_open_work(path: str | Path) -> pd.DataFrame:
     return open_work(log)
 
 
-__all__ = ["COLUMNS", "KINDS", "open_work", "queued", "read_open_work"]
+__all__ = ["COLUMNS", "KINDS", "STALE", "open_work", "promised", "queued", "read_open_work"]

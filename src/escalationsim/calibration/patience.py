@@ -163,7 +163,12 @@ def censored_fit(name: str, t: np.ndarray, event: np.ndarray, rounded: float = 0
         cov = np.linalg.inv(_hessian(nll, p))
     except np.linalg.LinAlgError:
         cov = np.full((k, k), np.nan)
-    out = {"dist": name, "aic": 2 * k + 2 * res.fun, "params": tuple(float(v) for v in p)}
+    out = {
+        "dist": name,
+        "aic": 2 * k + 2 * res.fun,
+        "params": tuple(float(v) for v in p),
+        "cov": cov,
+    }
     for what, g in (("median", median), ("mean", mean)):
         value = g(p)
         # the delta method on the log of the value (positive, so its interval is too)

@@ -119,6 +119,34 @@ class OpenWorkConfig:
 
 
 @dataclass
+class PromisedConfig:
+    """Complaints resolved before the run began with a fix promised on each channel whose
+    back-office work is still under way: one entry per complaint, the hours since the
+    promise (``run.initial_state`` sets them from a contact log's open work; empty:
+    none). Each waits for the rest of its lead time, drawn given that it has lasted that
+    long, chasing as usual, and is then resolved."""
+
+    phone: list[float] = field(default_factory=list)
+    email: list[float] = field(default_factory=list)
+    social: list[float] = field(default_factory=list)
+    ceo: list[float] = field(default_factory=list)
+
+    def ages(self) -> list[tuple[str, float]]:
+        """Each promised complaint's channel and age in hours, channel by channel."""
+        return [(f.name, float(a)) for f in fields(self) for a in getattr(self, f.name)]
+
+    def check_rules(self, prefix: str) -> None:
+        for f in fields(self):
+            ages = list(getattr(self, f.name))
+            check(
+                f"{prefix}.{f.name}",
+                ages if len(ages) <= 5 else f"[{len(ages)} values]",
+                len(ages) <= 10_000_000 and all(is_num(a) and 0 <= a <= 1e6 for a in ages),
+                "a list of ages in hours, each in [0, 1e6]",
+            )
+
+
+@dataclass
 class ArrivalsConfig:
     """How the complaint rate varies in time. ``hourly_profile``: 24 relative weights by
     hour of day (normalised to mean 1; empty: flat); ``weekly_profile``: 7 relative
@@ -130,7 +158,9 @@ class ArrivalsConfig:
     ``initial_complaints``: complaints already made when the run starts, all arriving at
     time 0 (a backlog to start from; 0: the run starts empty). ``initial_open``: by
     channel, complaints waiting on it when the run starts, arriving there at time 0
-    (the open work at a contact log's end: ``run.initial_state``; empty: none)."""
+    (the open work at a contact log's end: ``run.initial_state``; empty: none).
+    ``initial_promised``: by channel, the ages of complaints whose fix was promised there
+    and whose back-office work is under way when the run starts (:class:`PromisedConfig`)."""
 
     hourly_profile: list[float] = field(default_factory=lambda: list(HOURLY_PROFILE))
     weekly_profile: list[float] = field(default_factory=lambda: list(WEEKLY_PROFILE))
@@ -138,6 +168,7 @@ class ArrivalsConfig:
     busyness_cv: float = param(0.0, within(0, 3))
     initial_complaints: int = param(0, int_in(0, 10_000_000))
     initial_open: OpenWorkConfig = field(default_factory=OpenWorkConfig)
+    initial_promised: PromisedConfig = field(default_factory=PromisedConfig)
 
     def check_rules(self, prefix: str) -> None:
         for name, n, what in (("hourly_profile", 24, "hour"), ("weekly_profile", 7, "day")):

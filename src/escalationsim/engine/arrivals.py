@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from escalationsim.engine.customer import FROM_TABLE, LATER, REMEMBERING, Customer
-from escalationsim.engine.journey import journey
+from escalationsim.engine.journey import journey, promised_work
 from escalationsim.engine.levers import hooks
 from escalationsim.kernel.process import LightProcess
 from escalationsim.kernel.timeout import Timeout
@@ -127,6 +127,7 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
     # Speed: with no customer base, publicity or arrival hook (the queue-only model, the
     # first version's), each arrival skips the checks below (the same steps, in order)
     plain = base is None and publicity is None and not (admits or routes or observes)
+    promised = m.promised  # fixes promised before the run: their back-office work goes on
     lo = 0  # index of the first customer of the block
     for block in m.blocks:
         if log.start == sys.maxsize:  # the window starts in this block or later
@@ -143,7 +144,11 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
                     yield Timeout(env, t - now)
                 if plain:  # nothing decides or routes: a new customer's complaint starts
                     c.customer_id = c.idx
-                    j = journey(ctx, c, c.first_channel)
+                    j = (
+                        journey(ctx, c, c.first_channel)
+                        if not promised or c.idx not in promised
+                        else promised_work(ctx, c, c.first_channel, promised[c.idx])
+                    )
                     active[c.idx] = (c, j)
                     LightProcess(j)
                     if collect:
@@ -168,7 +173,11 @@ def arrivals(m: Model) -> Generator[Any, Any, None]:
                     start = route(c, start, t)
                 for observe in observes:
                     observe(ctx, c, start, t)
-                j = journey(ctx, c, start)
+                j = (
+                    journey(ctx, c, start)
+                    if not promised or c.idx not in promised
+                    else promised_work(ctx, c, start, promised[c.idx])
+                )
                 active[c.idx] = (c, j)
                 LightProcess(j)
                 if collect:

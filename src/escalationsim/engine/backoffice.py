@@ -68,10 +68,14 @@ class BackOffice(Mechanism):
         share = self.share_exception if c.needs_exception else self.share_routine
         return share > 0 and ctx.uniform(c) < share
 
-    def wait(self, ctx: RunContext, c: Customer, work: str | None) -> Generator[Any, Any, None]:
+    def wait(
+        self, ctx: RunContext, c: Customer, work: str | None, age_h: float = 0.0
+    ) -> Generator[Any, Any, None]:
         """Wait for the back office to finish for ``c``, chasing through ``work``; on
-        return the complaint is resolved at the completion time."""
-        done = ctx.env.now + ctx.handle(LEAD_TIME, c)
+        return the complaint is resolved at the completion time. ``age_h``: how long the
+        work has been under way already (a promise made before the run began)."""
+        lead = ctx.draws.residual(LEAD_TIME, c, age_h) if age_h else ctx.handle(LEAD_TIME, c)
+        done = ctx.env.now + lead
         c.backoffice = True
         c.hours[BACKOFFICE_SLOT] += ctx.handle("backoffice", c)
         yield from self._chase(ctx, c, work, done)

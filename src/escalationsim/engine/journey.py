@@ -94,6 +94,23 @@ def _lost(ctx: RunContext, c: Customer) -> bool:
     return True
 
 
+def promised_work(
+    ctx: RunContext, c: Customer, channel: int, age_h: float
+) -> Generator[Any, Any, None]:
+    """A complaint resolved before the run began with a fix promised on ``channel``, its
+    back-office work under way for ``age_h`` hours: the customer waits for the rest of it
+    (chasing as usual) and the complaint is then resolved (at once with no back office)."""
+    c.first_channel = channel
+    c.final_channel = channel
+    c.tried |= 1 << channel
+    c.last_outcome = RESOLVED
+    c.outcomes |= 1 << RESOLVED
+    backoffice = ctx.backoffice
+    if backoffice is not None:
+        yield from backoffice.wait(ctx, c, "owner" if c.owner else ctx.work_of[channel], age_h)
+    ctx.finish(c, STATUS_RESOLVED)
+
+
 def journey(ctx: RunContext, c: Customer, start: int) -> Generator[Any, Any, None]:
     """Contact, wait, outcome; escalate or give up after each failure."""
     channel = start

@@ -181,6 +181,14 @@ class Model:
             ctx.finish = self._finish_and_tell
         # The customer table, as blocks read one after another during the run.
         self.blocks = [population] if isinstance(population, Population) else population
+        # complaints whose fix was promised before the run (their customers' rows follow
+        # the backlog's and the open work's): row -> hours the work has been under way
+        self.promised: dict[int, float] = {}
+        arr = getattr(scenario, "arrivals", None)
+        if arr is not None and arr.initial_promised.ages():
+            first = arr.initial_complaints + sum(arr.initial_open.counts().values())
+            ages = arr.initial_promised.ages()
+            self.promised = {first + i: age for i, (_, age) in enumerate(ages)}
         self.log: ComplaintLog | ComplaintTally
         if records:
             self.log = ComplaintLog()

@@ -353,8 +353,9 @@ def population_blocks(
             lo, hi = np.searchsorted(replay.times_h, [k * block, (k + 1) * block])
             times = replay.times_h[lo:hi]
         opened = scenario.arrivals.initial_open.counts() if k == 0 else {}
+        promised = scenario.arrivals.initial_promised.ages() if k == 0 else []
         first = scenario.arrivals.initial_complaints if k == 0 else 0
-        start = first + sum(opened.values())
+        start = first + sum(opened.values()) + len(promised)
         if start:  # a backlog to start from: drawn, then open work by channel
             times = np.concatenate((np.zeros(start), times))
         pop = _attributes(scenario, times, attributes, a_social, later, memory)
@@ -363,6 +364,10 @@ def population_blocks(
             pop.first_channel[at : at + n] = channels.code(channel)
             pop.u_accept[at : at + n] = 0.0  # already complaints, not candidates
             at += n
+        for channel, _ in promised:  # then fixes promised, their work under way
+            pop.first_channel[at] = channels.code(channel)
+            pop.u_accept[at] = 0.0
+            at += 1
         if replay is not None:
             pop.first_channel[len(pop.first_channel) - (hi - lo) :] = replay.first_channel[lo:hi]
         keep = int(np.searchsorted(times, horizon_h))

@@ -67,7 +67,8 @@ class RunConfig:
     """Which policies to compare, for how long, how often, from which seed, and from
     which state: ``initial_state``, a contact log (or a calibration's folder) whose open
     work at its end the run starts from (read when the configuration is composed, into
-    ``scenario.arrivals.initial_open``; empty: the run starts empty)."""
+    ``scenario.arrivals.initial_open`` and ``initial_promised``; empty: the run starts
+    empty)."""
 
     policies: list[str] = field(
         default_factory=lambda: ["rigid_script", "empowered_rep", "ceo_responds"]
@@ -182,6 +183,8 @@ def expected_complaints(
     initial = getattr(arrivals, "initial_complaints", getattr(scenario, "initial_customers", 0))
     opened = getattr(arrivals, "initial_open", None)
     initial += sum(opened.counts().values()) if opened is not None else 0
+    promised = getattr(arrivals, "initial_promised", None)
+    initial += len(promised.ages()) if promised is not None else 0
     n = float(initial) if lo_h <= 0.0 < hi_h else 0.0
     if hi_h <= lo_h:
         return n

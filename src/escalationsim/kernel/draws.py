@@ -16,11 +16,15 @@ is inlined in :meth:`PrivateDraws.handle` rather than calling :meth:`~PrivateDra
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
 from escalationsim.kernel.rng import N_UNIFORM, ROW, BlockDraws
+
+_NORMAL = NormalDist()
+"""The standard normal (pure Python: the same digits on every machine)."""
 
 
 class Sampler:
@@ -97,3 +101,18 @@ class PrivateDraws:
                 return s.mean_h * -math.log1p(-c.draws.item(c.row, n))
             return s.mean_h * -math.log1p(-self._u_overflow())
         return s.mean_h
+
+    def residual(self, task: str, c: Any, age_h: float) -> float:
+        """The rest of a handling time for ``task`` that has lasted ``age_h`` hours: drawn
+        from its distribution given that it exceeds ``age_h`` (by inversion, from one of
+        ``c``'s uniforms), less ``age_h``. Work under way when a run starts from today's
+        open work (rare: not inlined)."""
+        s = self.samplers[task]
+        if s.lognormal:
+            floor = _NORMAL.cdf((math.log(age_h) - s.mu) / s.sigma) if age_h > 0 else 0.0
+            q = floor + self.uniform(c) * (1.0 - floor)
+            q = min(max(q, 1e-300), 1.0 - 1e-16)  # inv_cdf takes the open interval (0, 1)
+            return max(math.exp(s.mu + s.sigma * _NORMAL.inv_cdf(q)) - age_h, 0.0)
+        if s.exponential:  # memoryless: the rest is a fresh draw
+            return self.handle(task, c)
+        return max(s.mean_h - age_h, 0.0)
