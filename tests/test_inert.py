@@ -49,6 +49,14 @@ def test_the_same_settings_act_where_they_can():
     compose(["run.precision.kpi=cost_per_complaint", "run.precision.half_width=0.05"])
 
 
+def test_promised_work_without_a_back_office_is_refused():
+    message = _refused(
+        "scenario.backoffice.enabled=false", "scenario.arrivals.initial_promised.phone=[5]"
+    )
+    assert "scenario.arrivals.initial_promised" in message and "backoffice.enabled=true" in message
+    compose(["scenario.arrivals.initial_promised.phone=[5]"])
+
+
 def test_rostered_pools_growing_with_volume_refuse_their_own_roster():
     message = _refused(
         "scenario.staff.scale_with_volume=true", "scenario.staff.reps.schedule.hourly=[]"

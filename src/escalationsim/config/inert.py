@@ -29,6 +29,11 @@ def scenario_inert(scenario: ScenarioConfig | QueueOnlyScenario, prefix: str = "
             "an exponential patience has a coefficient of variation of 1; set "
             f"{prefix}.channels.phone.patience_dist=lognormal to use patience_cv"
         )
+    if not scenario.backoffice.enabled:
+        out[f"{prefix}.arrivals.initial_promised"] = (
+            "promised work waits for the back office, which is off; set "
+            f"{prefix}.backoffice.enabled=true"
+        )
     return out
 
 
