@@ -54,7 +54,8 @@ def priced():
     cfg = small_config("run.replications=3", policies=["rigid_script", "empowered_rep"])
     scenario = cfg.scenario
     for p in PRICING:
-        scenario = _set(scenario, p.key, p.current(cfg.scenario) * 1.7 + 1.0)
+        now = p.current(cfg.scenario)  # moved, within its range (a share stays below 1)
+        scenario = _set(scenario, p.key, min(now * 1.7 + 1.0, (now + p.high) / 2))
     return cfg, simulate(cfg), simulate(replace(cfg, scenario=scenario))
 
 

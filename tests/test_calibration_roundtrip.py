@@ -124,15 +124,21 @@ def test_calibration_recovers_what_the_log_identifies(roundtrip):
         ht = getattr(sc.handle_times, ch)
         assert _covers(_fit(cal, "handle_time_mean_min", ch), ht.mean_min)
         assert _covers(_fit(cal, "handle_time_cv", ch), ht.cv)
-    mean_min = sc.channels.phone.patience_mean_s / 60.0
-    exp = cal.fits[
-        (cal.fits["quantity"] == "patience_candidate") & (cal.fits["dist"] == "exponential")
+    phone = sc.channels.phone  # the callers' patience, of the scenario's own family
+    mean_min = phone.patience_mean_s / 60.0
+    median_min = (
+        mean_min / math.sqrt(1.0 + phone.patience_cv**2)
+        if phone.patience_dist == "lognormal"
+        else mean_min * math.log(2)
+    )
+    own = cal.fits[
+        (cal.fits["quantity"] == "patience_candidate")
+        & (cal.fits["dist"] == str(phone.patience_dist.value))
     ]
-    assert list(exp["channel"]) == ["phone"]
-    exp = exp.iloc[0]
-    assert _covers(exp, mean_min)
+    assert list(own["channel"]) == ["phone"]
+    assert _covers(own.iloc[0], mean_min)
     km = _fit(cal, "patience_median_min", "phone", "Kaplan")
-    assert _covers(km, mean_min * math.log(2))
+    assert _covers(km, median_min)
     assert _fit(cal, "patience_median_min_naive", "phone")["estimate"] < 0.5 * km["ci_low"]
     chase = sc.handle_times.chase  # follow-ups after the resolved contact, fitted apart
     assert _covers(_fit(cal, "handle_time_mean_min", "chase"), chase.mean_min)

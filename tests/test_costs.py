@@ -42,6 +42,30 @@ def test_paid_hours_are_the_schedule_and_busy_hours_the_work():
     np.testing.assert_allclose(k[parts].sum(axis=1), k.cost_staff, rtol=1e-12)
 
 
+def test_shrinkage_pays_hours_off_the_schedule_and_changes_nothing_else():
+    """A third of the reps' paid hours off the schedule (shrinkage 1/3): paid hours are
+    the scheduled ones over 2/3, the extra half is ``shrinkage_cost``, idle time and
+    every behaviour stay as they were; the parts still add up to the staff cost; the
+    fully loaded cost of a call rises by that half; under the busy basis it costs 0."""
+    paid = ("scenario.costs.staff_basis=paid",)
+    base = _run(*paid)
+    shrunk = _run(*paid, "scenario.staff.reps.shrinkage=0.333333333333")
+    scheduled_reps = 8 * 24 * 5 * 40.0  # five reps around the clock, the 8-day window
+    np.testing.assert_allclose(shrunk.shrinkage_cost, scheduled_reps * 0.5, rtol=1e-9)
+    np.testing.assert_allclose(shrunk.cost_staff_paid - base.cost_staff_paid, shrunk.shrinkage_cost)
+    np.testing.assert_allclose(shrunk.cost_staff_idle, base.cost_staff_idle)
+    for kpi in ("complaints", "occupancy_reps", "phone_abandon_rate", "resolution_rate"):
+        np.testing.assert_array_equal(shrunk[kpi], base[kpi])
+    np.testing.assert_allclose(shrunk.cost_per_phone_contact, base.cost_per_phone_contact * 1.5)
+    parts = [c for c in shrunk.columns if c.startswith("cost_staff_")]
+    parts = [c for c in parts if c not in ("cost_staff_paid", "cost_staff_busy")]
+    np.testing.assert_allclose(
+        shrunk[[*parts, "shrinkage_cost"]].sum(axis=1), shrunk.cost_staff, rtol=1e-12
+    )
+    assert (base.shrinkage_cost == 0).all()
+    assert (_run("scenario.staff.reps.shrinkage=0.3").shrinkage_cost == 0).all()  # busy basis
+
+
 def test_the_busy_basis_is_the_first_versions_accounting():
     k = _run()
     np.testing.assert_allclose(k.cost_staff, k.cost_staff_busy)

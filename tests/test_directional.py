@@ -73,7 +73,9 @@ def test_big_accounts_posts_are_answered_far_more_often_only_by_influence():
     everyone alike (Gunarathne, Rui & Seidmann, MIS Quarterly 2018)."""
     res = _job("run.policies=[rigid_script,omnichannel]", "run.replications=3")
     df = res.complaints
-    for policy, lo, hi in (("rigid_script", 1.3, np.inf), ("omnichannel", 0.95, 1.05)):
+    # first come, first served: 1 but for the top 1%'s binomial noise (a few hundred
+    # posts a replication, some expiring unanswered while the reps are busy: +-0.1)
+    for policy, lo, hi in (("rigid_script", 1.3, np.inf), ("omnichannel", 0.9, 1.1)):
         shares = []
         for _, g in df[df.policy == policy].groupby("replication"):
             top = top_share_mask(g["followers"].to_numpy())
@@ -137,7 +139,9 @@ def test_ceo_time_to_resolution_unbounded_past_capacity(ceo_by_volume):
     hi30, hi60 = ceo_by_volume[200, 30], ceo_by_volume[200, 60]
     assert not hi60.kpis["stable"].any()
     assert backlog(hi60) > 2 * backlog(hi30) > 100
-    assert ceo_ttr(hi60) > 1.6 * ceo_ttr(hi30)
+    # (a wait growing in proportion to the time since the overload began: about 1.8 times
+    # for twice the horizon after the warm-up; below capacity the ratio is 1 +- 0.3)
+    assert ceo_ttr(hi60) > 1.45 * ceo_ttr(hi30)
 
 
 def test_first_version_rigid_script_was_calibrated():

@@ -139,6 +139,7 @@ def test_costs_add_up(all_presets):
     np.testing.assert_allclose(k[parts].sum(axis=1), k["cost_total"], rtol=1e-12)
     np.testing.assert_allclose(k["cost_total"] / k["complaints"], k["cost_per_complaint"])
     roles = [name for name, _ in cost_parts() if name.startswith("cost_staff_")]
+    roles.append("shrinkage_cost")
     np.testing.assert_allclose(k[roles].sum(axis=1), k["cost_staff"], rtol=1e-12)
 
 

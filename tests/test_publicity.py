@@ -81,11 +81,12 @@ def _kpis(intercept: float):
 
 
 def test_unanswered_posts_pull_other_customers_to_complain_in_public():
-    """Answering every post leaves few negative impressions; answering none lets them
-    spread, and more customers start their complaint on social."""
+    """Answering every post (but those expiring while the reps are busy) leaves few
+    negative impressions; answering none lets them spread, and more customers start their
+    complaint on social."""
     every = _kpis(50.0)
     none = _kpis(-50.0)
-    assert every.social_answer_rate > 0.95 and none.social_answer_rate < 0.05
+    assert every.social_answer_rate > 0.9 and none.social_answer_rate < 0.05
     assert none.impressions_per_complaint > 3 * every.impressions_per_complaint
     sent_none = none.complaints_sent_social_by_publicity
     assert sent_none > 2 * every.complaints_sent_social_by_publicity

@@ -104,11 +104,13 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
         "cost_churn_lifetime",
         "cost_churn_incremental",
         "impressions",
+        "answer_wait_h",
     ]:
         cols[name] = rng.exponential(10.0, n)
     for name in [
         "calls",
         "abandoned_calls",
+        "calls_answered",
         "posts",
         "posts_answered",
         "deadline_breaches",

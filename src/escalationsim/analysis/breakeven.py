@@ -1,12 +1,14 @@
 """Break-even values of the pricing parameters, from one run, without simulating again.
 
-Some parameters only price what happened: staff and CEO hourly costs, the back office's
-hourly cost, the cost of a negative impression, the median customer value, the fine for
-a late letter, the churn horizon. Changing one changes no behaviour of the model (no
+Some parameters only price what happened: staff and CEO hourly costs, the staff's
+shrinkage (paid hours per scheduled hour), the back office's hourly cost, the cost of a
+negative impression, the median customer value, the fine for a late letter, the churn
+horizon. Changing one changes no behaviour of the model (no
 column of ``complaints.parquet`` but the costs, the customer value and the fines:
 tests/test_breakeven.py checks it), only the cost parts it scales. So each policy's cost
 per complaint is, in every replication, a line in a transform ``x`` of the parameter
-(``x = p`` for a price, ``x = min(1, horizon / lifetime)`` for the churn horizon):
+(``x = p`` for a price, ``x = min(1, horizon / lifetime)`` for the churn horizon,
+``x = 1 / (1 - shrinkage)`` for a pool's shrinkage):
 ``cost(x) = cost_now + part_now * (x / x_now - 1) / complaints``, with ``part_now`` the
 cost part it scales, read from the run's KPI row.
 
@@ -76,12 +78,33 @@ def _staff(pool: str) -> Part:
         busy = float(row[f"cost_staff_{pool}"])
         if scenario.costs.staff_basis != StaffBasis.paid:
             return busy
-        util = float(row[util_name(pool)])  # busy / paid hours: paid cost = busy / util
+        util = float(row[util_name(pool)])  # busy / scheduled hours
         if math.isnan(util):  # no paid hours: the pool costs nothing
             return 0.0
-        return busy / util if util > 0 else math.nan  # idle all along: paid cost unknown
+        if util <= 0:  # idle all along: paid cost unknown
+            return math.nan
+        # paid cost: the scheduled hours' (busy / util) over 1 - shrinkage
+        return busy / util / (1.0 - getattr(scenario.staff, pool).shrinkage)
 
     return part
+
+
+def _paid_staff(pool: str) -> Part:
+    """A pool's paid cost under the paid basis (what its shrinkage scales), else 0."""
+    whole = _staff(pool)
+
+    def part(row: pd.Series, scenario: ScenarioConfig) -> float:
+        return whole(row, scenario) if scenario.costs.staff_basis == StaffBasis.paid else 0.0
+
+    return part
+
+
+def _shrinkage_x(s: float, scenario: ScenarioConfig) -> float:
+    return 1.0 / (1.0 - s)  # paid hours per scheduled hour
+
+
+def _shrinkage_inverse(x: float, scenario: ScenarioConfig) -> float | None:
+    return 1.0 - 1.0 / x if x >= 1.0 else None  # fewer paid hours than scheduled: none
 
 
 def _column(name: str) -> Part:
@@ -103,6 +126,13 @@ def _horizon_inverse(x: float, scenario: ScenarioConfig) -> float | None:
     return x * scenario.churn.lifetime_years if 0.0 <= x <= 1.0 else None
 
 
+KINDS: dict[Callable[[float, ScenarioConfig], float], str] = {
+    _horizon_x: "horizon",
+    _shrinkage_x: "shrinkage",
+}
+"""The what-if panel's name for each transform other than the price itself (its script
+computes ``x`` by the same formula)."""
+
 PRICING: tuple[Pricing, ...] = (
     *(
         Pricing(
@@ -112,6 +142,21 @@ PRICING: tuple[Pricing, ...] = (
             0.0,
             1e6,
             _staff(pool),
+            group=f"staff.{pool}",
+        )
+        for pool in WORK_POOLS
+    ),
+    *(
+        Pricing(
+            f"staff.{pool}.shrinkage",
+            f"shrinkage of the {pool.replace('_', ' ')} (share of paid hours off the schedule)",
+            "share",
+            0.0,
+            0.9,
+            _paid_staff(pool),
+            _shrinkage_x,
+            _shrinkage_inverse,
+            group=f"staff.{pool}",
         )
         for pool in WORK_POOLS
     ),
@@ -313,7 +358,7 @@ def whatif(kpis: pd.DataFrame, scenario: ScenarioConfig) -> dict[str, Any] | Non
                 "low": pricing.low,
                 "high": pricing.high,
                 "group": pricing.group or pricing.key,
-                "kind": "horizon" if pricing.x is _horizon_x else "linear",
+                "kind": KINDS.get(pricing.x, "linear"),
                 "lifetime": scenario.churn.lifetime_years,
             }
         )

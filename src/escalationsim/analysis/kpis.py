@@ -124,14 +124,22 @@ class KpiInputs:
         """Staff cost (USD over the window): ``busy`` (the pools' busy hours inside the
         window, whichever complaint they went to, plus the back office's hours for the
         measured complaints, which it is paid by the task), ``paid`` (every paid hour of
-        the pools' schedules in the window, plus the back office), ``idle`` (paid minus
-        busy) and ``charged`` (the one ``costs.staff_basis`` puts in the total). Hours in
+        the pools in the window: their scheduled hours over one less their shrinkage, plus
+        the back office), ``shrinkage`` (paid hours not scheduled: breaks, training,
+        leave), ``idle`` (scheduled hours not busy) and ``charged`` (the one
+        ``costs.staff_basis`` puts in the total). Hours in
         the window, not the hours spent on the measured complaints: a queue that never
         reaches the window's complaints (a CEO's inbox working through the warm-up's
         backlog) still costs the hours its staff work."""
         result = self.result
+        staff = self.scenario.staff
         pools_busy = sum(result.busy_h[p] * self.rates[p] for p in WORK_POOLS)
-        pools_paid = sum(result.paid_h[p] * self.rates[p] for p in WORK_POOLS)
+        logged = sum(result.paid_h[p] * self.rates[p] for p in WORK_POOLS)
+        # paid hours are the scheduled (logged-in) ones over 1 - shrinkage
+        pools_paid = sum(
+            result.paid_h[p] * self.rates[p] / (1.0 - getattr(staff, p).shrinkage)
+            for p in WORK_POOLS
+        )
         bo = self.scenario.backoffice
         backoffice = self.sums["hours_backoffice"] * bo.hourly_cost_usd if bo.enabled else 0.0
         busy, paid = pools_busy + backoffice, pools_paid + backoffice
@@ -141,7 +149,8 @@ class KpiInputs:
             "pools_paid": pools_paid,
             "backoffice": backoffice,
             "paid": paid,
-            "idle": paid - busy,
+            "shrinkage": pools_paid - logged,
+            "idle": logged + backoffice - busy,
             "charged": paid if basis_paid else busy,
         }
 

@@ -103,6 +103,8 @@ _STATIC: tuple[Reduction, ...] = (
     summed("contacts", "contacts (calls, emails, posts, letters)"),
     summed("calls", "phone calls"),
     summed("abandoned_calls", "phone calls abandoned"),
+    summed("calls_answered", "phone calls answered"),
+    summed("answer_wait_h", "hours the answered phone calls waited"),
     summed("posts", "public posts"),
     summed("posts_answered", "public posts answered"),
     summed("deadline_breaches", "CEO letters answered past the deadline"),

@@ -34,12 +34,14 @@ FAILED = ("abandoned", "unanswered", "pending")
 
 def follow_ups(log: pd.DataFrame) -> pd.DataFrame:
     """``log`` with the follow-ups' channel set to ``chase``: a contact after its
-    complaint's resolved one chases promised work ("where is my refund?"); its handling
-    is ``handle_times.chase`` and, in the model, a follow-up call does not hang up, so
-    it says nothing of patience either."""
+    complaint's resolved one that ends ``pending`` (handled, the complaint going on)
+    chases promised work ("where is my refund?"); its handling is ``handle_times.chase``
+    and, in the model, a follow-up call does not hang up, so it says nothing of patience
+    either. One that resolves, refuses or is abandoned is the complaint starting over (a
+    promise that was lost), a contact like any other."""
     resolved = log["outcome"].eq("resolved")
     before = resolved.groupby(log["ticket_id"], sort=False).cumsum() - resolved
-    chase = before.gt(0) & log["channel"].isin(CHASED)
+    chase = before.gt(0) & log["channel"].isin(CHASED) & log["outcome"].eq("pending")
     return log.assign(channel=log["channel"].where(~chase, "chase"))
 
 

@@ -48,17 +48,17 @@ WEEKLY_PROFILE = (1.25, 1.1, 1.05, 1.0, 0.95, 0.6, 0.5)
 weekends)."""
 
 REPS_ROSTER = (
-    3, 3, 3, 3, 3, 4, 5, 8, 12, 15, 16, 15, 13, 14, 15, 14, 13, 12, 10, 9, 7, 6, 5, 4,  # Monday
-    3, 3, 3, 3, 3, 4, 5, 7, 11, 13, 14, 14, 12, 13, 13, 13, 12, 11, 9, 8, 7, 6, 5, 4,  # Tuesday
-    3, 3, 3, 3, 3, 4, 5, 7, 10, 13, 14, 13, 12, 12, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,  # Wednesday
-    3, 3, 2, 2, 3, 3, 5, 7, 10, 12, 13, 13, 11, 12, 12, 12, 11, 10, 9, 8, 7, 5, 4, 3,  # Thursday
-    3, 3, 2, 2, 3, 3, 5, 7, 10, 12, 13, 12, 11, 12, 12, 12, 11, 10, 8, 7, 6, 5, 4, 3,  # Friday
-    3, 2, 2, 2, 2, 3, 4, 5, 7, 9, 9, 9, 8, 8, 9, 8, 8, 7, 6, 6, 5, 4, 4, 3,  # Saturday
-    2, 2, 2, 2, 2, 3, 3, 5, 7, 8, 8, 8, 7, 8, 8, 8, 7, 7, 6, 5, 4, 4, 3, 3,  # Sunday
+    2, 2, 2, 2, 2, 3, 4, 6, 10, 13, 14, 13, 12, 12, 13, 12, 11, 10, 8, 7, 6, 5, 4, 3,  # Monday
+    2, 2, 2, 2, 2, 3, 4, 6, 9, 11, 12, 12, 10, 11, 11, 11, 10, 9, 7, 6, 5, 4, 3, 3,  # Tuesday
+    2, 2, 2, 2, 2, 2, 4, 6, 9, 11, 12, 11, 10, 11, 11, 11, 10, 9, 7, 6, 5, 4, 3, 2,  # Wednesday
+    2, 2, 2, 2, 2, 2, 4, 6, 8, 11, 11, 11, 10, 10, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,  # Thursday
+    2, 2, 2, 2, 2, 2, 3, 5, 8, 10, 11, 11, 9, 10, 10, 10, 9, 8, 7, 6, 5, 4, 3, 2,  # Friday
+    2, 2, 1, 1, 2, 2, 3, 4, 6, 7, 8, 7, 7, 7, 7, 7, 6, 6, 5, 4, 4, 3, 2, 2,  # Saturday
+    2, 1, 1, 1, 1, 2, 2, 4, 5, 6, 7, 6, 6, 6, 6, 6, 6, 5, 4, 4, 3, 3, 2, 2,  # Sunday
 )  # fmt: skip
 """The default reps' head count by hour of the week, Monday 00:00 first: each hour's
-calls staffed by Erlang A (SIPP) to keep planned abandonment at most 3%, at least one
-rep (conf/scenario/default.yaml and docs/model.md, Calibration, say how)."""
+calls staffed by Erlang A (SIPP) to answer 80% within 20 seconds, at least one rep
+(conf/scenario/default.yaml and docs/model.md, Calibration, say how)."""
 
 
 class Dist(str, Enum):
@@ -245,8 +245,8 @@ class PhoneConfig:
     (``patience_cv`` is ignored for exponential, whose cv is 1).
     """
 
-    patience_mean_s: float | None = param(90.0, optional(positive_at_most(1e7, " seconds")))
-    patience_dist: PatienceDist = param(PatienceDist.exponential, one_of(PatienceDist))
+    patience_mean_s: float | None = param(360.0, optional(positive_at_most(1e7, " seconds")))
+    patience_dist: PatienceDist = param(PatienceDist.lognormal, one_of(PatienceDist))
     patience_cv: float = param(1.0, within(0, 10))
 
 
@@ -349,11 +349,16 @@ class ScheduleConfig:
 @dataclass
 class PoolConfig:
     """A pool of identical staff: head count, loaded hourly cost and when they work
-    (``schedule``; by default ``count`` workers around the clock)."""
+    (``schedule``: the staff logged in and able to work; by default ``count`` workers
+    around the clock). ``shrinkage``: the share of paid hours lost to breaks, training,
+    meetings, leave and absence, so that paid hours are the scheduled ones over
+    ``1 - shrinkage`` (a price: it changes no behaviour; 0: paid hours are the scheduled
+    ones)."""
 
     count: int = param(1, int_min(1))
     hourly_cost_usd: float = param(40.0, usd(1e6))
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    shrinkage: float = param(0.0, within(0, 0.9))
 
     def check_rules(self, prefix: str) -> None:
         sch = self.schedule
@@ -466,16 +471,24 @@ class StaffConfig:
 
     reps: PoolConfig = field(
         default_factory=lambda: PoolConfig(
-            count=7, hourly_cost_usd=40.0, schedule=ScheduleConfig(hourly=list(REPS_ROSTER))
+            count=7,
+            hourly_cost_usd=28.0,
+            schedule=ScheduleConfig(hourly=list(REPS_ROSTER)),
+            shrinkage=0.33,
         )
     )
-    social: PoolConfig = field(default_factory=lambda: PoolConfig(count=2, hourly_cost_usd=45.0))
-    managers: PoolConfig = field(default_factory=lambda: PoolConfig(count=1, hourly_cost_usd=70.0))
+    social: PoolConfig = field(
+        default_factory=lambda: PoolConfig(count=2, hourly_cost_usd=45.0, shrinkage=0.33)
+    )
+    managers: PoolConfig = field(
+        default_factory=lambda: PoolConfig(count=1, hourly_cost_usd=70.0, shrinkage=0.3)
+    )
     exec_office: PoolConfig = field(
         default_factory=lambda: PoolConfig(
-            count=5,
+            count=6,
             hourly_cost_usd=90.0,
-            schedule=ScheduleConfig(shifts=[ShiftConfig([0, 1, 2, 3, 4], 9.0, 17.0, 5)]),
+            schedule=ScheduleConfig(shifts=[ShiftConfig([0, 1, 2, 3, 4], 9.0, 17.0, 6)]),
+            shrinkage=0.3,
         )
     )
     ceo: CeoConfig = field(default_factory=CeoConfig)
@@ -782,7 +795,14 @@ FIRST_VERSION: dict[str, object] = {
     "arrivals.hourly_profile": [],
     "arrivals.weekly_profile": [],
     "channels.email.triage_mean_h": 12.0,
+    "channels.phone.patience_mean_s": 90.0,
+    "channels.phone.patience_dist": PatienceDist.exponential,
     "staff.reps.count": 5,
+    "staff.reps.hourly_cost_usd": 40.0,
+    "staff.reps.shrinkage": 0.0,
+    "staff.social.shrinkage": 0.0,
+    "staff.managers.shrinkage": 0.0,
+    "staff.exec_office.shrinkage": 0.0,
     "staff.reps.schedule.hourly": [],
     "staff.managers.count": 2,
     "staff.exec_office.count": 2,
@@ -812,7 +832,8 @@ FIRST_VERSION: dict[str, object] = {
     "targets.ttr_p90_max_h": 72.0,
 }
 """Where the first version's model (conf/scenario/first_version.yaml) differs from the
-default: flat arrivals, staff around the clock at the first head counts, separate social
-team, channels that never switch, no back office, weak claims, office reading the file,
-lost follow-ups, customers who remember or publicity that spreads, and its accounting
-(lifetime churn value, busy staff hours, a 72-hour P90 target)."""
+default: flat arrivals, staff around the clock at the first head counts (paid for the
+hours scheduled, at the first hourly cost), callers' exponential 90-second patience,
+separate social team, channels that never switch, no back office, weak claims, office
+reading the file, lost follow-ups, customers who remember or publicity that spreads, and
+its accounting (lifetime churn value, busy staff hours, a 72-hour P90 target)."""

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from escalationsim.analysis.outcomes.base import ANY, NONNEG, Compute, Family, Kpi, Theme, ratio
+from escalationsim.config.scenario import StaffBasis
 from escalationsim.engine.staff import WORK_POOLS
 
 if TYPE_CHECKING:
@@ -166,6 +167,12 @@ def _staff_by_pool() -> Iterable[Kpi]:
         )
 
 
+def _shrinkage_charged(inp: KpiInputs, row: dict[str, Any] | None = None) -> float:
+    """The shrinkage's cost when the total charges paid hours, else 0."""
+    paid = inp.scenario.costs.staff_basis == StaffBasis.paid
+    return inp.staff["shrinkage"] if paid else 0.0
+
+
 def _staff_extra() -> Iterable[Kpi]:
     yield Kpi(
         "cost_staff_backoffice",
@@ -180,13 +187,25 @@ def _staff_extra() -> Iterable[Kpi]:
     )
     yield Kpi(
         "cost_staff_idle",
-        lambda inp, row: inp.staff["charged"] - inp.staff["busy"],
+        lambda inp, row: inp.staff["charged"] - inp.staff["busy"] - _shrinkage_charged(inp),
         "idle paid staff time (USD)",
         "USD",
         views={"cost_parts": 3.7},
         short="idle paid staff time",
-        doc="paid minus busy staff cost under the paid basis, else 0: with "
-        "`cost_staff_<role>` and `cost_staff_backoffice`, together `cost_staff`",
+        doc="scheduled (logged-in) minus busy staff cost under the paid basis, else 0: with "
+        "`cost_staff_<role>`, `cost_staff_backoffice` and `shrinkage_cost`, together "
+        "`cost_staff`",
+    )
+    yield Kpi(
+        "shrinkage_cost",
+        _shrinkage_charged,
+        "paid staff time off the schedule: breaks, training, leave (USD)",
+        "USD",
+        bounds=NONNEG,
+        views={"cost_parts": 3.8},
+        short="shrinkage",
+        doc="under the paid basis, the paid hours beyond the scheduled ones (each pool's "
+        "scheduled hours x `shrinkage` / (1 - `shrinkage`)) x its hourly cost; else 0",
     )
     yield Kpi(
         "cost_staff_paid",
@@ -194,8 +213,9 @@ def _staff_extra() -> Iterable[Kpi]:
         "staff cost, paid hours (USD)",
         "USD",
         bounds=NONNEG,
-        doc="paid worker-hours of every staffed pool's schedule in the window x its hourly "
-        "cost (idle time included), plus the back office's hours (paid by the task)",
+        doc="paid worker-hours of every staffed pool in the window (its scheduled hours / "
+        "(1 - `shrinkage`)) x its hourly cost (idle time and shrinkage included), plus the "
+        "back office's hours (paid by the task)",
     )
     yield Kpi(
         "cost_staff_busy",
@@ -264,10 +284,12 @@ PER_CONTACT: list[Kpi | Family] = [
 
 def _phone_contact_cost(inp: KpiInputs, row: dict[str, Any]) -> float:
     """Fully loaded cost of a handled call: the mean call time at the hourly cost of the
-    pool that takes calls, over that pool's occupancy (idle paid time shared out)."""
+    pool that takes calls, over that pool's occupancy and its logged-in share of paid
+    hours (idle time and shrinkage shared out)."""
     pool = inp.scenario.staff.work.phone.pool
     mean_h = inp.scenario.handle_times.phone.mean_min / 60.0
-    return ratio(mean_h * inp.rates[pool], row[f"occupancy_{pool}"])
+    logged_in = 1.0 - getattr(inp.scenario.staff, pool).shrinkage  # of the paid hours
+    return ratio(mean_h * inp.rates[pool], row[f"occupancy_{pool}"] * logged_in)
 
 
 PHONE_CONTACT: list[Kpi | Family] = [
@@ -279,8 +301,8 @@ PHONE_CONTACT: list[Kpi | Family] = [
         "{:.2f}",
         NONNEG,
         doc="fully loaded cost of a handled call: mean call handling time "
-        "(`handle_times.phone.mean_min`) x hourly cost of the pool that takes calls / that "
-        "pool's occupancy",
+        "(`handle_times.phone.mean_min`) x hourly cost of the pool that takes calls / (that "
+        "pool's occupancy x (1 - its `shrinkage`))",
     ),
 ]
 

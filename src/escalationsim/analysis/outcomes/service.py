@@ -159,6 +159,19 @@ SPEED: list[Kpi | Family] = [
         doc="abandoned calls / calls",
     ),
     Kpi(
+        "phone_asa_s",
+        lambda inp, row: ratio(inp.sums["answer_wait_h"], inp.sums["calls_answered"]) * 3600.0,
+        "average speed of answer, answered calls (s)",
+        "s",
+        "{:.1f}",
+        NONNEG,
+        queues=("reps",),
+        reads=("answer_wait_h", "calls_answered"),
+        doc="average answer time of the answered phone calls of the measured complaints "
+        "(retries included; abandoned calls and chases of back-office work excluded), "
+        "seconds",
+    ),
+    Kpi(
         "phone_wait_mean_min",
         lambda inp, row: ratio(inp.sums["first_call_wait_h"], inp.sums["first_calls"]) * 60.0,
         "mean wait on a first call (min)",

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 declare_fields(
     Field("abandoned_calls", "i4", 0, "calls abandoned while waiting", "channels.phone"),
+    Field("calls_answered", "i4", 0, "calls answered by a rep", "channels.phone"),
+    Field("answer_wait_h", "f8", 0.0, "hours the answered calls waited", "channels.phone"),
 )
 
 
@@ -67,8 +69,11 @@ class Phone(Channel):
                     c.first_call_wait_h = env.now - called
                     c.first_call_abandoned = True
                 return ABANDONED
+            waited = env.now - called
             if c.calls == 1:
-                c.first_call_wait_h = env.now - called
+                c.first_call_wait_h = waited
+            c.answer_wait_h += waited
+        c.calls_answered += 1
         yield ctx.hold(c, reps, "phone")
         reps.release()
         if not c.needs_exception:
