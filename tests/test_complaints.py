@@ -43,6 +43,7 @@ def _population(n: int):
         u_accept=np.zeros(n),
         u_first=np.zeros(n),
         u_public=np.zeros(n),
+        u_ombudsman=np.linspace(0.0, 0.99, n)[::-1].copy(),
     )
 
 
@@ -58,14 +59,14 @@ def test_log_columns_come_from_the_journey_the_customer_and_churn() -> None:
     log.start = 2
     memory = Memory()
     first = Customer(9, 0.0, 55, 0, True, False, 0.9, 1.0, False, 0.0, 7.0, 0.5, 0, 0.5, 0.5,
-                     np.zeros((1, ROW)), 0)  # fmt: skip
+                     0.5, np.zeros((1, ROW)), 0)  # fmt: skip
     first.customer_id = 42
     assert memory.add(first) == 0  # complaint 5's customer, who complained before
     rows = {}
     for i in (0, 2, 3):  # the others are first complaints: their rows hold their values
         c = Customer(i, 0.0, int(pop.followers[i]), 0, bool(pop.uses_social[i]), False,
                      float(pop.persistence[i]), 1.0, False, 0.0, float(pop.clv[i]), 0.5, 0,
-                     0.5, 0.5, np.zeros((1, ROW)), 0)  # fmt: skip
+                     0.5, 0.5, 0.5, np.zeros((1, ROW)), 0)  # fmt: skip
         c.customer_id = i
         rows[i] = memory.add(c)
     started = [0, 2, 3, 5]  # in arrival order; 0 is before the window
@@ -88,6 +89,7 @@ def test_log_columns_come_from_the_journey_the_customer_and_churn() -> None:
             int(pop.cause[i]),
             0.5,
             0.5,
+            float(pop.u_ombudsman[i]),
             np.zeros((1, ROW)),
             0,
             bool(pop.claim_weak[i]),
@@ -149,7 +151,7 @@ def test_log_refuses_rows_of_complaints_it_did_not_see_start() -> None:
         log.started(pop, 0, started, [], None)
         for i in recorded:
             c = Customer(i, 0.0, 0, 0, False, False, 0.5, 1.0, False, 0.0, 1.0, 0.5, 0, 0.5,
-                         0.5, np.zeros((1, ROW)), 0)  # fmt: skip
+                         0.5, 0.5, np.zeros((1, ROW)), 0)  # fmt: skip
             log.record(c)
         with pytest.raises(RuntimeError, match="not the complaints started"):
             log.finalise()

@@ -51,6 +51,7 @@ def _customer(uses_social: bool = True, knows_ceo: bool = True, tried: int = 0) 
         1,
         0.5,
         0.5,
+        0.5,
         ROWS,
         0,
     )

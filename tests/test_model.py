@@ -134,6 +134,7 @@ def test_costs_add_up(all_presets):
         "cost_churn",
         "cost_publicity",
         "cost_penalty",
+        "cost_ombudsman",
         "cost_fix",
     ]
     np.testing.assert_allclose(k[parts].sum(axis=1), k["cost_total"], rtol=1e-12)
@@ -234,6 +235,7 @@ def test_customer_draws_take_the_private_row_in_order_then_the_overflow_stream()
         1.0,
         0.5,
         0,
+        0.5,
         0.5,
         0.5,
         block,

@@ -213,7 +213,9 @@ def test_common_random_numbers_make_paired_intervals_narrower():
     k = simulate(cfg).kpis
     a = k[k.policy == "rigid_script"]["cost_per_complaint"].to_numpy()
     b = k[k.policy == "empowered_rep"]["cost_per_complaint"].to_numpy()
-    assert np.corrcoef(a, b)[0, 1] > 0.5
+    # (rare and dear ombudsman cases, of each policy's own refused claims, add noise the
+    # two do not share: 0.48 with them, 0.86 without)
+    assert np.corrcoef(a, b)[0, 1] > 0.35
     p = paired_differences(k, "rigid_script").set_index("kpi").loc["cost_per_complaint"]
     assert p["paired_ci_high"] - p["paired_ci_low"] < p["unpaired_ci_high"] - p["unpaired_ci_low"]
 

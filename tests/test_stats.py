@@ -105,6 +105,7 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
         "cost_churn_incremental",
         "impressions",
         "answer_wait_h",
+        "cost_ombudsman",
     ]:
         cols[name] = rng.exponential(10.0, n)
     for name in [
@@ -132,6 +133,8 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
         "cs_unanswered_before_ceo",
         "owner_assigned",
         "lost_follow_up",
+        "ombudsman_case",
+        "ombudsman_upheld",
     ]:
         cols[name] = rng.random(n) < 0.3
     cols["ceo_outcome"] = rng.integers(-1, 5, n).astype(np.int8)

@@ -202,6 +202,18 @@ PRICING: tuple[Pricing, ...] = (
         _column("cost_penalty"),
     ),
     Pricing(
+        "ombudsman.case_fee_usd",
+        "ombudsman's fee per case",
+        "USD",
+        0.0,
+        1e6,
+        lambda row, scenario: (
+            float(row["ombudsman_cases_rate"])
+            * float(row["complaints"])
+            * scenario.ombudsman.case_fee_usd
+        ),
+    ),
+    Pricing(
         "churn.horizon_years",
         "horizon over which churn is charged",
         "years",

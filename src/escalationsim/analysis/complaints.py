@@ -25,6 +25,7 @@ from escalationsim.config.scenario import ScenarioConfig
 from escalationsim.engine import channels
 from escalationsim.engine.churn import churned
 from escalationsim.engine.recorder import columns
+from escalationsim.kernel import libm
 from escalationsim.kernel.codes import CONTACT_OUTCOMES, Role, Status
 
 
@@ -44,8 +45,9 @@ def derive(
     cols: dict[str, np.ndarray], scenario: ScenarioConfig, untracked: int, end_h: float
 ) -> None:
     """Add the derived columns (see the module doc) to the recorded ``cols`` (which hold
-    ``resolved_at``, ``tried`` and ``u_churn``); ``untracked`` is the bit mask of the
-    channels without tickets, ``end_h`` the end of the run (horizon plus drain)."""
+    ``resolved_at``, ``tried``, ``u_churn`` and ``u_ombudsman``); ``untracked`` is the bit
+    mask of the channels without tickets, ``end_h`` the end of the run (horizon plus
+    drain)."""
     resolved = cols["status"] == Status.resolved
     cols["time_to_resolution_h"] = np.where(
         resolved, cols["resolved_at"] - cols["arrival_time"], math.nan
@@ -72,6 +74,45 @@ def derive(
         cols[f"reached_{cls.name}"] = reached
         cols[f"escalated_{cls.name}"] = reached & (first != cls.code)
     cols["tracked"] = (tried & untracked) == 0
+    case, upheld = ombudsman_cases(cols, scenario)
+    cols["ombudsman_case"] = case
+    cols["ombudsman_upheld"] = upheld
+
+
+def ombudsman_cases(
+    cols: Mapping[str, np.ndarray], scenario: ScenarioConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which complaints an ombudsman hears, and which it upholds (``scenario.ombudsman``):
+    a claim never granted whose customer gave up is referred when its uniform
+    (``u_ombudsman``) falls below its referral probability; given that, the uniform over
+    that probability is uniform again, and decides whether it is upheld. Common random
+    numbers: the same complaint under another policy uses the same uniform."""
+    n = len(cols["status"])
+    om = scenario.ombudsman
+    if not om.enabled or not n:
+        return np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    pop = scenario.population
+    weak = cols["claim_weak"].astype(bool)
+    refused = (
+        cols["needs_exception"].astype(bool)
+        & ~cols["granted"].astype(bool)
+        & (cols["status"] == Status.gave_up)
+    )
+    value = np.maximum(cols["exception_value"], 0.0) / pop.exception_value_median_usd
+    persist = cols["persistence"] / pop.persistence_mean
+    base = np.where(weak, om.referral_prob_weak, om.referral_prob_owed)
+    prob = np.minimum(
+        base
+        * libm.power(value, om.value_elasticity)
+        * libm.power(persist, om.persistence_elasticity),
+        1.0,
+    )
+    u = cols["u_ombudsman"]
+    case = refused & (u < prob)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        again = np.where(case, u / prob, 1.0)
+    upheld = case & (again < np.where(weak, om.uphold_weak, om.uphold_owed))
+    return case, upheld
 
 
 class ComplaintTable:

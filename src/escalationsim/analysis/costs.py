@@ -1,5 +1,5 @@
 """What complaints cost: staff time at loaded hourly rates, the CEO's time (an
-opportunity cost), publicity, churn, compensation and fines.
+opportunity cost), publicity, churn, compensation, fines and ombudsman cases.
 
 Per complaint, staff are charged for the hours spent on it (busy time). A run's total
 can charge every paid hour instead (``costs.staff_basis``: the KPIs add the idle paid
@@ -45,6 +45,18 @@ def churn_costs(cols: Mapping[str, np.ndarray], churn: ChurnConfig) -> dict[str,
     }
 
 
+def ombudsman_costs(cols: Mapping[str, np.ndarray], scenario: ScenarioConfig) -> np.ndarray:
+    """Per-complaint cost of an ombudsman's case (USD): the case fee and the executive
+    office's hours on every case, the claim's value and the award on an upheld one."""
+    om = scenario.ombudsman
+    if not om.enabled:  # no case (and a table without the columns, from before them)
+        return np.zeros(len(cols["hours_ceo"]))
+    case = cols["ombudsman_case"].astype(float)
+    upheld = cols["ombudsman_upheld"].astype(float)
+    per_case = om.case_fee_usd + om.staff_hours * scenario.staff.exec_office.hourly_cost_usd
+    return case * per_case + upheld * (cols["exception_value"] + om.award_usd)
+
+
 def cost_columns(cols: Mapping[str, np.ndarray], scenario: ScenarioConfig) -> dict[str, np.ndarray]:
     """Per-complaint costs (USD): staff (busy time), CEO, publicity, churn, the total."""
     rates = hourly_costs(scenario)
@@ -58,6 +70,7 @@ def cost_columns(cols: Mapping[str, np.ndarray], scenario: ScenarioConfig) -> di
         "cost_ceo": cols["hours_ceo"] * rates["ceo"],
         "cost_publicity": cols["impressions"] * scenario.costs.cost_per_impression_usd,
         "cost_churn": churn["cost_churn"],
+        "cost_ombudsman": ombudsman_costs(cols, scenario),
     }
     out["cost_total"] = (
         out["cost_staff"]
@@ -66,6 +79,7 @@ def cost_columns(cols: Mapping[str, np.ndarray], scenario: ScenarioConfig) -> di
         + out["cost_publicity"]
         + out["cost_churn"]
         + cols["penalty"]
+        + out["cost_ombudsman"]
     )
     out["cost_churn_lifetime"] = churn["cost_churn_lifetime"]
     out["cost_churn_incremental"] = churn["cost_churn_incremental"]

@@ -100,7 +100,14 @@ class KpiInputs:
     daily: pd.DataFrame | None = None
     """The run's daily series (analysis.metrics.daily_series), if known."""
 
-    READS = ("hours_backoffice", "compensation", "cost_churn", "cost_publicity", "penalty")
+    READS = (
+        "hours_backoffice",
+        "compensation",
+        "cost_churn",
+        "cost_publicity",
+        "penalty",
+        "cost_ombudsman",
+    )
     """Reductions the shared figures below read (checked like a KPI's)."""
     COUNTERS = ("fix_cost",)
     """Counters they read."""
@@ -166,6 +173,7 @@ class KpiInputs:
             "cost_churn": s["cost_churn"],
             "cost_publicity": s["cost_publicity"],
             "cost_penalty": s["penalty"],
+            "cost_ombudsman": s["cost_ombudsman"],
             "cost_fix": CounterValue("fix_cost")(self, {}),
         }
 

@@ -647,6 +647,32 @@ class ClaimsConfig:
 
 
 @dataclass
+class OmbudsmanConfig:
+    """A refused exception claim taken to an ombudsman or regulator, priced after the run
+    (:mod:`escalationsim.analysis.complaints`). A customer whose claim was never granted
+    and who gave up on the company refers it with ``referral_prob_owed`` (the claim was
+    owed) or ``referral_prob_weak`` (it was not), times (claim value over the population's
+    median)^``value_elasticity`` times (persistence over its mean)^``persistence_elasticity``
+    (capped at 1): bigger claims and more persistent customers go further. The
+    ombudsman upholds an owed claim with ``uphold_owed``, a weak one with ``uphold_weak``.
+    Each case costs the company the ``case_fee_usd`` and ``staff_hours`` of the executive
+    office's time (at its hourly cost); an upheld one also the claim's value and an
+    ``award_usd`` for distress and inconvenience. ``enabled: false``: no case (the cost of
+    saying no is churn alone)."""
+
+    enabled: bool = True
+    referral_prob_owed: float = param(0.1, PROB)
+    referral_prob_weak: float = param(0.03, PROB)
+    value_elasticity: float = param(0.5, within(0, 5))
+    persistence_elasticity: float = param(1.0, within(0, 5))
+    uphold_owed: float = param(0.9, PROB)
+    uphold_weak: float = param(0.1, PROB)
+    case_fee_usd: float = param(820.0, usd(1e6))
+    staff_hours: float = param(3.0, nonneg_at_most(1000))
+    award_usd: float = param(150.0, usd(1e6))
+
+
+@dataclass
 class OfficeConfig:
     """How the executive office handles the CEO's inbox (policy/ceo.py).
 
@@ -762,6 +788,7 @@ class ScenarioConfig:
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     backoffice: BackOfficeConfig = field(default_factory=BackOfficeConfig)
     claims: ClaimsConfig = field(default_factory=ClaimsConfig)
+    ombudsman: OmbudsmanConfig = field(default_factory=OmbudsmanConfig)
     office: OfficeConfig = field(default_factory=OfficeConfig)
     follow_ups: FollowUpsConfig = field(default_factory=FollowUpsConfig)
     customers: CustomersConfig = field(default_factory=CustomersConfig)
@@ -819,6 +846,7 @@ FIRST_VERSION: dict[str, object] = {
     "behaviour.roulette_prob": 0.0,
     "backoffice.enabled": False,
     "claims.enabled": False,
+    "ombudsman.enabled": False,
     "office.reads_file": False,
     "office.drafts_ceo_letters": False,
     "office.owner_direct_line": False,
@@ -834,6 +862,7 @@ FIRST_VERSION: dict[str, object] = {
 """Where the first version's model (conf/scenario/first_version.yaml) differs from the
 default: flat arrivals, staff around the clock at the first head counts (paid for the
 hours scheduled, at the first hourly cost), callers' exponential 90-second patience,
-separate social team, channels that never switch, no back office, weak claims, office
-reading the file, lost follow-ups, customers who remember or publicity that spreads, and
-its accounting (lifetime churn value, busy staff hours, a 72-hour P90 target)."""
+separate social team, channels that never switch, no back office, weak claims or
+ombudsman, office reading the file, lost follow-ups, customers who remember or publicity
+that spreads, and its accounting (lifetime churn value, busy staff hours, a 72-hour P90
+target)."""

@@ -34,6 +34,7 @@ FROM_TABLE: tuple[str, ...] = (
     "cause",
     "u_direct",
     "u_prevent",
+    "u_ombudsman",
 )
 """The customer-table columns (engine.population.Population) a Customer is built from,
 in the order of its constructor's arguments after ``idx``."""
@@ -60,6 +61,7 @@ BUILT: tuple[str, ...] = (
     "cause",
     "u_direct",
     "u_prevent",
+    "u_ombudsman",
     "preferred_channel",
     "hours",
     "draws",
@@ -155,6 +157,7 @@ class Customer(SparseRecord):
         cause: int,
         u_direct: float,
         u_prevent: float,
+        u_ombudsman: float,
         draws: np.ndarray,
         row: int,
         claim_weak: bool = False,
@@ -177,6 +180,7 @@ class Customer(SparseRecord):
         self.cause = cause  # the issue's root cause (0: the most frequent)
         self.u_direct = u_direct  # decides whether word of mouth sends it to the CEO first
         self.u_prevent = u_prevent  # decides whether a root-cause fix prevents it
+        self.u_ombudsman = u_ombudsman  # decides a refused claim's referral (analysis.complaints)
         self.preferred_channel = first_channel  # the table's; first_channel is where it starts
         self.first_channel = first_channel
         self.final_channel = first_channel

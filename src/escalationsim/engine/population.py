@@ -47,6 +47,7 @@ class Population:
     u_accept: np.ndarray
     u_first: np.ndarray
     u_public: np.ndarray
+    u_ombudsman: np.ndarray
 
     def __len__(self) -> int:
         return len(self.arrival_h)
@@ -216,10 +217,12 @@ def _attributes(
     a_social: float,
     later: np.random.Generator,
     memory: np.random.Generator,
+    ombudsman: np.random.Generator,
 ) -> Population:
     """Every attribute of the customers arriving at ``times``: the first version's from
     ``rng``, those added since from ``later`` (so the first stay as they were), those of
-    customers who remember and of publicity from ``memory`` (only when either is on)."""
+    customers who remember and of publicity from ``memory`` (only when either is on),
+    the uniform deciding a refused claim's referral to an ombudsman from ``ombudsman``."""
     n = len(times)
     p: PopulationConfig = scenario.population
     z = rng.standard_normal(n)
@@ -291,6 +294,7 @@ def _attributes(
         u_accept=u_later[0],
         u_first=u_later[1],
         u_public=u_later[2],
+        u_ombudsman=ombudsman.random(n),
     )
 
 
@@ -319,6 +323,7 @@ def population_blocks(
     memory: np.random.Generator | None = None,
     replay: Replay | None = None,
     busyness: np.random.Generator | None = None,
+    ombudsman: np.random.Generator | None = None,
 ) -> Iterator[Population]:
     """The customers arriving in [0, horizon_h), one time block after another: arrival
     times from ``arrivals``, the first version's attributes from ``attributes``, those
@@ -328,11 +333,14 @@ def population_blocks(
     arrival times and first channels are the replay's (a backtest driving a log's observed
     complaints through the model); the other attributes are drawn as usual. ``busyness``
     (the ``busyness`` stream; None: a fixed one) gives the days' busyness factors when
-    ``scenario.arrivals.busyness_cv`` is above 0."""
+    ``scenario.arrivals.busyness_cv`` is above 0; ``ombudsman`` (the ``ombudsman`` stream;
+    None: a fixed one) the uniforms deciding refused claims' referrals."""
     if later is None:
         later = np.random.default_rng(0)
     if memory is None:
         memory = np.random.default_rng(1)
+    if ombudsman is None:
+        ombudsman = np.random.default_rng(3)
     p = scenario.population
     a_social = (
         logistic_intercept(p.uses_social_follower_slope, p.uses_social_share)
@@ -358,7 +366,7 @@ def population_blocks(
         start = first + sum(opened.values()) + len(promised)
         if start:  # a backlog to start from: drawn, then open work by channel
             times = np.concatenate((np.zeros(start), times))
-        pop = _attributes(scenario, times, attributes, a_social, later, memory)
+        pop = _attributes(scenario, times, attributes, a_social, later, memory, ombudsman)
         at = first
         for channel, n in opened.items():  # open work waits where it was left
             pop.first_channel[at : at + n] = channels.code(channel)
@@ -390,5 +398,5 @@ def draw_population(
     blocks = list(population_blocks(scenario, horizon_h, arrivals, attributes, later, memory))
     if not blocks:
         empty = np.random.default_rng(0)
-        return _attributes(scenario, np.zeros(0), attributes, 0.0, empty, empty)
+        return _attributes(scenario, np.zeros(0), attributes, 0.0, empty, empty, empty)
     return Population.concat(blocks)

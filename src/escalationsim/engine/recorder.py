@@ -112,6 +112,8 @@ COLUMNS: tuple[Column, ...] = (
     _f("owner"),
     _f("lost_follow_up"),
     Column("churned", "?", "derived"),
+    Column("ombudsman_case", "?", "derived"),
+    Column("ombudsman_upheld", "?", "derived"),
     Column("tracked", "?", "derived"),
 )
 """The complaint table's columns in output order (the per-channel ``reached_*`` and
@@ -127,9 +129,10 @@ as a bit mask)."""
 JOURNEY: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "journey") + WORKING
 CUSTOMER: tuple[Column, ...] = tuple(c for c in COLUMNS if c.source == "customer") + (
     _c("u_churn", "f8"),
+    _c("u_ombudsman", "f8"),
 )
-"""The customer's fields a complaint row takes (and its churn uniform, which the
-analysis layer reads)."""
+"""The customer's fields a complaint row takes (and its churn and ombudsman uniforms,
+which the analysis layer reads)."""
 
 
 def _dtype(*parts: tuple[Column, ...]) -> np.dtype:

@@ -80,6 +80,7 @@ def run_one(
         rngs["memory"],
         replay=replay,
         busyness=rngs["busyness"],
+        ombudsman=rngs["ombudsman"],
     )
     drain_h = cfg.run.drain_days * 24.0
     first_day = int(warmup_h // 24)

@@ -76,6 +76,7 @@ def _series(cfg: SimConfig, name: str, replication: int, step_h: float) -> dict[
         rngs["customers"],
         rngs["memory"],
         busyness=rngs["busyness"],
+        ombudsman=rngs["ombudsman"],
     )
     model = Model(
         scenario,

@@ -30,6 +30,7 @@ STREAMS: tuple[str, ...] = (
     "judgement",
     "memory",
     "busyness",
+    "ombudsman",
 )
 
 

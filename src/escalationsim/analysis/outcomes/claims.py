@@ -36,6 +36,35 @@ def _hassle(inp: KpiInputs, row: dict[str, Any]) -> float:
 
 CLAIMS: list[Kpi | Family] = [
     Kpi(
+        "ombudsman_cases_rate",
+        PerComplaint("ombudsman_case"),
+        "refused claims taken to an ombudsman, per complaint",
+        "share",
+        "{:.2%}",
+        SHARE,
+        doc="complaints whose claim, never granted, the customer took to an ombudsman or "
+        "regulator / complaints (`scenario.ombudsman`)",
+    ),
+    Kpi(
+        "ombudsman_upheld_share",
+        Share("ombudsman_upheld", "ombudsman_case"),
+        "ombudsman cases upheld",
+        "share",
+        "{:.1%}",
+        SHARE,
+        doc="cases the ombudsman upheld / cases",
+    ),
+    Kpi(
+        "ombudsman_cost_per_complaint",
+        PerComplaint("cost_ombudsman"),
+        "ombudsman cases' cost per complaint (USD)",
+        "USD",
+        "{:.2f}",
+        NONNEG,
+        doc="`cost_ombudsman` / complaints: case fees, the office's hours, and the claims "
+        "and awards the ombudsman made the company pay",
+    ),
+    Kpi(
         "redress_cost_per_complaint",
         PerComplaint("compensation"),
         "redress (exceptions granted) per complaint (USD)",

@@ -128,6 +128,17 @@ def _cost_parts() -> Iterable[Kpi]:
         doc="regulator fines for late final answers to CEO letters",
     )
     yield Kpi(
+        "cost_ombudsman",
+        _cost("cost_ombudsman"),
+        "ombudsman cases (USD)",
+        "USD",
+        bounds=NONNEG,
+        views={"cost_parts": 7.5},
+        short="ombudsman cases",
+        doc="refused claims taken to an ombudsman: each case's fee and the executive "
+        "office's hours, each upheld one's claim value and award (`scenario.ombudsman`)",
+    )
+    yield Kpi(
         "cost_fix",
         _cost("cost_fix"),
         "root-cause fixes (USD)",
