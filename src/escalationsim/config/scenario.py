@@ -48,17 +48,18 @@ WEEKLY_PROFILE = (1.25, 1.1, 1.05, 1.0, 0.95, 0.6, 0.5)
 weekends)."""
 
 REPS_ROSTER = (
-    2, 2, 2, 2, 2, 3, 4, 6, 10, 13, 14, 13, 12, 12, 13, 12, 11, 10, 8, 7, 6, 5, 4, 3,  # Monday
-    2, 2, 2, 2, 2, 3, 4, 6, 9, 11, 12, 12, 10, 11, 11, 11, 10, 9, 7, 6, 5, 4, 3, 3,  # Tuesday
-    2, 2, 2, 2, 2, 2, 4, 6, 9, 11, 12, 11, 10, 11, 11, 11, 10, 9, 7, 6, 5, 4, 3, 2,  # Wednesday
-    2, 2, 2, 2, 2, 2, 4, 6, 8, 11, 11, 11, 10, 10, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,  # Thursday
-    2, 2, 2, 2, 2, 2, 3, 5, 8, 10, 11, 11, 9, 10, 10, 10, 9, 8, 7, 6, 5, 4, 3, 2,  # Friday
-    2, 2, 1, 1, 2, 2, 3, 4, 6, 7, 8, 7, 7, 7, 7, 7, 6, 6, 5, 4, 4, 3, 2, 2,  # Saturday
-    2, 1, 1, 1, 1, 2, 2, 4, 5, 6, 7, 6, 6, 6, 6, 6, 6, 5, 4, 4, 3, 3, 2, 2,  # Sunday
+    4, 4, 4, 4, 4, 4, 6, 8, 11, 14, 15, 14, 13, 13, 14, 13, 12, 11, 9, 8, 7, 6, 5, 4,  # Monday
+    4, 4, 3, 3, 4, 4, 5, 7, 10, 12, 13, 13, 11, 12, 12, 12, 11, 10, 9, 8, 7, 6, 5, 4,  # Tuesday
+    4, 4, 3, 3, 4, 4, 5, 7, 10, 12, 13, 12, 11, 12, 12, 12, 11, 10, 8, 8, 7, 6, 5, 4,  # Wednesday
+    4, 4, 3, 3, 4, 4, 5, 7, 9, 12, 12, 12, 11, 11, 12, 11, 10, 9, 8, 7, 6, 6, 5, 4,  # Thursday
+    4, 4, 3, 3, 4, 4, 5, 7, 9, 11, 12, 12, 10, 11, 11, 11, 10, 9, 8, 7, 6, 5, 5, 4,  # Friday
+    3, 3, 3, 3, 3, 4, 4, 5, 7, 8, 9, 9, 8, 8, 8, 8, 8, 7, 6, 6, 5, 5, 4, 4,  # Saturday
+    3, 3, 3, 3, 3, 4, 4, 5, 6, 8, 8, 8, 7, 7, 8, 7, 7, 6, 6, 5, 5, 4, 4, 4,  # Sunday
 )  # fmt: skip
 """The default reps' head count by hour of the week, Monday 00:00 first: each hour's
-calls staffed by Erlang A (SIPP) to answer 80% within 20 seconds, at least one rep
-(conf/scenario/default.yaml and docs/model.md, Calibration, say how)."""
+calls staffed by Erlang A (SIPP) to answer 70% within 20 seconds, plus the emails' and
+posts' average load, at least one rep (conf/scenario/default.yaml and docs/model.md,
+Calibration, say how)."""
 
 
 class Dist(str, Enum):
@@ -401,12 +402,13 @@ WORK_POOLS: tuple[str, ...] = ("reps", "social", "managers", "exec_office")
 @dataclass
 class WorkConfig:
     """Who does each kind of work. By default one blended team of reps: phone (priority
-    0), then posts (1), then email and consults (2), posts, email and consults started
-    only while two other reps stay free; the first version had separate teams (phone and
-    email to the reps, posts to the social team). A pool with no work is not staffed."""
+    0), then posts (1), then email and consults (2), posts and consults started only
+    while two other reps stay free, emails by any free rep; the first version had
+    separate teams (phone and email to the reps, posts to the social team). A pool with
+    no work is not staffed."""
 
     phone: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 0))
-    email: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 2, 2))
+    email: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 2, 0))
     consult: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 2, 2))
     social: WorkRoute = field(default_factory=lambda: WorkRoute("reps", 1, 2))
     supervisor: WorkRoute = field(default_factory=lambda: WorkRoute("managers", 0))
@@ -485,9 +487,9 @@ class StaffConfig:
     )
     exec_office: PoolConfig = field(
         default_factory=lambda: PoolConfig(
-            count=6,
+            count=5,
             hourly_cost_usd=90.0,
-            schedule=ScheduleConfig(shifts=[ShiftConfig([0, 1, 2, 3, 4], 9.0, 17.0, 6)]),
+            schedule=ScheduleConfig(shifts=[ShiftConfig([0, 1, 2, 3, 4], 9.0, 17.0, 5)]),
             shrinkage=0.3,
         )
     )
