@@ -396,7 +396,27 @@ def test_a_robustness_study_of_the_same_scenario_beside_the_run_is_in_the_answer
         "Robustness (a study of this scenario's uncertainties in ../robustness, "
         "200 sampled worlds, 5 policies)" in text
     )
-    assert "When it flips: rigid_script costs more than omnichannel when median customer" in text
+    assert "has the lowest mean regret and is the cheapest policy in" in text
+    # a box of conditions where the leader loses, when the study's discovery found one
+    found = [
+        ln
+        for ln in (folder.parent / "robustness" / "discovery.md").read_text().splitlines()
+        if ln.startswith("**")
+    ]
+    assert ("When it flips: " in text) == bool(found)
+    box = (
+        "**`omnichannel` costs more than `rigid_script` when median customer value > 900 USD** "
+        "(coverage 80%: 4 of the 5 scenarios where it costs more are in this box)"
+    )
+    discovery = folder.parent / "robustness" / "discovery.md"
+    discovery.write_text(discovery.read_text() + "\n" + box + "\n")
+    _sign(discovery.parent)
+    build_report(folder)
+    text = html.unescape((folder / "report.html").read_text())
+    assert (
+        "When it flips: omnichannel costs more than rigid_script when median customer value "
+        "> 900 USD." in text
+    )
     assert "uncertain; sensitivity rank 1 of 13" in text  # the customer value, in the assumptions
     other = _beside(run, tmp_path / "other", volume=5000)
     build_report(other)
