@@ -147,7 +147,7 @@ def plot_cost_breakdown(kpis: pd.DataFrame, policies: list[str]) -> Figure:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.8))
     operating = [p for p in cost_parts() if p[0] not in ("cost_churn",)]
     _stacked(ax1, kpis, policies, operating, None)
-    ax1.set_title("Operating cost: staff, CEO time, compensation, publicity, fines")
+    ax1.set_title("Operating cost: everything but churn")
     _stacked(ax2, kpis, policies, cost_parts(), "cost_per_complaint")
     ax2.set_title("Total including the cost of churn (bar: 95% CI)")
     handles, labels = [], []

@@ -28,6 +28,7 @@ from statistics import NormalDist
 import pandas as pd
 
 from escalationsim.calibration.mapping import CHANNELS, DataError
+from escalationsim.kernel.draws import Sampler
 
 COLUMNS = ("ticket_id", "channel", "kind", "opened_at", "waiting_since", "age_h")
 """The columns of ``open_work.csv`` (``age_h``: hours from ``waiting_since`` to the moment
@@ -91,9 +92,8 @@ def promised(
     coefficient of variation ``lead_cv``: taken as lost promises (the work is not under
     way; whether the customer comes back is the model's business), not started."""
     part = work[work["kind"] == "backoffice"]
-    sigma = math.sqrt(math.log1p(lead_cv * lead_cv))
-    mu = math.log(lead_mean_h) - sigma * sigma / 2
-    limit = math.exp(mu + sigma * NormalDist().inv_cdf(STALE))
+    lead = Sampler(lead_mean_h * 60.0, lead_cv, "lognormal")  # the engine's own, in hours
+    limit = math.exp(lead.mu + lead.sigma * NormalDist().inv_cdf(STALE))
     ages: dict[str, list[float]] = {}
     for ch, age in zip(part["channel"], part["age_h"].astype(float), strict=True):
         if age <= limit:
