@@ -24,6 +24,14 @@ threadpool_limits(1)  # in case a plugin loaded numpy before this file
 PRESETS = ["rigid_script", "empowered_rep", "ceo_responds", "ceo_redirects", "omnichannel"]
 
 
+NO_TRIAGE = (
+    "policies.ceo_responds.ceo.handover_after_h=0",
+    "scenario.channels.ceo.writer_patience_days=0",
+)
+"""A responding CEO who answers every letter, however long the inbox, and writers who
+wait for ever: the policy before the CEO triaged (tests of a saturated CEO)."""
+
+
 def small_config(*overrides: str, policies: list[str] | None = None) -> SimConfig:
     """A short, single-process job; overrides in Hydra syntax."""
     pols = policies or PRESETS

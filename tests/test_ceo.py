@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from escalationsim import compose, simulate
+from tests.conftest import NO_TRIAGE
 
 pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
 
@@ -147,6 +148,7 @@ def test_the_breach_share_counts_each_letter_writer_once():
                 "run.replications=1",
                 "run.workers=1",
                 "scenario.staff.ceo.hours_per_week=16",
+                *NO_TRIAGE,
             ]
         )
     )
@@ -156,3 +158,81 @@ def test_the_breach_share_counts_each_letter_writer_once():
     late = (c["deadline_breaches"] > 0) & writers
     assert res.kpis["deadline_breach_rate"].iloc[0] == pytest.approx(late.sum() / writers.sum())
     assert res.kpis["deadline_breach_rate"].iloc[0] <= 1.0
+
+
+# --------------------------------------------------------------------------- triage
+
+
+def _responding(strength: float, *overrides: str):
+    """A responding CEO at the default volume, word of mouth at ``strength``; two weeks of
+    warm-up so word of mouth has settled."""
+    return simulate(
+        compose(
+            [
+                "run.policies=[ceo_responds]",
+                "run.replications=1",
+                "run.horizon_days=30",
+                "run.warmup_days=14",
+                "run.drain_days=10",
+                "run.workers=1",
+                "run.seed=2026",
+                "run.records=false",
+                f"policies.ceo_responds.floodgates.strength={strength}",
+                *overrides,
+            ]
+        )
+    ).kpis.iloc[0]
+
+
+@pytest.fixture(scope="module")
+def by_strength() -> dict[float, pd.Series]:
+    return {s: _responding(s) for s in (0.0, 0.05, 0.5)}
+
+
+def test_a_triaging_ceo_answers_a_falling_share_in_person_as_word_of_mouth_grows(by_strength):
+    """The CEO's weekly hours are fixed; word of mouth brings more letters; the share the
+    CEO answers personally falls, and the rest are handed to the office (or given up on),
+    so the inbox stays stable at every strength."""
+    share = [by_strength[s]["ceo_personal_answer_share"] for s in (0.0, 0.05, 0.5)]
+    assert share[0] > 1.5 * share[1] > 0 and share[1] > 1.5 * share[2] > 0, share
+    for k in by_strength.values():
+        assert k["unstable_ceo"] == 0
+        parts = k["ceo_personal_answer_share"] + k["ceo_handed_to_office_share"]
+        assert parts + k["letters_abandoned_rate"] <= 1.0 + 1e-12
+        assert k["ceo_handed_to_office_share"] > 0.3
+        assert k["ceo_answers_in_person"] == 0  # under half answered in person
+    # without triage the same strongest word of mouth fills the inbox without bound
+    k = _responding(0.5, *NO_TRIAGE)
+    assert k["unstable_ceo"] == 1 and k["ceo_handed_to_office_share"] == 0
+
+
+def test_writers_give_up_on_the_ceo_as_their_patience_allows():
+    """Writers who wait for ever never give up; writers with half a day's patience mostly
+    give up before the CEO or the handover reaches their letter."""
+    never = _responding(0.05, "scenario.channels.ceo.writer_patience_days=0")
+    hasty = _responding(0.05, "scenario.channels.ceo.writer_patience_days=0.5")
+    assert never["letters_abandoned_rate"] == 0
+    assert hasty["letters_abandoned_rate"] > 0.7
+    # a CEO who never hands over and writers who never give up: all answered in person
+    neither = _responding(0.0, *NO_TRIAGE, "scenario.volume_per_day=100")
+    assert neither["ceo_personal_answer_share"] > 0.95
+    assert neither["ceo_answers_in_person"] == 1
+
+
+def test_a_ceo_who_reads_by_visibility_answers_the_big_accounts_in_person():
+    """Ordering the inbox by followers: the letters the CEO answers in person are from
+    writers with far more followers than those handed over; reading oldest first, not."""
+
+    def followers_ratio(order: str) -> float:
+        c = _run(
+            f"policies.ceo_responds.ceo.order={order}",
+            policies="[ceo_responds]",
+            days=20,
+            reps=1,
+        ).complaints
+        personal = c.loc[c["ceo_personal"] > 0, "followers"].median()
+        handed = c.loc[c["ceo_handed"] > 0, "followers"].median()
+        return personal / handed
+
+    assert followers_ratio("visibility") > 5
+    assert 0.5 < followers_ratio("oldest") < 2

@@ -15,6 +15,7 @@ from escalationsim.config.scenario import CustomersConfig, ScenarioConfig
 from escalationsim.engine.customer_base import CustomerBase, Memory
 from escalationsim.kernel.codes import DENIED, RESOLVED, STATUS_GAVE_UP, STATUS_RESOLVED
 from tests.codes import CEO, OWNER, PHONE, SOCIAL
+from tests.conftest import NO_TRIAGE
 
 pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
 
@@ -210,11 +211,12 @@ def test_under_a_responding_ceo_repeat_complaints_start_at_the_ceo_more_and_more
 
 
 def test_a_redirecting_ceo_keeps_the_inbox_bounded_where_a_responding_ceo_saturates():
-    """Seed 000: at a company size where the CEO answering personally saturates their
-    hours (the inbox grows without bound), handing each letter to a named owner keeps the
-    CEO's share of the work small and the inbox short."""
+    """Seed 000: at a company size where the CEO answering every letter personally
+    saturates their hours (the inbox grows without bound), handing each letter to a named
+    owner keeps the CEO's share of the work small and the inbox short."""
     k = _run(
         "scenario.volume_per_day=300",
+        *NO_TRIAGE,
         policies="[ceo_responds,ceo_redirects]",
         days=60,
         records=False,

@@ -14,6 +14,7 @@ import pytest
 from escalationsim import compose, simulate
 from escalationsim.analysis.aggregate import mean_ci
 from escalationsim.analysis.fairness import effective_ttr, top_share_mask
+from tests.conftest import NO_TRIAGE
 
 pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
 
@@ -97,7 +98,8 @@ def test_empowered_reps_escalate_to_ceo_less():
 
 @pytest.fixture(scope="module")
 def ceo_by_volume():
-    """A responding CEO as volume grows, without customers who remember: word of mouth
+    """A responding CEO who answers every letter (no triage) as volume grows, without
+    customers who remember: word of mouth
     then counts absolute answers (the earlier behaviour, whose directional facts these
     are). With a finite base it counts answers per customer, so the share going straight
     to the CEO no longer grows with company size (tests.test_publicity)."""
@@ -107,6 +109,7 @@ def ceo_by_volume():
             out[vol, days] = _job(
                 "run.policies=[ceo_responds]",
                 "run.replications=3",
+                *NO_TRIAGE,
                 f"scenario.volume_per_day={vol}",
                 f"run.horizon_days={days}",
                 "scenario.customers.enabled=false",

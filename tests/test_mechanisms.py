@@ -15,6 +15,7 @@ from escalationsim.engine.customer_base import CustomerBase
 from escalationsim.engine.judgement import RepJudgement
 from escalationsim.engine.mechanisms import Mechanism
 from escalationsim.engine.publicity import Publicity
+from escalationsim.engine.weighing import Weighing
 from escalationsim.experiment.runner import simulate
 from tests.conftest import small_config
 
@@ -44,19 +45,21 @@ class RepsAtStart(Mechanism):
         return {"test_reps_at_start": float(self.reps)}
 
 
-def test_the_projects_four_mechanisms_are_registered_with_their_switches():
+def test_the_projects_five_mechanisms_are_registered_with_their_switches():
     found = mechanisms.mechanisms()
     assert found == {
         "backoffice": BackOffice,
         "judgement": RepJudgement,
         "base": CustomerBase,
         "publicity": Publicity,
+        "weighing": Weighing,
     }
     assert {name: cls.section for name, cls in found.items()} == {
         "backoffice": "backoffice",
         "judgement": "claims",
         "base": "customers",
         "publicity": "publicity",
+        "weighing": "weighing",
     }
 
 
@@ -118,9 +121,10 @@ def test_each_projects_mechanism_is_off_when_its_section_says_so():
             claims=replace(scenario.claims, enabled=False),
             customers=replace(scenario.customers, enabled=False),
             publicity=replace(scenario.publicity, enabled=False),
+            weighing=replace(scenario.weighing, enabled=False),
         )
         simulate(replace(cfg, scenario=off))
-        assert seen == dict.fromkeys(("backoffice", "judgement", "base", "publicity"))
+        assert seen == dict.fromkeys(("backoffice", "judgement", "base", "publicity", "weighing"))
         simulate(cfg)
         assert isinstance(seen["backoffice"], BackOffice)
         assert isinstance(seen["base"], CustomerBase)
@@ -153,7 +157,13 @@ def test_a_bad_mechanism_is_refused_when_registered_naming_it():
         pass
     with pytest.raises(ValueError, match="must subclass escalationsim.engine.Mechanism"):
         mechanisms.register(dict)  # type: ignore[type-var]
-    assert set(mechanisms.mechanisms()) == {"backoffice", "judgement", "base", "publicity"}
+    assert set(mechanisms.mechanisms()) == {
+        "backoffice",
+        "judgement",
+        "base",
+        "publicity",
+        "weighing",
+    }
 
 
 def test_every_registry_refuses_a_duplicate_and_undoes_a_temporary_registration():

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from escalationsim.analysis.kpis import queue_stable
+from tests.conftest import NO_TRIAGE
 
 pytestmark = pytest.mark.integration  # a whole job, sweep or command: not in make check
 
@@ -61,8 +62,9 @@ def test_kpi_row_matches_complaints(all_presets):
 
 @pytest.fixture(scope="module")
 def two_drains():
-    """The status quo (stable queues) and a responding CEO (an inbox that grows without
-    bound), 3 replications, drained for 20 and for 40 days after the horizon."""
+    """The status quo (stable queues) and a responding CEO who never hands a letter over
+    (an inbox that grows without bound), 3 replications, drained for 20 and for 40 days
+    after the horizon."""
     from escalationsim import compose, simulate
 
     def run(drain: int):
@@ -75,6 +77,7 @@ def two_drains():
                 f"run.drain_days={drain}",
                 "run.workers=1",
                 "run.records=false",
+                *NO_TRIAGE,
             ]
         )
         return simulate(cfg)

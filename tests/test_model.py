@@ -13,7 +13,7 @@ from escalationsim.engine.model import Model
 from escalationsim.engine.population import draw_population
 from escalationsim.kernel.rng import streams
 from escalationsim.policy import build_policy
-from tests.conftest import PRESETS, small_config
+from tests.conftest import NO_TRIAGE, PRESETS, small_config
 
 
 def test_every_preset_runs(all_presets):
@@ -164,6 +164,7 @@ def test_ceo_never_exceeds_weekly_hours():
         "run.warmup_days=0",
         "run.drain_days=0",
         "scenario.volume_per_day=2000",
+        *NO_TRIAGE,
         policies=["ceo_responds"],
     )
     res = simulate(cfg)

@@ -96,6 +96,8 @@ def _cols(n: int, seed: int) -> dict[str, np.ndarray]:
         ceo_outcome=rng.integers(-1, 3, n).astype(np.int8),
         complaint_seq=rng.integers(1, 3, n).astype(np.int32),
         first_channel=rng.integers(0, 4, n).astype(np.int8),
+        first_post_wait_h=np.where(rng.random(n) < 0.5, np.nan, rng.exponential(1, n)),
+        first_post_gave_up_h=np.full(n, np.nan),
     )
     for name in ("needs_exception", "claim_weak", "granted", "owner_assigned"):
         cols[name] = rng.random(n) < 0.4

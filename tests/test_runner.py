@@ -176,6 +176,8 @@ OTHER_TOP_GROUP = {
     "follower_ttr_ratio",
     "follower_ttr_ratio_resolved",
     "follower_resolution_gap",
+    "social_reply_median_min_top1",  # and the bottom half by the distribution's median
+    "social_reply_median_min_bottom50",
 }
 
 

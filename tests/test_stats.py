@@ -117,6 +117,10 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
         "deadline_breaches",
         "chases",
         "roulettes",
+        "ceo_letters",
+        "ceo_personal",
+        "ceo_handed",
+        "ceo_abandoned",
     ]:
         cols[name] = rng.integers(0, 3, n)
     for name in ["reached_social", "reached_ceo", "escalated_social", "escalated_ceo", "tracked"]:
@@ -139,6 +143,11 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
         cols[name] = rng.random(n) < 0.3
     cols["ceo_outcome"] = rng.integers(-1, 5, n).astype(np.int8)
     cols["complaint_seq"] = rng.integers(1, 4, n).astype(np.int32)
+    # first posts: a third answered, a sixth given up on, the rest never queued
+    u = rng.random(n)
+    reply = rng.lognormal(0.0, 1.0, n)
+    cols["first_post_wait_h"] = np.where(u < 1 / 3, reply, np.nan)
+    cols["first_post_gave_up_h"] = np.where((u >= 1 / 3) & (u < 0.5), reply, np.nan)
     return cols
 
 
@@ -170,6 +179,18 @@ def test_streaming_sums_and_groups_equal_one_pass_over_all_rows() -> None:
     assert got.exception.ttr.quantile(0.5) == pytest.approx(exact, rel=HIST_REL_ERROR)
     # the survival distributions (unresolved censored): quantiles within a bin of exact
     every = ComplaintStats.exact({**whole, "status": whole["status"]})
+    # reply times to first posts (given up censored): the bottom half by the configured
+    # median, against the Kaplan-Meier median of the same posts computed exactly
+    from escalationsim.analysis.survival import km_quantile
+
+    f = whole["followers"]
+    queued = ~np.isnan(whole["first_post_wait_h"]) | ~np.isnan(whole["first_post_gave_up_h"])
+    answered = ~np.isnan(whole["first_post_wait_h"])
+    reply = np.fmax(whole["first_post_wait_h"], whole["first_post_gave_up_h"])
+    for key, mask in (("bottom50", f < PopulationConfig().followers_median), ("top1", top)):
+        sel = queued & mask
+        want = km_quantile(reply[sel], answered[sel], 0.5)
+        assert got.replies[key].quantile(0.5) == pytest.approx(want, rel=2 * HIST_REL_ERROR)
     for q in (0.1, 0.25, 0.5):
         want = every.survival.quantile(q)
         assert math.isfinite(want)

@@ -200,3 +200,39 @@ def test_an_optimisation_of_a_lever_that_cannot_act_is_refused_before_a_trial(mo
         match=r"optimize\.levers\.reps\.keys: scenario\.staff\.reps\.count cannot act",
     ):
         studies.optimise(sim, opt)
+
+
+def test_a_one_at_a_time_screen_moves_each_uncertainty_alone_and_ranks_by_swing() -> None:
+    """The screen's difference at an end is the one a comparison at that value gives (the
+    same runs: common random numbers), an uncertainty that cannot act on the two
+    cheapest policies is not run and says why, and the table is sorted by swing."""
+    sim = small_config(
+        "run.replications=2", "run.horizon_days=8", policies=["rigid_script", "empowered_rep"]
+    )
+    chosen = es.uncertainties("default")
+    picked = {k: chosen[k] for k in ("clv_median_usd", "redirect_visibility", "reps_shrinkage")}
+    s = es.screen(sim, picked)
+    assert {s.policy_a, s.policy_b} == {"rigid_script", "empowered_rep"}
+    t = s.table.set_index(["uncertainty", "end"])
+    assert len(t) == 6 and list(s.table["rank"]) == sorted(s.table["rank"])
+    swings = s.table.drop_duplicates("uncertainty")["swing"].tolist()
+    assert swings == sorted(swings, reverse=True)
+    assert "ceo_redirects is not run" in t.loc[("redirect_visibility", "low"), "idle"]
+    assert t.loc[("redirect_visibility", "high"), "difference"] == s.base[0]
+    # the customer value at its high end, by a comparison of its own
+    again = es.simulate(es.with_values(sim, {"scenario.population.clv_median_usd": 1500.0})).kpis
+    wide = again.pivot_table(index="replication", columns="policy", values="cost_per_complaint")
+    want = (wide[s.policy_a] - wide[s.policy_b]).mean()
+    assert t.loc[("clv_median_usd", "high"), "difference"] == pytest.approx(want, rel=1e-12)
+    assert t.loc[("clv_median_usd", "high"), "value"] == 1500.0
+    # a dearer churned customer widens the difference more than shrinkage moves it
+    assert s.table.iloc[0]["uncertainty"] == "clv_median_usd"
+
+
+def test_a_screen_refuses_one_policy_and_no_uncertainty() -> None:
+    sim = small_config(policies=["rigid_script"])
+    with pytest.raises(es.ConfigError, match="at least two"):
+        es.screen(sim, es.uncertainties("default"))
+    two = small_config(policies=["rigid_script", "empowered_rep"])
+    with pytest.raises(es.ConfigError, match="needs at least one"):
+        es.screen(two, {})

@@ -51,7 +51,8 @@ def test_the_study_writes_its_files(study):
     assert rank["best_cost_share"].sum() == pytest.approx(1.0)
     assert (rank["regret_mean"] >= 0).all() and (rank["scenarios"] == 8).all()
     sens = pd.read_csv(study / "sensitivity.csv")
-    assert set(sens["parameter"]) == set(declared) and sens["rank"].tolist() == list(range(1, 14))
+    assert set(sens["parameter"]) == set(declared)
+    assert sens["rank"].tolist() == list(range(1, len(declared) + 1))
     text = (study / "discovery.md").read_text()
     assert "rigid_script" in text and "empowered_rep" in text
     html = (study / "report.html").read_text()

@@ -32,9 +32,11 @@ if TYPE_CHECKING:
     from escalationsim.experiment.parameter import Parameter
     from escalationsim.experiment.studies import (
         RobustnessStudy,
+        Screen,
         compare,
         optimise,
         robustness,
+        screen,
         sweep,
         with_values,
     )
@@ -48,6 +50,8 @@ _LAZY = {
     "compare": "escalationsim.experiment.studies",
     "optimise": "escalationsim.experiment.studies",
     "robustness": "escalationsim.experiment.studies",
+    "screen": "escalationsim.experiment.studies",
+    "Screen": "escalationsim.experiment.studies",
     "sweep": "escalationsim.experiment.studies",
     "with_values": "escalationsim.experiment.studies",
     "RobustnessConfig": "escalationsim.experiment.uncertainty",
@@ -109,6 +113,7 @@ __all__ = [
     "RobustnessStudy",
     "RunConfig",
     "ScenarioConfig",
+    "Screen",
     "SimConfig",
     "Uncertainty",
     "compare",
@@ -116,6 +121,7 @@ __all__ = [
     "compose_job",
     "optimise",
     "robustness",
+    "screen",
     "simulate",
     "sweep",
     "uncertainties",

@@ -18,7 +18,8 @@ A :class:`ComplaintStats` is built in one of two ways, with the same fields:
   histograms and are within :data:`HIST_REL_ERROR` of the exact values; the Gini
   coefficient is computed from the same histograms; and the "top 1% by followers" are
   the complaints at or above the 99th percentile of the configured follower distribution
-  (instead of the top 1% by rank within the run). The Kaplan-Meier estimate is then
+  (instead of the top 1% by rank within the run), the "bottom half" those below its
+  median. The Kaplan-Meier estimate is then
   computed on the histograms' bins (events before censorings within a bin), its quantiles
   within :data:`HIST_REL_ERROR` too.
 """
@@ -170,6 +171,10 @@ class ComplaintStats:
     rest: Group  # everyone else
     channels: dict[int, Group] = field(default_factory=dict)  # by first channel
     exception: Group | None = None  # complaints needing an exception
+    replies: dict[str, Survival] = field(default_factory=dict)
+    """Time from a first public post, queued for an answer, to the answer (the authors
+    who gave up censored), for ``top1`` (the top 1% by followers) and ``bottom50`` (the
+    bottom half)."""
 
     @classmethod
     def exact(cls, cols: Columns) -> ComplaintStats:
@@ -177,8 +182,10 @@ class ComplaintStats:
         resolved = cols["status"] == Status.resolved
         ttr = cols["time_to_resolution_h"]
         duration = cols["duration_h"]
-        top = top_share_mask(cols["followers"])
+        f = cols["followers"]
+        top = top_share_mask(f)
         first = cols["first_channel"]
+        queued, reply, answered = reply_times(cols)
 
         def group(mask: np.ndarray) -> Group:
             sel = mask & resolved
@@ -198,7 +205,20 @@ class ComplaintStats:
             rest=group(~top),
             channels={int(ch): group(first == ch) for ch in np.unique(first)},
             exception=group(np.asarray(cols["needs_exception"], dtype=bool)),
+            replies={
+                "top1": ExactSurvival(reply, answered, queued & top),
+                "bottom50": ExactSurvival(reply, answered, queued & ~top_share_mask(f, 0.5)),
+            },
         )
+
+
+def reply_times(cols: Columns) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Complaints whose first public post was queued for an answer, its time to the
+    answer or to its author giving up (NaN elsewhere), and whether it was answered."""
+    wait = cols["first_post_wait_h"]
+    answered = ~np.isnan(wait)
+    gave_up = cols["first_post_gave_up_h"]
+    return answered | ~np.isnan(gave_up), np.where(answered, wait, gave_up), answered
 
 
 def top_followers_threshold(p: PopulationConfig, share: float = 0.01) -> float:
@@ -213,6 +233,8 @@ class StreamingStats:
 
     def __init__(self, population: PopulationConfig) -> None:
         self.threshold = top_followers_threshold(population)
+        self.median_followers = population.followers_median
+        self.replies = {"top1": HistSurvival(), "bottom50": HistSurvival()}
         self.n = 0
         self.sums: dict[str, float] = {}
         self.ttr = HistSample()
@@ -251,6 +273,10 @@ class StreamingStats:
                 self._add_group(ch, mask, resolved, cols)
         exception = np.asarray(cols["needs_exception"], dtype=bool)
         self._add_group("exception", exception, resolved, cols)
+        queued, reply, answered = reply_times(cols)
+        for key, mask in (("top1", top), ("bottom50", cols["followers"] < self.median_followers)):
+            sel = queued & mask
+            self.replies[key].add(reply[sel], answered[sel])
 
     def result(self) -> ComplaintStats:
         def group(key: object) -> Group:
@@ -269,6 +295,7 @@ class StreamingStats:
             rest=group("rest"),
             channels={ch: group(ch) for ch in range(len(channels.names())) if ch in self._groups},
             exception=group("exception"),
+            replies=self.replies,
         )
 
 

@@ -291,11 +291,19 @@ def calibrate_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
     return run_calibrate(sim, app.calibrate, outdir, [str(o) for o in task])
 
 
+def screen_job(sim: SimConfig, app: AppConfig, outdir: Path) -> int:
+    """Each uncertainty at its ends, one at a time (app/screen.py)."""
+    from escalationsim.app.screen import screen_job as run_screen
+
+    return run_screen(sim, app, outdir)
+
+
 JOBS: dict[str, Callable[[SimConfig, AppConfig, Path], int]] = {
     "compare": compare_job,
     "validation": validation_job,
     "optimize": optimize_job,
     "calibrate": calibrate_job,
+    "screen": screen_job,
 }
 
 

@@ -422,26 +422,49 @@ def _plots(g: Gathered, out: Path, svgs: dict[str, str]) -> list[Path]:
     return paths
 
 
+def _unstable_at(kpis: pd.DataFrame, x: str, value: float) -> str:
+    """The queues unstable in any run of one policy at ``x = value`` (comma-separated),
+    or a note that every queue was stable (the targets were missed on service)."""
+    if "unstable_queues" not in kpis:
+        return ""
+    at = kpis.loc[kpis[x] == value, "unstable_queues"].fillna("").astype(str)
+    queues = sorted({q for cell in at for q in cell.split(",") if q})
+    return ", ".join(queues) if queues else "none (service targets missed)"
+
+
 def _break_points(g: Gathered) -> list[str]:
     """For a sweep over a numeric parameter: per policy, the first value at which fewer
-    than half the runs meet the service targets, and the first at which the CEO is busy
-    at least 95% of the complaint hours."""
+    than half the runs meet the service targets, the first at which the CEO is busy
+    at least 95% of the complaint hours, and, for a CEO who answers in person, the first
+    at which fewer than half the runs have the CEO answering enough letters in person
+    (``ceo_answers_in_person``: does it scale?)."""
     numeric = [k for k in g.swept if pd.api.types.is_numeric_dtype(g.kpis[k])]
     if len(numeric) != 1 or "meets_targets" not in g.kpis:
         return []
     x = numeric[0]
     rows = []
     for policy, sub in g.kpis.groupby("policy", sort=False):
-        by_x = sub.groupby(x).agg(meets=("meets_targets", "mean"), ceo=("util_ceo", "mean"))
+        in_person = sub.get("ceo_answers_in_person")
+        by_x = sub.assign(in_person=in_person).groupby(x)
+        by_x = by_x.agg(
+            meets=("meets_targets", "mean"), ceo=("util_ceo", "mean"), person=("in_person", "mean")
+        )
         breaks = by_x.index[by_x["meets"] < 0.5]
         sat = by_x.index[by_x["ceo"] >= 0.95]
-        rows.append(
-            {
-                "policy": policy,
-                f"first {x} missing the targets": f"{breaks.min():g}" if len(breaks) else "none",
-                f"first {x} with the CEO saturated": f"{sat.min():g}" if len(sat) else "none",
-            }
-        )
+        fails = by_x.index[by_x["person"] < 0.5]
+        row = {
+            "policy": policy,
+            f"first {x} missing the targets": f"{breaks.min():g}" if len(breaks) else "none",
+            "why (unstable queues there)": _unstable_at(sub, x, breaks.min())
+            if len(breaks)
+            else "",
+            f"first {x} with the CEO saturated": f"{sat.min():g}" if len(sat) else "none",
+        }
+        if by_x["person"].notna().any():  # a CEO who answers in person: does it scale?
+            row[f"first {x} the CEO answers too few in person"] = (
+                f"{fails.min():g}" if len(fails) else "none"
+            )
+        rows.append(row)
     return ["", f"## Break points along `{x}`", "", to_markdown(pd.DataFrame(rows))]
 
 

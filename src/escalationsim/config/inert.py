@@ -29,6 +29,17 @@ def scenario_inert(scenario: ScenarioConfig | QueueOnlyScenario, prefix: str = "
             "an exponential patience has a coefficient of variation of 1; set "
             f"{prefix}.channels.phone.patience_dist=lognormal to use patience_cv"
         )
+    w = f"{prefix}.weighing"
+    if not scenario.weighing.enabled:
+        for key in ("value_elasticity", "weak_odds"):
+            out[f"{w}.{key}"] = (
+                f"customers do not weigh their claim ({w}.enabled=false); set "
+                f"{w}.enabled=true to use it"
+            )
+    elif not scenario.claims.enabled:
+        out[f"{w}.weak_odds"] = (
+            f"no claim is weak with {prefix}.claims.enabled=false; set it true to use it"
+        )
     if not scenario.backoffice.enabled:
         out[f"{prefix}.arrivals.initial_promised"] = (
             "promised work waits for the back office, which is off; set "

@@ -265,19 +265,30 @@ class EmailConfig:
 
 @dataclass
 class SocialConfig:
-    """Public complaints on social media: unanswered posts accrue negative impressions."""
+    """Public complaints on social media: unanswered posts accrue negative impressions.
+
+    The team that answers posts reviews the mentions every ``review_interval_h`` hours
+    (at 0, 2, 4, ... h): a post joins its queue at the next review, unless the policy's
+    triage raises an alert for it (big accounts under ``by_influence``). 0: every post
+    joins the queue as it is made."""
 
     patience_h: float = param(24.0, positive_at_most(1e5, " hours"))
+    review_interval_h: float = param(2.0, nonneg_at_most(1e4, " hours"))
     post_lifetime_h: float = param(48.0, positive_at_most(1e5, " hours"))
     impressions_per_follower_h: float = param(0.02, within(0, 1e3))
 
 
 @dataclass
 class CeoInboxConfig:
-    """The CEO's inbox / office of the CEO, and the regulator's response deadline."""
+    """The CEO's inbox / office of the CEO, and the regulator's response deadline.
+
+    A writer waiting for the CEO's own answer (``ceo.responds``) gives up after an
+    exponential time of mean ``writer_patience_days`` times their patience multiplier,
+    and the letter is withdrawn unless the CEO has started it; 0: writers wait for ever."""
 
     response_deadline_days: float = param(15.0, positive_at_most(3650, " days"))
     deadline_fine_usd: float = param(500.0, usd(1e9))
+    writer_patience_days: float = param(15.0, nonneg_at_most(3650, " days"))
 
 
 @dataclass
@@ -649,6 +660,21 @@ class ClaimsConfig:
 
 
 @dataclass
+class WeighingConfig:
+    """Customers who weigh their claim (:mod:`escalationsim.engine.weighing`): after a
+    failure, the odds that a customer with an exception claim tries again are their
+    persistence's odds times (claim value over the population's median)^``value_elasticity``,
+    times ``weak_odds`` if the claim is not owed (weak claims need ``claims.enabled``).
+    Screening of weak claims by the hassle of escalating (Dukes & Zhu 2019) then emerges
+    rather than being assumed. ``enabled: false``: persistence ignores the claim (the
+    first version)."""
+
+    enabled: bool = True
+    value_elasticity: float = param(0.5, within(0, 5))
+    weak_odds: float = param(0.5, within(0, 1e3))
+
+
+@dataclass
 class OmbudsmanConfig:
     """A refused exception claim taken to an ombudsman or regulator, priced after the run
     (:mod:`escalationsim.analysis.complaints`). A customer whose claim was never granted
@@ -730,6 +756,10 @@ class ChurnConfig:
     ceo_channel_penalty: float = param(0.25, PROB)
     """Repurchase after a fix that came through the CEO's channel is this share lower than
     the same fix through the normal channels (0: no penalty, the first version)."""
+    realisation: float = param(1.0, PROB)
+    """The share of the customers who say they will not buy again (TARP's figures are
+    stated intentions) who actually leave: churn probability = realisation x (1 -
+    repurchase). 1: intentions taken at face value."""
 
     def check_rules(self, prefix: str) -> None:
         for stage in ("minor", "major"):
@@ -769,6 +799,10 @@ class TargetsConfig:
     phone_abandon_max: float = param(0.12, PROB)
     ttr_p90_max_h: float = param(120.0, POSITIVE)
     deadline_breach_max: float = param(0.05, PROB)
+    ceo_personal_share_min: float = param(0.5, PROB)
+    """The share of its letters a CEO who responds must answer in person for the policy
+    to be what it says (``ceo_answers_in_person``; not part of ``meets_targets``: only
+    a responding CEO answers in person)."""
 
 
 @dataclass
@@ -790,6 +824,7 @@ class ScenarioConfig:
     behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
     backoffice: BackOfficeConfig = field(default_factory=BackOfficeConfig)
     claims: ClaimsConfig = field(default_factory=ClaimsConfig)
+    weighing: WeighingConfig = field(default_factory=WeighingConfig)
     ombudsman: OmbudsmanConfig = field(default_factory=OmbudsmanConfig)
     office: OfficeConfig = field(default_factory=OfficeConfig)
     follow_ups: FollowUpsConfig = field(default_factory=FollowUpsConfig)
@@ -826,6 +861,8 @@ FIRST_VERSION: dict[str, object] = {
     "channels.email.triage_mean_h": 12.0,
     "channels.phone.patience_mean_s": 90.0,
     "channels.phone.patience_dist": PatienceDist.exponential,
+    "channels.social.review_interval_h": 0.0,
+    "channels.ceo.writer_patience_days": 0.0,
     "staff.reps.count": 5,
     "staff.reps.hourly_cost_usd": 40.0,
     "staff.reps.shrinkage": 0.0,
@@ -848,6 +885,7 @@ FIRST_VERSION: dict[str, object] = {
     "behaviour.roulette_prob": 0.0,
     "backoffice.enabled": False,
     "claims.enabled": False,
+    "weighing.enabled": False,
     "ombudsman.enabled": False,
     "office.reads_file": False,
     "office.drafts_ceo_letters": False,

@@ -21,14 +21,19 @@ def repurchase_prob(
     churn: ChurnConfig, major: bool, resolved: bool, ttr_h: float, via_ceo: bool = False
 ) -> float:
     """TARP repurchase probability: quickly fixed, fixed, or not fixed; minor or major;
-    lowered by ``ceo_channel_penalty`` for a fix through the CEO's channel."""
+    lowered by ``ceo_channel_penalty`` for a fix through the CEO's channel; the intention
+    not to buy again realised with ``realisation``."""
     if resolved and ttr_h <= churn.quick_resolution_h:
         p = churn.major_quick if major else churn.minor_quick
     elif resolved:
         p = churn.major_fixed if major else churn.minor_fixed
     else:
-        return churn.major_unfixed if major else churn.minor_unfixed
-    return p * (1.0 - churn.ceo_channel_penalty) if via_ceo else p
+        p = churn.major_unfixed if major else churn.minor_unfixed
+        via_ceo = False
+    if via_ceo:
+        p *= 1.0 - churn.ceo_channel_penalty
+    r = churn.realisation
+    return p if r == 1.0 else 1.0 - r * (1.0 - p)  # at 1 exactly p, to the bit
 
 
 def repurchase_probs(
@@ -62,4 +67,7 @@ def churned(
     p = repurchase_probs(churn, major, resolved, ttr)
     if via_ceo is not None and churn.ceo_channel_penalty > 0:
         p = np.where(via_ceo, p * (1.0 - churn.ceo_channel_penalty), p)
+    r = churn.realisation
+    if r != 1.0:  # at 1 exactly p, to the bit
+        p = 1.0 - r * (1.0 - p)
     return u_churn >= p

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from escalationsim.engine.levers import Levers
     from escalationsim.engine.mechanisms import Mechanism
     from escalationsim.engine.publicity import Publicity
+    from escalationsim.engine.weighing import Weighing
     from escalationsim.kernel.ceo_desk import CeoDesk
     from escalationsim.kernel.staff_pool import StaffPool
 
@@ -58,7 +59,7 @@ declare_fields(
 class RunContext:
     """What channels and levers may use of a run (see the module doc)."""
 
-    MECHANISMS = ("backoffice", "judgement", "base", "publicity")
+    MECHANISMS = ("backoffice", "judgement", "base", "publicity", "weighing")
     """The mechanisms (:mod:`escalationsim.engine.mechanisms`) held as attributes: the
     project's own, read on hot paths (``None`` when off); a plugin's is in
     ``mechanisms`` only."""
@@ -104,6 +105,7 @@ class RunContext:
         self.base: CustomerBase | None = None  # customers who remember, if on
         self.lost_prob = 0.0  # chance a promise made without a ticket is lost
         self.publicity: Publicity | None = None  # negative impressions reach the base, if on
+        self.weighing: Weighing | None = None  # customers who weigh their claim, if on
         self.end_h = math.inf  # when the run ends (horizon plus drain)
         # Set by the model once the channels are built:
         self.channels: dict[str, Channel] = {}

@@ -2,7 +2,8 @@
 
 Contact a channel, wait, get an outcome. A resolution ends it (once any back-office work
 it needs is done: :mod:`.backoffice`). After any failure the customer continues with
-probability ``persistence`` (else gives up), choosing the next rung:
+probability ``persistence`` (else gives up; the complaint's own when customers weigh their
+claim: :mod:`.weighing`), choosing the next rung:
 
 - after a service failure (abandoned call, unanswered email, unfixed routine issue) on a
   ``retryable`` channel: switch to its ``alternative`` channel (phone <-> email) with
@@ -117,6 +118,8 @@ def journey(ctx: RunContext, c: Customer, start: int) -> Generator[Any, Any, Non
     c.first_channel = start
     retries = 0
     contact = ctx.contact
+    weighing = ctx.weighing
+    persistence = c.persistence if weighing is None else weighing.persistence(c)
     while True:
         c.contacts += 1
         c.tried |= 1 << channel  # which channels it reached, escalated to, kept tracked on
@@ -131,7 +134,7 @@ def journey(ctx: RunContext, c: Customer, start: int) -> Generator[Any, Any, Non
                 work = "owner" if c.owner else ctx.work_of[channel]
                 if ctx.lost_prob and not ctx.tracked[channel] and _lost(ctx, c):
                     yield from backoffice.lost(ctx, c, work)
-                    if ctx.uniform(c) >= c.persistence:
+                    if ctx.uniform(c) >= persistence:
                         ctx.finish(c, STATUS_GAVE_UP)
                         return
                     channel = start  # start over
@@ -141,7 +144,7 @@ def journey(ctx: RunContext, c: Customer, start: int) -> Generator[Any, Any, Non
             ctx.finish(c, STATUS_RESOLVED)
             return
         nxt = next_channel(ctx, c, channel, outcome, retries)
-        if nxt < 0 or ctx.uniform(c) >= c.persistence:
+        if nxt < 0 or ctx.uniform(c) >= persistence:
             ctx.finish(c, STATUS_GAVE_UP)
             return
         if nxt == channel:

@@ -21,7 +21,14 @@ import simpy
 from escalationsim.config.scenario import ScenarioConfig
 
 # the mechanisms' modules register them (engine.mechanisms): imported for that
-from escalationsim.engine import backoffice, channels, judgement, mechanisms, publicity  # noqa: F401
+from escalationsim.engine import (  # noqa: F401
+    backoffice,
+    channels,
+    judgement,
+    mechanisms,
+    publicity,
+    weighing,
+)
 from escalationsim.engine import counters as run_counters
 from escalationsim.engine.arrivals import arrivals
 from escalationsim.engine.backoffice import LEAD_TIME

@@ -122,6 +122,20 @@ def _policy_inert(sim: SimConfig, compared: list[str]) -> Inert:
                     f"so word of mouth has nothing to spread; set policies.{name}.ceo."
                     "visibility above 0 to use it"
                 )
+        if getattr(policy.ceo, "handover_after_h", None) == 0:
+            out[f"policies.{name}.ceo.office_override_prob"] = (
+                f"{name}'s CEO hands no letter to the office (policies.{name}.ceo."
+                "handover_after_h = 0); set handover_after_h above 0 to use it"
+            )
+        if (
+            hasattr(policy.social, "alert_followers")
+            and sim.scenario.channels.social.review_interval_h == 0
+        ):
+            out[f"policies.{name}.social.alert_followers"] = (
+                "every post joins the team's queue as it is made "
+                "(scenario.channels.social.review_interval_h = 0), so an alert has "
+                "nothing to skip; set review_interval_h above 0 to use it"
+            )
         rep = policy.rep
         if getattr(rep, "coaching", True) is False and hasattr(rep, "coaching_effect"):
             out[f"policies.{name}.rep.coaching_effect"] = (
@@ -135,6 +149,13 @@ def _policy_inert(sim: SimConfig, compared: list[str]) -> Inert:
                 "before the last arrival (root_cause.lead_days < run.horizon_days)"
             )
     out.update(_deadline_inert(sim))
+    responding = [
+        n for n in compared if n in sim.policies and sim.policies[n].ceo.mode == "responds"
+    ]
+    if not responding:
+        why = "only a CEO who answers in person reads it (e.g. ceo_responds in run.policies)"
+        out["scenario.channels.ceo.writer_patience_days"] = why
+        out["scenario.targets.ceo_personal_share_min"] = why
     redirecting = [
         n for n in compared if n in sim.policies and sim.policies[n].ceo.mode == "redirects"
     ]

@@ -298,6 +298,106 @@ def robustness(
     return result
 
 
+# --------------------------------------------------------------------------- one at a time
+
+
+@dataclass
+class Screen:
+    """A one-at-a-time screen: the two policies cheapest on the default world
+    (``policy_a`` the cheaper), the paired difference of their cost KPI there
+    (``base``: mean and 95% interval over replications), and ``table``: for each
+    uncertainty at its low and its high end, all else default, the same difference
+    (tornado.csv; ``flips``: its sign is the other way from the default's, the interval
+    excluding 0; ``idle``: why the uncertainty cannot act on these two policies, its
+    difference then the default's without a run), sorted by swing (the largest first)."""
+
+    cost_kpi: str
+    policy_a: str
+    policy_b: str
+    base: tuple[float, float, float]
+    table: pd.DataFrame
+    default_costs: pd.Series
+    """Each policy's mean cost KPI on the default world."""
+
+
+def _paired(kpis: pd.DataFrame, cost_kpi: str, a: str, b: str) -> tuple[float, float, float]:
+    """Mean and 95% interval of ``a``'s cost KPI minus ``b``'s, paired by replication."""
+    from escalationsim.analysis.aggregate import mean_ci
+
+    wide = kpis.pivot_table(index="replication", columns="policy", values=cost_kpi)
+    return mean_ci((wide[a] - wide[b]).to_numpy())
+
+
+def screen(
+    sim: SimConfig,
+    uncertainties: Mapping[str, Uncertainty],
+    cost_kpi: str = "cost_per_complaint",
+    progress: Any = None,
+) -> Screen:
+    """Each uncertainty at its low and its high end, every other setting at the job's
+    own value: how far the cost difference between the two policies of ``run.policies``
+    cheapest on the job's own world moves, and whether it changes sign (a tornado,
+    beside the robustness study's global view; Saltelli et al. 2008 on one-at-a-time
+    screens: they miss interactions, which the global study's sensitivity keeps).
+    Every end is checked before anything runs; ``progress(name, end)`` is called after
+    each run."""
+    if len(sim.run.policies) < 2:
+        raise ConfigError("run.policies: a screen compares policies: give at least two")
+    if not uncertainties:
+        raise ConfigError("uncertainty is empty: a screen needs at least one uncertainty")
+    ends = {}
+    for name, u in uncertainties.items():
+        for end in ("low", "high"):
+            try:
+                ends[name, end] = u.settings(getattr(u, end))
+                with_values(sim, ends[name, end], check_inert=False)
+            except ConfigError as err:
+                raise ConfigError(f"uncertainty.{name} at its {end} end: {err}") from None
+    default = simulate(sim).kpis
+    costs = default.groupby("policy")[cost_kpi].mean().sort_values(kind="stable")
+    a, b = str(costs.index[0]), str(costs.index[1])
+    pair = replace(sim, run=replace(sim.run, policies=[a, b]))
+    base = _paired(default, cost_kpi, a, b)
+    inert = inert_settings(pair, study=True)
+    rows = []
+    for (name, end), values in ends.items():
+        u = uncertainties[name]
+        why = [inert_reason(k, inert) for k in u.keys]
+        # the reason of a key of one of the two policies, if any, rather than "not run"
+        own = [
+            w for w in why if w and not w.endswith("(or, for the optimiser, set optimize.policy)")
+        ]
+        idle = (own or why)[0] if u.keys and all(why) else ""
+        if idle:  # it cannot act on these two policies: their difference is the default's
+            mean, lo, hi = base
+        else:
+            kpis = simulate(with_values(pair, values, check_inert=False)).kpis
+            mean, lo, hi = _paired(kpis, cost_kpi, a, b)
+        rows.append(
+            {
+                "uncertainty": name,
+                "label": u.describe(name),
+                "unit": u.unit,
+                "end": end,
+                "value": float(next(iter(values.values()))),
+                "difference": mean,
+                "ci_low": lo,
+                "ci_high": hi,
+                "flips": bool(lo > 0) if base[0] < 0 else bool(hi < 0),
+                "idle": idle,
+            }
+        )
+        if progress is not None:
+            progress(name, end)
+    table = pd.DataFrame(rows)
+    swing = table.groupby("uncertainty")["difference"].agg(lambda d: d.max() - d.min())
+    order = swing.sort_values(ascending=False, kind="stable").index
+    table["swing"] = table["uncertainty"].map(swing)
+    table["rank"] = table["uncertainty"].map({n: i + 1 for i, n in enumerate(order)})
+    table = table.sort_values(["rank", "end"], ascending=[True, False], kind="stable")
+    return Screen(cost_kpi, a, b, base, table.reset_index(drop=True), costs)
+
+
 # --------------------------------------------------------------------------- optimisation
 
 
@@ -333,11 +433,13 @@ def optimise(
 
 __all__ = [
     "RobustnessStudy",
+    "Screen",
     "refuse_inert",
     "analyse",
     "compare",
     "optimise",
     "robustness",
+    "screen",
     "sweep",
     "with_values",
 ]

@@ -1,10 +1,15 @@
 """The CEO's desk: one person who reads an inbox only in daily time blocks that add up to
 a weekly budget of hours. Work on a letter may continue in the next block, so the CEO
-never spends more than the weekly budget on complaints."""
+never spends more than the weekly budget on complaints.
+
+The CEO reads the letter with the lowest ``priority`` first (ties: first sent first), so
+a policy may triage: by age (every priority 0: first in, first out), by the writer's
+visibility or by what is at stake. A letter the CEO has not started can be withdrawn
+(handed to someone else, or its writer gave up): it then costs nothing."""
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
 from collections.abc import Generator
 from typing import Any
 
@@ -13,8 +18,10 @@ import simpy
 from escalationsim.kernel.staff_pool import overlap
 
 
-class _Letter:
-    __slots__ = ("work_left", "done", "account", "measured")
+class Letter:
+    """A letter in the inbox; ``done`` fires when the CEO has finished it."""
+
+    __slots__ = ("work_left", "done", "account", "measured", "started", "withdrawn")
 
     def __init__(
         self, work_h: float, done: simpy.Event, account: list[float] | None, measured: bool
@@ -23,10 +30,12 @@ class _Letter:
         self.done = done
         self.account = account
         self.measured = measured  # sent inside the measurement window
+        self.started = False  # the CEO has begun it: it can no longer be withdrawn
+        self.withdrawn = False
 
 
 class CeoDesk:
-    """The CEO: reads the inbox first in, first out, only inside daily time blocks.
+    """The CEO: reads the inbox in priority order, only inside daily time blocks.
 
     Blocks start at ``start_hour`` on the first ``days_per_week`` days of each week
     (day 0 is a Monday) and last ``hours_per_week / days_per_week`` hours.
@@ -50,7 +59,11 @@ class CeoDesk:
         self.days_per_week = days_per_week
         self.start_hour = start_hour
         self.lo, self.hi = window
-        self.inbox: deque[_Letter] = deque()
+        # (priority, order sent, letter): a heap, withdrawn letters dropped when reached
+        self.inbox: list[tuple[float, int, Letter]] = []
+        self.current: Letter | None = None  # the letter the CEO has started
+        self.waiting = 0  # letters in the inbox not withdrawn, the current one included
+        self._sent = 0
         self.busy_h = 0.0
         self.inflow = 0  # letters sent inside the window
         self.served = 0  # of those, letters finished (by the end of the run)
@@ -58,26 +71,60 @@ class CeoDesk:
         env.process(self._work())
 
     def send(self, work_h: float, account: list[float] | None = None) -> simpy.Event:
-        """Put a letter needing ``work_h`` hours of CEO time in the inbox; the returned
-        event fires when the CEO has finished it. CEO time is added to
+        """Put a letter needing ``work_h`` hours of CEO time in the inbox, first in first
+        out; the returned event fires when the CEO has finished it. CEO time is added to
         ``account[self.index]`` as it is spent, so unworked letters cost nothing."""
+        return self.post(work_h, account).done
+
+    def post(
+        self, work_h: float, account: list[float] | None = None, priority: float = 0.0
+    ) -> Letter:
+        """As :meth:`send`, read after the letters of lower ``priority``; the letter, to
+        wait for (``letter.done``) or withdraw."""
         done = self.env.event()
         measured = self.lo <= self.env.now < self.hi
-        self.inbox.append(_Letter(work_h, done, account, measured))
+        letter = Letter(work_h, done, account, measured)
+        heapq.heappush(self.inbox, (priority, self._sent, letter))
+        self._sent += 1
+        self.waiting += 1
         if measured:
             self.inflow += 1
         if self._wake is not None and not self._wake.triggered:
             self._wake.succeed()
-        return done
+        return letter
+
+    def withdraw(self, letter: Letter) -> bool:
+        """Take a letter the CEO has not started out of the inbox (it is never worked and
+        its ``done`` never fires); False if the CEO has started or finished it."""
+        if letter.started or letter.withdrawn:
+            return False
+        letter.withdrawn = True
+        self.waiting -= 1
+        return True
 
     @property
     def queue_length(self) -> int:
         """Letters not yet finished (including one the CEO has started)."""
-        return len(self.inbox)
+        return self.waiting
 
     def hours_owed(self) -> float:
         """CEO hours still needed for the letters in the inbox."""
-        return sum(letter.work_left for letter in self.inbox)
+        owed = sum(x[2].work_left for x in self.inbox if not x[2].withdrawn)
+        current = self.current
+        return owed + (current.work_left if current is not None else 0.0)
+
+    def _next(self) -> Letter | None:
+        """The letter to work on: the one started, else the inbox's first not withdrawn."""
+        if self.current is not None:
+            return self.current
+        inbox = self.inbox
+        while inbox:
+            letter = heapq.heappop(inbox)[2]
+            if not letter.withdrawn:
+                letter.started = True
+                self.current = letter
+                return letter
+        return None
 
     def available_h(self, lo: float, hi: float) -> float:
         """CEO complaint hours scheduled inside [lo, hi]."""
@@ -104,12 +151,12 @@ class CeoDesk:
                     yield env.timeout(start - env.now)
                 end = start + self.block_h
                 while env.now < end:
-                    if not self.inbox:
+                    letter = self._next()
+                    if letter is None:
                         self._wake = env.event()
                         yield self._wake | env.timeout(end - env.now)
                         self._wake = None
                         continue
-                    letter = self.inbox[0]
                     spend = min(letter.work_left, end - env.now)
                     now = env.now
                     self.busy_h += overlap(now, now + spend, self.lo, self.hi)
@@ -118,7 +165,8 @@ class CeoDesk:
                     if letter.account is not None:
                         letter.account[self.index] += spend
                     if letter.work_left <= 1e-12:
-                        self.inbox.popleft()
+                        self.current = None
+                        self.waiting -= 1
                         if letter.measured:
                             self.served += 1
                         letter.done.succeed()

@@ -7,9 +7,14 @@
   hours; it repeats an explicit "no" unless it overrides, and resolves as an owner would
   a complaint customer service never answered.
 - ``responds``: the CEO answers personally, from the CEO's weekly complaint hours, and
-  overrides customer service with ``override_prob``.
+  overrides customer service with ``override_prob``. The CEO triages: reads the inbox in
+  the policy's ``order`` (``oldest`` first, by ``visibility`` of the writer: followers,
+  or by claim ``value``), and a letter not started within ``handover_after_h`` is handed
+  to the office, which answers it as under ``office``; a writer whose patience
+  (``scenario.channels.ceo.writer_patience_days``) runs out first gives up.
 - ``redirects``: the CEO acknowledges quickly and routes the case to an empowered owner
-  (a manager), who fixes it, granting any exception owed. With the scenario's
+  (a manager), who fixes it, granting any exception owed. An acknowledgement the CEO has
+  not started within ``handover_after_h`` goes out from the office instead. With the scenario's
   ``office.drafts_ceo_letters`` the office drafts the acknowledgement and the CEO only
   signs it; with ``office.owner_direct_line`` the customer learns the owner's name and
   line, and chases the case with the owner.
@@ -21,13 +26,18 @@ likely, and an owner screens weak claims as a manager does.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from enum import Enum
 from typing import TYPE_CHECKING
 
-from escalationsim.config.fields import PROB, nonneg_at_most, param
+from escalationsim.config.fields import PROB, nonneg_at_most, one_of, param
+from escalationsim.engine.fields import Field
+from escalationsim.engine.fields import declare as declare_fields
 from escalationsim.engine.levers import Lever, Proc
 from escalationsim.kernel.codes import (
     DENIED,
+    NO_ANSWER,
     RESOLVED,
     ROLE_CEO,
     ROLE_EXEC_OFFICE,
@@ -105,6 +115,33 @@ class OfficeOfCeo(_Screening):
         return ctx.as_owner(c, ROLE_EXEC_OFFICE)
 
 
+declare_fields(
+    Field("ceo_personal", "i4", 0, "letters the CEO answered personally", "policy.ceo"),
+    Field(
+        "ceo_handed",
+        "i4",
+        0,
+        "letters the CEO did not reach in time, handed to the office",
+        "policy.ceo",
+    ),
+    Field(
+        "ceo_abandoned",
+        "i4",
+        0,
+        "letters whose writer gave up waiting for the CEO's answer",
+        "policy.ceo",
+    ),
+)
+
+
+class CeoOrder(str, Enum):
+    """The order in which a responding CEO reads the inbox."""
+
+    oldest = "oldest"  # first written, first read
+    visibility = "visibility"  # writers with the most followers first
+    value = "value"  # the biggest claims first (routine complaints last)
+
+
 @dataclass
 class RespondingCeo(_Answers):
     """The CEO answers personally (defaults as ``conf/policy/ceo/responds.yaml``)."""
@@ -112,20 +149,60 @@ class RespondingCeo(_Answers):
     mode: str = "responds"
     override_prob: float = param(0.9, PROB)
     visibility: float = param(1.0, nonneg_at_most(1e3))
+    order: CeoOrder = param(CeoOrder.oldest, one_of(CeoOrder))
+    handover_after_h: float = param(72.0, nonneg_at_most(1e5, " hours"))
+    """A letter the CEO has not started this long after it arrived goes to the office;
+    0: never (the CEO answers every letter, however long the inbox)."""
+    office_override_prob: float = param(0.15, PROB)
+    """The office's chance of overriding customer service on a letter handed to it."""
 
 
 @lever("ceo", "responds", RespondingCeo)
 class CeoResponds(_Screening):
-    """The CEO answers from the weekly complaint hours and overrides customer service
-    with ``override_prob``; the answer is visible."""
+    """The CEO answers from the weekly complaint hours, in the policy's order, and
+    overrides customer service with ``override_prob``; the answer is visible. Letters
+    not reached in time go to the office; writers may give up first."""
 
     def __init__(self, cfg: RespondingCeo, scenario: ScenarioConfig) -> None:
         super().__init__(scenario)
         self.override_prob = cfg.override_prob
         self.visibility = cfg.visibility
+        self.order = CeoOrder(cfg.order)
+        self.handover_h = cfg.handover_after_h or math.inf
+        days = scenario.channels.ceo.writer_patience_days
+        self.patience_h = days * 24.0 if days > 0 else math.inf
+        self.office = OfficeOfCeo(
+            OfficeCeo(override_prob=cfg.office_override_prob, visibility=0.0), scenario
+        )
+
+    def priority(self, c: Customer) -> float:
+        """The letter's place in the inbox (lower first)."""
+        if self.order is CeoOrder.visibility:
+            return -float(c.followers)
+        if self.order is CeoOrder.value:
+            return -c.exception_value if c.needs_exception else 0.0
+        return 0.0
 
     def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
-        yield from ctx.ceo_task(c, "ceo_answer", ticket=channel.tracked)
+        if channel.tracked:
+            yield from ctx.work(c, "office", "ticketing")
+        letter = ctx.ceo.post(ctx.handle("ceo_answer", c), c.hours, self.priority(c))
+        handover = self.handover_h
+        patience = self.patience_h
+        if patience < math.inf:
+            patience *= ctx.expo(c) * c.patience
+        limit = min(handover, patience)
+        if limit < math.inf:
+            yield letter.done | ctx.env.timeout(limit)
+            if not letter.done.triggered and ctx.ceo.withdraw(letter):
+                if patience < handover:  # the writer gave up on the CEO
+                    c.ceo_abandoned += 1
+                    return NO_ANSWER
+                c.ceo_handed += 1
+                return (yield from self.office.handle(ctx, c, channel))
+        if not letter.done.triggered:
+            yield letter.done
+        c.ceo_personal += 1
         ctx.publicise(self.visibility)
         return self.answer(ctx, c, ROLE_CEO, self.override_prob)
 
@@ -136,6 +213,10 @@ class RedirectingCeo:
 
     mode: str = "redirects"
     visibility: float = param(0.05, nonneg_at_most(1e3))
+    handover_after_h: float = param(24.0, nonneg_at_most(1e5, " hours"))
+    """An acknowledgement the CEO has not started this long after the letter arrived goes
+    out from the office instead (the owner still takes the case); 0: the CEO signs or
+    writes every one, however long the inbox."""
 
 
 @lever("ceo", "redirects", RedirectingCeo)
@@ -148,13 +229,22 @@ class CeoRedirects(_Screening):
         self.visibility = cfg.visibility
         self.drafts = scenario.office.drafts_ceo_letters
         self.direct_line = scenario.office.owner_direct_line
+        self.handover_h = cfg.handover_after_h or math.inf
 
     def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
         if self.drafts:  # the office drafts the acknowledgement; the CEO signs it
             yield from ctx.work(c, "office", "office_draft", ticket=channel.tracked)
-            yield ctx.ceo.send(ctx.handle("ceo_sign", c), c.hours)
+            letter = ctx.ceo.post(ctx.handle("ceo_sign", c), c.hours)
         else:
-            yield from ctx.ceo_task(c, "ceo_ack", ticket=channel.tracked)
+            if channel.tracked:
+                yield from ctx.work(c, "office", "ticketing")
+            letter = ctx.ceo.post(ctx.handle("ceo_ack", c), c.hours)
+        if self.handover_h < math.inf:
+            yield letter.done | ctx.env.timeout(self.handover_h)
+            if not letter.done.triggered and ctx.ceo.withdraw(letter):
+                c.ceo_handed += 1  # the office sends the acknowledgement
+        if not letter.done.triggered and not letter.withdrawn:
+            yield letter.done
         ctx.publicise(self.visibility)
         c.owner = self.direct_line
         yield from ctx.work(c, "owner")

@@ -2,8 +2,12 @@
 order, and whether it grants an exception once it answers.
 
 - ``by_influence``: the answer probability is logistic in log10(followers + 1) and bigger
-  accounts are served first (Gunarathne, Rui & Seidmann, MIS Quarterly 2018).
-- ``fcfs``: every post is answered with ``answer_prob``, first come, first served.
+  accounts are served first (Gunarathne, Rui & Seidmann, MIS Quarterly 2018); a post by
+  an account with at least ``alert_followers`` followers raises an alert, so the team
+  sees it at once rather than at its next review of the mentions
+  (``scenario.channels.social.review_interval_h``).
+- ``fcfs``: every post is answered with ``answer_prob``, first come, first served, each
+  seen at the team's next review.
 
 Under both, the team may grant exceptions up to ``budget_usd`` (public pressure buys what
 the phone line may not).
@@ -15,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from escalationsim.config.fields import PROB, Check, is_num, param, usd
+from escalationsim.config.fields import PROB, Check, int_in, is_num, param, usd
 from escalationsim.engine.levers import Lever
 from escalationsim.kernel.codes import DENIED, RESOLVED, ROLE_SOCIAL
 from escalationsim.policy.registry import lever
@@ -60,6 +64,9 @@ class InfluenceSocial(SocialGrants):
     influence_slope: float = param(
         0.8, Check(lambda v: is_num(v) and 0 <= v <= 50, "a number in [0, 50]")
     )
+    alert_followers: int = param(10_000, int_in(0, 10**12))
+    """Posts by accounts with at least this many followers are seen at once (a listening
+    tool's alert), not at the team's next review; 0: no alerts."""
 
 
 @lever("social", "by_influence", InfluenceSocial)
@@ -70,6 +77,7 @@ class InfluenceTriage(_Grants):
         super().__init__(cfg)
         self.intercept = cfg.influence_intercept
         self.slope = cfg.influence_slope
+        self.alert = cfg.alert_followers
 
     def answer_prob(self, followers: int) -> float:
         z = self.intercept + self.slope * math.log10(followers + 1.0)
@@ -79,6 +87,9 @@ class InfluenceTriage(_Grants):
 
     def priority(self, followers: int) -> float:
         return -math.log10(followers + 1.0)
+
+    def alerted(self, followers: int) -> bool:
+        return 0 < self.alert <= followers
 
 
 @dataclass
@@ -102,3 +113,6 @@ class FcfsTriage(_Grants):
 
     def priority(self, followers: int) -> float:
         return 0.0
+
+    def alerted(self, followers: int) -> bool:
+        return False

@@ -3,7 +3,9 @@ happens at the CEO's inbox, customers who remember, and publicity."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from escalationsim.analysis.outcomes.base import (
     NONNEG,
@@ -16,6 +18,9 @@ from escalationsim.analysis.outcomes.base import (
     Theme,
 )
 from escalationsim.engine import channels
+
+if TYPE_CHECKING:
+    from escalationsim.analysis.kpis import KpiInputs
 
 THEME = Theme(
     "escalation",
@@ -66,6 +71,14 @@ RATES: list[Kpi | Family] = [
     ),
 ]
 
+
+def _in_person(inp: KpiInputs, row: dict[str, Any]) -> float:
+    s = inp.sums
+    if s["ceo_personal"] + s["ceo_handed"] + s["ceo_abandoned"] == 0:
+        return math.nan
+    return float(row["ceo_personal_answer_share"] >= inp.scenario.targets.ceo_personal_share_min)
+
+
 INBOX: list[Kpi | Family] = [
     Kpi(
         "office_repeat_no_rate",
@@ -87,6 +100,55 @@ INBOX: list[Kpi | Family] = [
         direction="higher",
         doc="among letters answered whose complaint customer service never answered "
         "(`cs_unanswered_before_ceo`), the share resolved",
+    ),
+    Kpi(
+        "ceo_personal_answer_share",
+        Share("ceo_personal", "ceo_letters"),
+        "CEO letters answered by the CEO in person",
+        "share",
+        "{:.1%}",
+        SHARE,
+        direction="higher",
+        plot_label="share of CEO letters the CEO answers in person",
+        doc="letters the CEO answered personally / letters to the CEO's inbox (0 unless "
+        "`ceo: responds`: the office answers them, or the CEO only acknowledges and "
+        "redirects); falls as the inbox outgrows the CEO's weekly hours",
+    ),
+    Kpi(
+        "ceo_answers_in_person",
+        lambda inp, row: _in_person(inp, row),
+        "the CEO answers enough letters in person (share of runs)",
+        "share",
+        "{:.0%}",
+        SHARE,
+        direction="higher",
+        reads=("ceo_personal", "ceo_handed", "ceo_abandoned"),
+        doc="`ceo_personal_answer_share` at least `targets.ceo_personal_share_min`: does a "
+        "responding CEO scale? NaN when no letter was left to the CEO to answer (the office "
+        "answers, or the CEO only redirects); the scalability study reports the first "
+        "volume at which it fails in most runs",
+    ),
+    Kpi(
+        "ceo_handed_to_office_share",
+        Share("ceo_handed", "ceo_letters"),
+        "CEO letters handed to the office, not reached in time",
+        "share",
+        "{:.1%}",
+        SHARE,
+        doc="letters the CEO had not started within the policy's `handover_after_h`, "
+        "handed to the office / letters to the CEO's inbox (`ceo: responds`: the office "
+        "answers them; `ceo: redirects`: the office sends the acknowledgement, the owner "
+        "still takes the case)",
+    ),
+    Kpi(
+        "letters_abandoned_rate",
+        Share("ceo_abandoned", "ceo_letters"),
+        "CEO letters whose writer gave up waiting",
+        "share",
+        "{:.1%}",
+        SHARE,
+        doc="letters whose writer gave up waiting for the CEO's own answer "
+        "(`scenario.channels.ceo.writer_patience_days`) / letters to the CEO's inbox",
     ),
     Kpi(
         "owner_assigned_rate",

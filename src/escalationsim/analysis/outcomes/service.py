@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from escalationsim.analysis.outcomes.base import (
     NONNEG,
@@ -271,6 +272,25 @@ FOLLOW_UP: list[Kpi | Family] = [
     ),
 ]
 
+_REPLY_DOC = (
+    "median minutes from a customer's first public post to the team's answer, for the "
+    "authors in the {who} of the run's complainants by followers (by rank; with records "
+    "off, by the configured follower distribution's {cut}): the Kaplan-Meier median over "
+    "the posts queued for an answer, an author who gave up waiting censored at that "
+    "time; posts the triage chose not to answer are not counted (their share is "
+    "`social_answer_rate`'s complement). +inf when fewer than half were answered, NaN "
+    "with no such post"
+)
+
+
+def _reply_median_min(key: str) -> Callable[[KpiInputs, dict[str, Any]], float]:
+    def formula(inp: KpiInputs, row: dict[str, Any]) -> float:
+        s = inp.stats.replies.get(key)
+        return s.quantile(0.5) * 60.0 if s is not None else math.nan
+
+    return formula
+
+
 SOCIAL: list[Kpi | Family] = [
     Kpi(
         "social_answer_rate",
@@ -281,6 +301,28 @@ SOCIAL: list[Kpi | Family] = [
         SHARE,
         direction="higher",
         doc="posts answered / posts",
+    ),
+    Kpi(
+        "social_reply_median_min_top1",
+        _reply_median_min("top1"),
+        "median reply to a post, top 1% by followers (min)",
+        "min",
+        "{:,.1f}",
+        NONNEG,
+        direction="lower",
+        censored=True,
+        doc=_REPLY_DOC.format(who="top 1%", cut="99th percentile and above"),
+    ),
+    Kpi(
+        "social_reply_median_min_bottom50",
+        _reply_median_min("bottom50"),
+        "median reply to a post, bottom half by followers (min)",
+        "min",
+        "{:,.1f}",
+        NONNEG,
+        direction="lower",
+        censored=True,
+        doc=_REPLY_DOC.format(who="bottom half", cut="below the median"),
     ),
 ]
 

@@ -1,7 +1,7 @@
 """The CEO's inbox: a letter to the CEO, handled as the policy's CEO involvement says.
 
-Letters are never withdrawn. A final answer later than the regulator's response
-deadline, or none by the end of the run once the deadline has passed, costs a fine. When
+A final answer later than the regulator's response deadline, or none by the end of the
+run once the deadline has passed (a writer who gave up included), costs a fine. When
 a letter arrives, what customer service did before is noted on the complaint (the file
 the office reads): an explicit "no", or contacts that were never answered (abandoned
 calls, unanswered emails and posts only).
@@ -28,6 +28,7 @@ ANSWERED_BITS = ~((1 << ABANDONED) | (1 << NO_ANSWER))
 
 
 declare_fields(
+    Field("ceo_letters", "i4", 0, "letters to the CEO's inbox", "channels.ceo"),
     Field("penalty", "f8", 0.0, "deadline fines for its CEO letters (USD)", "channels.ceo"),
     Field("deadline_breaches", "i4", 0, "CEO letters answered past the deadline", "channels.ceo"),
     Field(
@@ -88,6 +89,7 @@ class Ceo(Channel):
         ctx = self.ctx
         sent = ctx.env.now
         c.ceo_since = sent
+        c.ceo_letters += 1
         if c.ceo_outcome < 0:  # the first letter (a customer who starts over may write again)
             seen = c.outcomes
             c.cs_refused_before_ceo = bool(seen & DENIED_BIT)
@@ -96,7 +98,8 @@ class Ceo(Channel):
         outcome = yield from ctx.policy.ceo.handle(ctx, c, self)
         c.ceo_outcome = outcome
         c.ceo_since = -1.0
-        c.ceo_wait_h = ctx.env.now - sent
+        if outcome != NO_ANSWER:  # a writer who gave up had no answer to wait for
+            c.ceo_wait_h = ctx.env.now - sent
         if ctx.env.now - sent > self.deadline_h:
             self._breach(c)
         return outcome

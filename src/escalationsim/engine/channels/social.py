@@ -1,12 +1,15 @@
 """Social media: a public post. The policy's social triage decides whether the team that
 answers posts (``staff.work.social``: a social team, or blended reps) answers it and in
-what order within its priority class (bigger accounts first under ``by_influence``). While
+what order within its priority class (bigger accounts first under ``by_influence``). A
+post joins the team's queue at its next review of the mentions (``review_interval_h``)
+unless the triage raises an alert for it (big accounts under ``by_influence``). While
 unanswered, the post accrues negative impressions at ``impressions_per_follower_h`` x
 followers, up to the post's lifetime; with publicity that spreads (``scenario.publicity``),
 a public "no" is seen for the rest of the post's life too."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from escalationsim.engine.channels.registry import Channel, Contact, register
@@ -32,6 +35,14 @@ declare_fields(
         "time from the first public post to its answer (h)",
         "channels.social",
     ),
+    Field(
+        "first_post_gave_up_h",
+        "f8",
+        float("nan"),
+        "time from the first public post, queued for an answer, to its author giving up "
+        "on it (h): the reply time censored",
+        "channels.social",
+    ),
 )
 
 
@@ -48,6 +59,7 @@ class Social(Channel):
         super().__init__(ctx, scenario, tracked)
         self.cfg = scenario.channels.social
         self.team, self.priority, self.reserve = ctx.route(self.work)
+        self.review_h = self.cfg.review_interval_h
 
     def contact(self, c: Customer) -> Contact:
         ctx = self.ctx
@@ -62,13 +74,20 @@ class Social(Channel):
             ctx.impressions(c, per_h * cfg.post_lifetime_h)
             yield Timeout(env, patience)
             return NO_ANSWER
+        review = self.review_h
+        if review > 0 and not triage.alerted(c.followers):  # seen at the next review
+            seen = (math.floor(posted / review) + 1.0) * review
+            if seen - posted >= patience:  # given up before the team looks
+                yield Timeout(env, patience)
+                return self._gave_up(c, posted, per_h)
+            yield Timeout(env, seen - posted)
+            patience -= seen - posted
         pool = self.team
         wait = pool.request_with_patience(
             self.priority + triage.priority(c.followers), patience, self.reserve
         )
         if wait is not None and (yield wait) is RENEGED:
-            ctx.impressions(c, per_h * cfg.post_lifetime_h)
-            return NO_ANSWER
+            return self._gave_up(c, posted, per_h)
         ctx.impressions(c, per_h * min(env.now - posted, cfg.post_lifetime_h))
         c.posts_answered += 1
         if c.posts == 1:
@@ -81,3 +100,10 @@ class Social(Channel):
         if outcome == DENIED and ctx.publicity is not None:  # the public "no" stays up
             ctx.impressions(c, per_h * max(cfg.post_lifetime_h - (env.now - posted), 0.0))
         return outcome
+
+    def _gave_up(self, c: Customer, posted: float, per_h: float) -> int:
+        """The author stopped waiting for an answer the team would have given."""
+        if c.posts == 1:
+            c.first_post_gave_up_h = self.ctx.env.now - posted
+        self.ctx.impressions(c, per_h * self.cfg.post_lifetime_h)
+        return NO_ANSWER
