@@ -51,7 +51,7 @@ check: $(STAMP)
 ## Regenerate the reference results shown in the README (small files only; the validation
 ## compares its M/G/c+G cases with Ciw, installed with the test extra).
 results: $(STAMP)
-	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability results/blended_social results/shifts results/screening results/ceo_channel results/robustness results/optimize
+	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability results/blended_social results/shifts results/screening results/ceo_channel results/robustness results/tornado results/optimize
 	# the validation first: every report.html below shows its table (see the README)
 	$(BIN)/escalationsim experiment=validation hydra.run.dir=results/validation
 	$(BIN)/escalationsim output.complaints=false hydra.run.dir=results/headline
@@ -65,6 +65,8 @@ results: $(STAMP)
 	$(BIN)/escalationsim experiment=optimize hydra.run.dir=results/optimize
 	# the robustness study: 200 worlds x 5 policies x 2 replications, about 22 minutes on 2 cores
 	$(BIN)/escalationsim experiment=robustness hydra.sweep.dir=results/robustness
+	# beside it, one assumption at a time at each end of its range: a few minutes
+	$(BIN)/escalationsim experiment=tornado hydra.run.dir=results/tornado
 	# the runs' report.html quote the robustness study beside them when it studied their scenario
 	for run in headline policy_comparison fairness; do $(BIN)/escalationsim-report results/$$run || exit 1; done
 	# drop logs and Hydra's runtime records: they hold this machine's paths (a sweep's
