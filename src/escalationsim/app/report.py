@@ -443,6 +443,7 @@ def _break_points(g: Gathered) -> list[str]:
         return []
     x = numeric[0]
     rows = []
+    person = "ceo_answers_in_person" in g.kpis
     for policy, sub in g.kpis.groupby("policy", sort=False):
         in_person = sub.get("ceo_answers_in_person")
         by_x = sub.assign(in_person=in_person).groupby(x)
@@ -460,9 +461,10 @@ def _break_points(g: Gathered) -> list[str]:
             else "",
             f"first {x} with the CEO saturated": f"{sat.min():g}" if len(sat) else "none",
         }
-        if by_x["person"].notna().any():  # a CEO who answers in person: does it scale?
+        if person:  # a CEO who answers in person: does it scale? ("-": no such CEO)
+            answers = by_x["person"].notna().any()
             row[f"first {x} the CEO answers too few in person"] = (
-                f"{fails.min():g}" if len(fails) else "none"
+                (f"{fails.min():g}" if len(fails) else "none") if answers else "-"
             )
         rows.append(row)
     return ["", f"## Break points along `{x}`", "", to_markdown(pd.DataFrame(rows))]

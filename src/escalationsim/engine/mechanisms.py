@@ -1,13 +1,14 @@
 """Mechanisms: behaviours of the world a scenario switches on or off, one class each.
 
-The back office, the reps' judgement of weak claims, customers who remember and
-publicity are mechanisms: each is a :class:`Mechanism` subclass registered here
-(:func:`register`), switched by the ``enabled`` key of its scenario section, built once
-per run when on (:meth:`Mechanism.build`), put on the run context under its name
-(``ctx.mechanisms``; the project's four also as ``ctx.backoffice``, ``ctx.judgement``,
-``ctx.base``, ``ctx.publicity``: ``None`` when off, so the journey's check is one
-comparison), and asked for its run-level counters at
-the end (:meth:`Mechanism.counters`, declared with :mod:`.counters`). The model builds
+The back office, the reps' judgement of weak claims, customers who remember, publicity
+and customers who weigh their claim are mechanisms: each is a :class:`Mechanism`
+subclass registered here (:func:`register`), switched by the ``enabled`` key of its
+scenario section, built once per run when on (:meth:`Mechanism.build`), put on the run
+context under its name (``ctx.mechanisms``; the project's five also as
+``ctx.backoffice``, ``ctx.judgement``, ``ctx.base``, ``ctx.publicity``, ``ctx.weighing``:
+``None`` when off, so the journey's check is one comparison), and asked for its
+run-level counters at the end (:meth:`Mechanism.counters`, declared with
+:mod:`.counters`). The model builds
 whatever is registered, in registration order; it names none of them.
 
 Where a mechanism acts (the journey asks the back office, the arrivals loop the customer

@@ -32,6 +32,8 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from escalationsim.config.fields import PROB, nonneg_at_most, one_of, param
+from escalationsim.engine.counters import Counter
+from escalationsim.engine.counters import declare as declare_counters
 from escalationsim.engine.fields import Field
 from escalationsim.engine.fields import declare as declare_fields
 from escalationsim.engine.levers import Lever, Proc
@@ -134,6 +136,16 @@ declare_fields(
 )
 
 
+declare_counters(
+    Counter(
+        "ceo_in_person",
+        "1 when the policy's CEO answers letters in person (ceo: responds), else 0",
+        "policy.ceo",
+        0.0,
+    )
+)
+
+
 class CeoOrder(str, Enum):
     """The order in which a responding CEO reads the inbox."""
 
@@ -174,6 +186,9 @@ class CeoResponds(_Screening):
         self.office = OfficeOfCeo(
             OfficeCeo(override_prob=cfg.office_override_prob, visibility=0.0), scenario
         )
+
+    def counters(self, lo: float, hi: float) -> dict[str, float]:
+        return {"ceo_in_person": 1.0}  # ceo_answers_in_person asks
 
     def priority(self, c: Customer) -> float:
         """The letter's place in the inbox (lower first)."""

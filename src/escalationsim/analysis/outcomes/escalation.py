@@ -73,10 +73,10 @@ RATES: list[Kpi | Family] = [
 
 
 def _in_person(inp: KpiInputs, row: dict[str, Any]) -> float:
-    s = inp.sums
-    if s["ceo_personal"] + s["ceo_handed"] + s["ceo_abandoned"] == 0:
-        return math.nan
-    return float(row["ceo_personal_answer_share"] >= inp.scenario.targets.ceo_personal_share_min)
+    share = row["ceo_personal_answer_share"]
+    if not inp.result.counters.get("ceo_in_person") or math.isnan(share):
+        return math.nan  # the CEO does not answer in person, or no letter came
+    return float(share >= inp.scenario.targets.ceo_personal_share_min)
 
 
 INBOX: list[Kpi | Family] = [
@@ -122,11 +122,11 @@ INBOX: list[Kpi | Family] = [
         "{:.0%}",
         SHARE,
         direction="higher",
-        reads=("ceo_personal", "ceo_handed", "ceo_abandoned"),
+        counters=("ceo_in_person",),
         doc="`ceo_personal_answer_share` at least `targets.ceo_personal_share_min`: does a "
-        "responding CEO scale? NaN when no letter was left to the CEO to answer (the office "
-        "answers, or the CEO only redirects); the scalability study reports the first "
-        "volume at which it fails in most runs",
+        "responding CEO scale? NaN unless the policy's CEO answers in person (`ceo: "
+        "responds`) and letters came; the scalability study reports the first volume at "
+        "which it fails in most runs",
     ),
     Kpi(
         "ceo_handed_to_office_share",
