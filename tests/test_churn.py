@@ -91,3 +91,31 @@ def test_repurchase_probs_match_the_scalar_definition(churn: ChurnConfig) -> Non
     got = repurchase_probs(churn, major, resolved, ttr)
     want = [repurchase_prob(churn, m, r, t) for m, r, t in cases]
     assert got.tolist() == want
+
+
+def test_realisation_turns_stated_intentions_into_churn_alike_in_both_code_paths() -> None:
+    """Churn probability = realisation x (1 - repurchase), in the engine's scalar path and
+    the analysis's vector path alike; at 1, exactly TARP's figures."""
+    from escalationsim.engine.churn import churned
+
+    half = dataclasses.replace(ChurnConfig(), realisation=0.5)
+    for major in (False, True):
+        for resolved, ttr, via_ceo in (
+            (True, 1.0, False),
+            (True, 100.0, True),
+            (False, 0.0, False),
+        ):
+            p1 = repurchase_prob(ChurnConfig(), major, resolved, ttr, via_ceo)
+            p = repurchase_prob(half, major, resolved, ttr, via_ceo)
+            assert 1 - p == pytest.approx(0.5 * (1 - p1))
+            # the vector path: a customer churns exactly when their uniform is at least p
+            u = np.array([p - 1e-9, p, p + 1e-9])
+            got = churned(
+                half,
+                np.full(3, major),
+                np.full(3, resolved),
+                np.full(3, ttr),
+                u,
+                np.full(3, via_ceo and resolved),
+            )
+            assert got.tolist() == [False, True, True]

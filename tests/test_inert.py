@@ -36,6 +36,38 @@ def test_a_setting_that_cannot_act_is_refused_with_the_reason_and_the_remedy(ove
     assert f"{key} cannot act in this configuration" in message and names in message, message
 
 
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        (["scenario.weighing.enabled=false", "scenario.weighing.weak_odds=0.2"], "weigh"),
+        (["scenario.claims.enabled=false", "scenario.weighing.weak_odds=0.2"], "weak"),
+        (["run.policies=[rigid_script]", "scenario.channels.ceo.writer_patience_days=3"], "person"),
+        (["run.policies=[rigid_script]", "scenario.targets.ceo_personal_share_min=0.3"], "person"),
+        (
+            [
+                "scenario.channels.social.review_interval_h=0",
+                "policies.rigid_script.social.alert_followers=5",
+            ],
+            "review_interval_h",
+        ),
+        (
+            [
+                "policies.ceo_responds.ceo.handover_after_h=0",
+                "policies.ceo_responds.ceo.office_override_prob=0.5",
+            ],
+            "hands no letter",
+        ),
+    ],
+)
+def test_the_new_mechanisms_settings_are_refused_where_they_cannot_act(overrides, says):
+    """A setting of customers who weigh their claim, of a CEO who answers in person or of
+    the social team's alerts, where it cannot act; each acts once what it needs is on."""
+    message = _refused(*overrides)
+    key = overrides[-1].split("=")[0]
+    assert f"{key} cannot act in this configuration" in message and says in message, message
+    compose([overrides[-1]])  # in the default job it acts: accepted
+
+
 def test_the_same_settings_act_where_they_can():
     """The remedies the messages give are accepted, and the setting then acts."""
     sim = compose(["+staffing=around_the_clock", "scenario.staff.reps.count=9"])

@@ -191,6 +191,17 @@ def test_streaming_sums_and_groups_equal_one_pass_over_all_rows() -> None:
         sel = queued & mask
         want = km_quantile(reply[sel], answered[sel], 0.5)
         assert got.replies[key].quantile(0.5) == pytest.approx(want, rel=2 * HIST_REL_ERROR)
+    # the exact summary: the same estimate over the groups by rank, against scipy's
+    from scipy.stats import CensoredData, ecdf
+
+    from escalationsim.analysis.fairness import top_share_mask
+
+    for key, mask in (("top1", top_share_mask(f)), ("bottom50", ~top_share_mask(f, 0.5))):
+        sel = queued & mask
+        data = CensoredData(uncensored=reply[sel & answered], right=reply[sel & ~answered])
+        sf = ecdf(data).sf
+        first = np.flatnonzero(sf.probabilities <= 0.5 + 1e-12)[0]
+        assert every.replies[key].quantile(0.5) == sf.quantiles[first], key
     for q in (0.1, 0.25, 0.5):
         want = every.survival.quantile(q)
         assert math.isfinite(want)

@@ -22,7 +22,7 @@ import numpy as np
 
 from escalationsim.engine import channels
 from escalationsim.engine.staff import HOUR_COLUMNS
-from escalationsim.kernel.codes import DENIED, RESOLVED, Status
+from escalationsim.kernel.codes import DENIED, NO_ANSWER, RESOLVED, Status
 
 Columns = Mapping[str, np.ndarray]
 
@@ -79,8 +79,10 @@ def _legit(c: Columns) -> np.ndarray:
 
 def _letter(c: Columns, before: str) -> np.ndarray:
     """Letters answered at the CEO's inbox whose complaint customer service had
-    ``before`` (refused, or never answered)."""
-    return (c["ceo_outcome"] >= 0) & _b(c, before)
+    ``before`` (refused, or never answered); a letter whose writer gave up waiting was
+    not answered."""
+    outcome = c["ceo_outcome"]
+    return (outcome >= 0) & (outcome != NO_ANSWER) & _b(c, before)
 
 
 def _repeat_first(c: Columns, channel: str) -> np.ndarray:

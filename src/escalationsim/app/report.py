@@ -445,7 +445,7 @@ def _break_points(g: Gathered) -> list[str]:
     rows = []
     person = "ceo_answers_in_person" in g.kpis
     for policy, sub in g.kpis.groupby("policy", sort=False):
-        in_person = sub.get("ceo_answers_in_person")
+        in_person = sub["ceo_answers_in_person"] if person else float("nan")
         by_x = sub.assign(in_person=in_person).groupby(x)
         by_x = by_x.agg(
             meets=("meets_targets", "mean"), ceo=("util_ceo", "mean"), person=("in_person", "mean")

@@ -70,10 +70,8 @@ def summary(s: Screen) -> str:
         "# One-at-a-time screen",
         "",
         f"The two cheapest policies on the default world: **{s.policy_a}** and "
-        f"**{s.policy_b}**; {s.policy_a} costs {_fmt(s.base[0])} ({s.cost_kpi}) less "
-        f"(95% CI {_fmt(-hi)} to {_fmt(-lo)}) per complaint."
-        if s.base[0] <= 0
-        else f"The two cheapest policies: {s.policy_a} and {s.policy_b}.",
+        f"**{s.policy_b}**; {s.policy_a}'s {s.cost_kpi} is {_fmt(-s.base[0])} lower "
+        f"(95% CI {_fmt(-hi)} to {_fmt(-lo)}), paired over the replications.",
         "",
     ]
     if len(flips):

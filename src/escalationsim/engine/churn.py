@@ -39,7 +39,9 @@ def repurchase_prob(
 def repurchase_probs(
     churn: ChurnConfig, major: np.ndarray, resolved: np.ndarray, ttr: np.ndarray
 ) -> np.ndarray:
-    """:func:`repurchase_prob` for arrays of complaints at once."""
+    """TARP's repurchase probabilities for arrays of complaints at once (the table of
+    :func:`repurchase_prob`; the CEO-channel penalty and the realisation are applied by
+    :func:`churned`)."""
     with np.errstate(invalid="ignore"):
         quick = resolved & (ttr <= churn.quick_resolution_h)
     return np.where(

@@ -59,5 +59,7 @@ class Weighing(Mechanism):
         m = math.exp(self.elasticity * math.log(value / self.median)) if value > 0 else 0.0
         if c.claim_weak:
             m *= self.weak_odds
+        if m == 1.0:
+            return p  # no change, to the bit
         odds = p / (1.0 - p) * m
         return odds / (1.0 + odds)

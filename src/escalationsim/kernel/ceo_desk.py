@@ -64,6 +64,7 @@ class CeoDesk:
         self.current: Letter | None = None  # the letter the CEO has started
         self.waiting = 0  # letters in the inbox not withdrawn, the current one included
         self._sent = 0
+        self._withdrawn = 0  # withdrawn letters still in the heap
         self.busy_h = 0.0
         self.inflow = 0  # letters sent inside the window
         self.served = 0  # of those, letters finished (by the end of the run)
@@ -99,7 +100,16 @@ class CeoDesk:
         if letter.started or letter.withdrawn:
             return False
         letter.withdrawn = True
+        letter.account = None  # nothing more will be charged to it
         self.waiting -= 1
+        self._withdrawn += 1
+        # Withdrawn letters leave the heap when the CEO reaches them; under an order that
+        # never reaches some (low priority, always handed over) they would pile up:
+        # rebuild the heap once they are most of it (the same order: priority, then sent)
+        if self._withdrawn > 64 and 2 * self._withdrawn > len(self.inbox):
+            self.inbox = [x for x in self.inbox if not x[2].withdrawn]
+            heapq.heapify(self.inbox)
+            self._withdrawn = 0
         return True
 
     @property
@@ -120,7 +130,9 @@ class CeoDesk:
         inbox = self.inbox
         while inbox:
             letter = heapq.heappop(inbox)[2]
-            if not letter.withdrawn:
+            if letter.withdrawn:
+                self._withdrawn -= 1
+            else:
                 letter.started = True
                 self.current = letter
                 return letter

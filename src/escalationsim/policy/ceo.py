@@ -104,7 +104,11 @@ class OfficeOfCeo(_Screening):
         self.investigation_h = scenario.office.investigation_mean_h
 
     def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
-        yield from ctx.work(c, "office", "office_case", ticket=channel.tracked)
+        return (yield from self.case(ctx, c, channel.tracked))
+
+    def case(self, ctx: RunContext, c: Customer, ticket: bool) -> Proc:
+        """The office's answer to a letter (opening a ticket on it if ``ticket``)."""
+        yield from ctx.work(c, "office", "office_case", ticket=ticket)
         yield from ctx.work(c, "consult")
         ctx.publicise(self.visibility)  # 0 by default: an office reply is anonymous
         if not self.reads_file:
@@ -199,6 +203,7 @@ class CeoResponds(_Screening):
         return 0.0
 
     def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
+        arrived = ctx.env.now  # the handover and the writer's patience count from here
         if channel.tracked:
             yield from ctx.work(c, "office", "ticketing")
         letter = ctx.ceo.post(ctx.handle("ceo_answer", c), c.hours, self.priority(c))
@@ -208,13 +213,14 @@ class CeoResponds(_Screening):
             patience *= ctx.expo(c) * c.patience
         limit = min(handover, patience)
         if limit < math.inf:
-            yield letter.done | ctx.env.timeout(limit)
+            left = max(limit - (ctx.env.now - arrived), 0.0)
+            yield letter.done | ctx.env.timeout(left)
             if not letter.done.triggered and ctx.ceo.withdraw(letter):
                 if patience < handover:  # the writer gave up on the CEO
                     c.ceo_abandoned += 1
                     return NO_ANSWER
-                c.ceo_handed += 1
-                return (yield from self.office.handle(ctx, c, channel))
+                c.ceo_handed += 1  # the office answers (the letter is ticketed already)
+                return (yield from self.office.case(ctx, c, ticket=False))
         if not letter.done.triggered:
             yield letter.done
         c.ceo_personal += 1
@@ -230,8 +236,9 @@ class RedirectingCeo:
     visibility: float = param(0.05, nonneg_at_most(1e3))
     handover_after_h: float = param(24.0, nonneg_at_most(1e5, " hours"))
     """An acknowledgement the CEO has not started this long after the letter arrived goes
-    out from the office instead (the owner still takes the case); 0: the CEO signs or
-    writes every one, however long the inbox."""
+    out from the office instead (written by the office if it did not draft it; the owner
+    still takes the case); 0: the CEO signs or writes every one, however long the
+    inbox."""
 
 
 @lever("ceo", "redirects", RedirectingCeo)
@@ -247,6 +254,7 @@ class CeoRedirects(_Screening):
         self.handover_h = cfg.handover_after_h or math.inf
 
     def handle(self, ctx: RunContext, c: Customer, channel: Channel) -> Proc:
+        arrived = ctx.env.now  # the handover counts from here
         if self.drafts:  # the office drafts the acknowledgement; the CEO signs it
             yield from ctx.work(c, "office", "office_draft", ticket=channel.tracked)
             letter = ctx.ceo.post(ctx.handle("ceo_sign", c), c.hours)
@@ -255,9 +263,12 @@ class CeoRedirects(_Screening):
                 yield from ctx.work(c, "office", "ticketing")
             letter = ctx.ceo.post(ctx.handle("ceo_ack", c), c.hours)
         if self.handover_h < math.inf:
-            yield letter.done | ctx.env.timeout(self.handover_h)
+            left = max(self.handover_h - (ctx.env.now - arrived), 0.0)
+            yield letter.done | ctx.env.timeout(left)
             if not letter.done.triggered and ctx.ceo.withdraw(letter):
-                c.ceo_handed += 1  # the office sends the acknowledgement
+                c.ceo_handed += 1  # the office sends the acknowledgement itself
+                if not self.drafts:  # and writes it first (a draft is written already)
+                    yield from ctx.work(c, "office", "office_draft")
         if not letter.done.triggered and not letter.withdrawn:
             yield letter.done
         ctx.publicise(self.visibility)

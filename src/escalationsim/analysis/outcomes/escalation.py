@@ -221,8 +221,8 @@ DEADLINE: list[Kpi | Family] = [
         SHARE,
         views={"headline": 9},
         doc="complaints whose CEO-channel answer came after the regulator's deadline, or "
-        "had not come by the end of the run with the deadline passed, / complaints that "
-        "reached the CEO",
+        "had not come by the end of the run (or when the writer gave up) with the "
+        "deadline passed, / complaints that reached the CEO",
     ),
 ]
 

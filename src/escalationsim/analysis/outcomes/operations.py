@@ -317,7 +317,9 @@ QUEUES: list[Kpi | Family] = [
         queues=("ceo", "exec_office"),
         reads=("ceo_wait_h", "ceo_waits"),
         doc="mean time from writing to the CEO to the final answer; for letters still "
-        "unanswered at the end of the run, their age then (a lower bound)",
+        "unanswered at the end of the run, their age then (a lower bound); letters whose "
+        "writer gave up waiting (`letters_abandoned_rate`) are left out, so under a CEO "
+        "who triages it is the wait of those answered",
     ),
     Family(
         _growth,

@@ -275,11 +275,12 @@ FOLLOW_UP: list[Kpi | Family] = [
 _REPLY_DOC = (
     "median minutes from a customer's first public post to the team's answer, for the "
     "authors in the {who} of the run's complainants by followers (by rank; with records "
-    "off, by the configured follower distribution's {cut}): the Kaplan-Meier median over "
-    "the posts queued for an answer, an author who gave up waiting censored at that "
-    "time; posts the triage chose not to answer are not counted (their share is "
-    "`social_answer_rate`'s complement). +inf when fewer than half were answered, NaN "
-    "with no such post"
+    "off, those {cut} of the configured follower distribution): the Kaplan-Meier median "
+    "over the posts queued for an answer, an author who gave up waiting censored at that "
+    "time, so it is the reply time had nobody given up; posts the triage chose not to "
+    "answer are not counted (their share is `social_answer_rate`'s complement), nor posts "
+    "still queued when the run ends. +inf when the estimate never reaches half, NaN with "
+    "no such post"
 )
 
 
@@ -311,7 +312,7 @@ SOCIAL: list[Kpi | Family] = [
         NONNEG,
         direction="lower",
         censored=True,
-        doc=_REPLY_DOC.format(who="top 1%", cut="99th percentile and above"),
+        doc=_REPLY_DOC.format(who="top 1%", cut="at or above the 99th percentile"),
     ),
     Kpi(
         "social_reply_median_min_bottom50",

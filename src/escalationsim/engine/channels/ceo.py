@@ -1,7 +1,8 @@
 """The CEO's inbox: a letter to the CEO, handled as the policy's CEO involvement says.
 
 A final answer later than the regulator's response deadline, or none by the end of the
-run once the deadline has passed (a writer who gave up included), costs a fine. When
+run once the deadline has passed, costs a fine; so does a writer giving up after the
+deadline has passed (one who gives up before it withdrew the letter in time). When
 a letter arrives, what customer service did before is noted on the complaint (the file
 the office reads): an explicit "no", or contacts that were never answered (abandoned
 calls, unanswered emails and posts only).
