@@ -399,6 +399,10 @@ CAPTIONS: dict[str, str] = {
     "daily_queue_ceo": "Letters waiting in the CEO's inbox at the end of each day, over "
     "simulated time (mean over replications): a line that keeps rising is a queue that "
     "never catches up.",
+    "tornado": "One assumption at a time: for each uncertainty, the cost difference between "
+    "the two policies cheapest on the default world with that uncertainty at the low end of "
+    "its range (blue) and at the high end (orange), every other setting at its default; the "
+    "vertical line is the default's difference, the dashed one equal cost.",
     "regret": "Each policy's regret across the sampled worlds: its cost minus the "
     "cheapest policy's in the same world (box: quartiles; diamond: mean).",
     "sensitivity": "What the cost difference between the two leading policies hinges on: "
