@@ -359,6 +359,90 @@ def test_request_with_patience_reneges_or_is_served() -> None:
     assert pool.queue_length == 0 and pool.busy == 0
 
 
+def test_request_kept_stays_in_its_place_after_patience() -> None:
+    """A kept request whose patience runs out tells its customer (RENEGED) but stays
+    queued at its own place: a worker reaches it after the earlier request and before the
+    later one, and ``late`` gets that worker."""
+    from escalationsim.kernel.staff_pool import RENEGED, StaffPool
+
+    env = simpy.Environment()
+    pool = StaffPool(env, "reps", 0, 1, 40.0, (0.0, 10.0))
+    assert pool.request() is None  # the only worker is busy until released
+    order: list[str] = []
+    told: list[object] = []
+
+    def customer(name: str, kept: bool):
+        if kept:
+            wait = pool.request_kept(0, 0.5, 0, lambda _ev: (order.append(name), pool.release()))
+        else:
+            wait = pool.request(0)
+        assert wait is not None
+        value = yield wait
+        told.append((name, value, env.now))
+        if value is not RENEGED:
+            order.append(name)
+            pool.release()
+
+    env.process(customer("first", False))
+    env.process(customer("kept", True))
+    env.process(customer("last", False))
+    env.run(until=1.0)
+    assert told == [("kept", RENEGED, 0.5)]  # the customer moved on...
+    assert pool.queue_length == 3  # ...and the request still waits, with the other two
+    pool.release()
+    env.run(until=10.0)
+    assert order == ["first", "kept", "last"]
+    assert pool.queue_length == 0 and pool.busy == 0
+
+
+def test_hand_over_gives_the_worker_to_a_waiting_request() -> None:
+    """The worker reaching a kept request can be handed to another waiting request (the
+    writer's chaser): that one is served at once, and is not served again later."""
+    from escalationsim.kernel.staff_pool import RENEGED, StaffPool
+
+    env = simpy.Environment()
+    pool = StaffPool(env, "reps", 0, 1, 40.0, (0.0, 10.0))
+    assert pool.request() is None
+    served: list[tuple[str, float]] = []
+    chaser: dict[str, simpy.Event] = {}
+
+    def writer():
+        first = pool.request_kept(0, 0.5, 0, lambda _ev: pool.hand_over(chaser["ev"], 0.6))
+        assert (yield first) is RENEGED
+        yield env.timeout(0.1)
+        chaser["ev"] = pool.request_kept(0, 5.0, 0, lambda _ev: pytest.fail("served twice"))
+        assert (yield chaser["ev"]) is not RENEGED
+        served.append(("chaser", env.now))
+        yield env.timeout(0.1)
+        pool.release()
+
+    env.process(writer())
+    env.run(until=1.0)
+    assert pool.queue_length == 2  # the first email and its chaser
+    pool.release()
+    env.run(until=10.0)
+    assert served == [("chaser", 1.0)]  # answered when a rep reached the first email
+    assert pool.queue_length == 0 and pool.busy == 0
+    assert pool.served == pool.inflow == 3  # the first task, the email and its chaser
+
+
+def test_request_late_waits_for_a_worker_or_takes_a_free_one() -> None:
+    """A request no one waits for takes a free worker at once, else the next one."""
+    from escalationsim.kernel.staff_pool import StaffPool
+
+    env = simpy.Environment()
+    pool = StaffPool(env, "reps", 0, 1, 40.0, (0.0, 10.0))
+    got: list[float] = []
+    pool.request_late(0, 0, lambda _ev: got.append(env.now))
+    assert got == [0.0] and pool.busy == 1
+    pool.request_late(0, 0, lambda _ev: got.append(env.now))
+    env.run(until=2.0)
+    assert got == [0.0] and pool.queue_length == 1
+    pool.release()
+    env.run(until=3.0)
+    assert got == [0.0, 2.0] and pool.busy == 1
+
+
 def test_head_counts_fixed_unless_scaled() -> None:
     from escalationsim.config.scenario import ScenarioConfig
     from escalationsim.experiment.staffing import head_counts

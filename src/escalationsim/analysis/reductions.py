@@ -124,6 +124,7 @@ _STATIC: tuple[Reduction, ...] = (
     summed("chases", "contacts chasing back-office work"),
     summed("switched", "complaints that switched between phone and email"),
     summed("roulettes", "asks for another rep after a no"),
+    summed("emails_unanswered", "emails whose writer stopped waiting for an answer"),
     summed("fixed_quickly", "complaints fixed within `churn.quick_resolution_h`"),
     summed("lost_follow_up", "promises made without a ticket and lost"),
     counted("resolved", "complaints resolved", ("status",), _resolved),

@@ -256,11 +256,15 @@ class EmailConfig:
     """Asynchronous email/web-form backlog; the customer stops waiting after a patience.
 
     An email waits ``triage_mean_h`` (exponential) before it reaches the reps' queue:
-    routing, batching and business hours that a 24/7 rep pool does not model.
+    routing, batching and business hours that a 24/7 rep pool does not model. With
+    ``keep_unanswered`` an email whose writer stopped waiting stays in the backlog and is
+    answered late (or withdrawn, if the complaint was resolved meanwhile); off, it is
+    withdrawn when the writer stops waiting (the first version).
     """
 
     patience_mean_h: float = param(48.0, positive_at_most(1e5, " hours"))
     triage_mean_h: float = param(1.0, nonneg_at_most(1e5, " hours"))
+    keep_unanswered: bool = True
 
 
 @dataclass
@@ -859,6 +863,7 @@ FIRST_VERSION: dict[str, object] = {
     "arrivals.hourly_profile": [],
     "arrivals.weekly_profile": [],
     "channels.email.triage_mean_h": 12.0,
+    "channels.email.keep_unanswered": False,
     "channels.phone.patience_mean_s": 90.0,
     "channels.phone.patience_dist": PatienceDist.exponential,
     "channels.social.review_interval_h": 0.0,

@@ -292,6 +292,8 @@ class Model:
         ]
         for name, mechanism in self.mechanisms.items():
             reported.append((f"mechanism {name}", mechanism.counters()))
+        for ch in self.channels:
+            reported.append((f"channel {ch.name}", ch.counters()))
         reported.append(
             (
                 "model",

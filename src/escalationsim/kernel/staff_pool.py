@@ -18,7 +18,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
@@ -72,11 +72,14 @@ class StaffPool:
         self.busy_h = 0.0  # busy time inside the window
         self.inflow = 0  # requests made inside the window
         self.served = 0  # of those, requests that got a worker (by the end of the run)
-        self._heap: list[tuple[float, float, int, simpy.Event, int]] = []
+        # (priority, time of request, order, event, reserve); a kept request put back
+        # after its patience ran out has a half-integer order (_keep)
+        self._heap: list[tuple[float, float, float, simpy.Event, int]] = []
         self._seq = itertools.count()
         self._waiting = 0  # requests in the queue that have not reneged
         # patience deadlines of waiting requests, and the times of pending sweeps
-        self._deadlines: list[tuple[float, int, simpy.Event]] = []
+        # (deadline, order, event), plus the request's own terms for a kept one
+        self._deadlines: list[tuple[Any, ...]] = []
         self._sweeps: list[float] = []
         self._next_sweep = math.inf
         if not self.schedule.is_constant:
@@ -153,6 +156,60 @@ class StaffPool:
                 self._sweep_at(deadline)
         return ev
 
+    def request_kept(
+        self,
+        priority: float,
+        patience_h: float,
+        reserve: int,
+        late: Callable[[simpy.Event | None], object],
+    ) -> simpy.Event | None:
+        """As :meth:`request_with_patience`, but the request is kept when the patience
+        runs out: the event then fires :data:`RENEGED` (the customer moves on) while the
+        request keeps its place in the queue, and when a worker reaches it ``late`` is
+        called with that worker taken (it must :meth:`release` it or
+        :meth:`hand_over` it). An email backlog: an unanswered email stays in it."""
+        ev = self.request(priority, reserve)
+        if ev is not None:
+            now = self.env.now
+            deadline = now + patience_h
+            # the deadline's sequence number is the request's plus one (drawn just after
+            # it, in request): _keep puts the kept request back at exactly its place
+            entry = (deadline, next(self._seq), ev, (priority, now, reserve, late))
+            heapq.heappush(self._deadlines, entry)
+            if deadline < self._next_sweep:
+                self._sweep_at(deadline)
+        return ev
+
+    def request_late(
+        self, priority: float, reserve: int, late: Callable[[simpy.Event | None], object]
+    ) -> None:
+        """A request no one waits for (an email whose writer stopped waiting before it
+        reached the queue): ``late`` is called when a worker takes it (at once if one is
+        free), with that worker taken."""
+        ev = self.request(priority, reserve)
+        if ev is None:
+            late(None)
+        else:
+            ev.callbacks.append(late)
+
+    def _keep(self, entry: tuple[Any, ...]) -> None:
+        """A kept request whose patience ran out: back into the queue at its own place
+        (the same priority, time and order, just after its first entry, now skipped), as
+        a request no one waits for."""
+        priority, t, reserve, late = entry[3]
+        ev = simpy.Event(self.env)
+        ev.callbacks.append(late)
+        heapq.heappush(self._heap, (priority, t, entry[1] - 0.5, ev, reserve))
+
+    def hand_over(self, ev: simpy.Event, requested_at: float) -> None:
+        """Give the worker just handed to a kept request to the waiting request ``ev``
+        (made at ``requested_at``) instead: an email and the same writer's chaser are
+        answered together."""
+        self._waiting -= 1
+        if self.lo <= requested_at < self.hi:
+            self.served += 1
+        ev.succeed()
+
     def _sweep_at(self, t: float) -> None:
         """Schedule a sweep at absolute time ``t``: a plain event pushed onto SimPy's
         event queue as a timeout would be (SimPy internals: ``_queue``, ``_eid``), since a
@@ -174,9 +231,13 @@ class StaffPool:
         heapq.heappop(self._sweeps)  # this sweep: the earliest pending one
         deadlines = self._deadlines
         while deadlines and deadlines[0][0] <= now:
-            ev = heapq.heappop(deadlines)[2]
+            entry = heapq.heappop(deadlines)
+            ev = entry[2]
             if not ev.triggered:  # still queued: leave (its queue entry is skipped later)
-                self._waiting -= 1
+                if len(entry) > 3:  # kept (request_kept): the request stays queued
+                    self._keep(entry)
+                else:
+                    self._waiting -= 1
                 ev.succeed(RENEGED)
         while deadlines and deadlines[0][2].triggered:  # served already
             heapq.heappop(deadlines)

@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 
 THEME = Theme("service", "Service")
 
+
+def _email_share(inp: KpiInputs, name: str) -> float:
+    """A counter of the email channel over the emails that reached the queue."""
+    counters = inp.result.counters
+    return ratio(counters.get(name, 0.0), counters.get("emails_queued", 0.0))
+
+
 RESOLUTION: list[Kpi | Family] = [
     Kpi(
         "resolution_rate",
@@ -247,6 +254,55 @@ SPEED: list[Kpi | Family] = [
         "{:.1%}",
         SHARE,
         doc="share of complaints that switched between phone and email",
+    ),
+    Kpi(
+        "emails_unanswered_rate",
+        PerComplaint("emails_unanswered"),
+        "emails whose writer stopped waiting (per complaint)",
+        "emails",
+        "{:.3f}",
+        NONNEG,
+        doc="emails whose writer stopped waiting for an answer (then chased, switched, "
+        "escalated or gave up), per complaint",
+    ),
+    *(
+        Kpi(
+            f"emails_{what}_share",
+            (lambda n: lambda inp, row: _email_share(inp, n))(f"emails_{what}"),
+            label,
+            "share",
+            "{:.1%}",
+            SHARE,
+            counters=(f"emails_{what}", "emails_queued"),
+            direction=direction,
+            doc=doc,
+        )
+        for what, direction, label, doc in (
+            (
+                "answered_late",
+                "lower",
+                "emails answered after their writer had moved on",
+                "emails a rep answered after their writer had stopped waiting (moved to "
+                "another channel, up the ladder or away) / emails that reached the queue: "
+                "the backlog's work no one waits for (`channels.email.keep_unanswered`)",
+            ),
+            (
+                "merged",
+                "none",  # fewer chasers waiting, or a faster backlog: neither is a worth
+                "emails answered with the writer's chaser",
+                "emails whose writer had stopped waiting and was waiting on a chaser by "
+                "email when a rep reached them, answered with it / emails that reached "
+                "the queue",
+            ),
+            (
+                "withdrawn",
+                "none",  # resolved elsewhere first: says where the work went, not its worth
+                "emails withdrawn from the backlog unanswered",
+                "emails withdrawn unanswered / emails that reached the queue: the "
+                "complaint was resolved before a rep reached them, or (`keep_unanswered` "
+                "off, the first version) their writer stopped waiting",
+            ),
+        )
     ),
     Kpi(
         "roulette_rate",

@@ -70,6 +70,11 @@ class Channel:
     def close_open(self, c: Customer, end_h: float) -> None:
         """Called at the end of the run for every complaint still open."""
 
+    def counters(self) -> dict[str, float]:
+        """Run-level figures at the end of the run (each declared with
+        :func:`escalationsim.engine.counters.declare`)."""
+        return {}
+
 
 _REGISTRY: dict[str, type[Channel]] = {}
 
