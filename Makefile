@@ -51,7 +51,7 @@ check: $(STAMP)
 ## Regenerate the reference results shown in the README (small files only; the validation
 ## compares its M/G/c+G cases with Ciw, installed with the test extra).
 results: $(STAMP)
-	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability results/blended_social results/shifts results/screening results/ceo_channel results/robustness results/tornado results/optimize
+	rm -rf results/headline results/validation results/policy_comparison results/fairness results/scalability results/blended_social results/shifts results/screening results/ceo_channel results/root_cause results/robustness results/tornado results/optimize
 	# the validation first: every report.html below shows its table (see the README)
 	$(BIN)/escalationsim experiment=validation hydra.run.dir=results/validation
 	$(BIN)/escalationsim output.complaints=false hydra.run.dir=results/headline
@@ -62,6 +62,7 @@ results: $(STAMP)
 	$(BIN)/escalationsim experiment=shifts hydra.sweep.dir=results/shifts
 	$(BIN)/escalationsim experiment=screening hydra.sweep.dir=results/screening
 	$(BIN)/escalationsim experiment=ceo_channel hydra.sweep.dir=results/ceo_channel
+	$(BIN)/escalationsim experiment=root_cause hydra.sweep.dir=results/root_cause
 	$(BIN)/escalationsim experiment=optimize hydra.run.dir=results/optimize
 	# the robustness study: 200 worlds x 5 policies x 2 replications, about 22 minutes on 2 cores
 	$(BIN)/escalationsim experiment=robustness hydra.sweep.dir=results/robustness

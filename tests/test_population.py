@@ -338,6 +338,7 @@ FACTORS = {
     "every_factor": [
         "run.policies=[ceo_responds]",
         "policies.ceo_responds.root_cause.enabled=true",
+        "policies.ceo_responds.root_cause.lead_days=14",  # ships inside the 35 days
         "scenario.arrivals.bursts=[{start_day: 16, duration_h: 30, multiplier: 3}]",
     ],
 }

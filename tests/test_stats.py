@@ -117,6 +117,7 @@ def _chunk(n: int, seed: int) -> dict[str, np.ndarray]:
         "deadline_breaches",
         "chases",
         "roulettes",
+        "emails_unanswered",
         "ceo_letters",
         "ceo_personal",
         "ceo_handed",

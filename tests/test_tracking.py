@@ -74,7 +74,9 @@ def test_no_promise_is_lost_when_every_channel_keeps_tickets():
 
 
 def _root_cause(every_channel: bool) -> RootCause:
-    rc = RootCause(TopCause(enabled=True, detect_after=2, every_channel=every_channel), S)
+    rc = RootCause(
+        TopCause(enabled=True, detect_after=2, every_channel=every_channel, evidence="started"), S
+    )
     tracked = [False] * 4
     tracked[PHONE] = tracked[EMAIL] = True
     rc.bind(SimpleNamespace(tracked=tracked))

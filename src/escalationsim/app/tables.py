@@ -94,11 +94,25 @@ def summary_cell(k: kpi_registry.Kpi, idx: pd.DataFrame, policy: str) -> str:
     return cell
 
 
+def _active(idx: pd.DataFrame, policies: list[str], k: kpi_registry.Kpi) -> bool:
+    """Whether a KPI of the ``when_active`` view has a finite, non-zero mean for some
+    policy (a lever that acted in the run: root-cause fixes)."""
+    for p in policies:
+        if (p, k.name) in idx.index:
+            mean = idx.loc[(p, k.name), "mean"]
+            if isinstance(mean, int | float) and math.isfinite(mean) and mean != 0:
+                return True
+    return False
+
+
 def headline_table(summary: pd.DataFrame, policies: list[str]) -> pd.DataFrame:
-    """KPIs as rows, policies as columns; each cell 'mean [ci_low, ci_high]'."""
+    """KPIs as rows, policies as columns; each cell 'mean [ci_low, ci_high]'. The
+    ``when_active`` view's KPIs follow, those that some policy's lever made non-zero."""
     idx = summary.set_index(["policy", "kpi"])
     rows = []
-    for k in headline_kpis():
+    shown = headline_kpis()
+    shown += [k for k in kpi_registry.view("when_active") if _active(idx, policies, k)]
+    for k in shown:
         row = {"KPI": k.label}
         for p in policies:
             row[p] = summary_cell(k, idx, p)

@@ -108,6 +108,13 @@ def _policy_inert(sim: SimConfig, compared: list[str]) -> Inert:
                     )
         elif getattr(rc, "enabled", True):
             fixing.append(name)
+            if getattr(rc, "evidence", None) == "failures":
+                out[f"policies.{name}.root_cause.every_channel"] = (
+                    f"{name}'s root-cause evidence is documented failures "
+                    f"(policies.{name}.root_cause.evidence = failures), which counts a "
+                    "complaint when every channel it reached kept a ticket; every_channel "
+                    "applies to evidence: started"
+                )
         else:
             for f in dataclasses.fields(rc):
                 if f.name not in ("mode", "enabled"):

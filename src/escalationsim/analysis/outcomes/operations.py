@@ -79,7 +79,48 @@ VOLUME: list[Kpi | Family] = [
         direction="higher",
         doc="complaints a shipped root-cause fix prevented in the window",
     ),
+    Kpi(
+        "prevented_share",
+        lambda inp, row: ratio(row["prevented"], row["prevented"] + row["complaints"]),
+        "share of complaints prevented by root-cause fixes",
+        "share",
+        "{:.1%}",
+        SHARE,
+        direction="higher",
+        views={"when_active": 0},
+        doc="complaints prevented / (complaints + complaints prevented), in the window: how "
+        "much root-cause fixing reduced the volume",
+    ),
+    Kpi(
+        "root_cause_detected_day",
+        lambda inp, row: _day(CounterValue("root_cause_detected_at_h")(inp, row)),
+        "day the first root cause was found",
+        "days",
+        "{:.1f}",
+        NONNEG,
+        views={"when_active": 1},
+        counters=("root_cause_detected_at_h",),
+        doc="days from the start of the run to the first root cause found from the tickets' "
+        "evidence (`policies.<name>.root_cause`); NaN when none was found within the run "
+        "(censored: read it with `root_cause_fixes`)",
+    ),
+    Kpi(
+        "root_cause_fixes",
+        CounterValue("root_cause_fixes"),
+        "root-cause fixes shipped",
+        "fixes",
+        "{:.1f}",
+        NONNEG,
+        direction="higher",
+        views={"when_active": 2},
+        doc="root-cause fixes shipped before the horizon",
+    ),
 ]
+
+
+def _day(hours: float) -> float:
+    """Hours from the start as days; NaN for never (inf)."""
+    return hours / 24.0 if math.isfinite(hours) else math.nan
 
 
 def util_name(pool: str) -> str:
