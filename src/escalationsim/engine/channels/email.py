@@ -48,7 +48,7 @@ declare_fields(
         "email_wait",
         "O",
         None,
-        "the email request its writer is waiting on (None: none)",
+        "the email request its writer is waiting on, and when it was sent (None: none)",
         "channels.email",
         recorded=False,
     ),
