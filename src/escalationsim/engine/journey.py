@@ -119,7 +119,10 @@ def journey(ctx: RunContext, c: Customer, start: int) -> Generator[Any, Any, Non
     retries = 0
     contact = ctx.contact
     weighing = ctx.weighing
-    persistence = c.persistence if weighing is None else weighing.persistence(c)
+    # weighing changes only a claim's persistence: routine complaints skip the call
+    persistence = (
+        weighing.persistence(c) if weighing is not None and c.needs_exception else c.persistence
+    )
     while True:
         c.contacts += 1
         c.tried |= 1 << channel  # which channels it reached, escalated to, kept tracked on

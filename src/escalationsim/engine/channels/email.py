@@ -108,11 +108,11 @@ class Email(Channel):
         self.keep = cfg.keep_unanswered
         self.reps, self.priority, self.reserve = ctx.route(self.work)
         self.tally = dict.fromkeys(COUNTERS, 0)
+        self.lo, self.hi = self.reps.lo, self.reps.hi  # the measurement window
 
     def _count(self, name: str, sent: float) -> None:
         """Count an email sent at ``sent`` if that is inside the measurement window."""
-        reps = self.reps
-        if reps.lo <= sent < reps.hi:
+        if self.lo <= sent < self.hi:
             self.tally[name] += 1
 
     def contact(self, c: Customer) -> Contact:
@@ -129,7 +129,8 @@ class Email(Channel):
             return NO_ANSWER
         yield Timeout(ctx.env, triage)
         sent = ctx.env.now
-        self._count("emails_queued", sent)
+        if self.lo <= sent < self.hi:  # self._count("emails_queued", sent), inlined
+            self.tally["emails_queued"] += 1
         if self.keep:
             wait = reps.request_kept(
                 self.priority, patience - triage, self.reserve, lambda _ev: self._late(c, sent)
@@ -148,14 +149,9 @@ class Email(Channel):
                 self._count("emails_withdrawn", sent)
                 c.emails_unanswered += 1
                 return NO_ANSWER
-        return (yield from self.answer(c))
-
-    def answer(self, c: Customer) -> Contact:
-        """A rep (taken) answers ``c``'s email: handling time, then the routine fix or the
-        policy's decision on an exception."""
-        ctx = self.ctx
-        yield ctx.hold(c, self.reps, "email")
-        self.reps.release()
+        # a rep answers: handling time, then the routine fix or the policy's decision
+        yield ctx.hold(c, reps, "email")
+        reps.release()
         if not c.needs_exception:
             return ctx.routine(c, ROLE_REP)
         return (yield from ctx.policy.rep.exception(ctx, c, self))
