@@ -138,7 +138,7 @@ class Email(Channel):
             if wait is not None:
                 c.email_wait = (wait, sent)
                 got = yield wait
-                c.email_wait = None
+                del c.email_wait  # back to the class default (None): no sparse field left
                 if got is RENEGED:
                     self._count("emails_kept", sent)
                     c.emails_unanswered += 1
