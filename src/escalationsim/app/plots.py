@@ -494,8 +494,17 @@ def line_style(k: int, j: int = 0) -> dict[str, object]:
     }
 
 
+_GENERIC = frozenset({"enabled"})
+"""Swept keys whose last part says nothing alone: labelled with their section too
+(``policies.x.root_cause.enabled``: "root cause enabled")."""
+
+
 def _label(col: str) -> str:
-    return col.split(".")[-1].lstrip("+").replace("_", " ")
+    parts = col.split(".")
+    name = parts[-1]
+    if name in _GENERIC and len(parts) > 1:
+        name = f"{parts[-2]}_{name}"
+    return name.lstrip("+").replace("_", " ")
 
 
 PARAM_UNITS: tuple[tuple[str, str], ...] = (
