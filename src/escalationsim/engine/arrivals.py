@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Generator, Iterator
-from itertools import starmap
+from itertools import chain, compress, starmap
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,6 +37,7 @@ CHUNK = 4096
 
 
 # positions in a Customer's arguments: idx, FROM_TABLE, draws, row, LATER, REMEMBERING
+_MORE = 1 + len(FROM_TABLE) + 2  # the first of LATER
 _CUSTOMER_ID = 1 + len(FROM_TABLE) + 2 + len(LATER) + REMEMBERING.index("customer_id")
 _U_ACCEPT = 1 + len(FROM_TABLE) + 2 + len(LATER) + REMEMBERING.index("u_accept")
 _ARRIVAL = 1 + FROM_TABLE.index("arrival_h")
@@ -53,7 +54,23 @@ def customers(
     each with the block and row index of its private row in ``draws``, and the
     :data:`REMEMBERING` columns if ``remembering``. ``keep(idx, customer_id, u_accept, t)``,
     if given (it needs ``remembering``), is asked lazily, as the run reaches each
-    candidate, whether to build it at all."""
+    candidate, whether to build it at all.
+
+    Speed: the chunks are chained (``chain.from_iterable``), so that taking the next
+    customer runs no Python frame of this function: only the chunk's C iterators
+    (``map``, ``zip``, ``compress``), and ``keep`` itself."""
+    return chain.from_iterable(_chunks(pop, first, draws, keep, remembering))
+
+
+def _chunks(
+    pop: Population,
+    first: int,
+    draws: CustomerDraws,
+    keep: Callable[[int, int, float, float], bool] | None,
+    remembering: bool,
+) -> Iterator[Iterator[Customer]]:
+    """The iterators of :func:`customers`, one per chunk (its columns converted to Python
+    values when the run reaches it)."""
     names = (*FROM_TABLE,)
     later = (*LATER, *REMEMBERING) if remembering or keep is not None else LATER
     for lo in range(0, len(pop), CHUNK):
@@ -63,13 +80,19 @@ def customers(
         more = [getattr(pop, name)[lo:hi].tolist() for name in later]
         ids = range(first + lo, first + hi)
         if keep is None:  # every candidate is a complaint: map is the fastest way
-            yield from map(Customer, ids, *cols, rows, row_index, *more)
+            yield map(Customer, ids, *cols, rows, row_index, *more)
         else:
+            # compress pulls a candidate's arguments, then asks keep about it, one
+            # candidate at a time as the run takes them (as a filtering generator would)
             args = zip(ids, *cols, rows, row_index, *more, strict=True)
-            yield from starmap(
-                Customer,
-                (a for a in args if keep(a[0], a[_CUSTOMER_ID], a[_U_ACCEPT], a[_ARRIVAL])),
+            wanted = map(
+                keep,
+                ids,
+                more[_CUSTOMER_ID - _MORE],
+                more[_U_ACCEPT - _MORE],
+                cols[_ARRIVAL - 1],
             )
+            yield starmap(Customer, compress(args, wanted))
 
 
 def _first_channels(ctx: Any, firsts: list[tuple[int, float]]) -> Any:
