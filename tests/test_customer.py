@@ -120,15 +120,21 @@ def test_a_new_customers_journey_fields_hold_their_declared_defaults():
     from the fields its constructor takes from the customer table."""
     import math
 
-    from escalationsim.engine import fields
-    from escalationsim.engine.customer import BUILT, DENSE
+    from escalationsim.engine import customer_base, fields  # noqa: F401  (declares)
+    from escalationsim.engine.channels import phone  # noqa: F401  (declares)
+    from escalationsim.engine.customer import BUILT, DENSE, OFTEN
 
-    assert set(Customer.__slots__) == {*BUILT, *(f.name for f in DENSE)}
+    assert set(Customer.__slots__) == {*BUILT, *(f.name for f in DENSE), *OFTEN}
     assert all(fields.declared()[f.name] == f for f in DENSE)
+    slots = [f for f in fields.declared().values() if f.slot]
+    assert {f.name for f in slots} == {*(f.name for f in DENSE), *OFTEN}
     c = _customer(knows_ceo=False)
+    assert not c.__dict__  # nothing written: no sparse value
     from_table = {"idx": 0, "first_channel": PHONE, "final_channel": PHONE}
-    for f in DENSE:
+    for f in slots:
         value, want = getattr(c, f.name), from_table.get(f.name, f.default)
         assert value == want or (math.isnan(value) and math.isnan(want)), f.name
     with pytest.raises(ValueError, match="as a slot, which Customer does not have"):
         fields.declare(fields.Field("no_such_slot", "i4", 0, "t", "test", slot=True))
+    with pytest.raises(ValueError, match="'calls_answered' with default 2, but Customer sets"):
+        fields.declare(fields.Field("calls_answered", "i4", 2, "t", "test", slot=True))

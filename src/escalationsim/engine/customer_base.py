@@ -70,6 +70,7 @@ declare_fields(
         1,
         "its number among its customer's complaints in the run",
         "customer_base",
+        slot=True,
     ),
     Field(
         "memory",
@@ -78,6 +79,7 @@ declare_fields(
         "the customer's row in the customer base's memory",
         "customer_base",
         recorded=False,
+        slot=True,
     ),
 )
 

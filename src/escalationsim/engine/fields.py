@@ -9,10 +9,12 @@ The module that writes such a field declares it here (:func:`declare`): its name
 numpy dtype of its column, its default, what it means, and whether it is a column of
 the complaint table (and under which name). The declaration sets the class default (not
 for a slot field: the journey fields every complaint sets when built, declared in
-:mod:`escalationsim.engine.customer` and here at import) and gives the recorder its
-column (:mod:`escalationsim.engine.recorder`), so a new per-complaint measurement is one
-declaration beside the code that counts it; a plugin's field (a channel of its own)
-becomes a column of ``complaints.parquet`` and can be summed by a declared reduction.
+:mod:`escalationsim.engine.customer` and here at import, and the few fields of other
+modules that most complaints write, :data:`~escalationsim.engine.customer.OFTEN`) and
+gives the recorder its column (:mod:`escalationsim.engine.recorder`), so a new
+per-complaint measurement is one declaration beside the code that counts it; a plugin's
+field (a channel of its own) becomes a column of ``complaints.parquet`` and can be
+summed by a declared reduction.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from escalationsim.config.fields import did_you_mean
-from escalationsim.engine.customer import DENSE, Customer
+from escalationsim.engine.customer import DENSE, OFTEN, Customer
 from escalationsim.kernel.sparse import Field
 
 _DECLARED: dict[str, Field] = {}
@@ -40,6 +42,11 @@ def declare(*fields: Field) -> None:
                 "built (a slot): choose another name"
                 if not f.slot
                 else f"{f.owner} declares field {f.name!r} as a slot, which Customer does not have"
+            )
+        if f.name in OFTEN and OFTEN[f.name] != f.default:
+            raise ValueError(
+                f"{f.owner} declares field {f.name!r} with default {f.default!r}, but "
+                f"Customer sets it to {OFTEN[f.name]!r} when built (engine.customer.OFTEN)"
             )
         old = _DECLARED.get(f.name)
         if old is not None and old != f:

@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 
 declare_fields(
     Field("abandoned_calls", "i4", 0, "calls abandoned while waiting", "channels.phone"),
-    Field("calls_answered", "i4", 0, "calls answered by a rep", "channels.phone"),
-    Field("answer_wait_h", "f8", 0.0, "hours the answered calls waited", "channels.phone"),
+    Field("calls_answered", "i4", 0, "calls answered by a rep", "channels.phone", slot=True),
+    Field(
+        "answer_wait_h", "f8", 0.0, "hours the answered calls waited", "channels.phone", slot=True
+    ),
 )
 
 
