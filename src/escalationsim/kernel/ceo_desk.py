@@ -15,6 +15,7 @@ from typing import Any
 
 import simpy
 
+from escalationsim.kernel.either import first_of
 from escalationsim.kernel.staff_pool import overlap
 
 
@@ -166,7 +167,7 @@ class CeoDesk:
                     letter = self._next()
                     if letter is None:
                         self._wake = env.event()
-                        yield self._wake | env.timeout(end - env.now)
+                        yield first_of(self._wake, env.timeout(end - env.now))
                         self._wake = None
                         continue
                     spend = min(letter.work_left, end - env.now)

@@ -46,6 +46,7 @@ from escalationsim.kernel.codes import (
     ROLE_MANAGER,
     Role,
 )
+from escalationsim.kernel.either import first_of
 from escalationsim.policy.registry import lever
 
 if TYPE_CHECKING:
@@ -214,7 +215,7 @@ class CeoResponds(_Screening):
         limit = min(handover, patience)
         if limit < math.inf:
             left = max(limit - (ctx.env.now - arrived), 0.0)
-            yield letter.done | ctx.env.timeout(left)
+            yield first_of(letter.done, ctx.env.timeout(left))
             if not letter.done.triggered and ctx.ceo.withdraw(letter):
                 if patience < handover:  # the writer gave up on the CEO
                     c.ceo_abandoned += 1
@@ -264,7 +265,7 @@ class CeoRedirects(_Screening):
             letter = ctx.ceo.post(ctx.handle("ceo_ack", c), c.hours)
         if self.handover_h < math.inf:
             left = max(self.handover_h - (ctx.env.now - arrived), 0.0)
-            yield letter.done | ctx.env.timeout(left)
+            yield first_of(letter.done, ctx.env.timeout(left))
             if not letter.done.triggered and ctx.ceo.withdraw(letter):
                 c.ceo_handed += 1  # the office sends the acknowledgement itself
                 if not self.drafts:  # and writes it first (a draft is written already)
