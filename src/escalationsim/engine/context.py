@@ -155,9 +155,15 @@ class RunContext:
         self, c: Customer, kind: str, task: str | None = None, ticket: bool = False
     ) -> Generator[Any, Any, None]:
         """Work of ``kind`` for ``c`` by the pool it is routed to (no reneging): handling
-        time of ``task`` (default: ``kind``)."""
+        time of ``task`` (default: ``kind``). :meth:`staff_task`, inlined (one generator
+        fewer in the chain every resumption passes through: the office's, the back
+        office's and the owners' work)."""
         pool, priority, reserve = self.routes[kind]
-        yield from self.staff_task(c, pool, task or kind, priority, ticket, reserve)
+        wait = pool.request(priority, reserve)
+        if wait is not None:
+            yield wait
+        yield self.hold(c, pool, task or kind, ticket=ticket)
+        pool.release()
 
     def chase(self, c: Customer, kind: str) -> Generator[Any, Any, None]:
         """``c`` chases promised back-office work ("where is my refund?"): a contact
