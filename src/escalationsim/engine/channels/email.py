@@ -44,14 +44,6 @@ declare_fields(
         "emails whose writer stopped waiting for an answer",
         "channels.email",
     ),
-    Field(
-        "email_wait",
-        "O",
-        None,
-        "the email request its writer is waiting on, and when it was sent (None: none)",
-        "channels.email",
-        recorded=False,
-    ),
 )
 
 COUNTERS = (
@@ -109,6 +101,10 @@ class Email(Channel):
         self.reps, self.priority, self.reserve = ctx.route(self.work)
         self.tally = dict.fromkeys(COUNTERS, 0)
         self.lo, self.hi = self.reps.lo, self.reps.hi  # the measurement window
+        # the email request each writer waits on and when it was sent, by complaint id
+        # (kept here, not on the complaint: a field written by most emails would give
+        # each of their complaints a __dict__)
+        self.waiting: dict[int, tuple[simpy.Event, float]] = {}
 
     def _count(self, name: str, sent: float) -> None:
         """Count an email sent at ``sent`` if that is inside the measurement window."""
@@ -136,9 +132,9 @@ class Email(Channel):
                 self.priority, patience - triage, self.reserve, lambda _ev: self._late(c, sent)
             )
             if wait is not None:
-                c.email_wait = (wait, sent)
+                self.waiting[c.idx] = (wait, sent)
                 got = yield wait
-                del c.email_wait  # back to the class default (None): no sparse field left
+                del self.waiting[c.idx]
                 if got is RENEGED:
                     self._count("emails_kept", sent)
                     c.emails_unanswered += 1
@@ -165,7 +161,7 @@ class Email(Channel):
 
     def _late(self, c: Customer, sent: float) -> None:
         """A rep reached an email (sent at ``sent``) whose writer had stopped waiting."""
-        waiting = c.email_wait
+        waiting = self.waiting.get(c.idx)
         if waiting is not None and not waiting[0].triggered:
             # the writer waits on a chaser: one answer for both
             self._count("emails_merged", sent)
