@@ -17,6 +17,7 @@ import simpy
 
 from escalationsim.kernel.either import first_of
 from escalationsim.kernel.staff_pool import overlap
+from escalationsim.kernel.timeout import Timeout
 
 
 class Letter:
@@ -167,13 +168,13 @@ class CeoDesk:
                     letter = self._next()
                     if letter is None:
                         self._wake = env.event()
-                        yield first_of(self._wake, env.timeout(end - env.now))
+                        yield first_of(self._wake, Timeout(env, end - env.now))
                         self._wake = None
                         continue
                     spend = min(letter.work_left, end - env.now)
                     now = env.now
                     self.busy_h += overlap(now, now + spend, self.lo, self.hi)
-                    yield env.timeout(spend)
+                    yield Timeout(env, spend)
                     letter.work_left -= spend
                     if letter.account is not None:
                         letter.account[self.index] += spend

@@ -47,6 +47,7 @@ from escalationsim.kernel.codes import (
     Role,
 )
 from escalationsim.kernel.either import first_of
+from escalationsim.kernel.timeout import Timeout
 from escalationsim.policy.registry import lever
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ class OfficeOfCeo(_Screening):
         if not self.reads_file:
             return self.answer(ctx, c, ROLE_EXEC_OFFICE, self.override_prob)
         if self.investigation_h > 0:  # the file and customer service's account come in
-            yield ctx.env.timeout(self.investigation_h * ctx.expo(c))
+            yield Timeout(ctx.env, self.investigation_h * ctx.expo(c))
         yield from ctx.work(c, "office", "office_reply")
         if c.cs_refused_before_ceo:  # repeat the "no" unless the office overrides
             return self.answer(ctx, c, ROLE_EXEC_OFFICE, self.override_prob)
@@ -215,7 +216,7 @@ class CeoResponds(_Screening):
         limit = min(handover, patience)
         if limit < math.inf:
             left = max(limit - (ctx.env.now - arrived), 0.0)
-            yield first_of(letter.done, ctx.env.timeout(left))
+            yield first_of(letter.done, Timeout(ctx.env, left))
             if not letter.done.triggered and ctx.ceo.withdraw(letter):
                 if patience < handover:  # the writer gave up on the CEO
                     c.ceo_abandoned += 1
@@ -265,7 +266,7 @@ class CeoRedirects(_Screening):
             letter = ctx.ceo.post(ctx.handle("ceo_ack", c), c.hours)
         if self.handover_h < math.inf:
             left = max(self.handover_h - (ctx.env.now - arrived), 0.0)
-            yield first_of(letter.done, ctx.env.timeout(left))
+            yield first_of(letter.done, Timeout(ctx.env, left))
             if not letter.done.triggered and ctx.ceo.withdraw(letter):
                 c.ceo_handed += 1  # the office sends the acknowledgement itself
                 if not self.drafts:  # and writes it first (a draft is written already)
