@@ -6,6 +6,7 @@ was probably meant)."""
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import typing
 from dataclasses import dataclass, field, fields, is_dataclass
@@ -148,11 +149,20 @@ class AppConfig:
     """A contact log to calibrate a scenario from (``experiment=calibrate``)."""
 
 
+@functools.cache
+def _structured(schema: type) -> DictConfig:
+    """The structured config of ``schema``, made once per class. Speed: making it takes
+    tens of milliseconds for the scenario's (every field's type checked), and a job's
+    configuration is typed several times (the sweep's check, the job, its report);
+    :func:`OmegaConf.merge` copies its first config and never changes it."""
+    return OmegaConf.structured(schema)
+
+
 def typed(schema: type, node: Any, prefix: str) -> Any:
     """``node`` merged into the structured config ``schema``: unknown keys and wrong
     types raise a ConfigError naming the full key."""
     try:
-        typed = OmegaConf.merge(OmegaConf.structured(schema), node)
+        typed = OmegaConf.merge(_structured(schema), node)
     except OmegaConfBaseException as err:
         key = getattr(err, "full_key", "") or ""
         msg = str(getattr(err, "msg", err)).strip()
